@@ -1,0 +1,3 @@
+from bato_desktop.cli import main
+
+raise SystemExit(main())

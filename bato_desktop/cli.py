@@ -1,0 +1,449 @@
+"""``bato-desktop``: the desktop app with no sub-command, the headless tools with one.
+
+Every sub-command accepts ``--database URL``. ``--json`` output is a stable interface documented
+in the README; human output may change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bato_desktop import __version__, logging_setup
+from bato_desktop import settings as settings_mod
+from bato_desktop.settings import Settings, SettingsError
+
+log = logging.getLogger(__name__)
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None
+
+
+def _local(value: datetime | None) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+# -- sub-commands -----------------------------------------------------------------------------
+
+
+def cmd_db_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from bato_desktop.db import describe_url, migrate, open_database
+
+    database = open_database(settings.effective_database_url)
+    try:
+        actions = migrate(database)
+    finally:
+        database.close()
+    print(f"Database: {describe_url(settings.effective_database_url)}")
+    for action in actions:
+        print(f"  {action}")
+    print("Migrated." if actions else "Schema is up to date.")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from bato_desktop.engine.context import open_engine
+    from bato_desktop.engine.events import EngineEvent, SeriesChecked
+    from bato_desktop.engine.runner import EngineRunner, scheduler_options
+
+    def on_event(event: EngineEvent) -> None:
+        if isinstance(event, SeriesChecked):
+            r = event.result
+            detail = f"{r.new_chapters} new" if r.status == "success" else r.error
+            print(f"[{r.status}] {r.name}: {detail}; next check {_local(r.next_check_at)}",
+                  flush=True)
+
+    with open_engine(settings, events=on_event) as engine:
+        if args.once:
+            def stop_once(*_) -> None:
+                return engine.service.request_stop()
+            signal.signal(signal.SIGTERM, stop_once)
+            signal.signal(signal.SIGINT, stop_once)
+            report = engine.service.run_cycle(limit=args.limit)
+            print(f"Cycle done: {report.checked}/{report.due} checked, {report.succeeded} ok, "
+                  f"{report.failed} failed, {report.new_chapters} new chapters"
+                  + (" (stopped)" if report.stopped else ""))
+            if report.error:
+                print(report.error, file=sys.stderr)
+                return EXIT_ERROR
+            return EXIT_OK
+        scheduler = BlockingScheduler(**scheduler_options())
+        runner = EngineRunner(engine.service, engine.repo, settings, scheduler, limit=args.limit)
+
+        def stop(signum: int, _frame: object) -> None:
+            log.info("Signal %d: finishing the current series, then exiting", signum)
+            runner.request_stop()
+            runner.shutdown()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        print(f"Engine running: a cycle every {settings.scrape_interval} s. Ctrl+C stops.",
+              flush=True)
+        runner.start()
+    return EXIT_OK
+
+
+def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    from bato_desktop.engine.context import open_engine
+
+    with open_engine(settings) as engine:
+        result = engine.service.add_series(args.link, anilist_id=args.anilist_id)
+    if result.status != "success":
+        print(f"Added {args.link}, but the first load failed: {result.error}", file=sys.stderr)
+        print("It will be retried on the next cycle.", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"Tracking {result.name}: {result.chapters_found} chapters loaded; "
+          f"next check {_local(result.next_check_at)}")
+    return EXIT_OK
+
+
+def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from bato_desktop.engine.context import open_repository
+
+    database, repo, _ = open_repository(settings)
+    try:
+        series = _find_series(repo, args.link)
+        removed = series is not None and repo.remove_series(series.bato_link)
+    finally:
+        database.close()
+    if not removed:
+        print(f"Not in the library: {args.link}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"Removed {args.link} (its chapters and notifications are kept)")
+    return EXIT_OK
+
+
+def _find_series(repo: Any, link: str) -> Any:
+    """Find a tracked series by its exact link or by the Bato id inside any link form."""
+    from bato_desktop.engine.links import parse_bato_id
+
+    series = repo.get_series(link.strip())
+    if series is not None:
+        return series
+    bato_id = parse_bato_id(link)
+    return next((s for s in repo.tracked_series() if s.bato_id == bato_id), None)
+
+
+def _series_rows(repo: Any) -> list[dict[str, Any]]:
+    rows = []
+    for series in repo.tracked_series():
+        details = repo.get_details(series.bato_link)
+        schedule = repo.get_schedule(series.bato_link)
+        last = repo.last_chapter(series.bato_link)
+        rows.append({
+            "bato_link": series.bato_link,
+            "bato_id": series.bato_id,
+            "anilist_id": series.anilist_id,
+            "name": details.name if details else series.name,
+            "upload_status": details.upload_status if details else None,
+            "chapters": repo.chapter_count(series.bato_link),
+            "last_chapter": last.dname if last else None,
+            "last_chapter_date": _iso(last.date_public) if last else None,
+            "paused": series.paused,
+            "last_check": _iso(schedule.last_scraped_at) if schedule else None,
+            "next_check": _iso(schedule.next_scrape_at) if schedule else None,
+            "last_status": schedule.last_status if schedule else None,
+        })
+    return rows
+
+
+def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bato_desktop.engine.context import open_repository
+
+    database, repo, _ = open_repository(settings)
+    try:
+        rows = _series_rows(repo)
+    finally:
+        database.close()
+    if args.json:
+        _print_json(rows)
+        return EXIT_OK
+    if not rows:
+        print("The library is empty. Add a series with: bato-desktop add LINK")
+    for row in rows:
+        next_check = row["next_check"]
+        when = _local(datetime.fromisoformat(next_check)) if next_check else "-"
+        print(f"{row['name'] or row['bato_link']}  [{row['upload_status'] or '?'}]  "
+              f"{row['chapters']} ch, last {row['last_chapter'] or '-'}; next check {when}"
+              + ("  (paused)" if row["paused"] else ""))
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bato_desktop.engine.context import open_repository
+    from bato_desktop.library_io import read_library_file
+
+    try:
+        parsed = read_library_file(Path(args.file))
+    except OSError as exc:
+        print(f"Cannot read {args.file}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    database, repo, _ = open_repository(settings)
+    added = 0
+    try:
+        with repo.atomic():
+            for entry in parsed.entries:
+                if repo.get_series(entry.bato_link) is None:
+                    repo.add_series(entry.bato_link, entry.bato_id, anilist_id=entry.anilist_id)
+                    added += 1
+    finally:
+        database.close()
+    for problem in parsed.problems:
+        print(f"{args.file}: {problem}", file=sys.stderr)
+    print(f"Imported {added} new series ({len(parsed.entries) - added} already tracked, "
+          f"{len(parsed.problems)} problems). They load on the next cycle.")
+    return EXIT_ERROR if parsed.problems and not parsed.entries else EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from bato_desktop.engine.context import open_repository
+
+    database, repo, _ = open_repository(settings)
+    try:
+        series = repo.tracked_series()
+    finally:
+        database.close()
+    if args.json:
+        _print_json([{"bato_link": s.bato_link, "anilist_id": s.anilist_id, "name": s.name}
+                     for s in series])
+    else:
+        for s in series:
+            print(s.bato_link)
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from bato_desktop.engine.context import open_engine
+
+    with open_engine(settings) as engine:
+        series = _find_series(engine.repo, args.link)
+        if series is None:
+            print(f"Not in the library: {args.link} (add it first)", file=sys.stderr)
+            return EXIT_ERROR
+        result = engine.service.check_series(series.bato_link)
+    if result.status != "success":
+        print(f"{result.name}: {result.status}: {result.error}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"{result.name}: {result.chapters_found} chapters, {result.new_chapters} new; "
+          f"next check {_local(result.next_check_at)} ({result.reason})")
+    return EXIT_OK
+
+
+def cmd_notifications(args: argparse.Namespace, settings: Settings) -> int:
+    from bato_desktop.engine.context import open_repository
+
+    database, repo, _ = open_repository(settings)
+    try:
+        items = repo.list_notifications(limit=args.limit, unread_only=args.unread)
+    finally:
+        database.close()
+    if args.json:
+        _print_json([{
+            "id": n.id, "type": n.notification_type, "series": n.manga_name,
+            "bato_link": n.bato_link, "message": n.message, "chapter": n.chapter_dname,
+            "url": n.chapter_full_url, "importance": n.importance, "is_read": n.is_read,
+            "is_emitted": n.is_emitted, "created_at": _iso(n.created_at),
+        } for n in items])
+        return EXIT_OK
+    if not items:
+        print("No notifications." if not args.unread else "No unread notifications.")
+    for n in items:
+        mark = " " if n.is_read else "*"
+        print(f"{mark} #{n.id} {_local(n.created_at)}  {n.manga_name}: {n.message}")
+    return EXIT_OK
+
+
+def cmd_read(args: argparse.Namespace, settings: Settings) -> int:
+    from bato_desktop.engine.context import open_repository
+
+    database, repo, _ = open_repository(settings)
+    try:
+        count = repo.mark_all_read() if args.all else repo.mark_read([args.id])
+    finally:
+        database.close()
+    print(f"Marked {count} notification(s) read.")
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from bato_desktop.engine.context import open_repository
+
+    database, repo, _ = open_repository(settings)
+    try:
+        stats = repo.stats(hours=args.hours)
+        tracked = repo.series_count()
+        next_check = repo.next_check_at()
+    finally:
+        database.close()
+    data = {
+        "hours": args.hours,
+        "total_jobs": stats.total_jobs,
+        "successful": stats.successful,
+        "failed": stats.failed,
+        "rate_limited": stats.rate_limited,
+        "success_rate": round(stats.success_rate, 2),
+        "error_rate": round(stats.error_rate, 2),
+        "avg_duration": round(stats.avg_duration, 3),
+        "chapters_found": stats.chapters_found,
+        "new_chapters": stats.new_chapters,
+        "series_tracked": tracked,
+        "next_check": _iso(next_check),
+        "warning": stats.warning,
+    }
+    if args.json:
+        _print_json(data)
+        return EXIT_OK
+    print(f"Last {args.hours} h: {stats.total_jobs} jobs, {data['success_rate']}% ok, "
+          f"{data['error_rate']}% errors, avg {data['avg_duration']} s")
+    print(f"Chapters found {stats.chapters_found}, new {stats.new_chapters}; "
+          f"{tracked} series tracked; next check {_local(next_check)}")
+    if stats.warning:
+        print(f"WARNING: {stats.warning}")
+    return EXIT_OK
+
+
+def cmd_logs(args: argparse.Namespace, settings: Settings) -> int:
+    from bato_desktop.engine.context import open_repository
+
+    database, repo, _ = open_repository(settings)
+    try:
+        rows = repo.recent_logs(hours=args.hours, status=args.status, limit=args.limit)
+    finally:
+        database.close()
+    if not rows:
+        print(f"No scrapes in the last {args.hours} h.")
+    for row in rows:
+        extra = f" error: {row.error_message}" if row.error_message else ""
+        print(f"{_local(row.scraped_at)} {row.status:<12} {row.scrape_type:<9} {row.bato_link} "
+              f"found {row.chapters_found} new {row.new_chapters} "
+              f"{row.duration_seconds:.2f}s{extra}")
+    return EXIT_OK
+
+
+def cmd_gui(args: argparse.Namespace, settings: Settings) -> int:
+    if args.selftest:
+        from bato_desktop.selftest import run_selftest
+
+        return run_selftest()
+    from bato_desktop.ui.app import run_app
+
+    return run_app(settings)
+
+
+# -- parser -----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bato-desktop",
+        description="Watch your Bato.to library and get notified of new chapters. "
+        "With no command, starts the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--database", metavar="URL",
+                        help="sqlite:///path or mysql://user@host:port/db (password in keyring)")
+    parser.add_argument("--selftest", action="store_true",
+                        help="check Qt plugins, database, toasts and keyring, then exit")
+    parser.set_defaults(handler=cmd_gui)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, handler: Callable[..., int], help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--database", metavar="URL", default=argparse.SUPPRESS,
+                       help="database URL (overrides settings and environment)")
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command("run", cmd_run, "run the engine headless (the old scraper service)")
+    p.add_argument("--once", action="store_true", help="run exactly one cycle, then exit")
+    p.add_argument("--limit", type=int, metavar="N", help="check at most N series per cycle")
+    p.add_argument("--test", action="store_true", help="debug logging")
+
+    p = command("add", cmd_add, "track a series and load it (no notifications)")
+    p.add_argument("link")
+    p.add_argument("--anilist-id", type=int, metavar="N")
+    p = command("remove", cmd_remove, "stop tracking a series")
+    p.add_argument("link")
+    p = command("list", cmd_list, "list tracked series")
+    p.add_argument("--json", action="store_true")
+    p = command("import", cmd_import, "add series from a file of links (text, CSV or JSON)")
+    p.add_argument("file")
+    p = command("export", cmd_export, "print tracked series links")
+    p.add_argument("--json", action="store_true")
+    p = command("check", cmd_check, "check one series now")
+    p.add_argument("link")
+    p = command("notifications", cmd_notifications, "list notifications, newest first")
+    p.add_argument("--unread", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=100)
+    p = command("read", cmd_read, "mark a notification (or all) read")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("id", nargs="?", type=int)
+    group.add_argument("--all", action="store_true")
+    p = command("stats", cmd_stats, "scraping statistics")
+    p.add_argument("--hours", type=int, default=24)
+    p.add_argument("--json", action="store_true")
+    p = command("logs", cmd_logs, "recent scrape log rows")
+    p.add_argument("--hours", type=int, default=24)
+    p.add_argument("--status", choices=["success", "failed", "rate_limited"])
+    p.add_argument("--limit", type=int, default=200)
+    db = command("db", lambda *_: EXIT_USAGE, "database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    migrate_parser = db_sub.add_parser("migrate", help="create or upgrade the schema (idempotent)")
+    migrate_parser.add_argument("--database", metavar="URL", default=argparse.SUPPRESS)
+    migrate_parser.set_defaults(handler=cmd_db_migrate)
+    return parser
+
+
+def load_settings(args: argparse.Namespace) -> Settings:
+    settings = settings_mod.load()
+    database = getattr(args, "database", None)
+    if database:
+        settings = replace(settings, database_url=database).validate()
+    if getattr(args, "test", False):
+        settings = replace(settings, log_level="DEBUG")
+    return settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args)
+    except SettingsError as exc:
+        print(f"bato-desktop: invalid settings: {exc}", file=sys.stderr)
+        print(f"Fix or delete {settings_mod.paths.settings_file()} and start again.",
+              file=sys.stderr)
+        return EXIT_USAGE
+    headless = args.command is not None
+    logging_setup.configure(settings.log_level, console=headless and args.command == "run")
+    try:
+        return int(args.handler(args, settings))
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except Exception as exc:  # a clear message, not a traceback, for expected failures
+        from bato_desktop.db import DatabaseError
+        from bato_desktop.engine.errors import BatoError
+
+        if isinstance(exc, BatoError | DatabaseError | SettingsError):
+            log.error("%s", exc)
+            print(f"bato-desktop: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        log.exception("Unexpected error")
+        raise

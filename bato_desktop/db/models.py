@@ -1,0 +1,253 @@
+"""Peewee models of the Bato tables.
+
+Table and column names are exactly those of the old web system, so Bato Desktop can take over its
+MariaDB; the columns it lacked (``chapter_key``, ``is_emitted`` on very old databases, schedule
+explanations) are added by :mod:`bato_desktop.db.migrations`. Timestamps are stored as naive UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import peewee
+
+
+class JSONField(peewee.TextField):
+    """JSON stored as text (SQLite) or in MariaDB's JSON alias of LONGTEXT; lists and dicts."""
+
+    field_type = "JSON"
+
+    def db_value(self, value: Any) -> str | None:
+        import json
+
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+    def python_value(self, value: Any) -> Any:
+        import json
+
+        if value is None or value == "":
+            return None
+        if isinstance(value, (list, dict)):
+            return value
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        legacy_table_names = False
+
+
+class MangaList(BaseModel):
+    """The old web app's reading list; read only, and only when the table exists (MariaDB)."""
+
+    id_default = peewee.AutoField()
+    id_anilist = peewee.IntegerField()
+    title_english = peewee.CharField(255, null=True)
+    title_romaji = peewee.CharField(255, null=True)
+    status = peewee.CharField(255, null=True)
+    last_updated_on_site = peewee.DateTimeField(null=True)
+    bato_link = peewee.TextField(null=True, default="")
+
+    class Meta:
+        table_name = "manga_list"
+
+
+class Library(BaseModel):
+    """Series tracked by Bato Desktop itself (plus per-series flags for manga_list series)."""
+
+    id = peewee.AutoField()
+    bato_link = peewee.CharField(500, unique=True)
+    bato_id = peewee.CharField(20, index=True)
+    anilist_id = peewee.IntegerField()
+    muted = peewee.BooleanField(default=False)
+    excluded = peewee.BooleanField(default=False)  # removed although manga_list still lists it
+    added_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "bato_library"
+
+
+class MangaDetails(BaseModel):
+    id = peewee.AutoField()
+    anilist_id = peewee.IntegerField()
+    bato_link = peewee.CharField(500, unique=True)
+    bato_id = peewee.CharField(20, unique=True)
+    name = peewee.CharField(500)
+    alt_names = JSONField(null=True)
+    authors = JSONField(null=True)
+    artists = JSONField(null=True)
+    genres = JSONField(null=True)
+    orig_lang = peewee.CharField(10, null=True)
+    original_status = peewee.CharField(50, null=True)
+    original_pub_from = peewee.CharField(10, null=True)
+    original_pub_till = peewee.CharField(10, null=True)
+    read_direction = peewee.CharField(10, null=True)
+    upload_status = peewee.CharField(50, null=True)
+    stat_score_val = peewee.FloatField(null=True)
+    stat_count_votes = peewee.IntegerField(default=0)
+    stat_count_follows = peewee.IntegerField(default=0)
+    stat_count_reviews = peewee.IntegerField(default=0)
+    stat_count_post_reply = peewee.IntegerField(default=0)
+    stat_count_views_total = peewee.IntegerField(default=0)
+    stat_count_scores = JSONField(null=True)
+    stat_count_emotions = JSONField(null=True)
+    summary = peewee.TextField(null=True)
+    first_scraped_at = peewee.DateTimeField(null=True)
+    last_updated_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "bato_manga_details"
+
+
+class Chapter(BaseModel):
+    id = peewee.AutoField()
+    anilist_id = peewee.IntegerField()
+    bato_link = peewee.CharField(500, index=True)
+    bato_chapter_id = peewee.CharField(20, unique=True)
+    canonical_chapter_id = peewee.CharField(50, null=True)
+    chapter_key = peewee.CharField(80)  # canonical ch_N token, else bato_chapter_id
+    chapter_number = peewee.FloatField(null=True)
+    dname = peewee.CharField(500)
+    title = peewee.CharField(500, null=True)
+    url_path = peewee.CharField(500, null=True)
+    full_url = peewee.CharField(500, null=True)
+    date_create = peewee.DateTimeField(null=True)
+    date_public = peewee.DateTimeField(null=True)
+    stat_count_views_guest = peewee.IntegerField(default=0)
+    stat_count_views_login = peewee.IntegerField(default=0)
+    stat_count_views_total = peewee.IntegerField(default=0)
+    stat_count_post_reply = peewee.IntegerField(default=0)
+    is_read = peewee.BooleanField(default=False)
+    first_seen_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "bato_chapters"
+        indexes = ((("bato_link", "chapter_key"), True),)
+
+
+class Notification(BaseModel):
+    id = peewee.AutoField()
+    anilist_id = peewee.IntegerField()
+    bato_link = peewee.CharField(500, index=True)
+    notification_type = peewee.CharField(50)
+    manga_name = peewee.CharField(500, null=True)
+    message = peewee.TextField(null=True)
+    chapter_id = peewee.IntegerField(null=True)
+    chapter_dname = peewee.CharField(500, null=True)
+    chapter_full_url = peewee.CharField(500, null=True)
+    old_status = peewee.CharField(50, null=True)
+    new_status = peewee.CharField(50, null=True)
+    chapters_count = peewee.IntegerField(default=1)
+    is_read = peewee.BooleanField(default=False, index=True)
+    is_emitted = peewee.BooleanField(default=False, index=True)
+    importance = peewee.IntegerField(default=1)
+    created_at = peewee.DateTimeField(index=True)
+
+    class Meta:
+        table_name = "bato_notifications"
+
+
+class ScraperLog(BaseModel):
+    id = peewee.AutoField()
+    anilist_id = peewee.IntegerField()
+    bato_link = peewee.CharField(500, index=True)
+    scrape_type = peewee.CharField(50)
+    status = peewee.CharField(50)
+    chapters_found = peewee.IntegerField(default=0)
+    new_chapters = peewee.IntegerField(default=0)
+    error_message = peewee.TextField(null=True)
+    duration_seconds = peewee.FloatField(default=0)
+    scraped_at = peewee.DateTimeField(index=True)
+
+    class Meta:
+        table_name = "bato_scraper_log"
+
+
+class Schedule(BaseModel):
+    id = peewee.AutoField()
+    anilist_id = peewee.IntegerField(unique=True)
+    bato_link = peewee.CharField(500, index=True)
+    scraping_interval_hours = peewee.IntegerField(default=24)
+    last_scraped_at = peewee.DateTimeField(null=True)
+    next_scrape_at = peewee.DateTimeField(index=True)
+    average_release_interval_days = peewee.FloatField(null=True)
+    preferred_release_day = peewee.IntegerField(null=True)
+    release_pattern_confidence = peewee.FloatField(null=True)
+    total_chapters_tracked = peewee.IntegerField(default=0)
+    last_chapter_date = peewee.DateTimeField(null=True)
+    consecutive_no_update_count = peewee.IntegerField(default=0)
+    is_active = peewee.BooleanField(default=True)
+    priority = peewee.IntegerField(default=1)
+    created_at = peewee.DateTimeField(null=True)
+    updated_at = peewee.DateTimeField(null=True)
+    # Bato Desktop additions (added to old tables by the migrations)
+    consecutive_failures = peewee.IntegerField(default=0)
+    preferred_release_hour = peewee.IntegerField(null=True)
+    schedule_reason = peewee.CharField(500, null=True)
+    last_status = peewee.CharField(50, null=True)
+    last_error = peewee.TextField(null=True)
+
+    class Meta:
+        table_name = "bato_scraping_schedule"
+
+
+class SchemaVersion(BaseModel):
+    id = peewee.AutoField()
+    version = peewee.IntegerField()
+    applied_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "bato_desktop_schema"
+
+
+BATO_TABLES: tuple[type[BaseModel], ...] = (
+    Library, MangaDetails, Chapter, Notification, ScraperLog, Schedule, SchemaVersion,
+)
+
+
+@dataclass(frozen=True)
+class ModelSet:
+    """The models bound to one database.
+
+    Each repository gets its own subclasses instead of initialising a global proxy, so two
+    databases (SQLite and MariaDB in one test run, or many devices in one process) never share
+    a binding.
+    """
+
+    database: peewee.Database
+    library: Any
+    details: Any
+    chapter: Any
+    notification: Any
+    log: Any
+    schedule: Any
+    schema_version: Any
+    manga_list: Any
+
+    @property
+    def owned(self) -> tuple[Any, ...]:
+        """The tables Bato Desktop creates and migrates (not the web app's manga_list)."""
+        return (self.library, self.details, self.chapter, self.notification, self.log,
+                self.schedule, self.schema_version)
+
+
+def bind_models(database: peewee.Database) -> ModelSet:
+    def bound(model: type[BaseModel]) -> Any:
+        meta = type("Meta", (), {"database": database, "table_name": model._meta.table_name})
+        return type(model.__name__, (model,), {"Meta": meta, "__module__": __name__})
+
+    return ModelSet(
+        database=database,
+        library=bound(Library),
+        details=bound(MangaDetails),
+        chapter=bound(Chapter),
+        notification=bound(Notification),
+        log=bound(ScraperLog),
+        schedule=bound(Schedule),
+        schema_version=bound(SchemaVersion),
+        manga_list=bound(MangaList),
+    )

@@ -1,0 +1,749 @@
+"""Everything the app reads from and writes to the database, as plain Python (no Qt).
+
+Methods take and return aware-UTC datetimes and the frozen rows of :mod:`bato_desktop.db.rows`.
+The scraping service wraps one series' writes in :meth:`Repository.atomic`, so chapters,
+notifications, schedule and log of a scrape commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import peewee
+
+from bato_desktop.db.migrations import chapter_key_of
+from bato_desktop.db.models import ModelSet, bind_models
+from bato_desktop.db.rows import (
+    ChapterRow,
+    DetailsRow,
+    DueSeries,
+    HourBucket,
+    LogRow,
+    NewNotification,
+    NotificationRow,
+    ScheduleRow,
+    ScrapeStats,
+    SeriesOverview,
+    SystemStatus,
+    TrackedSeries,
+)
+from bato_desktop.engine.records import ChapterRecord, SeriesDetails
+
+if TYPE_CHECKING:
+    from bato_desktop.engine.schedule_policy import ScheduleDecision
+
+__all__ = ["NewNotification", "Repository"]
+
+ERROR_RATE_WARNING = 10.0  # percent of failed checks over the window that raises a warning
+SYSTEM_WARNING = "system_warning"
+INSERT_BATCH = 200
+
+
+def to_db(value: datetime | None) -> datetime | None:
+    """Aware → naive UTC (what both backends store)."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def from_db(value: Any) -> datetime | None:
+    """Naive UTC (or an ISO string from SQLite) → aware UTC."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _required(value: Any) -> datetime:
+    result = from_db(value)
+    if result is None:
+        raise ValueError("missing timestamp")
+    return result
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def synthetic_anilist_id(bato_id: str) -> int:
+    """Series not on an AniList list get a negative id that cannot clash with a real one."""
+    return -int(bato_id)
+
+
+class Repository:
+    def __init__(self, database: peewee.Database) -> None:
+        self.database = database
+        self.m: ModelSet = bind_models(database)
+        self._has_manga_list: bool | None = None
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        with self.database.atomic():
+            yield
+
+    @property
+    def is_mysql(self) -> bool:
+        return isinstance(self.database, peewee.MySQLDatabase)
+
+    def close(self) -> None:
+        if not self.database.is_closed():
+            self.database.close()
+
+    def has_manga_list(self) -> bool:
+        """Whether the old web app's reading list exists here (checked once)."""
+        if self._has_manga_list is None:
+            self._has_manga_list = self.m.manga_list._meta.table_name in self.database.get_tables()
+        return self._has_manga_list
+
+    # -- library ---------------------------------------------------------------------------
+
+    def tracked_series(self) -> list[TrackedSeries]:
+        lib = self.m.library
+        names = self._names()
+        found: dict[str, TrackedSeries] = {}
+        excluded: set[str] = set()
+        for row in lib.select().order_by(lib.added_at, lib.id):
+            if row.excluded:
+                excluded.add(row.bato_link)
+                continue
+            found[row.bato_link] = TrackedSeries(
+                bato_link=row.bato_link, bato_id=row.bato_id, anilist_id=row.anilist_id,
+                name=names.get(row.bato_link), muted=bool(row.muted), source="library",
+                added_at=from_db(row.added_at),
+            )
+        for link, anilist_id, title in self._manga_list_rows():
+            if link in found or link in excluded:
+                continue
+            bato_id = _bato_id_or_none(link)
+            if bato_id is None:
+                continue
+            found[link] = TrackedSeries(
+                bato_link=link, bato_id=bato_id, anilist_id=anilist_id,
+                name=names.get(link) or title, source="manga_list",
+            )
+        return list(found.values())
+
+    def _manga_list_rows(self) -> list[tuple[str, int, str | None]]:
+        if not self.has_manga_list():
+            return []
+        ml = self.m.manga_list
+        rows = (
+            ml.select(ml.bato_link, ml.id_anilist, ml.title_english, ml.title_romaji)
+            .where(ml.bato_link.is_null(False) & (ml.bato_link != ""))
+            .tuples()
+        )
+        return [(link.strip(), anilist, english or romaji)
+                for link, anilist, english, romaji in rows]
+
+    def _names(self) -> dict[str, str]:
+        d = self.m.details
+        return dict(d.select(d.bato_link, d.name).tuples())
+
+    def get_series(self, bato_link: str) -> TrackedSeries | None:
+        return next((s for s in self.tracked_series() if s.bato_link == bato_link), None)
+
+    def series_count(self) -> int:
+        return len(self.tracked_series())
+
+    def add_series(
+        self, bato_link: str, bato_id: str, *, anilist_id: int | None = None,
+        now: datetime | None = None,
+    ) -> TrackedSeries:
+        """Track a series (idempotent) and make it due at once."""
+        now = now or utcnow()
+        lib = self.m.library
+        anilist = anilist_id if anilist_id is not None else synthetic_anilist_id(bato_id)
+        with self.atomic():
+            row = lib.get_or_none(lib.bato_link == bato_link)
+            if row is None:
+                lib.create(bato_link=bato_link, bato_id=bato_id, anilist_id=anilist,
+                           added_at=to_db(now))
+            else:
+                lib.update(excluded=False).where(lib.id == row.id).execute()
+                anilist = row.anilist_id
+            self._ensure_schedule(bato_link, anilist, now)
+        series = self.get_series(bato_link)
+        assert series is not None
+        return series
+
+    def remove_series(self, bato_link: str) -> bool:
+        """Stop tracking a series and forget its data (the scrape log stays as history)."""
+        series = self.get_series(bato_link)
+        if series is None:
+            return False
+        m = self.m
+        with self.atomic():
+            m.notification.delete().where(m.notification.bato_link == bato_link).execute()
+            m.chapter.delete().where(m.chapter.bato_link == bato_link).execute()
+            m.schedule.delete().where(m.schedule.bato_link == bato_link).execute()
+            m.details.delete().where(m.details.bato_link == bato_link).execute()
+            if series.source == "manga_list":  # not ours to delete: remember the exclusion
+                if m.library.get_or_none(m.library.bato_link == bato_link) is None:
+                    m.library.create(
+                        bato_link=bato_link, bato_id=series.bato_id,
+                        anilist_id=series.anilist_id, excluded=True, added_at=to_db(utcnow()),
+                    )
+                else:
+                    m.library.update(excluded=True).where(
+                        m.library.bato_link == bato_link).execute()
+            else:
+                m.library.delete().where(m.library.bato_link == bato_link).execute()
+        return True
+
+    def set_muted(self, bato_link: str, muted: bool) -> None:
+        series = self.get_series(bato_link)
+        if series is None:
+            raise KeyError(f"{bato_link} is not in the library")
+        lib = self.m.library
+        if lib.get_or_none(lib.bato_link == bato_link) is None:
+            lib.create(bato_link=bato_link, bato_id=series.bato_id,
+                       anilist_id=series.anilist_id, added_at=to_db(utcnow()), muted=muted)
+        else:
+            lib.update(muted=muted).where(lib.bato_link == bato_link).execute()
+
+    # -- details -----------------------------------------------------------------------------
+
+    def get_details(self, bato_link: str) -> DetailsRow | None:
+        d = self.m.details
+        row = d.get_or_none(d.bato_link == bato_link)
+        if row is None:
+            return None
+        return DetailsRow(
+            bato_link=row.bato_link, bato_id=row.bato_id, anilist_id=row.anilist_id,
+            name=row.name, upload_status=row.upload_status,
+            original_status=row.original_status, orig_lang=row.orig_lang,
+            genres=list(row.genres or []), authors=list(row.authors or []),
+            summary=row.summary, score=row.stat_score_val, follows=row.stat_count_follows or 0,
+            views_total=row.stat_count_views_total or 0,
+            first_scraped_at=from_db(row.first_scraped_at),
+            last_updated_at=from_db(row.last_updated_at),
+        )
+
+    def upsert_details(
+        self, bato_link: str, anilist_id: int, details: SeriesDetails,
+        now: datetime | None = None,
+    ) -> None:
+        now_db = to_db(now or utcnow())
+        d = self.m.details
+        values = {
+            "anilist_id": anilist_id, "bato_id": details.bato_id, "name": details.name[:500],
+            "alt_names": details.alt_names, "authors": details.authors,
+            "artists": details.artists, "genres": details.genres,
+            "orig_lang": details.orig_lang, "original_status": details.original_status,
+            "original_pub_from": details.original_pub_from,
+            "original_pub_till": details.original_pub_till,
+            "read_direction": details.read_direction, "upload_status": details.upload_status,
+            "stat_score_val": details.score, "stat_count_votes": details.votes,
+            "stat_count_follows": details.follows, "stat_count_reviews": details.reviews,
+            "stat_count_post_reply": details.post_reply,
+            "stat_count_views_total": details.views_total,
+            "stat_count_scores": details.score_counts, "stat_count_emotions": details.emotions,
+            "summary": details.summary, "last_updated_at": now_db,
+        }
+        if d.update(**values).where(d.bato_link == bato_link).execute() == 0:
+            d.create(bato_link=bato_link, first_scraped_at=now_db, **values)
+
+    # -- chapters ------------------------------------------------------------------------------
+
+    def existing_chapter_keys(self, bato_link: str) -> set[str]:
+        c = self.m.chapter
+        return {key for (key,) in c.select(c.chapter_key).where(c.bato_link == bato_link).tuples()}
+
+    def insert_chapters(
+        self, bato_link: str, anilist_id: int, chapters: Sequence[ChapterRecord],
+        now: datetime | None = None,
+    ) -> dict[str, int]:
+        """Insert new chapters in batches; returns their database ids by identity."""
+        if not chapters:
+            return {}
+        c = self.m.chapter
+        now_db = to_db(now or utcnow())
+        ids = [ch.bato_chapter_id for ch in chapters]
+        taken: set[str] = set()
+        for start in range(0, len(ids), 500):
+            taken |= {
+                value for (value,) in c.select(c.bato_chapter_id)
+                .where(c.bato_chapter_id.in_(ids[start:start + 500])).tuples()
+            }
+        rows = [
+            {
+                "anilist_id": anilist_id, "bato_link": bato_link,
+                "bato_chapter_id": ch.bato_chapter_id,
+                "canonical_chapter_id": ch.canonical_chapter_id,
+                "chapter_key": chapter_key_of(ch.canonical_chapter_id, ch.bato_chapter_id),
+                "chapter_number": ch.chapter_number if math.isfinite(ch.chapter_number) else None,
+                "dname": ch.dname[:500], "title": (ch.title or None) and ch.title[:500],
+                "url_path": ch.url_path[:500], "full_url": ch.full_url[:500],
+                "date_create": to_db(ch.date_create), "date_public": to_db(ch.date_public),
+                "stat_count_views_guest": ch.views_guest,
+                "stat_count_views_login": ch.views_login,
+                "stat_count_views_total": ch.views_total,
+                "stat_count_post_reply": ch.post_reply, "first_seen_at": now_db,
+            }
+            for ch in chapters
+            if ch.bato_chapter_id not in taken
+        ]
+        with self.atomic():
+            for start in range(0, len(rows), INSERT_BATCH):
+                c.insert_many(rows[start:start + INSERT_BATCH]).execute()
+        keys = [row["chapter_key"] for row in rows]
+        found: dict[str, int] = {}
+        for start in range(0, len(keys), 500):
+            query = c.select(c.chapter_key, c.id).where(
+                (c.bato_link == bato_link) & c.chapter_key.in_(keys[start:start + 500])
+            )
+            found.update(dict(query.tuples()))
+        return found
+
+    def chapter_release_times(self, bato_link: str) -> list[datetime]:
+        c = self.m.chapter
+        query = c.select(c.date_public, c.date_create).where(c.bato_link == bato_link).tuples()
+        times = [from_db(public) or from_db(created) for public, created in query]
+        return sorted(t for t in times if t is not None)
+
+    def _chapter_row(self, row: Any) -> ChapterRow:
+        return ChapterRow(
+            id=row.id, bato_link=row.bato_link, bato_chapter_id=row.bato_chapter_id,
+            chapter_key=row.chapter_key, chapter_number=row.chapter_number, dname=row.dname,
+            title=row.title, full_url=row.full_url,
+            date_public=from_db(row.date_public) or from_db(row.date_create),
+            first_seen_at=from_db(row.first_seen_at), is_read=bool(row.is_read),
+        )
+
+    def list_chapters(self, bato_link: str, limit: int | None = None) -> list[ChapterRow]:
+        """Newest first (by chapter number, then release time)."""
+        c = self.m.chapter
+        query = (
+            c.select().where(c.bato_link == bato_link)
+            .order_by(c.chapter_number.desc(nulls="LAST") if not self.is_mysql
+                      else c.chapter_number.desc(), c.date_public.desc(), c.id.desc())
+        )
+        if limit:
+            query = query.limit(limit)
+        return [self._chapter_row(row) for row in query]
+
+    def last_chapter(self, bato_link: str) -> ChapterRow | None:
+        rows = self.list_chapters(bato_link, limit=1)
+        return rows[0] if rows else None
+
+    def chapter_count(self, bato_link: str) -> int:
+        c = self.m.chapter
+        return int(c.select().where(c.bato_link == bato_link).count())
+
+    # -- notifications -----------------------------------------------------------------------
+
+    def create_notifications(
+        self, items: Iterable[NewNotification], now: datetime | None = None
+    ) -> list[int]:
+        n = self.m.notification
+        created_at = to_db(now or utcnow())
+        ids = []
+        with self.atomic():
+            for item in items:
+                row = n.create(
+                    anilist_id=item.anilist_id, bato_link=item.bato_link,
+                    notification_type=item.notification_type,
+                    manga_name=item.manga_name[:500], message=item.message,
+                    chapter_id=item.chapter_id, chapter_dname=item.chapter_dname,
+                    chapter_full_url=item.chapter_full_url, old_status=item.old_status,
+                    new_status=item.new_status, chapters_count=item.chapters_count,
+                    importance=item.importance, is_read=False, is_emitted=False,
+                    created_at=created_at,
+                )
+                ids.append(int(row.id))
+        return ids
+
+    def _notification_row(self, row: Any) -> NotificationRow:
+        return NotificationRow(
+            id=row.id, anilist_id=row.anilist_id, bato_link=row.bato_link or "",
+            notification_type=row.notification_type, manga_name=row.manga_name or "",
+            message=row.message or "", chapter_id=row.chapter_id,
+            chapter_dname=row.chapter_dname, chapter_full_url=row.chapter_full_url,
+            old_status=row.old_status, new_status=row.new_status,
+            chapters_count=row.chapters_count if row.chapters_count is not None else 1,
+            importance=row.importance if row.importance is not None else 1,
+            is_read=bool(row.is_read), is_emitted=bool(row.is_emitted),
+            created_at=_required(row.created_at),
+        )
+
+    def unemitted_notifications(self, limit: int = 100) -> list[NotificationRow]:
+        """What the poller shows next: most important first, then oldest first."""
+        n = self.m.notification
+        query = (
+            n.select().where(n.is_emitted == False)  # noqa: E712 (peewee expression)
+            .order_by(n.importance.desc(), n.created_at.asc(), n.id.asc()).limit(limit)
+        )
+        return [self._notification_row(row) for row in query]
+
+    def mark_emitted(self, ids: Sequence[int]) -> int:
+        if not ids:
+            return 0
+        n = self.m.notification
+        return int(n.update(is_emitted=True).where(n.id.in_(list(ids))).execute())
+
+    def list_notifications(
+        self, *, limit: int = 200, unread_only: bool = False, bato_link: str | None = None,
+        notification_type: str | None = None,
+    ) -> list[NotificationRow]:
+        """Newest first."""
+        n = self.m.notification
+        query = n.select()
+        if unread_only:
+            query = query.where(n.is_read == False)  # noqa: E712
+        if bato_link:
+            query = query.where(n.bato_link == bato_link)
+        if notification_type:
+            query = query.where(n.notification_type == notification_type)
+        query = query.order_by(n.created_at.desc(), n.id.desc()).limit(limit)
+        return [self._notification_row(row) for row in query]
+
+    def get_notification(self, notification_id: int) -> NotificationRow | None:
+        n = self.m.notification
+        row = n.get_or_none(n.id == notification_id)
+        return self._notification_row(row) if row else None
+
+    def unread_count(self) -> int:
+        n = self.m.notification
+        return int(n.select().where(n.is_read == False).count())  # noqa: E712
+
+    def notification_counts(self) -> dict[str, int]:
+        n = self.m.notification
+        return {
+            "total": int(n.select().count()),
+            "unread": self.unread_count(),
+            "unemitted": int(n.select().where(n.is_emitted == False).count()),  # noqa: E712
+        }
+
+    def mark_read(self, ids: Sequence[int]) -> int:
+        if not ids:
+            return 0
+        n = self.m.notification
+        return int(
+            n.update(is_read=True)
+            .where(n.id.in_(list(ids)) & (n.is_read == False))  # noqa: E712
+            .execute()
+        )
+
+    def mark_all_read(self) -> int:
+        n = self.m.notification
+        return int(n.update(is_read=True).where(n.is_read == False).execute())  # noqa: E712
+
+    def raise_system_warning(self, message: str, now: datetime | None = None) -> bool:
+        """A warning notification, at most one a day (the error monitor calls this often)."""
+        now = now or utcnow()
+        n = self.m.notification
+        recent = (
+            n.select().where((n.notification_type == SYSTEM_WARNING)
+                             & (n.created_at > to_db(now - timedelta(days=1))))
+            .exists()
+        )
+        if recent:
+            return False
+        self.create_notifications(
+            [NewNotification(anilist_id=0, bato_link="", notification_type=SYSTEM_WARNING,
+                             manga_name="Bato Desktop", message=message, chapters_count=0,
+                             importance=3)],
+            now=now,
+        )
+        return True
+
+    # -- schedules -----------------------------------------------------------------------------
+
+    def _ensure_schedule(self, bato_link: str, anilist_id: int, now: datetime) -> None:
+        s = self.m.schedule
+        if s.get_or_none(s.bato_link == bato_link) is not None:
+            return
+        if s.get_or_none(s.anilist_id == anilist_id) is not None:
+            return  # an old row keyed by the same AniList id
+        s.create(anilist_id=anilist_id, bato_link=bato_link, scraping_interval_hours=24,
+                 next_scrape_at=to_db(now), is_active=True, priority=1,
+                 created_at=to_db(now), updated_at=to_db(now), schedule_reason="new series")
+
+    def sync_schedules(self, now: datetime | None = None) -> int:
+        """Give every tracked series a schedule row (manga_list series arrive without one)."""
+        now = now or utcnow()
+        s = self.m.schedule
+        have = {link for (link,) in s.select(s.bato_link).tuples()}
+        missing = [series for series in self.tracked_series() if series.bato_link not in have]
+        with self.atomic():
+            for series in missing:
+                self._ensure_schedule(series.bato_link, series.anilist_id, now)
+        return len(missing)
+
+    def due_series(
+        self, now: datetime | None = None, *, limit: int | None = None
+    ) -> list[DueSeries]:
+        """Tracked, active series whose time has come: priority desc, then oldest due first."""
+        now = now or utcnow()
+        self.sync_schedules(now)
+        tracked = {series.bato_link for series in self.tracked_series()}
+        s = self.m.schedule
+        query = (
+            s.select(s.bato_link, s.anilist_id, s.priority, s.next_scrape_at)
+            .where((s.is_active == True) & (s.next_scrape_at <= to_db(now)))  # noqa: E712
+            .order_by(s.priority.desc(), s.next_scrape_at.asc(), s.id.asc())
+        )
+        due = [
+            DueSeries(link, anilist_id, priority or 1, _required(next_at))
+            for link, anilist_id, priority, next_at in query.tuples()
+            if link in tracked
+        ]
+        return due[:limit] if limit else due
+
+    def get_schedule(self, bato_link: str) -> ScheduleRow | None:
+        s = self.m.schedule
+        row = s.get_or_none(s.bato_link == bato_link)
+        return self._schedule_row(row) if row else None
+
+    def _schedule_row(self, row: Any) -> ScheduleRow:
+        return ScheduleRow(
+            bato_link=row.bato_link, anilist_id=row.anilist_id,
+            scraping_interval_hours=row.scraping_interval_hours or 24,
+            last_scraped_at=from_db(row.last_scraped_at),
+            next_scrape_at=_required(row.next_scrape_at),
+            average_release_interval_days=row.average_release_interval_days,
+            preferred_release_day=row.preferred_release_day,
+            preferred_release_hour=row.preferred_release_hour,
+            release_pattern_confidence=row.release_pattern_confidence,
+            total_chapters_tracked=row.total_chapters_tracked or 0,
+            last_chapter_date=from_db(row.last_chapter_date),
+            consecutive_no_update_count=row.consecutive_no_update_count or 0,
+            consecutive_failures=row.consecutive_failures or 0,
+            is_active=bool(row.is_active) if row.is_active is not None else True,
+            priority=row.priority or 1, schedule_reason=row.schedule_reason,
+            last_status=row.last_status, last_error=row.last_error,
+        )
+
+    def save_schedule_decision(
+        self, bato_link: str, anilist_id: int, decision: ScheduleDecision, *,
+        scraped_at: datetime, status: str, error: str | None = None,
+    ) -> None:
+        """The after-scrape update: next time, learned pattern and the reason, in one row."""
+        s = self.m.schedule
+        self._ensure_schedule(bato_link, anilist_id, scraped_at)
+        s.update(
+            scraping_interval_hours=max(1, int(decision.interval_hours)),
+            last_scraped_at=to_db(scraped_at),
+            next_scrape_at=to_db(decision.next_check_at),
+            average_release_interval_days=decision.average_release_interval_days,
+            preferred_release_day=decision.preferred_release_day,
+            preferred_release_hour=decision.preferred_release_hour,
+            release_pattern_confidence=decision.release_pattern_confidence,
+            total_chapters_tracked=decision.total_chapters_tracked,
+            last_chapter_date=to_db(decision.last_chapter_date),
+            consecutive_no_update_count=decision.consecutive_no_update_count,
+            consecutive_failures=decision.consecutive_failures,
+            schedule_reason=decision.reason[:500], last_status=status, last_error=error,
+            updated_at=to_db(scraped_at),
+        ).where(s.bato_link == bato_link).execute()
+
+    def make_due(self, bato_link: str | None, now: datetime | None = None) -> int:
+        """"Check now": one series, or every tracked series when ``bato_link`` is None."""
+        now = now or utcnow()
+        s = self.m.schedule
+        self.sync_schedules(now)
+        query = s.update(next_scrape_at=to_db(now), updated_at=to_db(now))
+        if bato_link:
+            query = query.where(s.bato_link == bato_link)
+        return int(query.execute())
+
+    def set_priority(self, bato_link: str, priority: int) -> None:
+        if priority not in (1, 2, 3):
+            raise ValueError("priority must be 1 (normal), 2 (high) or 3 (urgent)")
+        s = self.m.schedule
+        s.update(priority=priority).where(s.bato_link == bato_link).execute()
+
+    def set_active(self, bato_link: str, active: bool) -> None:
+        s = self.m.schedule
+        s.update(is_active=active).where(s.bato_link == bato_link).execute()
+
+    def next_check_at(self) -> datetime | None:
+        s = self.m.schedule
+        tracked = [series.bato_link for series in self.tracked_series()]
+        if not tracked:
+            return None
+        value = (
+            s.select(peewee.fn.MIN(s.next_scrape_at))
+            .where((s.is_active == True) & s.bato_link.in_(tracked))  # noqa: E712
+            .scalar()
+        )
+        return from_db(value)
+
+    # -- scrape log and monitoring --------------------------------------------------------------
+
+    def add_log(
+        self, bato_link: str, anilist_id: int, scrape_type: str, status: str, *,
+        chapters_found: int = 0, new_chapters: int = 0, error_message: str | None = None,
+        duration_seconds: float = 0.0, scraped_at: datetime | None = None,
+    ) -> int:
+        row = self.m.log.create(
+            anilist_id=anilist_id, bato_link=bato_link, scrape_type=scrape_type, status=status,
+            chapters_found=chapters_found, new_chapters=new_chapters,
+            error_message=error_message, duration_seconds=round(duration_seconds, 4),
+            scraped_at=to_db(scraped_at or utcnow()),
+        )
+        return int(row.id)
+
+    def recent_logs(
+        self, *, hours: int = 24, status: str | None = None, limit: int = 500,
+        now: datetime | None = None, bato_link: str | None = None,
+    ) -> list[LogRow]:
+        """Newest first."""
+        now = now or utcnow()
+        lg = self.m.log
+        query = lg.select().where(lg.scraped_at >= to_db(now - timedelta(hours=hours)))
+        if status:
+            query = query.where(lg.status == status)
+        if bato_link:
+            query = query.where(lg.bato_link == bato_link)
+        query = query.order_by(lg.scraped_at.desc(), lg.id.desc()).limit(limit)
+        return [
+            LogRow(
+                id=row.id, anilist_id=row.anilist_id, bato_link=row.bato_link,
+                scrape_type=row.scrape_type, status=row.status,
+                chapters_found=row.chapters_found or 0, new_chapters=row.new_chapters or 0,
+                error_message=row.error_message, duration_seconds=row.duration_seconds or 0.0,
+                scraped_at=_required(row.scraped_at),
+            )
+            for row in query
+        ]
+
+    def stats(self, *, hours: int = 24, now: datetime | None = None) -> ScrapeStats:
+        now = now or utcnow()
+        lg = self.m.log
+        since = to_db(now - timedelta(hours=hours))
+        query = (
+            lg.select(lg.status, peewee.fn.COUNT(lg.id), peewee.fn.SUM(lg.duration_seconds),
+                      peewee.fn.SUM(lg.chapters_found), peewee.fn.SUM(lg.new_chapters))
+            .where(lg.scraped_at >= since).group_by(lg.status).tuples()
+        )
+        counts: dict[str, int] = {}
+        duration = 0.0
+        found = new = 0
+        for status, count, total_duration, chapters, new_count in query:
+            counts[status] = int(count)
+            duration += float(total_duration or 0)
+            found += int(chapters or 0)
+            new += int(new_count or 0)
+        total = sum(counts.values())
+        successful = counts.get("success", 0)
+        rate_limited = counts.get("rate_limited", 0)
+        failed = total - successful - rate_limited
+        error_rate = 100.0 * (failed + rate_limited) / total if total else 0.0
+        warning = None
+        if total and error_rate > ERROR_RATE_WARNING:
+            warning = (f"High error rate: {error_rate:.1f}% of {total} checks failed in the "
+                       f"last {hours} h (threshold {ERROR_RATE_WARNING:.0f}%)")
+        return ScrapeStats(
+            hours=hours, total_jobs=total, successful=successful, failed=failed,
+            rate_limited=rate_limited,
+            success_rate=100.0 * successful / total if total else 0.0,
+            error_rate=error_rate, avg_duration=duration / total if total else 0.0,
+            chapters_found=found, new_chapters=new, warning=warning,
+        )
+
+    def hourly_activity(self, *, hours: int = 24, now: datetime | None = None) -> list[HourBucket]:
+        """One bucket per hour of the window, zero-filled, oldest first."""
+        now = now or utcnow()
+        end = now.replace(minute=0, second=0, microsecond=0)
+        start = end - timedelta(hours=hours - 1)
+        lg = self.m.log
+        query = (
+            lg.select(lg.scraped_at, lg.status, lg.new_chapters)
+            .where(lg.scraped_at >= to_db(start)).tuples()
+        )
+        buckets: dict[datetime, list[int]] = {
+            start + timedelta(hours=i): [0, 0, 0, 0] for i in range(hours)
+        }
+        for scraped_at, status, new_count in query:
+            at = from_db(scraped_at)
+            if at is None:
+                continue
+            key = at.replace(minute=0, second=0, microsecond=0)
+            bucket = buckets.get(key)
+            if bucket is None:
+                continue
+            index = 0 if status == "success" else 2 if status == "rate_limited" else 1
+            bucket[index] += 1
+            bucket[3] += int(new_count or 0)
+        return [HourBucket(hour, *values) for hour, values in sorted(buckets.items())]
+
+    def system_status(self, now: datetime | None = None, database: str = "") -> SystemStatus:
+        now = now or utcnow()
+        s = self.m.schedule
+        tracked = [series.bato_link for series in self.tracked_series()]
+        active = due = 0
+        if tracked:
+            active = int(s.select().where((s.is_active == True)  # noqa: E712
+                                          & s.bato_link.in_(tracked)).count())
+            due = int(s.select().where((s.is_active == True)  # noqa: E712
+                                       & s.bato_link.in_(tracked)
+                                       & (s.next_scrape_at <= to_db(now))).count())
+        lg = self.m.log
+        return SystemStatus(
+            series_tracked=len(tracked), active_schedules=active, due_now=due,
+            next_check_at=self.next_check_at(),
+            last_scrape_at=from_db(lg.select(peewee.fn.MAX(lg.scraped_at)).scalar()),
+            unread_notifications=self.unread_count(), database=database,
+        )
+
+    def series_overview(self) -> list[SeriesOverview]:
+        """Every tracked series with its details, last chapter and schedule (few queries)."""
+        m = self.m
+        details = {row.bato_link: row for row in m.details.select()}
+        schedules = {row.bato_link: row for row in m.schedule.select()}
+        c = m.chapter
+        counts = dict(
+            c.select(c.bato_link, peewee.fn.COUNT(c.id)).group_by(c.bato_link).tuples()
+        )
+        latest_ids = [
+            latest for (_link, latest) in
+            c.select(c.bato_link, peewee.fn.MAX(c.id)).group_by(c.bato_link).tuples()
+        ]
+        last_by_link: dict[str, Any] = {}
+        for start in range(0, len(latest_ids), 500):
+            for row in c.select().where(c.id.in_(latest_ids[start:start + 500])):
+                last_by_link[row.bato_link] = row
+        result = []
+        for series in self.tracked_series():
+            d = details.get(series.bato_link)
+            sch = schedules.get(series.bato_link)
+            last = last_by_link.get(series.bato_link)
+            result.append(SeriesOverview(
+                bato_link=series.bato_link, bato_id=series.bato_id,
+                anilist_id=series.anilist_id,
+                name=(d.name if d else None) or series.name or series.bato_link,
+                upload_status=d.upload_status if d else None,
+                chapters=int(counts.get(series.bato_link, 0)),
+                last_chapter=last.dname if last else None,
+                last_chapter_at=(from_db(last.date_public) or from_db(last.date_create))
+                if last else None,
+                last_scraped_at=from_db(sch.last_scraped_at) if sch else None,
+                next_scrape_at=from_db(sch.next_scrape_at) if sch else None,
+                last_status=sch.last_status if sch else None,
+                last_error=sch.last_error if sch else None,
+                schedule_reason=sch.schedule_reason if sch else None,
+                muted=series.muted,
+            ))
+        return result
+
+
+def _bato_id_or_none(link: str) -> str | None:
+    from bato_desktop.engine.errors import InvalidBatoLink
+    from bato_desktop.engine.links import parse_bato_id
+
+    try:
+        return parse_bato_id(link)
+    except InvalidBatoLink:
+        return None

@@ -1,0 +1,197 @@
+"""Plain, immutable rows the repository hands out.
+
+Callers (CLI, engine, Qt views) get these instead of peewee model instances, so a row can cross a
+thread boundary or outlive its connection without lazy loads touching the database again.
+All datetimes are aware UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class TrackedSeries:
+    bato_link: str
+    bato_id: str
+    anilist_id: int
+    name: str | None = None
+    muted: bool = False
+    source: str = "library"  # "library" (ours) or "manga_list" (the old web app's table)
+    added_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class NewNotification:
+    """A notification the engine decided to create (no id yet)."""
+
+    anilist_id: int
+    bato_link: str
+    notification_type: str
+    manga_name: str
+    message: str
+    chapter_id: int | None = None
+    chapter_dname: str | None = None
+    chapter_full_url: str | None = None
+    old_status: str | None = None
+    new_status: str | None = None
+    chapters_count: int = 1
+    importance: int = 1
+
+
+@dataclass(frozen=True)
+class NotificationRow:
+    id: int
+    anilist_id: int
+    bato_link: str
+    notification_type: str
+    manga_name: str
+    message: str
+    chapter_id: int | None
+    chapter_dname: str | None
+    chapter_full_url: str | None
+    old_status: str | None
+    new_status: str | None
+    chapters_count: int
+    importance: int
+    is_read: bool
+    is_emitted: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ChapterRow:
+    id: int
+    bato_link: str
+    bato_chapter_id: str
+    chapter_key: str
+    chapter_number: float | None
+    dname: str
+    title: str | None
+    full_url: str | None
+    date_public: datetime | None
+    first_seen_at: datetime | None
+    is_read: bool
+
+
+@dataclass(frozen=True)
+class DetailsRow:
+    bato_link: str
+    bato_id: str
+    anilist_id: int
+    name: str
+    upload_status: str | None
+    original_status: str | None
+    orig_lang: str | None
+    genres: list[str]
+    authors: list[str]
+    summary: str | None
+    score: float | None
+    follows: int
+    views_total: int
+    first_scraped_at: datetime | None
+    last_updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    bato_link: str
+    anilist_id: int
+    scraping_interval_hours: int
+    last_scraped_at: datetime | None
+    next_scrape_at: datetime
+    average_release_interval_days: float | None
+    preferred_release_day: int | None
+    preferred_release_hour: int | None
+    release_pattern_confidence: float | None
+    total_chapters_tracked: int
+    last_chapter_date: datetime | None
+    consecutive_no_update_count: int
+    consecutive_failures: int
+    is_active: bool
+    priority: int
+    schedule_reason: str | None
+    last_status: str | None
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class DueSeries:
+    bato_link: str
+    anilist_id: int
+    priority: int
+    next_scrape_at: datetime
+
+
+@dataclass(frozen=True)
+class LogRow:
+    id: int
+    anilist_id: int
+    bato_link: str
+    scrape_type: str
+    status: str
+    chapters_found: int
+    new_chapters: int
+    error_message: str | None
+    duration_seconds: float
+    scraped_at: datetime
+
+
+@dataclass(frozen=True)
+class ScrapeStats:
+    hours: int
+    total_jobs: int
+    successful: int
+    failed: int
+    rate_limited: int
+    success_rate: float  # percent
+    error_rate: float  # percent, failed + rate limited
+    avg_duration: float  # seconds
+    chapters_found: int
+    new_chapters: int
+    warning: str | None
+
+
+@dataclass(frozen=True)
+class HourBucket:
+    hour: datetime  # start of the hour, UTC
+    successful: int
+    failed: int
+    rate_limited: int
+    new_chapters: int
+
+    @property
+    def total(self) -> int:
+        return self.successful + self.failed + self.rate_limited
+
+
+@dataclass(frozen=True)
+class SystemStatus:
+    series_tracked: int
+    active_schedules: int
+    due_now: int
+    next_check_at: datetime | None
+    last_scrape_at: datetime | None
+    unread_notifications: int
+    database: str  # a password-free description of the database URL
+
+
+@dataclass(frozen=True)
+class SeriesOverview:
+    """One line of the library table: what the dashboard and ``list`` show per series."""
+
+    bato_link: str
+    bato_id: str
+    anilist_id: int
+    name: str
+    upload_status: str | None
+    chapters: int
+    last_chapter: str | None
+    last_chapter_at: datetime | None
+    last_scraped_at: datetime | None
+    next_scrape_at: datetime | None
+    last_status: str | None
+    last_error: str | None
+    schedule_reason: str | None
+    muted: bool

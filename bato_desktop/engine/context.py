@@ -1,0 +1,61 @@
+"""The composition root of the engine: settings in, wired objects out.
+
+The CLI, the headless daemon and the Qt worker all build their engine here, so the wiring exists
+once and nothing reaches for a global.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+import peewee
+
+from bato_desktop.db import Repository, migrate, open_database
+from bato_desktop.engine.client import BatoClient
+from bato_desktop.engine.events import EventSink, ignore_events
+from bato_desktop.engine.service import ScrapingService
+from bato_desktop.settings import Settings
+
+
+@dataclass
+class Engine:
+    settings: Settings
+    database: peewee.Database
+    repo: Repository
+    client: BatoClient
+    service: ScrapingService
+    migrations: list[str] = field(default_factory=list)
+
+    def close(self) -> None:
+        self.client.close()
+        if not self.database.is_closed():
+            self.database.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def open_repository(settings: Settings) -> tuple[peewee.Database, Repository, list[str]]:
+    """Open (and migrate) the configured database; no network client."""
+    database = open_database(settings.effective_database_url)
+    actions = migrate(database)
+    return database, Repository(database), actions
+
+
+def open_engine(
+    settings: Settings,
+    *,
+    events: EventSink = ignore_events,
+    rng: random.Random | None = None,
+    backoff_base: float = 1.0,
+) -> Engine:
+    database, repo, actions = open_repository(settings)
+    client = BatoClient.from_settings(settings)
+    service = ScrapingService(
+        repo, client, settings, events=events, rng=rng, backoff_base=backoff_base
+    )
+    return Engine(settings, database, repo, client, service, actions)

@@ -1,0 +1,95 @@
+"""What the engine reports while it works.
+
+The engine calls one ``EventSink`` with these small records; the headless runner logs them and
+the Qt worker re-emits them as signals. Keeping them plain dataclasses keeps the engine Qt-free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class SeriesResult:
+    bato_link: str
+    name: str
+    status: str  # "success" | "failed" | "rate_limited" | "skipped"
+    scrape_type: str
+    chapters_found: int = 0
+    new_chapters: int = 0
+    notifications: int = 0
+    error: str | None = None
+    duration_seconds: float = 0.0
+    next_check_at: datetime | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CycleStarted:
+    due: int
+
+
+@dataclass(frozen=True)
+class CycleProgress:
+    done: int
+    total: int
+    current: str
+
+
+@dataclass(frozen=True)
+class SeriesChecked:
+    result: SeriesResult
+
+
+@dataclass(frozen=True)
+class NotificationsCreated:
+    count: int
+
+
+@dataclass(frozen=True)
+class RateLimitedEvent:
+    until: datetime
+    retry_after: float
+
+
+@dataclass(frozen=True)
+class EngineError:
+    message: str
+    database: bool = False  # True when the database is the problem
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    due: int
+    checked: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    new_chapters: int = 0
+    notifications: int = 0
+    rate_limited_until: datetime | None = None
+    stopped: bool = False
+    error: str | None = None
+    results: list[SeriesResult] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CycleFinished:
+    report: CycleReport
+
+
+EngineEvent = (
+    CycleStarted
+    | CycleProgress
+    | SeriesChecked
+    | NotificationsCreated
+    | RateLimitedEvent
+    | EngineError
+    | CycleFinished
+)
+EventSink = Callable[[EngineEvent], None]
+
+
+def ignore_events(_event: EngineEvent) -> None:
+    """The default sink."""

@@ -1,0 +1,123 @@
+"""APScheduler drives the scraping cycles: one every ``scrape_interval``, plus "check now".
+
+The runner is given its scheduler: the headless daemon uses a ``BlockingScheduler`` in the main
+thread, the desktop app a ``QtScheduler`` inside the engine's QThread. Both use APScheduler's
+in-thread executor, so every cycle runs in the engine's own thread, one at a time: overlap is
+impossible by construction rather than prevented by a lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta
+
+from apscheduler.executors.debug import DebugExecutor
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bato_desktop.db import DatabaseError, Repository
+from bato_desktop.engine.events import CycleReport, EngineError
+from bato_desktop.engine.service import ScrapingService, utcnow
+from bato_desktop.settings import Settings
+
+log = logging.getLogger(__name__)
+CYCLE_JOB = "cycle"
+
+
+def scheduler_options() -> dict[str, object]:
+    """Options every runner scheduler gets: in-thread executor, coalesced runs, UTC."""
+    return {
+        "executors": {"default": DebugExecutor()},
+        "job_defaults": {"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        "timezone": "UTC",
+    }
+
+
+class EngineRunner:
+    def __init__(
+        self,
+        service: ScrapingService,
+        repo: Repository,
+        settings: Settings,
+        scheduler: BaseScheduler,
+        *,
+        limit: int | None = None,
+    ) -> None:
+        self._service = service
+        self._repo = repo
+        self._settings = settings
+        self._scheduler = scheduler
+        self._limit = limit
+        self._paused = threading.Event()
+        self.last_report: CycleReport | None = None
+        self.last_cycle_at: datetime | None = None
+
+    @property
+    def paused(self) -> bool:
+        return self._paused.is_set()
+
+    def start(self, *, first_cycle_in: float = 0.0) -> None:
+        """Add the cycle job and start the scheduler (blocks for a BlockingScheduler)."""
+        self._scheduler.add_job(
+            self.run_scheduled_cycle,
+            IntervalTrigger(seconds=self._settings.scrape_interval),
+            id=CYCLE_JOB,
+            next_run_time=utcnow() + timedelta(seconds=first_cycle_in),
+            replace_existing=True,
+        )
+        self._scheduler.start()
+
+    def run_scheduled_cycle(self) -> CycleReport | None:
+        if self._paused.is_set():
+            log.info("Checking is paused: scheduled cycle skipped")
+            return None
+        return self._run(scrape_type="scheduled")
+
+    def _run(self, *, scrape_type: str) -> CycleReport:
+        self._service.clear_stop()
+        report = self._service.run_cycle(limit=self._limit, scrape_type=scrape_type)
+        self.last_report = report
+        self.last_cycle_at = utcnow()
+        return report
+
+    def check_now(self, bato_link: str | None = None) -> CycleReport | None:
+        """Make one series (or all) due and run a cycle at once, in the engine thread.
+
+        Explicit user requests run even while scheduled checking is paused.
+        """
+        try:
+            self._repo.make_due(bato_link, utcnow())
+        except DatabaseError as exc:
+            self._service.report_error(EngineError(f"Database unreachable: {exc}", True))
+            return None
+        return self._run(scrape_type="manual")
+
+    def set_paused(self, paused: bool) -> None:
+        if paused:
+            self._paused.set()
+        else:
+            self._paused.clear()
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Use new delays at once and move the cycle job to the new interval."""
+        old_interval = self._settings.scrape_interval
+        self._settings = settings
+        self._service.apply_settings(settings)
+        if settings.scrape_interval != old_interval and self._scheduler.get_job(CYCLE_JOB):
+            self._scheduler.reschedule_job(
+                CYCLE_JOB, trigger=IntervalTrigger(seconds=settings.scrape_interval)
+            )
+
+    def next_cycle_at(self) -> datetime | None:
+        job = self._scheduler.get_job(CYCLE_JOB)
+        return job.next_run_time if job else None
+
+    def request_stop(self) -> None:
+        """Thread-safe: end the running pause at once; the series being written completes."""
+        self._service.request_stop()
+
+    def shutdown(self) -> None:
+        """Call from the engine thread (or a signal handler on it) after request_stop()."""
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)

@@ -1,0 +1,87 @@
+"""Reading and writing lists of series links (``import`` / ``export``).
+
+Accepts one link per line, CSV with a ``bato_link`` column (and optional ``anilist_id``), or JSON
+(a list of links or of objects with ``bato_link``). Bad entries are reported with their line
+number and the good ones are kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bato_desktop.engine.errors import InvalidBatoLink
+from bato_desktop.engine.links import parse_bato_id
+
+
+@dataclass(frozen=True)
+class ImportEntry:
+    line: int
+    bato_link: str
+    bato_id: str
+    anilist_id: int | None = None
+
+
+@dataclass
+class ImportResult:
+    entries: list[ImportEntry] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _entry(result: ImportResult, line: int, link: object, anilist: object = None) -> None:
+    if not isinstance(link, str) or not link.strip():
+        result.problems.append(f"line {line}: no bato_link")
+        return
+    try:
+        bato_id = parse_bato_id(link)
+    except InvalidBatoLink as exc:
+        result.problems.append(f"line {line}: {exc}")
+        return
+    anilist_id: int | None = None
+    if anilist not in (None, ""):
+        try:
+            anilist_id = int(str(anilist).strip())
+        except ValueError:
+            result.problems.append(f"line {line}: anilist_id {anilist!r} is not a number")
+            return
+    result.entries.append(ImportEntry(line, link.strip(), bato_id, anilist_id))
+
+
+def parse_library_text(text: str) -> ImportResult:
+    result = ImportResult()
+    stripped = text.lstrip()
+    if stripped.startswith(("[", "{")):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            result.problems.append(f"line {exc.lineno}: invalid JSON: {exc.msg}")
+            return result
+        items = data.get("series", data.get("library", [])) if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            result.problems.append("line 1: JSON must be a list of links or objects")
+            return result
+        for number, item in enumerate(items, start=1):
+            if isinstance(item, dict):
+                _entry(result, number, item.get("bato_link"), item.get("anilist_id"))
+            else:
+                _entry(result, number, item)
+        return result
+    first_line = stripped.splitlines()[0] if stripped else ""
+    if "bato_link" in first_line and ("," in first_line or ";" in first_line):
+        dialect = csv.Sniffer().sniff(first_line, delimiters=",;\t")
+        reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+        for row in reader:
+            _entry(result, reader.line_num, row.get("bato_link"), row.get("anilist_id"))
+        return result
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            _entry(result, number, line)
+    return result
+
+
+def read_library_file(path: Path) -> ImportResult:
+    return parse_library_text(path.read_text(encoding="utf-8-sig"))

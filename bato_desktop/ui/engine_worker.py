@@ -1,0 +1,218 @@
+"""The engine's home in the desktop app: a worker object moved to its own QThread.
+
+The GUI talks to it only through queued signals and slots, so no network request or database
+write ever runs on the GUI thread. Cycles run inside this thread (APScheduler's in-thread
+executor), so they never overlap; a stop request interrupts the politeness pause at once from any
+thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from apscheduler.schedulers.base import BaseScheduler
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from bato_desktop.engine.context import Engine, open_engine
+from bato_desktop.engine.events import (
+    CycleFinished,
+    CycleProgress,
+    CycleStarted,
+    EngineError,
+    EngineEvent,
+    NotificationsCreated,
+    RateLimitedEvent,
+    SeriesChecked,
+)
+from bato_desktop.engine.runner import EngineRunner, scheduler_options
+from bato_desktop.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class ThreadTimerScheduler(BaseScheduler):  # type: ignore[misc]
+    """An APScheduler scheduler woken by one QTimer of the thread that created it.
+
+    APScheduler's own QtScheduler relies on ``QTimer.singleShot`` returning a timer, which
+    PySide6 does not, so its timers could never be cancelled and piled up on every wakeup.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        self._timer = QTimer()
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._process_jobs)
+        super().__init__(**options)
+
+    def shutdown(self, *args: Any, **kwargs: Any) -> None:
+        super().shutdown(*args, **kwargs)
+        self._timer.stop()
+
+    def _start_timer(self, wait_seconds: float | None) -> None:
+        self._timer.stop()
+        if wait_seconds is not None:
+            self._timer.start(min(int(wait_seconds * 1000), 2_147_483_647))
+
+    def wakeup(self) -> None:
+        self._start_timer(0)
+
+    def _process_jobs(self) -> float | None:
+        wait_seconds: float | None = super()._process_jobs()
+        self._start_timer(wait_seconds)
+        return wait_seconds
+
+
+class EngineWorker(QObject):
+    """Owns the engine inside the worker thread; every slot runs there."""
+
+    ready = Signal()
+    cycle_started = Signal(int)
+    cycle_progress = Signal(int, int, str)
+    cycle_finished = Signal(object)  # CycleReport
+    series_checked = Signal(object)  # SeriesResult
+    notifications_created = Signal(int)
+    rate_limited = Signal(object)  # aware datetime until
+    engine_error = Signal(str, bool)  # message, is a database problem
+    next_cycle_changed = Signal(object)  # aware datetime or None
+    series_added = Signal(object)  # SeriesResult
+    series_add_failed = Signal(str, str)  # link, message
+    paused_changed = Signal(bool)
+    stopped = Signal()
+
+    def __init__(self, settings: Settings, *, first_cycle_in: float = 5.0) -> None:
+        super().__init__()
+        self._settings = settings
+        self._first_cycle_in = first_cycle_in
+        self._engine: Engine | None = None
+        self._runner: EngineRunner | None = None
+        self._scheduler: ThreadTimerScheduler | None = None
+
+    # -- thread-safe from the GUI ---------------------------------------------------------
+
+    def request_stop(self) -> None:
+        """Interrupt a pause or retry wait now; safe from any thread."""
+        if self._runner is not None:
+            self._runner.request_stop()
+
+    # -- slots (worker thread) ----------------------------------------------------------------
+
+    @Slot()
+    def start(self) -> None:
+        try:
+            self._engine = open_engine(self._settings, events=self._on_event)
+        except Exception as exc:
+            log.exception("Engine could not start")
+            self.engine_error.emit(f"Engine could not start: {exc}", True)
+            return
+        for action in self._engine.migrations:
+            log.info("Migration: %s", action)
+        self._scheduler = ThreadTimerScheduler(**scheduler_options())
+        self._runner = EngineRunner(
+            self._engine.service, self._engine.repo, self._settings, self._scheduler
+        )
+        self._runner.start(first_cycle_in=self._first_cycle_in)
+        self.ready.emit()
+        self.next_cycle_changed.emit(self._runner.next_cycle_at())
+
+    @Slot(str)
+    def check_now(self, bato_link: str = "") -> None:
+        if self._runner is not None:
+            self._runner.check_now(bato_link or None)
+            self.next_cycle_changed.emit(self._runner.next_cycle_at())
+
+    @Slot(bool)
+    def set_paused(self, paused: bool) -> None:
+        if self._runner is not None:
+            self._runner.set_paused(paused)
+            self.paused_changed.emit(paused)
+
+    @Slot(object)
+    def apply_settings(self, settings: Settings) -> None:
+        self._settings = settings
+        if self._runner is not None:
+            self._runner.apply_settings(settings)
+            self.next_cycle_changed.emit(self._runner.next_cycle_at())
+
+    @Slot(str, object)
+    def add_series(self, link: str, anilist_id: int | None = None) -> None:
+        if self._engine is None:
+            self.series_add_failed.emit(link, "The engine is not running.")
+            return
+        try:
+            result = self._engine.service.add_series(link, anilist_id=anilist_id)
+        except Exception as exc:  # every failure goes back to the form as a message
+            self.series_add_failed.emit(link, str(exc))
+            return
+        if result.status == "success":
+            self.series_added.emit(result)
+        else:
+            self.series_add_failed.emit(
+                link, f"Added, but the first load failed: {result.error}. It will be retried."
+            )
+
+    @Slot()
+    def stop(self) -> None:
+        """Finish: stop the scheduler, close the database, then quit this thread."""
+        if self._runner is not None:
+            self._runner.request_stop()
+            self._runner.shutdown()
+        if self._engine is not None:
+            self._engine.close()
+        self._engine = None
+        self._runner = None
+        self.stopped.emit()
+        thread = self.thread()
+        if thread is not None:
+            thread.quit()
+
+    # -- engine events -> signals ------------------------------------------------------------
+
+    def _on_event(self, event: EngineEvent) -> None:
+        match event:
+            case CycleStarted(due=due):
+                self.cycle_started.emit(due)
+            case CycleProgress(done=done, total=total, current=current):
+                self.cycle_progress.emit(done, total, current)
+            case SeriesChecked(result=result):
+                self.series_checked.emit(result)
+            case NotificationsCreated(count=count):
+                self.notifications_created.emit(count)
+            case RateLimitedEvent(until=until):
+                self.rate_limited.emit(until)
+            case EngineError(message=message, database=database):
+                self.engine_error.emit(message, database)
+            case CycleFinished(report=report):
+                self.cycle_finished.emit(report)
+                if self._runner is not None:
+                    self.next_cycle_changed.emit(self._runner.next_cycle_at())
+
+
+class EngineThread(QObject):
+    """Starts the worker in its own QThread and stops it cleanly (no half-written series)."""
+
+    def __init__(self, worker: EngineWorker, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.thread = QThread()
+        self.thread.setObjectName("bato-engine")
+        worker.moveToThread(self.thread)
+        self.thread.started.connect(worker.start)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self, timeout_ms: int = 35_000) -> bool:
+        """Ask the worker to stop and wait for its thread; True when it ended in time."""
+        if not self.thread.isRunning():
+            return True
+        self.worker.request_stop()
+        QTimer.singleShot(0, self.worker, self.worker.stop)
+        finished = self.thread.wait(timeout_ms)
+        if not finished:
+            log.error("The engine thread did not stop within %d ms", timeout_ms)
+        return finished
+
+
+def format_time(value: datetime | None) -> str:
+    return value.astimezone().strftime("%H:%M") if value else "-"

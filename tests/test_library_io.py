@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from bato_desktop.library_io import parse_library_text
+
+
+def test_plain_lines_with_bad_ones_reported_by_line() -> None:
+    text = "https://bato.to/title/110100-slug\n\n# comment\nnot a link\n110200\n"
+    result = parse_library_text(text)
+    assert [(e.line, e.bato_id) for e in result.entries] == [(1, "110100"), (5, "110200")]
+    assert len(result.problems) == 1 and result.problems[0].startswith("line 4:")
+
+
+def test_csv_with_anilist_ids() -> None:
+    text = "bato_link,anilist_id\nhttps://bato.to/title/1-a,55\nhttps://batotwo.com/title/2,x\n,3\n"
+    result = parse_library_text(text)
+    assert [(e.bato_id, e.anilist_id) for e in result.entries] == [("1", 55)]
+    assert [p.split(":")[0] for p in result.problems] == ["line 3", "line 4"]
+
+
+def test_json_objects_and_strings() -> None:
+    text = '[{"bato_link": "https://bato.to/title/9-x", "anilist_id": 7}, "12", {"name": "no"}]'
+    result = parse_library_text(text)
+    assert [(e.bato_id, e.anilist_id) for e in result.entries] == [("9", 7), ("12", None)]
+    assert result.problems == ["line 3: no bato_link"]
+
+
+def test_broken_json_is_reported_not_raised() -> None:
+    result = parse_library_text('[{"bato_link": ')
+    assert not result.entries and "invalid JSON" in result.problems[0]
