@@ -125,7 +125,7 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     if not removed:
         print(f"Not in the library: {args.link}", file=sys.stderr)
         return EXIT_ERROR
-    print(f"Removed {args.link} (its chapters and notifications are kept)")
+    print(f"Removed {args.link} (its chapters and notifications are gone; the log stays)")
     return EXIT_OK
 
 
@@ -155,7 +155,8 @@ def _series_rows(repo: Any) -> list[dict[str, Any]]:
             "chapters": repo.chapter_count(series.bato_link),
             "last_chapter": last.dname if last else None,
             "last_chapter_date": _iso(last.date_public) if last else None,
-            "paused": series.paused,
+            "paused": bool(schedule and not schedule.is_active),
+            "muted": series.muted,
             "last_check": _iso(schedule.last_scraped_at) if schedule else None,
             "next_check": _iso(schedule.next_scrape_at) if schedule else None,
             "last_status": schedule.last_status if schedule else None,
