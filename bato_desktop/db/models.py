@@ -190,9 +190,50 @@ class Schedule(BaseModel):
     schedule_reason = peewee.CharField(500, null=True)
     last_status = peewee.CharField(50, null=True)
     last_error = peewee.TextField(null=True)
+    # Several engines on one MariaDB: who is checking this series now, and until when.
+    lease_owner = peewee.CharField(64, null=True)
+    lease_expires_at = peewee.DateTimeField(null=True)
 
     class Meta:
         table_name = "bato_scraping_schedule"
+
+
+class Device(BaseModel):
+    """One installation sharing the database; notifications before it joined are not its own."""
+
+    id = peewee.AutoField()
+    device_id = peewee.CharField(64, unique=True)
+    device_name = peewee.CharField(200)
+    baseline_id = peewee.IntegerField(default=0)  # notifications up to here predate the device
+    delivered_through_id = peewee.IntegerField(default=0)  # all up to here shown on it
+    last_seen_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "bato_devices"
+
+
+class Delivery(BaseModel):
+    """That a notification was shown on a device (so every device shows each one once)."""
+
+    id = peewee.AutoField()
+    notification_id = peewee.IntegerField()
+    device_id = peewee.CharField(64)
+    delivered_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "bato_notification_deliveries"
+        indexes = ((("device_id", "notification_id"), True),)
+
+
+class EngineState(BaseModel):
+    """Small shared key/value facts between engines, such as the 429 pause."""
+
+    key = peewee.CharField(64, primary_key=True)
+    value = peewee.CharField(500, null=True)
+    updated_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "bato_engine_state"
 
 
 class SchemaVersion(BaseModel):
@@ -205,7 +246,8 @@ class SchemaVersion(BaseModel):
 
 
 BATO_TABLES: tuple[type[BaseModel], ...] = (
-    Library, MangaDetails, Chapter, Notification, ScraperLog, Schedule, SchemaVersion,
+    Library, MangaDetails, Chapter, Notification, ScraperLog, Schedule, Device, Delivery,
+    EngineState, SchemaVersion,
 )
 
 
@@ -227,12 +269,16 @@ class ModelSet:
     schedule: Any
     schema_version: Any
     manga_list: Any
+    device: Any
+    delivery: Any
+    engine_state: Any
 
     @property
     def owned(self) -> tuple[Any, ...]:
         """The tables Bato Desktop creates and migrates (not the web app's manga_list)."""
         return (self.library, self.details, self.chapter, self.notification, self.log,
-                self.schedule, self.schema_version)
+                self.schedule, self.device, self.delivery, self.engine_state,
+                self.schema_version)
 
 
 def bind_models(database: peewee.Database) -> ModelSet:
@@ -250,4 +296,7 @@ def bind_models(database: peewee.Database) -> ModelSet:
         schedule=bound(Schedule),
         schema_version=bound(SchemaVersion),
         manga_list=bound(MangaList),
+        device=bound(Device),
+        delivery=bound(Delivery),
+        engine_state=bound(EngineState),
     )

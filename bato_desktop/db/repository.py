@@ -80,10 +80,23 @@ def synthetic_anilist_id(bato_id: str) -> int:
 
 
 class Repository:
-    def __init__(self, database: peewee.Database) -> None:
+    """The data API. ``device_id`` turns on per-device delivery on a shared MariaDB."""
+
+    def __init__(
+        self, database: peewee.Database, *, device_id: str | None = None,
+        device_name: str = "",
+    ) -> None:
         self.database = database
         self.m: ModelSet = bind_models(database)
         self._has_manga_list: bool | None = None
+        # SQLite is one machine: the global is_emitted flag is all the delivery state it needs.
+        self.device_id = device_id if device_id and self.is_mysql_db(database) else None
+        self.device_name = device_name or (device_id or "")
+        self._device_registered = False
+
+    @staticmethod
+    def is_mysql_db(database: peewee.Database) -> bool:
+        return isinstance(database, peewee.MySQLDatabase)
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -378,19 +391,89 @@ class Repository:
         )
 
     def unemitted_notifications(self, limit: int = 100) -> list[NotificationRow]:
-        """What the poller shows next: most important first, then oldest first."""
+        """What the poller shows next: most important first, then oldest first.
+
+        With a device id (shared MariaDB) "unemitted" means not yet shown on THIS device and
+        still unread anywhere; otherwise it is the old global ``is_emitted`` flag.
+        """
         n = self.m.notification
-        query = (
-            n.select().where(n.is_emitted == False)  # noqa: E712 (peewee expression)
-            .order_by(n.importance.desc(), n.created_at.asc(), n.id.asc()).limit(limit)
-        )
+        if self.device_id is None:
+            query = n.select().where(n.is_emitted == False)  # noqa: E712 (peewee expression)
+        else:
+            device = self.register_device()
+            d = self.m.delivery
+            delivered = d.select(d.notification_id).where(
+                (d.device_id == self.device_id) & (d.notification_id > device.delivered_through_id)
+            )
+            query = n.select().where(
+                (n.id > max(device.baseline_id, device.delivered_through_id))
+                & (n.is_read == False)  # noqa: E712
+                & n.id.not_in(delivered)
+            )
+        query = query.order_by(n.importance.desc(), n.created_at.asc(), n.id.asc()).limit(limit)
         return [self._notification_row(row) for row in query]
 
-    def mark_emitted(self, ids: Sequence[int]) -> int:
+    def mark_emitted(self, ids: Sequence[int], now: datetime | None = None) -> int:
+        """Record that these were shown (here); ``is_emitted`` keeps its old global meaning."""
         if not ids:
             return 0
         n = self.m.notification
-        return int(n.update(is_emitted=True).where(n.id.in_(list(ids))).execute())
+        with self.atomic():
+            count = int(n.update(is_emitted=True).where(n.id.in_(list(ids))).execute())
+            if self.device_id is not None:
+                self._record_deliveries(list(ids), now or utcnow())
+        return count
+
+    # -- devices (several desktops and servers on one MariaDB) --------------------------------
+
+    def register_device(self, now: datetime | None = None) -> Any:
+        """This device's row, created on first use with what it should not replay."""
+        dev = self.m.device
+        if self.device_id is None:
+            raise RuntimeError("no device id: per-device delivery is off")
+        row = dev.get_or_none(dev.device_id == self.device_id)
+        if row is None:
+            n = self.m.notification
+            # A new device starts with what nobody has been shown yet, not the whole history.
+            baseline = n.select(peewee.fn.MAX(n.id)).where(n.is_emitted == True).scalar() or 0  # noqa: E712
+            try:
+                row = dev.create(device_id=self.device_id, device_name=self.device_name[:200],
+                                 baseline_id=baseline, delivered_through_id=baseline,
+                                 last_seen_at=to_db(now or utcnow()))
+            except peewee.IntegrityError:  # another process registered it meanwhile
+                row = dev.get(dev.device_id == self.device_id)
+        elif not self._device_registered:
+            dev.update(last_seen_at=to_db(now or utcnow()), device_name=self.device_name[:200]) \
+                .where(dev.id == row.id).execute()
+        self._device_registered = True
+        return row
+
+    def _record_deliveries(self, ids: list[int], now: datetime) -> None:
+        d = self.m.delivery
+        device = self.register_device()
+        rows = [{"notification_id": i, "device_id": self.device_id, "delivered_at": to_db(now)}
+                for i in ids]
+        d.insert_many(rows).on_conflict_ignore().execute()
+        # Advance the high-water mark past every notification this device is done with.
+        n = self.m.notification
+        mark = max(device.baseline_id, device.delivered_through_id)
+        delivered = d.select(d.notification_id).where(
+            (d.device_id == self.device_id) & (d.notification_id > mark))
+        first_open = (
+            n.select(peewee.fn.MIN(n.id))
+            .where((n.id > mark) & (n.is_read == False) & n.id.not_in(delivered))  # noqa: E712
+            .scalar()
+        )
+        newest = n.select(peewee.fn.MAX(n.id)).scalar() or mark
+        through = (first_open - 1) if first_open is not None else newest
+        if through > device.delivered_through_id:
+            dev = self.m.device
+            dev.update(delivered_through_id=through).where(dev.id == device.id).execute()
+
+    def devices(self) -> list[tuple[str, str, datetime | None]]:
+        dev = self.m.device
+        return [(row.device_id, row.device_name, from_db(row.last_seen_at))
+                for row in dev.select().order_by(dev.device_name)]
 
     def list_notifications(
         self, *, limit: int = 200, unread_only: bool = False, bato_link: str | None = None,
@@ -545,7 +628,7 @@ class Repository:
             consecutive_no_update_count=decision.consecutive_no_update_count,
             consecutive_failures=decision.consecutive_failures,
             schedule_reason=decision.reason[:500], last_status=status, last_error=error,
-            updated_at=to_db(scraped_at),
+            updated_at=to_db(scraped_at), lease_owner=None, lease_expires_at=None,
         ).where(s.bato_link == bato_link).execute()
 
     def make_due(self, bato_link: str | None, now: datetime | None = None) -> int:
@@ -567,6 +650,75 @@ class Repository:
     def set_active(self, bato_link: str, active: bool) -> None:
         s = self.m.schedule
         s.update(is_active=active).where(s.bato_link == bato_link).execute()
+
+    def count_due(self, now: datetime | None = None) -> int:
+        return len(self.due_series(now))
+
+    def lease_next_due(
+        self, owner: str, now: datetime | None = None, *, lease_seconds: float = 600,
+        exclude: Iterable[str] = (), due_before: datetime | None = None,
+    ) -> DueSeries | None:
+        """Claim the most urgent due series for ``owner`` so no other engine checks it now.
+
+        MariaDB skips rows another engine holds locked (``FOR UPDATE SKIP LOCKED``); on both
+        backends the claim itself is a conditional UPDATE, so two engines can never win the
+        same series, and a crashed engine's claim simply expires.
+        """
+        now = now or utcnow()
+        due_before = due_before or now
+        s = self.m.schedule
+        tracked = {series.bato_link for series in self.tracked_series()}
+        skip = set(exclude)
+        free = (s.lease_owner.is_null() | (s.lease_expires_at < to_db(now))
+                | (s.lease_owner == owner))
+        with self.atomic():
+            query = (
+                s.select(s.id, s.bato_link, s.anilist_id, s.priority, s.next_scrape_at)
+                .where((s.is_active == True) & (s.next_scrape_at <= to_db(due_before)) & free)  # noqa: E712
+                .order_by(s.priority.desc(), s.next_scrape_at.asc(), s.id.asc())
+                .limit(len(skip) + 20)
+            )
+            if self.is_mysql:
+                query = query.for_update(skip_locked=True)
+            for row_id, link, anilist_id, priority, next_at in query.tuples():
+                if link not in tracked or link in skip:
+                    continue
+                claimed = (
+                    s.update(lease_owner=owner,
+                             lease_expires_at=to_db(now + timedelta(seconds=lease_seconds)))
+                    .where((s.id == row_id) & free).execute()
+                )
+                if claimed == 1:
+                    return DueSeries(link, anilist_id, priority or 1, _required(next_at))
+        return None
+
+    def release_lease(self, bato_link: str, owner: str) -> None:
+        s = self.m.schedule
+        s.update(lease_owner=None, lease_expires_at=None).where(
+            (s.bato_link == bato_link) & (s.lease_owner == owner)).execute()
+
+    def shared_rate_limit_until(self) -> datetime | None:
+        """The 429 pause every engine on this database respects."""
+        state = self.m.engine_state
+        row = state.get_or_none(state.key == "rate_limited_until")
+        return from_db(row.value) if row and row.value else None
+
+    def set_shared_rate_limit_until(self, until: datetime, now: datetime | None = None) -> None:
+        state = self.m.engine_state
+        value = to_db(until)
+        assert value is not None
+        with self.atomic():
+            current = self.shared_rate_limit_until()
+            if current is not None and current >= until:
+                return
+            if state.update(value=value.isoformat(), updated_at=to_db(now or utcnow())).where(
+                    state.key == "rate_limited_until").execute() == 0:
+                try:
+                    state.create(key="rate_limited_until", value=value.isoformat(),
+                                 updated_at=to_db(now or utcnow()))
+                except peewee.IntegrityError:
+                    state.update(value=value.isoformat()).where(
+                        state.key == "rate_limited_until").execute()
 
     def next_check_at(self) -> datetime | None:
         s = self.m.schedule

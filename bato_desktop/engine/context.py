@@ -43,7 +43,8 @@ def open_repository(settings: Settings) -> tuple[peewee.Database, Repository, li
     """Open (and migrate) the configured database; no network client."""
     database = open_database(settings.effective_database_url)
     actions = migrate(database)
-    return database, Repository(database), actions
+    repo = Repository(database, device_id=settings.device_id, device_name=settings.device_name)
+    return database, repo, actions
 
 
 def open_engine(

@@ -9,7 +9,9 @@ A stop request interrupts any pause at once.
 from __future__ import annotations
 
 import logging
+import os
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -56,8 +58,16 @@ perf = logging.getLogger(PERFORMANCE_LOGGER)
 Clock = Callable[[], datetime]
 
 
+LEASE_SECONDS = 600  # longer than any one series can take (3 attempts x 15 s + backoff)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def engine_owner(device_id: str) -> str:
+    """A lease owner unique per engine process (two engines may run on one device)."""
+    return f"{device_id[:36]}:{socket.gethostname()[:16]}:{os.getpid()}"[:64]
 
 
 class StopRequested(Exception):
@@ -85,6 +95,7 @@ class ScrapingService:
         self._backoff_base = backoff_base
         self._stop = threading.Event()
         self.rate_limited_until: datetime | None = None
+        self.owner = engine_owner(settings.device_id)
 
     # -- control -------------------------------------------------------------------------
 
@@ -118,28 +129,51 @@ class ScrapingService:
     # -- cycle ---------------------------------------------------------------------------
 
     def run_cycle(self, *, limit: int | None = None, scrape_type: str = "scheduled") -> CycleReport:
+        """Check the series due now, one at a time, each claimed by a lease.
+
+        Leasing one series at a time (instead of reading the due list once) lets several engines
+        on one database split the work without ever checking the same series twice.
+        """
         now = self._clock()
+        try:
+            shared = self._repo.shared_rate_limit_until()
+            if shared and (self.rate_limited_until is None or shared > self.rate_limited_until):
+                self.rate_limited_until = shared
+            due_total = self._repo.count_due(now)
+        except DatabaseError as exc:
+            return self._database_failed(0, exc, [])
         if self.rate_limited_until and now < self.rate_limited_until:
             log.info("Rate limited until %s: cycle skipped", self.rate_limited_until.isoformat())
             report = CycleReport(due=0, rate_limited_until=self.rate_limited_until)
             self._events(CycleFinished(report))
             return report
-        try:
-            due = self._repo.due_series(now, limit=limit)
-        except DatabaseError as exc:
-            return self._database_failed(0, exc, [])
-        total = len(due)
+        total = min(due_total, limit) if limit else due_total
         self._events(CycleStarted(total))
         log.info("Cycle started: %d series due", total)
         results: list[SeriesResult] = []
+        seen: set[str] = set()
         stopped = False
-        for index, row in enumerate(due):
+        while not limit or len(results) < limit:
             try:
-                if index:
+                if results:
                     self._wait(self.politeness_pause())
+                if self._shared_pause_active():
+                    break
+                row = self._repo.lease_next_due(
+                    self.owner, self._clock(), lease_seconds=LEASE_SECONDS, exclude=seen,
+                    due_before=now,
+                )
+                if row is None:
+                    break
+                seen.add(row.bato_link)
+                total = max(total, len(results) + 1)
                 name = self._display_name(row.bato_link)
-                self._events(CycleProgress(index, total, name))
-                result = self._check(row.bato_link, row.anilist_id, scrape_type)
+                self._events(CycleProgress(len(results), total, name))
+                try:
+                    result = self._check(row.bato_link, row.anilist_id, scrape_type)
+                except StopRequested:  # nothing of this series was written: free it now
+                    self._repo.release_lease(row.bato_link, self.owner)
+                    raise
             except StopRequested:
                 stopped = True
                 break
@@ -149,7 +183,7 @@ class ScrapingService:
             if result.status == "rate_limited":
                 break
         if not stopped and total:
-            self._events(CycleProgress(len(results), total, ""))
+            self._events(CycleProgress(len(results), max(total, len(results)), ""))
         report = self._report(total, results, stopped=stopped)
         self._events(CycleFinished(report))
         log.info(
@@ -159,6 +193,16 @@ class ScrapingService:
         )
         self._monitor_errors()
         return report
+
+    def _shared_pause_active(self) -> bool:
+        """Another engine on this database may have been told 429: respect its pause too."""
+        shared = self._repo.shared_rate_limit_until()
+        now = self._clock()
+        if shared and shared > now:
+            self.rate_limited_until = shared
+            log.info("Another engine was rate limited: pausing until %s", shared.isoformat())
+            return True
+        return False
 
     def _report(
         self, due: int, results: list[SeriesResult], *, stopped: bool = False,
@@ -337,6 +381,10 @@ class ScrapingService:
     ) -> SeriesResult:
         until = self._clock() + timedelta(seconds=exc.retry_after)
         self.rate_limited_until = until
+        try:
+            self._repo.set_shared_rate_limit_until(until)
+        except DatabaseError as db_exc:
+            log.error("Could not share the rate-limit pause: %s", db_exc)
         log.warning("Rate limited by Bato: all scraping paused until %s", until.isoformat())
         self._events(RateLimitedEvent(until, exc.retry_after))
         return self._record_failure(
