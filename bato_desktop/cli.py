@@ -188,28 +188,44 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from bato_desktop.engine.context import open_repository
-    from bato_desktop.library_io import read_library_file
+    from bato_desktop.library_io import ImportEntry, parse_library_text
+    from bato_desktop.tracker_import import looks_like_tracker_export, parse_tracker_export
 
     try:
-        parsed = read_library_file(Path(args.file))
-    except OSError as exc:
+        text = Path(args.file).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
         print(f"Cannot read {args.file}: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    unmatched: list[str] = []
+    if looks_like_tracker_export(text):
+        export = parse_tracker_export(text)
+        entries = [ImportEntry(0, e.bato_link, e.bato_id, e.anilist_id)
+                   for e in export.matched if e.bato_link and e.bato_id]
+        problems = export.problems
+        unmatched = export.unmatched
+        print(f"{args.file}: {export.source} export, {len(entries)} entries with a Bato link, "
+              f"{len(unmatched)} without")
+    else:
+        parsed = parse_library_text(text)
+        entries, problems = parsed.entries, parsed.problems
     database, repo, _ = open_repository(settings)
     added = 0
     try:
         with repo.atomic():
-            for entry in parsed.entries:
+            for entry in entries:
                 if repo.get_series(entry.bato_link) is None:
                     repo.add_series(entry.bato_link, entry.bato_id, anilist_id=entry.anilist_id)
                     added += 1
     finally:
         database.close()
-    for problem in parsed.problems:
+    for problem in problems:
         print(f"{args.file}: {problem}", file=sys.stderr)
-    print(f"Imported {added} new series ({len(parsed.entries) - added} already tracked, "
-          f"{len(parsed.problems)} problems). They load on the next cycle.")
-    return EXIT_ERROR if parsed.problems and not parsed.entries else EXIT_OK
+    for title in unmatched:
+        print(f"not matched (no Bato link in the entry): {title}", file=sys.stderr)
+    print(f"Imported {added} new series ({len(entries) - added} already tracked, "
+          f"{len(problems)} problems, {len(unmatched)} not matched). "
+          "They load on the next cycle.")
+    return EXIT_ERROR if (problems or unmatched) and not entries else EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
