@@ -1,0 +1,201 @@
+"""What the notification poller shows, decided without Qt (so it is unit-testable on its own).
+
+One poll hands :func:`plan_poll` the unemitted rows and whether toasts are muted right now
+(notifications off, quiet hours, snooze). The plan says which toasts to raise and which row ids
+each one covers; the poller marks a row emitted only when the toast covering it was shown, so
+muted rows simply wait. :class:`FailureTracker` caps how often one broken row is retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from enum import Enum
+
+from bato_desktop.db.rows import NotificationRow
+from bato_desktop.settings import Settings
+
+APP_NAME = "Bato Desktop"
+MAX_FAILURES = 3
+
+
+@dataclass(frozen=True)
+class Toast:
+    """One desktop notification: what the user sees, and where a click leads."""
+
+    title: str
+    body: str
+    url: str | None = None
+    importance: int = 1
+
+
+class MuteReason(Enum):
+    DISABLED = "disabled"
+    QUIET_HOURS = "quiet hours"
+    SNOOZED = "snoozed"
+
+
+class PlanKind(Enum):
+    NOTHING = "nothing"  # no rows
+    WAIT = "wait"  # muted: show nothing, mark nothing
+    SINGLE = "single"  # one toast per row
+    SUMMARY = "summary"  # too many rows for one poll: one toast for all
+    DIGEST = "digest"  # the first poll after a muted time: one toast for what waited
+
+
+@dataclass(frozen=True)
+class PlannedToast:
+    toast: Toast
+    ids: tuple[int, ...]  # the rows marked emitted once this toast is shown
+
+
+@dataclass(frozen=True)
+class PollPlan:
+    kind: PlanKind
+    toasts: tuple[PlannedToast, ...] = ()
+
+
+def parse_hhmm(value: str) -> time:
+    hours, _, minutes = value.partition(":")
+    return time(int(hours), int(minutes))
+
+
+def in_quiet_hours(settings: Settings, now: datetime | time) -> bool:
+    """True when quiet hours are on and ``now`` (wall-clock time) falls inside them.
+
+    The range is half-open [quiet_start, quiet_end) and may span midnight (22:00-07:00).
+    Equal start and end means an empty range.
+    """
+    if not settings.quiet_hours_enabled:
+        return False
+    start, end = parse_hhmm(settings.quiet_start), parse_hhmm(settings.quiet_end)
+    moment = now.time() if isinstance(now, datetime) else now
+    moment = moment.replace(second=0, microsecond=0, tzinfo=None)
+    if start == end:
+        return False
+    if start < end:
+        return start <= moment < end
+    return moment >= start or moment < end
+
+
+def mute_reason(
+    settings: Settings, now: datetime, snoozed_until: datetime | None
+) -> MuteReason | None:
+    """Why toasts must wait right now, or None when they may be shown."""
+    if not settings.notifications_enabled:
+        return MuteReason.DISABLED
+    if snoozed_until is not None and now < snoozed_until:
+        return MuteReason.SNOOZED
+    if in_quiet_hours(settings, now):
+        return MuteReason.QUIET_HOURS
+    return None
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _series_count(rows: Sequence[NotificationRow]) -> int:
+    return len({row.bato_link or row.manga_name for row in rows})
+
+
+def _single_url(rows: Sequence[NotificationRow]) -> str | None:
+    """The chapter URL when every row points to the same one, else None."""
+    urls = {row.chapter_full_url for row in rows}
+    return urls.pop() if len(urls) == 1 else None
+
+
+def row_toast(row: NotificationRow) -> Toast:
+    return Toast(
+        title=row.manga_name or APP_NAME,
+        body=row.message,
+        url=row.chapter_full_url,
+        importance=row.importance,
+    )
+
+
+def summary_toast(rows: Sequence[NotificationRow], limit_reached: bool = False) -> Toast:
+    names: list[str] = []
+    for row in rows:
+        if row.manga_name and row.manga_name not in names:
+            names.append(row.manga_name)
+    shown = ", ".join(names[:3])
+    if len(names) > 3:
+        shown += f" and {len(names) - 3} more"
+    count = f"{len(rows)}+" if limit_reached else str(len(rows))
+    return Toast(
+        title=f"{APP_NAME}: {count} new updates",
+        body=f"{_series_count(rows)} series: {shown}",
+        url=_single_url(rows),
+        importance=max(row.importance for row in rows),
+    )
+
+
+def digest_toast(
+    rows: Sequence[NotificationRow], reason: MuteReason | None, limit_reached: bool = False
+) -> Toast:
+    word = "quiet" if reason is MuteReason.QUIET_HOURS else "away"
+    updates = f"{len(rows)}+ updates" if limit_reached else _plural(len(rows), "update")
+    return Toast(
+        title=APP_NAME,
+        body=f"While you were {word}: {updates} in {_series_count(rows)} series",
+        url=_single_url(rows),
+        importance=max(row.importance for row in rows),
+    )
+
+
+def plan_poll(
+    rows: Sequence[NotificationRow],
+    *,
+    muted: MuteReason | None,
+    waited: MuteReason | None,
+    summary_threshold: int,
+    limit: int = 100,
+) -> PollPlan:
+    """Decide one poll.
+
+    ``muted``: why toasts must wait now (None: they may be shown). ``waited``: why rows were
+    held back by an earlier poll (None: nothing waited), which turns the first poll after the
+    muted time into one digest toast when more than one row waited.
+    """
+    if not rows:
+        return PollPlan(PlanKind.NOTHING)
+    if muted is not None:
+        return PollPlan(PlanKind.WAIT)
+    ids = tuple(row.id for row in rows)
+    limit_reached = len(rows) >= limit
+    if waited is not None and len(rows) > 1:
+        return PollPlan(
+            PlanKind.DIGEST, (PlannedToast(digest_toast(rows, waited, limit_reached), ids),)
+        )
+    if len(rows) > summary_threshold:
+        return PollPlan(
+            PlanKind.SUMMARY, (PlannedToast(summary_toast(rows, limit_reached), ids),)
+        )
+    return PollPlan(
+        PlanKind.SINGLE, tuple(PlannedToast(row_toast(row), (row.id,)) for row in rows)
+    )
+
+
+@dataclass
+class FailureTracker:
+    """Counts failed toasts per row id; a row that failed ``cap`` times is given up on."""
+
+    cap: int = MAX_FAILURES
+    counts: dict[int, int] = field(default_factory=dict)
+
+    def failed(self, ids: Iterable[int]) -> list[int]:
+        """Record one failure for each id; return the ids that have now reached the cap."""
+        given_up: list[int] = []
+        for row_id in ids:
+            self.counts[row_id] = self.counts.get(row_id, 0) + 1
+            if self.counts[row_id] >= self.cap:
+                given_up.append(row_id)
+        for row_id in given_up:
+            del self.counts[row_id]
+        return given_up
+
+    def succeeded(self, ids: Iterable[int]) -> None:
+        for row_id in ids:
+            self.counts.pop(row_id, None)

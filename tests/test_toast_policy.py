@@ -1,0 +1,124 @@
+"""The poller's decisions, without Qt: quiet hours, muting, summary and digest, failure cap."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+
+from bato_desktop.db.rows import NotificationRow
+from bato_desktop.settings import Settings
+from bato_desktop.ui.toast_policy import (
+    FailureTracker,
+    MuteReason,
+    PlanKind,
+    in_quiet_hours,
+    mute_reason,
+    plan_poll,
+)
+
+NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def row(row_id: int, name: str = "One Piece", url: str | None = None) -> NotificationRow:
+    return NotificationRow(
+        id=row_id, anilist_id=1, bato_link=f"https://bato.to/title/{name}",
+        notification_type="new_chapter", manga_name=name, message=f"Chapter {row_id} is out",
+        chapter_id=row_id, chapter_dname=f"Ch.{row_id}",
+        chapter_full_url=url or f"https://bato.to/chapter/{row_id}", old_status=None,
+        new_status=None, chapters_count=1, importance=1, is_read=False, is_emitted=False,
+        created_at=NOW,
+    )
+
+
+QUIET = Settings(quiet_hours_enabled=True, quiet_start="22:00", quiet_end="07:00")
+
+
+@pytest.mark.parametrize(
+    ("moment", "quiet"),
+    [
+        (time(21, 59), False), (time(22, 0), True), (time(23, 30), True), (time(0, 0), True),
+        (time(6, 59), True), (time(7, 0), False), (time(12, 0), False),
+    ],
+)
+def test_quiet_hours_span_midnight(moment: time, quiet: bool) -> None:
+    assert in_quiet_hours(QUIET, moment) is quiet
+
+
+def test_quiet_hours_within_one_day_and_disabled() -> None:
+    day = Settings(quiet_hours_enabled=True, quiet_start="13:00", quiet_end="14:30")
+    assert in_quiet_hours(day, time(13, 0))
+    assert in_quiet_hours(day, datetime(2024, 1, 1, 14, 29, 59))
+    assert not in_quiet_hours(day, time(14, 30))
+    assert not in_quiet_hours(day, time(12, 59))
+    assert not in_quiet_hours(replace(day, quiet_hours_enabled=False), time(13, 30))
+    assert not in_quiet_hours(replace(day, quiet_end="13:00"), time(13, 0))  # empty range
+
+
+def test_mute_reason_order() -> None:
+    night = NOW.replace(hour=23)
+    assert mute_reason(Settings(), NOW, None) is None
+    assert mute_reason(Settings(notifications_enabled=False), NOW, None) is MuteReason.DISABLED
+    assert mute_reason(QUIET, night, None) is MuteReason.QUIET_HOURS
+    assert mute_reason(Settings(), NOW, NOW + timedelta(minutes=1)) is MuteReason.SNOOZED
+    assert mute_reason(Settings(), NOW, NOW) is None  # the snooze has just ended
+
+
+def test_one_toast_per_row_with_name_message_and_url() -> None:
+    plan = plan_poll([row(1), row(2, "Naruto")], muted=None, waited=None, summary_threshold=5)
+    assert plan.kind is PlanKind.SINGLE
+    assert [(p.toast.title, p.toast.body, p.toast.url, p.ids) for p in plan.toasts] == [
+        ("One Piece", "Chapter 1 is out", "https://bato.to/chapter/1", (1,)),
+        ("Naruto", "Chapter 2 is out", "https://bato.to/chapter/2", (2,)),
+    ]
+
+
+def test_more_than_threshold_is_one_summary() -> None:
+    rows = [row(i, f"Series {i % 4}") for i in range(1, 7)]
+    plan = plan_poll(rows, muted=None, waited=None, summary_threshold=5)
+    assert plan.kind is PlanKind.SUMMARY
+    (summary,) = plan.toasts
+    assert summary.ids == (1, 2, 3, 4, 5, 6)
+    assert "6 new updates" in summary.toast.title
+    assert summary.toast.body.startswith("4 series: ")
+    assert "and 1 more" in summary.toast.body
+    assert summary.toast.url is None
+    exactly = plan_poll(rows[:5], muted=None, waited=None, summary_threshold=5)
+    assert exactly.kind is PlanKind.SINGLE and len(exactly.toasts) == 5
+
+
+def test_muted_rows_wait_then_digest() -> None:
+    rows = [row(1), row(2), row(3, "Naruto")]
+    waiting = plan_poll(rows, muted=MuteReason.QUIET_HOURS, waited=None, summary_threshold=5)
+    assert waiting.kind is PlanKind.WAIT and waiting.toasts == ()
+    digest = plan_poll(rows, muted=None, waited=MuteReason.QUIET_HOURS, summary_threshold=5)
+    assert digest.kind is PlanKind.DIGEST
+    (toast,) = digest.toasts
+    assert toast.toast.body == "While you were quiet: 3 updates in 2 series"
+    assert toast.ids == (1, 2, 3)
+    away = plan_poll(rows, muted=None, waited=MuteReason.SNOOZED, summary_threshold=5)
+    assert away.toasts[0].toast.body == "While you were away: 3 updates in 2 series"
+    single = plan_poll([row(1)], muted=None, waited=MuteReason.SNOOZED, summary_threshold=5)
+    assert single.kind is PlanKind.SINGLE  # one waiting row is just shown
+
+
+def test_limit_reached_says_plus() -> None:
+    rows = [row(i) for i in range(1, 11)]
+    plan = plan_poll(rows, muted=None, waited=None, summary_threshold=5, limit=10)
+    assert "10+ new updates" in plan.toasts[0].toast.title
+    assert plan.toasts[0].toast.url is None
+
+
+def test_nothing_to_do() -> None:
+    assert plan_poll([], muted=None, waited=None, summary_threshold=5).kind is PlanKind.NOTHING
+
+
+def test_failure_tracker_gives_up_after_cap() -> None:
+    tracker = FailureTracker(cap=3)
+    assert tracker.failed([1, 2]) == []
+    tracker.succeeded([2])
+    assert tracker.failed([1, 2]) == []
+    assert tracker.failed([1, 2]) == [1]
+    assert tracker.failed([2]) == [2]
+    assert tracker.counts == {}

@@ -1,0 +1,131 @@
+"""The tray controller's wiring: menu actions, left click, badge, tooltip, message clicks.
+
+Offscreen there is no system tray, so the controller is exercised without being shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from PySide6.QtCore import QUrl
+from PySide6.QtWidgets import QSystemTrayIcon
+from pytestqt.qtbot import QtBot
+
+from bato_desktop.ui import tray as tray_module
+from bato_desktop.ui.tray import TrayController
+
+NOW = datetime(2024, 5, 1, 21, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def opened() -> list[QUrl]:
+    return []
+
+
+@pytest.fixture
+def tray(qtbot: QtBot, opened: list[QUrl]) -> Iterator[TrayController]:
+    controller = TrayController(open_url=opened.append, clock=lambda: NOW)
+    yield controller
+    controller.hide()
+    controller.menu.deleteLater()
+    controller.deleteLater()
+
+
+def test_menu_lists_the_actions_in_order(tray: TrayController) -> None:
+    texts = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
+    assert texts == [
+        "Open dashboard", "Check all now", "Pause checking", "Snooze notifications",
+        "Mark all read", "Settings…", "Quit",
+    ]
+    assert [a.text() for a in tray.snooze_menu.actions()] == [
+        "For 1 hour", "Until tomorrow", "Off"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("action", "signal"),
+    [
+        ("action_open", "open_dashboard"),
+        ("action_check", "check_all"),
+        ("action_mark_read", "mark_all_read"),
+        ("action_settings", "open_settings"),
+        ("action_quit", "quit_requested"),
+    ],
+)
+def test_menu_actions_emit_signals(
+    tray: TrayController, qtbot: QtBot, action: str, signal: str
+) -> None:
+    with qtbot.waitSignal(getattr(tray, signal), timeout=1000):
+        getattr(tray, action).trigger()
+
+
+def test_pause_toggles_and_set_paused_does_not_echo(tray: TrayController, qtbot: QtBot) -> None:
+    with qtbot.waitSignal(tray.pause_toggled, timeout=1000) as paused:
+        tray.action_pause.trigger()
+    assert paused.args == [True]
+    assert tray.action_pause.text() == "Resume checking"
+    assert "Checking paused" in tray.tooltip()
+    with qtbot.waitSignal(tray.pause_toggled, timeout=1000) as resumed:
+        tray.action_pause.trigger()
+    assert resumed.args == [False]
+    with qtbot.assertNotEmitted(tray.pause_toggled):
+        tray.set_paused(True)
+    assert tray.action_pause.isChecked() and tray.paused
+
+
+def test_snooze_choices(tray: TrayController, qtbot: QtBot) -> None:
+    with qtbot.waitSignal(tray.snooze_requested, timeout=1000) as hour:
+        tray.action_snooze_hour.trigger()
+    assert hour.args == [NOW + timedelta(hours=1)]
+    assert "snoozed until" in tray.tooltip()
+    with qtbot.waitSignal(tray.snooze_requested, timeout=1000) as tomorrow:
+        tray.action_snooze_tomorrow.trigger()
+    assert tomorrow.args == [datetime(2024, 5, 2, 8, 0, tzinfo=UTC)]
+    with qtbot.waitSignal(tray.snooze_requested, timeout=1000) as off:
+        tray.action_snooze_off.trigger()
+    assert off.args == [None]
+    assert tray.snoozed_until is None
+
+
+def test_left_click_opens_dashboard_context_click_does_not(
+    tray: TrayController, qtbot: QtBot
+) -> None:
+    with qtbot.waitSignal(tray.open_dashboard, timeout=1000):
+        tray.tray.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
+    with qtbot.assertNotEmitted(tray.open_dashboard):
+        tray.tray.activated.emit(QSystemTrayIcon.ActivationReason.Context)
+
+
+def test_unread_badge_and_tooltip(tray: TrayController) -> None:
+    before = tray.tray.icon().pixmap(32, 32).toImage()
+    tray.set_unread(7)
+    assert tray.unread == 7
+    assert "Unread: 7" in tray.tooltip()
+    assert tray.tray.icon().pixmap(32, 32).toImage() != before
+    tray.set_unread(0)
+    assert tray.tray.icon().pixmap(32, 32).toImage() == before
+    tray.set_status(NOW, None, "Checking 3/10: One Piece")
+    tip = tray.tooltip()
+    assert f"Last check: {NOW.astimezone().strftime('%H:%M')}" in tip
+    assert "Next check: -" in tip
+    assert "Checking 3/10: One Piece" in tip
+
+
+def test_message_click_opens_the_last_url(tray: TrayController, opened: list[QUrl],
+                                          qtbot: QtBot) -> None:
+    tray.show_message("One Piece", "Chapter 1", "https://bato.to/chapter/1")
+    tray.show_message("Naruto", "Chapter 2", "https://bato.to/chapter/2")
+    tray.tray.messageClicked.emit()
+    assert opened == [QUrl("https://bato.to/chapter/2")]
+    tray.show_message("Summary", "5 updates", "")
+    with qtbot.waitSignal(tray.open_dashboard, timeout=1000):
+        tray.tray.messageClicked.emit()  # no URL: the dashboard instead
+    assert len(opened) == 1
+
+
+def test_availability_offscreen(tray: TrayController) -> None:
+    assert tray_module.available() is False  # offscreen has no tray
+    assert TrayController.available() is False
+    assert tray.show() is False
