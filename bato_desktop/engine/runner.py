@@ -50,6 +50,7 @@ class EngineRunner:
         self._scheduler = scheduler
         self._limit = limit
         self._paused = threading.Event()
+        self._offline = threading.Event()
         self.last_report: CycleReport | None = None
         self.last_cycle_at: datetime | None = None
 
@@ -68,9 +69,38 @@ class EngineRunner:
         )
         self._scheduler.start()
 
+    @property
+    def offline(self) -> bool:
+        return self._offline.is_set()
+
     def run_scheduled_cycle(self) -> CycleReport | None:
         if self._paused.is_set():
             log.info("Checking is paused: scheduled cycle skipped")
+            return None
+        if self._offline.is_set():
+            # Checks now would only fail and count as errors; the due series simply wait.
+            log.info("Offline: scheduled cycle skipped until the network is back")
+            return None
+        return self._run(scrape_type="scheduled")
+
+    def set_offline(self, offline: bool) -> CycleReport | None:
+        """Skip cycles while offline; when the network is back, run the overdue checks."""
+        was_offline = self._offline.is_set()
+        if offline:
+            self._offline.set()
+            if not was_offline:
+                self._service.request_stop()  # a running pause ends; nothing half-written
+            return None
+        self._offline.clear()
+        if was_offline and not self._paused.is_set():
+            log.info("Back online: checking the overdue series")
+            return self._run(scrape_type="scheduled")
+        return None
+
+    def resumed(self, slept_seconds: float) -> CycleReport | None:
+        """After sleep: one polite cycle over everything that became due meanwhile."""
+        log.info("Resumed after %.0f min asleep: checking the overdue series", slept_seconds / 60)
+        if self._paused.is_set() or self._offline.is_set():
             return None
         return self._run(scrape_type="scheduled")
 

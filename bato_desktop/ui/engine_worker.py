@@ -95,6 +95,11 @@ class EngineWorker(QObject):
         if self._runner is not None:
             self._runner.request_stop()
 
+    def go_offline(self) -> None:
+        """Thread-safe: mark offline at once (ends a running pause) without waiting for a slot."""
+        if self._runner is not None:
+            self._runner.set_offline(True)
+
     # -- slots (worker thread) ----------------------------------------------------------------
 
     @Slot()
@@ -126,6 +131,16 @@ class EngineWorker(QObject):
         if self._runner is not None:
             self._runner.set_paused(paused)
             self.paused_changed.emit(paused)
+
+    @Slot(bool)
+    def set_offline(self, offline: bool) -> None:
+        if self._runner is not None:
+            self._runner.set_offline(offline)
+
+    @Slot(float)
+    def resumed(self, slept_seconds: float) -> None:
+        if self._runner is not None:
+            self._runner.resumed(slept_seconds)
 
     @Slot(object)
     def apply_settings(self, settings: Settings) -> None:
