@@ -226,3 +226,27 @@ def test_atomic_rolls_back_everything(repo: Repository) -> None:
     assert repo.chapter_count(LINK) == 0
     assert repo.list_notifications() == []
     assert repo.recent_logs(hours=24, now=NOW) == []
+
+
+def test_per_series_controls(repo: Repository) -> None:
+    other = "https://bato.to/title/200-other"
+    repo.add_series(LINK, "110100", now=NOW)
+    repo.add_series(other, "200", now=NOW)
+    repo.set_notify_after(LINK, 5)
+    assert repo.add_pending_chapters(LINK, 2) == 2
+    assert repo.add_pending_chapters(LINK, 2) == 4
+    series = repo.get_series(LINK)
+    assert series is not None and (series.notify_after, series.pending_chapters) == (5, 4)
+    with pytest.raises(ValueError):
+        repo.set_notify_after(LINK, 0)
+    until = NOW + timedelta(days=60)
+    repo.pause_series(other, until)
+    assert [d.bato_link for d in repo.due_series(NOW + timedelta(days=1))] == [LINK]
+    assert repo.make_due(None, NOW + timedelta(days=1)) == 1  # the paused one stays paused
+    assert repo.get_schedule(other).next_scrape_at == until  # type: ignore[union-attr]
+    repo.pause_series(other, None)
+    assert other in {d.bato_link for d in repo.due_series(utcnow_for_test())}
+
+
+def utcnow_for_test() -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=1)

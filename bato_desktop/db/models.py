@@ -66,6 +66,9 @@ class Library(BaseModel):
     muted = peewee.BooleanField(default=False)
     excluded = peewee.BooleanField(default=False)  # removed although manga_list still lists it
     added_at = peewee.DateTimeField()
+    notify_after = peewee.IntegerField(default=1)  # toast only once this many chapters piled up
+    pending_chapters = peewee.IntegerField(default=0)  # new chapters not yet announced
+    paused_until = peewee.DateTimeField(null=True)  # hiatus: no checks before this time
 
     class Meta:
         table_name = "bato_library"

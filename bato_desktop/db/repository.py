@@ -133,7 +133,9 @@ class Repository:
             found[row.bato_link] = TrackedSeries(
                 bato_link=row.bato_link, bato_id=row.bato_id, anilist_id=row.anilist_id,
                 name=names.get(row.bato_link), muted=bool(row.muted), source="library",
-                added_at=from_db(row.added_at),
+                added_at=from_db(row.added_at), notify_after=row.notify_after or 1,
+                pending_chapters=row.pending_chapters or 0,
+                paused_until=from_db(row.paused_until),
             )
         for link, anilist_id, title in self._manga_list_rows():
             if link in found or link in excluded:
@@ -214,16 +216,45 @@ class Repository:
                 m.library.delete().where(m.library.bato_link == bato_link).execute()
         return True
 
-    def set_muted(self, bato_link: str, muted: bool) -> None:
+    def _update_library(self, bato_link: str, **values: Any) -> None:
+        """Per-series flags; manga_list series get a library row to hold them."""
         series = self.get_series(bato_link)
         if series is None:
             raise KeyError(f"{bato_link} is not in the library")
         lib = self.m.library
         if lib.get_or_none(lib.bato_link == bato_link) is None:
             lib.create(bato_link=bato_link, bato_id=series.bato_id,
-                       anilist_id=series.anilist_id, added_at=to_db(utcnow()), muted=muted)
+                       anilist_id=series.anilist_id, added_at=to_db(utcnow()), **values)
         else:
-            lib.update(muted=muted).where(lib.bato_link == bato_link).execute()
+            lib.update(**values).where(lib.bato_link == bato_link).execute()
+
+    def set_muted(self, bato_link: str, muted: bool) -> None:
+        self._update_library(bato_link, muted=muted)
+
+    def set_notify_after(self, bato_link: str, chapters: int) -> None:
+        """Announce new chapters only once ``chapters`` of them have piled up (1 = at once)."""
+        if not 1 <= chapters <= 1000:
+            raise ValueError("notify after must be between 1 and 1000 chapters")
+        self._update_library(bato_link, notify_after=chapters)
+
+    def add_pending_chapters(self, bato_link: str, count: int) -> int:
+        """Add to the not-yet-announced chapters; returns the new total."""
+        series = self.get_series(bato_link)
+        total = (series.pending_chapters if series else 0) + count
+        self._update_library(bato_link, pending_chapters=total)
+        return total
+
+    def pause_series(self, bato_link: str, until: datetime | None) -> None:
+        """Pause checks (hiatus) until a date, which resumes them by itself; None resumes now."""
+        self._update_library(bato_link, paused_until=to_db(until))
+        s = self.m.schedule
+        if until is not None:
+            s.update(next_scrape_at=to_db(until), schedule_reason=(
+                f"paused until {until.astimezone(UTC):%Y-%m-%d}")).where(
+                s.bato_link == bato_link).execute()
+        else:
+            s.update(next_scrape_at=to_db(utcnow()), schedule_reason="resumed").where(
+                s.bato_link == bato_link).execute()
 
     # -- details -----------------------------------------------------------------------------
 
@@ -639,6 +670,11 @@ class Repository:
         query = s.update(next_scrape_at=to_db(now), updated_at=to_db(now))
         if bato_link:
             query = query.where(s.bato_link == bato_link)
+        else:  # "check all" leaves series on a hiatus pause alone
+            paused = [series.bato_link for series in self.tracked_series()
+                      if series.paused_until and series.paused_until > now]
+            if paused:
+                query = query.where(s.bato_link.not_in(paused))
         return int(query.execute())
 
     def set_priority(self, bato_link: str, priority: int) -> None:

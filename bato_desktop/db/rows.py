@@ -20,6 +20,9 @@ class TrackedSeries:
     muted: bool = False
     source: str = "library"  # "library" (ours) or "manga_list" (the old web app's table)
     added_at: datetime | None = None
+    notify_after: int = 1
+    pending_chapters: int = 0
+    paused_until: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bato_desktop.db import DatabaseError, Repository
+from bato_desktop.db import DatabaseError, NewNotification, Repository
+from bato_desktop.db.rows import TrackedSeries
 from bato_desktop.engine import comparator
 from bato_desktop.engine.client import BatoClient
 from bato_desktop.engine.errors import (
@@ -312,6 +313,8 @@ class ScrapingService:
                 changes, bato_link=bato_link, anilist_id=anilist_id, manga_name=details.name,
                 chapter_ids=chapter_ids,
             )
+            if series is not None and series.notify_after > 1 and changes.new_chapters:
+                notifications = self._pile_up(series, changes, notifications, details.name)
             if series is not None and series.muted:
                 notifications = []
             if notifications:
@@ -342,6 +345,28 @@ class ScrapingService:
         )
         self._events(SeriesChecked(result))
         return result
+
+    def _pile_up(
+        self, series: TrackedSeries, changes: comparator.ChangeSet,
+        notifications: list[NewNotification], name: str,
+    ) -> list[NewNotification]:
+        """"Notify after N chapters": hold chapter toasts until enough have piled up."""
+        kept = [n for n in notifications if n.notification_type == comparator.STATUS_CHANGE]
+        pending = self._repo.add_pending_chapters(series.bato_link, len(changes.new_chapters))
+        if pending < series.notify_after:
+            log.info("%s: %d/%d chapters piled up, not announced yet", name, pending,
+                     series.notify_after)
+            return kept
+        self._repo.add_pending_chapters(series.bato_link, -pending)
+        last = changes.new_chapters[-1]
+        kept.insert(0, NewNotification(
+            anilist_id=series.anilist_id, bato_link=series.bato_link,
+            notification_type=comparator.BATCH_UPDATE, manga_name=name,
+            message=f"{pending} new chapters piled up, latest: {last.dname}",
+            chapter_dname=last.dname, chapter_full_url=last.full_url, chapters_count=pending,
+            importance=2,
+        ))
+        return kept
 
     def _plan(
         self, bato_link: str, outcome: CheckOutcome, now: datetime, upload_status: str | None,
