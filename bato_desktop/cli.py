@@ -353,6 +353,40 @@ def cmd_logs(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
+    from bato_desktop.engine.context import open_repository
+    from bato_desktop.engine.explain import explain_series
+
+    database, repo, _ = open_repository(settings)
+    try:
+        series = _find_series(repo, args.link)
+        if series is None:
+            print(f"Not in the library: {args.link}", file=sys.stderr)
+            return EXIT_ERROR
+        print(explain_series(repo, series.bato_link).as_text())
+    finally:
+        database.close()
+    return EXIT_OK
+
+
+def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
+    from bato_desktop.engine.calendar_export import build_ics, predicted_releases
+    from bato_desktop.engine.context import open_repository
+
+    database, repo, _ = open_repository(settings)
+    try:
+        releases = predicted_releases(repo)
+    finally:
+        database.close()
+    text = build_ics(releases)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8", newline="")
+        print(f"Wrote {len(releases)} predicted releases to {args.output}")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 def cmd_gui(args: argparse.Namespace, settings: Settings) -> int:
     if args.selftest:
         from bato_desktop.selftest import run_selftest
@@ -405,6 +439,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = command("check", cmd_check, "check one series now")
     p.add_argument("link")
+    p = command("explain", cmd_explain, "why a series is checked when it is")
+    p.add_argument("link")
+    p = command("calendar", cmd_calendar, "predicted releases as an iCalendar (.ics) file")
+    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
     p = command("notifications", cmd_notifications, "list notifications, newest first")
     p.add_argument("--unread", action="store_true")
     p.add_argument("--json", action="store_true")

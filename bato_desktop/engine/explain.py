@@ -1,0 +1,100 @@
+"""Why a series is checked when it is: the facts behind its schedule, in plain words.
+
+The CLI (``bato-desktop explain``) and the dashboard's detail pane show the same lines, so the
+answer to "why was this not checked?" never depends on where you ask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bato_desktop.db import Repository
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True)
+class Explanation:
+    name: str
+    bato_link: str
+    lines: list[tuple[str, str]]  # (label, text)
+
+    def as_text(self) -> str:
+        width = max((len(label) for label, _ in self.lines), default=0)
+        body = "\n".join(f"  {label + ':':<{width + 1}} {text}" for label, text in self.lines)
+        return f"{self.name}  ({self.bato_link})\n{body}"
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %a %H:%M UTC") if value else "never"
+
+
+def describe_pattern(
+    average_days: float | None, weekday: int | None, hour: int | None, confidence: float | None
+) -> str:
+    if average_days is None and weekday is None:
+        return "no pattern yet (fewer than 3 releases with dates)"
+    parts = []
+    if average_days is not None:
+        parts.append(f"a release every {average_days:.1f} days")
+    if weekday is not None:
+        day = f"usually on {WEEKDAYS[weekday]}s"
+        if hour is not None:
+            day += f" around {hour:02d}:00 UTC"
+        parts.append(day)
+    elif hour is not None:
+        parts.append(f"usually around {hour:02d}:00 UTC")
+    if confidence is not None:
+        parts.append(f"confidence {confidence:.0%}")
+    return ", ".join(parts)
+
+
+def explain_series(
+    repo: Repository, bato_link: str, now: datetime | None = None, *, recent: int = 8
+) -> Explanation:
+    now = now or datetime.now(UTC)
+    series = repo.get_series(bato_link)
+    if series is None:
+        raise KeyError(f"{bato_link} is not in the library")
+    details = repo.get_details(bato_link)
+    schedule = repo.get_schedule(bato_link)
+    name = (details.name if details else None) or series.name or bato_link
+    lines: list[tuple[str, str]] = []
+    if details:
+        lines.append(("Status", f"uploads {details.upload_status or 'unknown'}, original "
+                                f"{details.original_status or 'unknown'} (checks follow uploads)"))
+    count = repo.chapter_count(bato_link)
+    last = repo.last_chapter(bato_link)
+    lines.append(("Chapters", f"{count} tracked" + (
+        f", latest {last.dname} ({_when(last.date_public)})" if last else "")))
+    releases = sorted(repo.chapter_release_times(bato_link), reverse=True)[:recent]
+    if releases:
+        lines.append(("Recent releases", ", ".join(
+            t.astimezone(UTC).strftime("%m-%d %a %H:%M") for t in releases)))
+    if schedule is None:
+        lines.append(("Schedule", "none yet: it is checked on the next cycle"))
+        return Explanation(name, bato_link, lines)
+    lines.append(("Pattern", describe_pattern(
+        schedule.average_release_interval_days, schedule.preferred_release_day,
+        schedule.preferred_release_hour, schedule.release_pattern_confidence)))
+    lines.append(("Last check", f"{_when(schedule.last_scraped_at)}"
+                  + (f" ({schedule.last_status})" if schedule.last_status else "")))
+    due = "due now" if schedule.next_scrape_at <= now else _when(schedule.next_scrape_at)
+    lines.append(("Next check", f"{due}, because {schedule.schedule_reason or 'new series'}"))
+    if schedule.consecutive_no_update_count:
+        lines.append(("Empty checks", f"{schedule.consecutive_no_update_count} in a row found "
+                                      "nothing new (the interval grows, up to 3 times)"))
+    if schedule.consecutive_failures:
+        lines.append(("Failures", f"{schedule.consecutive_failures} in a row, retried with "
+                                  f"backoff; last error: {schedule.last_error}"))
+    if not schedule.is_active:
+        lines.append(("Skipped", "checking is paused for this series"))
+    if series.paused_until and series.paused_until > now:
+        lines.append(("Skipped", f"on hiatus pause until {_when(series.paused_until)}"))
+    if series.muted:
+        lines.append(("Notifications", "muted (chapters are still recorded)"))
+    elif series.notify_after > 1:
+        lines.append(("Notifications", f"after {series.notify_after} chapters pile up "
+                                       f"({series.pending_chapters} waiting)"))
+    return Explanation(name, bato_link, lines)

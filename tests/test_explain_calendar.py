@@ -1,0 +1,81 @@
+"""Explanations of schedules and the predicted-release calendar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bato_desktop.db import Repository
+from bato_desktop.engine.calendar_export import (
+    build_ics,
+    predict_next_release,
+    predicted_releases,
+)
+from bato_desktop.engine.explain import describe_pattern, explain_series
+from bato_desktop.engine.records import ChapterRecord, SeriesDetails
+
+NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)  # a Sunday
+LINK = "https://bato.to/title/110100-weekly"
+
+
+@dataclass(frozen=True)
+class Decision:
+    next_check_at: datetime
+    interval_hours: int = 168
+    reason: str = "weekly on Thursday ~14:00, checking 1 h after the expected release"
+    consecutive_no_update_count: int = 2
+    consecutive_failures: int = 0
+    average_release_interval_days: float | None = 7.0
+    preferred_release_day: int | None = 3
+    preferred_release_hour: int | None = 14
+    release_pattern_confidence: float | None = 0.87
+    total_chapters_tracked: int = 5
+    last_chapter_date: datetime | None = datetime(2026, 11, 19, 14, 5, tzinfo=UTC)
+
+
+def seed(repo: Repository) -> None:
+    repo.add_series(LINK, "110100", now=NOW)
+    repo.upsert_details(LINK, -110100, SeriesDetails("110100", "Weekly Hero",
+                                                     upload_status="ongoing",
+                                                     original_status="completed"))
+    times = [datetime(2026, 11, 19, 14, 5, tzinfo=UTC) - timedelta(days=7 * i) for i in range(5)]
+    repo.insert_chapters(LINK, -110100, [
+        ChapterRecord(str(9000 + i), f"ch_{5 - i}", 5.0 - i, f"Chapter {5 - i}", None, "/x",
+                      "https://bato.to/x", t, t) for i, t in enumerate(times)])
+    repo.save_schedule_decision(LINK, -110100, Decision(NOW + timedelta(days=4, hours=3)),  # type: ignore[arg-type]
+                                scraped_at=NOW, status="success")
+
+
+def test_explain_names_pattern_reason_and_backoff(repo: Repository) -> None:
+    seed(repo)
+    text = explain_series(repo, LINK, NOW).as_text()
+    assert text.startswith("Weekly Hero  (https://bato.to/title/110100-weekly)")
+    assert "uploads ongoing, original completed" in text
+    assert "a release every 7.0 days, usually on Thursdays around 14:00 UTC, confidence 87%" in text
+    assert "Next check:      2026-11-26 Thu 15:00 UTC, because weekly on Thursday" in text
+    assert "2 in a row found nothing new" in text
+    assert "11-19 Thu 14:05" in text
+
+
+def test_describe_pattern_without_data() -> None:
+    assert describe_pattern(None, None, None, None).startswith("no pattern yet")
+
+
+def test_prediction_aligns_to_weekday_and_hour() -> None:
+    last = datetime(2026, 11, 19, 14, 5, tzinfo=UTC)
+    assert predict_next_release(last, 7.0, 3, 14, NOW) == datetime(2026, 11, 26, 14, tzinfo=UTC)
+    # a late release: the next slot, not one in the past
+    assert predict_next_release(last - timedelta(days=14), 7.0, 3, 14, NOW) == datetime(
+        2026, 11, 26, 14, tzinfo=UTC)
+
+
+def test_ics_file(repo: Repository) -> None:
+    seed(repo)
+    releases = predicted_releases(repo, NOW)
+    assert [(r.name, r.at) for r in releases] == [
+        ("Weekly Hero", datetime(2026, 11, 26, 14, tzinfo=UTC))]
+    text = build_ics(releases, NOW)
+    assert text.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n") and text.endswith(
+        "END:VCALENDAR\r\n")
+    assert "DTSTART:20261126T140000Z" in text and "SUMMARY:Weekly Hero: next chapter expected" in text
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
