@@ -77,5 +77,6 @@ def test_ics_file(repo: Repository) -> None:
     text = build_ics(releases, NOW)
     assert text.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n") and text.endswith(
         "END:VCALENDAR\r\n")
-    assert "DTSTART:20261126T140000Z" in text and "SUMMARY:Weekly Hero: next chapter expected" in text
+    assert "DTSTART:20261126T140000Z" in text
+    assert "SUMMARY:Weekly Hero: next chapter expected" in text
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
