@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bato_desktop import __version__, logging_setup
+from bato_desktop import __version__, logging_setup, paths
 from bato_desktop import settings as settings_mod
 from bato_desktop.settings import Settings, SettingsError
 
@@ -56,11 +56,9 @@ def cmd_db_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from apscheduler.schedulers.blocking import BlockingScheduler
-
     from bato_desktop.engine.context import open_engine
     from bato_desktop.engine.events import EngineEvent, SeriesChecked
-    from bato_desktop.engine.runner import EngineRunner, scheduler_options
+    from bato_desktop.engine.runner import EngineRunner, HeadlessScheduler, scheduler_options
 
     def on_event(event: EngineEvent) -> None:
         if isinstance(event, SeriesChecked):
@@ -71,8 +69,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     with open_engine(settings, events=on_event) as engine:
         if args.once:
-            def stop_once(*_) -> None:
-                return engine.service.request_stop()
+            def stop_once(_signum: int, _frame: object) -> None:
+                engine.service.request_stop()
             signal.signal(signal.SIGTERM, stop_once)
             signal.signal(signal.SIGINT, stop_once)
             report = engine.service.run_cycle(limit=args.limit)
@@ -83,13 +81,13 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
                 print(report.error, file=sys.stderr)
                 return EXIT_ERROR
             return EXIT_OK
-        scheduler = BlockingScheduler(**scheduler_options())
+        scheduler = HeadlessScheduler(**scheduler_options())
         runner = EngineRunner(engine.service, engine.repo, settings, scheduler, limit=args.limit)
 
         def stop(signum: int, _frame: object) -> None:
             log.info("Signal %d: finishing the current series, then exiting", signum)
             runner.request_stop()
-            runner.shutdown()
+            scheduler.request_shutdown()
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
@@ -483,7 +481,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args)
     except SettingsError as exc:
         print(f"bato-desktop: invalid settings: {exc}", file=sys.stderr)
-        print(f"Fix or delete {settings_mod.paths.settings_file()} and start again.",
+        print(f"Fix or delete {paths.settings_file()} and start again.",
               file=sys.stderr)
         return EXIT_USAGE
     headless = args.command is not None

@@ -151,7 +151,7 @@ def _parse_csv(text: str) -> TrackerImport:
     try:
         dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     for row in reader:
         lowered = {(k or "").strip().lower(): (v or "") for k, v in row.items()}

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 import peewee
 from playhouse.pool import PooledMySQLDatabase
 from playhouse.shortcuts import ReconnectMixin
+from pymysql.constants import CLIENT
 
 log = logging.getLogger(__name__)
 
@@ -214,6 +215,8 @@ def open_database(
             charset="utf8mb4",
             connect_timeout=5,
             init_command="SET time_zone = '+00:00'",
+            # UPDATE reports matched rows (as SQLite does), not only rows whose value changed.
+            client_flag=CLIENT.FOUND_ROWS,
             max_connections=15,  # the old pool: 10 + 5 overflow
             stale_timeout=3600,
             timeout=30,

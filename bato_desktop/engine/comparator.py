@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bato_desktop.db.repository import NewNotification
+from bato_desktop.db.rows import NewNotification
 from bato_desktop.engine.records import ChapterRecord
 
 NEW_CHAPTER = "new_chapter"
@@ -73,13 +73,12 @@ def notifications_for(
     """
     if changes.first_scrape:
         return []
-    base = {"anilist_id": anilist_id, "bato_link": bato_link, "manga_name": manga_name}
     found: list[NewNotification] = []
     new = changes.new_chapters
     if 0 < len(new) < BATCH_THRESHOLD:
         found.extend(
             NewNotification(
-                **base,
+                anilist_id=anilist_id, bato_link=bato_link, manga_name=manga_name,
                 notification_type=NEW_CHAPTER,
                 message=f"New chapter available: {chapter.dname}",
                 chapter_id=chapter_ids.get(chapter.identity),
@@ -94,7 +93,7 @@ def notifications_for(
         first, last = new[0], new[-1]
         found.append(
             NewNotification(
-                **base,
+                anilist_id=anilist_id, bato_link=bato_link, manga_name=manga_name,
                 notification_type=BATCH_UPDATE,
                 message=f"{len(new)} new chapters available: {first.dname} - {last.dname}",
                 chapter_id=chapter_ids.get(last.identity),
@@ -107,7 +106,7 @@ def notifications_for(
     if changes.status_changed:
         found.append(
             NewNotification(
-                **base,
+                anilist_id=anilist_id, bato_link=bato_link, manga_name=manga_name,
                 notification_type=STATUS_CHANGE,
                 message=f"Status changed from '{changes.old_status}' to '{changes.new_status}'",
                 old_status=changes.old_status,

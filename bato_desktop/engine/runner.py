@@ -13,7 +13,8 @@ import threading
 from datetime import datetime, timedelta
 
 from apscheduler.executors.debug import DebugExecutor
-from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bato_desktop.db import DatabaseError, Repository
@@ -32,6 +33,28 @@ def scheduler_options() -> dict[str, object]:
         "job_defaults": {"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         "timezone": "UTC",
     }
+
+
+class HeadlessScheduler(BlockingScheduler):  # type: ignore[misc]
+    """A BlockingScheduler that can be asked to stop from a signal handler, even mid-cycle.
+
+    Shutting down inside a running job removes the job APScheduler is about to update, so a
+    stop request only sets a flag and wakes the loop; the shutdown happens between cycles.
+    """
+
+    def __init__(self, **options: object) -> None:
+        super().__init__(**options)
+        self._shutdown_requested = threading.Event()
+
+    def request_shutdown(self) -> None:
+        self._shutdown_requested.set()
+        self.wakeup()
+
+    def _process_jobs(self) -> float | None:
+        wait_seconds: float | None = super()._process_jobs()
+        if self._shutdown_requested.is_set() and self.state != STATE_STOPPED:
+            self.shutdown(wait=False)
+        return wait_seconds
 
 
 class EngineRunner:

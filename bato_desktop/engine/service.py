@@ -326,11 +326,13 @@ class ScrapingService:
             else:
                 outcome = CheckOutcome.NO_CHANGE
             decision = self._plan(bato_link, outcome, now, details.upload_status)
+            # A first load stores every chapter but none of them is "new" to the reader.
+            new_count = 0 if first else len(changes.new_chapters)
             self._save_schedule(bato_link, anilist_id, decision, now, "success", None)
             duration = time.monotonic() - started
             self._repo.add_log(
                 bato_link, anilist_id, scrape_type, "success",
-                chapters_found=len(snapshot.chapters), new_chapters=len(changes.new_chapters),
+                chapters_found=len(snapshot.chapters), new_chapters=new_count,
                 duration_seconds=duration, scraped_at=now,
             )
         perf.info("scrape %s %s: %.3f s, %d chapters, %d new", scrape_type, bato_link,
@@ -339,7 +341,7 @@ class ScrapingService:
             self._events(NotificationsCreated(len(notifications)))
         result = SeriesResult(
             bato_link=bato_link, name=details.name, status="success", scrape_type=scrape_type,
-            chapters_found=len(snapshot.chapters), new_chapters=len(changes.new_chapters),
+            chapters_found=len(snapshot.chapters), new_chapters=new_count,
             notifications=len(notifications), duration_seconds=duration,
             next_check_at=decision.next_check_at, reason=decision.reason,
         )

@@ -209,21 +209,21 @@ class EngineThread(QObject):
     def __init__(self, worker: EngineWorker, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.worker = worker
-        self.thread = QThread()
-        self.thread.setObjectName("bato-engine")
-        worker.moveToThread(self.thread)
-        self.thread.started.connect(worker.start)
+        self.qthread = QThread()
+        self.qthread.setObjectName("bato-engine")
+        worker.moveToThread(self.qthread)
+        self.qthread.started.connect(worker.start)
 
     def start(self) -> None:
-        self.thread.start()
+        self.qthread.start()
 
     def stop(self, timeout_ms: int = 35_000) -> bool:
         """Ask the worker to stop and wait for its thread; True when it ended in time."""
-        if not self.thread.isRunning():
+        if not self.qthread.isRunning():
             return True
         self.worker.request_stop()
         QTimer.singleShot(0, self.worker, self.worker.stop)
-        finished = self.thread.wait(timeout_ms)
+        finished = self.qthread.wait(timeout_ms)
         if not finished:
             log.error("The engine thread did not stop within %d ms", timeout_ms)
         return finished

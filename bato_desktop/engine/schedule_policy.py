@@ -1,0 +1,217 @@
+"""When to check a series next, and why (the reason is shown to the user).
+
+The old rules checked at 80% of the mean interval and grew the interval after empty checks,
+which for a weekly series meant checking before the release and then waiting a week. Here the
+release time is predicted and checked shortly after, late releases get follow-ups at growing
+multiples of the timing spread (never a whole period later), a backstop check comes at least
+every half period, and irregular series are checked at a rate proportional to the square root
+of their release rate. Failures back off exponentially instead of staying due forever.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bato_desktop.engine.patterns import PatternKind, ReleasePattern
+
+MIN_INTERVAL = timedelta(hours=6)  # the spec's clamp for ordinary intervals
+MAX_INTERVAL = timedelta(days=14)
+MIN_FOLLOW_UP = timedelta(minutes=45)  # the closest two prediction-driven checks may be
+NEW_SERIES = timedelta(hours=24)
+FINISHED_INTERVAL = timedelta(days=30)
+FINISHED_STATUSES = {"completed", "cancelled", "canceled", "dropped"}
+FAILURE_BASE = timedelta(minutes=15)
+FAILURE_MAX = timedelta(hours=6)
+RATE_LIMIT_DEFAULT = 300.0
+NO_CHANGE_GROWTH = 1.5
+NO_CHANGE_STEPS = 3
+SQRT_RATE_FACTOR = 1.6  # checks per day = factor * sqrt(releases per day)
+DATE_ONLY_STEP = timedelta(hours=6)  # checks through the expected day for date-only series
+JITTER = 0.05  # spread checks a little so a library is not swept at once
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+class CheckOutcome(enum.Enum):
+    INITIAL = "initial"
+    NEW_CHAPTERS = "new_chapters"
+    NO_CHANGE = "no_change"
+    FAILED = "failed"
+    RATE_LIMITED = "rate_limited"
+
+
+@dataclass(frozen=True)
+class ScheduleState:
+    interval_hours: int = 24
+    last_scraped_at: datetime | None = None
+    next_scrape_at: datetime | None = None
+    consecutive_no_update_count: int = 0
+    consecutive_failures: int = 0
+
+
+@dataclass(frozen=True)
+class ScheduleDecision:
+    next_check_at: datetime
+    interval_hours: int
+    reason: str
+    consecutive_no_update_count: int = 0
+    consecutive_failures: int = 0
+    average_release_interval_days: float | None = None
+    preferred_release_day: int | None = None
+    preferred_release_hour: int | None = None
+    release_pattern_confidence: float | None = None
+    total_chapters_tracked: int = 0
+    last_chapter_date: datetime | None = None
+
+
+def _hours(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours / 24:.1f} d" if hours >= 48 else f"{hours:.1f} h"
+
+
+def _clamp(delay: timedelta, low: timedelta = MIN_INTERVAL) -> timedelta:
+    return max(low, min(MAX_INTERVAL, delay))
+
+
+def _jitter(delay: timedelta, rng: random.Random) -> timedelta:
+    spread = min(delay.total_seconds() * JITTER, 1800.0)
+    return delay + timedelta(seconds=rng.uniform(-spread, spread))
+
+
+def plan_next_check(
+    pattern: ReleasePattern,
+    state: ScheduleState,
+    outcome: CheckOutcome,
+    now: datetime,
+    upload_status: str | None,
+    *,
+    rng: random.Random | None = None,
+    retry_after: float | None = None,
+) -> ScheduleDecision:
+    rng = rng or random.Random()
+    empty = {
+        CheckOutcome.NO_CHANGE: state.consecutive_no_update_count + 1,
+        CheckOutcome.NEW_CHAPTERS: 0,
+        CheckOutcome.INITIAL: 0,
+    }.get(outcome, state.consecutive_no_update_count)
+    failures = 0 if outcome in (CheckOutcome.INITIAL, CheckOutcome.NEW_CHAPTERS,
+                                CheckOutcome.NO_CHANGE) else state.consecutive_failures
+
+    def decide(delay: timedelta, reason: str, *, exact: bool = False) -> ScheduleDecision:
+        delay = delay if exact else _jitter(delay, rng)
+        return ScheduleDecision(
+            next_check_at=now + delay,
+            interval_hours=max(1, round(delay.total_seconds() / 3600)),
+            reason=reason,
+            consecutive_no_update_count=empty,
+            consecutive_failures=failures,
+            average_release_interval_days=pattern.average_interval_days,
+            preferred_release_day=pattern.preferred_weekday,
+            preferred_release_hour=pattern.preferred_hour,
+            release_pattern_confidence=(round(pattern.confidence, 3)
+                                        if pattern.kind is not PatternKind.NONE else None),
+            total_chapters_tracked=pattern.chapters,
+            last_chapter_date=pattern.last_release_at,
+        )
+
+    if outcome is CheckOutcome.RATE_LIMITED:
+        wait = timedelta(seconds=retry_after or RATE_LIMIT_DEFAULT)
+        # Spread the series over a few minutes after the pause instead of all at its end.
+        delay = wait + timedelta(seconds=rng.uniform(30, 300))
+        return decide(delay, f"rate limited by Bato: retry after the {_hours(wait)} pause",
+                      exact=True)
+    if outcome is CheckOutcome.FAILED:
+        failures = state.consecutive_failures + 1
+        delay = min(FAILURE_BASE * 2 ** (failures - 1), FAILURE_MAX)
+        return decide(delay, f"check failed ({failures} in a row): retry in {_hours(delay)}")
+
+    status = (upload_status or "").lower()
+    if status in FINISHED_STATUSES:
+        return decide(FINISHED_INTERVAL, f"uploads {status}: checked every 30 days")
+    if outcome is CheckOutcome.INITIAL and pattern.kind is PatternKind.NONE:
+        return decide(NEW_SERIES, "new series: checked again in 24 h")
+    if pattern.kind is PatternKind.NONE:
+        delay = _clamp(NEW_SERIES * NO_CHANGE_GROWTH ** min(empty, NO_CHANGE_STEPS))
+        return decide(delay, f"too few releases for a pattern: every {_hours(delay)}")
+    assert pattern.last_release_at is not None and pattern.median_gap_days is not None
+    since_last = now - pattern.last_release_at
+    if pattern.on_hiatus or status == "hiatus":
+        delay = max(timedelta(days=1), min(timedelta(days=7), since_last / 4))
+        return decide(delay, f"no release for {since_last.days} d (hiatus): every "
+                             f"{_hours(delay)}")
+    if pattern.predictable and pattern.expected_next_at is not None:
+        return _predicted(pattern, now, empty, decide)
+    return _rate_based(pattern, decide)
+
+
+def _timing_spread(pattern: ReleasePattern) -> timedelta:
+    """How far from the prediction a release typically lands."""
+    if pattern.date_only:
+        return timedelta(hours=12)
+    days = pattern.gap_spread_days or 0.0
+    hours = days * 24
+    if pattern.hour_spread_hours is not None:
+        hours = min(hours, max(pattern.hour_spread_hours, 0.5)) if hours else \
+            pattern.hour_spread_hours
+    # A perfectly regular history has no spread; assume at least 2% of the period of slack.
+    floor = max(0.75, 0.02 * (pattern.median_gap_days or 0.0) * 24)
+    return timedelta(hours=max(floor, min(hours, 48.0)))
+
+
+def _predicted(pattern: ReleasePattern, now: datetime, empty: int,
+               decide: _Decide) -> ScheduleDecision:
+    assert pattern.expected_next_at is not None and pattern.median_gap_days is not None
+    period = timedelta(days=pattern.median_gap_days)
+    backstop = _clamp(period / 2)
+    spread = _timing_spread(pattern)
+    expected = pattern.expected_next_at
+    label = pattern.describe()
+    if pattern.date_only:
+        day_start = expected
+        day_end = expected + timedelta(days=1, hours=12)  # scanlation time zones lag
+        if now < day_start:
+            target = day_start + timedelta(hours=8)
+            delay = min(target - now, backstop)
+            why = (f"{label}; expected {WEEKDAYS[expected.weekday()]} {expected:%m-%d} "
+                   "(date only): checking through that day")
+            return decide(max(delay, MIN_FOLLOW_UP), why)
+        if now < day_end:
+            return decide(DATE_ONLY_STEP, f"{label}; release day {expected:%m-%d} (date only): "
+                                          f"checking every {_hours(DATE_ONLY_STEP)}")
+    lag = max(MIN_FOLLOW_UP, spread / 2)
+    if now < expected:
+        target = expected + lag
+        if target - now > backstop:
+            return decide(backstop, f"{label}; expected {expected:%a %H:%M} UTC, backstop "
+                                    f"check every half period ({_hours(backstop)})")
+        return decide(max(target - now, MIN_FOLLOW_UP),
+                      f"{label}; checking {_hours(lag)} after the expected release "
+                      f"({expected:%a %H:%M} UTC)")
+    # Late: follow up at growing multiples of the timing spread, never a whole period later.
+    late_by = now - expected
+    step = spread * 2 ** min(empty, 5)
+    delay = max(MIN_FOLLOW_UP, min(step, backstop))
+    return decide(delay, f"{label}; release {_hours(late_by)} late: follow-up in "
+                         f"{_hours(delay)}")
+
+
+def _rate_based(pattern: ReleasePattern, decide: _Decide) -> ScheduleDecision:
+    """Irregular and batch series: checks in proportion to sqrt(release rate)."""
+    assert pattern.median_gap_days is not None
+    gap = max(pattern.median_gap_days, 0.1)
+    checks_per_day = SQRT_RATE_FACTOR * math.sqrt(1 / gap)
+    delay = _clamp(timedelta(days=1 / checks_per_day))
+    return decide(delay, f"{pattern.describe()}; irregular releases (median gap "
+                         f"{gap:.1f} d): every {_hours(delay)}")
+
+
+
+class _Decide(Protocol):
+    """The ``decide`` closure inside :func:`plan_next_check`."""
+
+    def __call__(self, delay: timedelta, reason: str, *, exact: bool = ...
+                 ) -> ScheduleDecision: ...

@@ -1,0 +1,196 @@
+"""End to end, headless: the CLI against the fake Bato server over real HTTP, on both backends.
+
+Tiny delays come from the settings file, so no test sleeps the real 4–7 s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bato_desktop.cli import main
+from bato_desktop.db import Repository
+from bato_desktop.devtools.fake_bato import FakeBato
+
+FAST = {"min_delay": 0.0, "max_delay": 0.01, "retry_backoff_max": 0.05, "request_timeout": 2.0,
+        "retry_max_attempts": 3}
+
+
+@pytest.fixture
+def cli(fake_bato: FakeBato, database_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> Callable[..., Any]:
+    config = Path(os.environ["BATO_CONFIG_DIR"]) / "settings.json"
+    config.write_text(json.dumps(FAST), encoding="utf-8")
+    monkeypatch.setenv("BATO_API_URL", fake_bato.url)
+
+    def run(*args: str, json_out: bool = False, code: int = 0, stderr: bool = False) -> Any:
+        capsys.readouterr()
+        assert main(["--database", database_url, *args]) == code
+        captured = capsys.readouterr()
+        if stderr:
+            return captured.err
+        return json.loads(captured.out) if json_out else captured.out
+
+    return run
+
+
+def make_all_due(repo: Repository) -> None:
+    repo.make_due(None, datetime.now(UTC) - timedelta(seconds=1))
+
+
+def test_add_run_detect_exactly_once(
+    cli: Callable[..., Any], fake_bato: FakeBato, database_url: str,
+    open_repo: Callable[[str], Repository],
+) -> None:
+    fake_bato.add_series(110100, "Weekly Hero", chapters=10)
+    fake_bato.add_series(110200, "Batch Dump", chapters=5)
+    fake_bato.add_series(110300, "Nearly Done", chapters=20)
+    for bato_id in (110100, 110200, 110300):
+        assert "Tracking" in cli("add", f"https://bato.to/title/{bato_id}-slug")
+    listed = cli("list", "--json", json_out=True)
+    assert {(row["name"], row["chapters"]) for row in listed} == {
+        ("Weekly Hero", 10), ("Batch Dump", 5), ("Nearly Done", 20)}
+    assert cli("notifications", "--json", json_out=True) == []  # first loads notify nothing
+
+    assert "0/0 checked" in cli("run", "--once")  # nothing due right after adding
+
+    fake_bato.add_chapters(110100, 1)
+    fake_bato.add_chapters(110200, 4)
+    fake_bato.set_status(110300, "completed")
+    fake_bato.reupload_chapter(110100, "ch_3")  # a new id, same chapter: not new
+    fake_bato.delete_chapter(110200, "ch_1")  # deletions and reorders are not new either
+    repo = open_repo(database_url)
+    make_all_due(repo)
+    before = datetime.now(UTC)
+    cli("run", "--once")
+    notes = cli("notifications", "--json", json_out=True)
+    assert sorted((n["series"], n["type"], n["message"]) for n in notes) == [
+        ("Batch Dump", "batch_update", "4 new chapters available: Chapter 6 - Chapter 9"),
+        ("Nearly Done", "status_change", "Status changed from 'ongoing' to 'completed'"),
+        ("Weekly Hero", "new_chapter", "New chapter available: Chapter 11"),
+    ]
+    assert all(n["url"] is None or n["url"].startswith(fake_bato.url) for n in notes)
+    for series in repo.tracked_series():
+        schedule = repo.get_schedule(series.bato_link)
+        assert schedule is not None and schedule.next_scrape_at > before
+    # again: nothing new, no duplicates
+    make_all_due(repo)
+    cli("run", "--once")
+    assert len(cli("notifications", "--json", json_out=True)) == 3
+    stats = cli("stats", "--json", json_out=True)
+    assert stats["total_jobs"] == 9 and stats["successful"] == 9 and stats["new_chapters"] == 5
+    assert stats["series_tracked"] == 3 and stats["warning"] is None
+    assert "success" in cli("logs")
+    assert cli("read", "--all").startswith("Marked 3")
+    assert cli("notifications", "--unread", "--json", json_out=True) == []
+
+
+def test_faults_lose_nothing_and_reschedule(
+    cli: Callable[..., Any], fake_bato: FakeBato, database_url: str,
+    open_repo: Callable[[str], Repository],
+) -> None:
+    fake_bato.add_series(120100, "Flaky", chapters=3)
+    fake_bato.add_series(120200, "Limited", chapters=3)
+    cli("add", "120100")
+    cli("add", "120200")
+    repo = open_repo(database_url)
+    fake_bato.add_chapters(120100, 1)
+    fake_bato.add_chapters(120200, 1)
+
+    # 500 on every attempt: the series fails, is logged with its status and rescheduled
+    make_all_due(repo)
+    fake_bato.inject("500", count=3)
+    now = datetime.now(UTC)
+    out = cli("run", "--once", "--limit", "1")
+    assert "1 failed" in out
+    failed = [s for s in repo.tracked_series()
+              if (repo.get_schedule(s.bato_link) or None) and
+              repo.get_schedule(s.bato_link).last_status == "failed"]  # type: ignore[union-attr]
+    assert len(failed) == 1
+    schedule = repo.get_schedule(failed[0].bato_link)
+    assert schedule is not None and schedule.next_scrape_at > now
+    assert "500" in (schedule.last_error or "")
+
+    # 429: everything pauses for Retry-After, the series is rescheduled after the pause
+    fake_bato.inject("429", retry_after=90)
+    make_all_due(repo)
+    out = cli("run", "--once")
+    limited = repo.recent_logs(hours=1, status="rate_limited")
+    assert len(limited) == 1 and "429" in (limited[0].error_message or "")
+    assert repo.shared_rate_limit_until() is not None
+    assert cli("run", "--once").startswith("Cycle done: 0/0")  # still paused: no requests
+    assert len([r for r in fake_bato.requests if r.method == "POST"]) >= 1
+
+    # after the pause both series are checked and their new chapters found: nothing lost
+    repo.m.engine_state.delete().execute()  # the pause is over
+    make_all_due(repo)
+    cli("run", "--once")
+    notes = cli("notifications", "--json", json_out=True)
+    assert sorted(n["message"] for n in notes if n["type"] != "system_warning") == [
+        "New chapter available: Chapter 4"] * 2
+    # a third of the checks failed: the error monitor raised one warning (not one per cycle)
+    assert [n["type"] for n in notes].count("system_warning") == 1
+
+
+def test_bad_input_gets_clear_messages(cli: Callable[..., Any], fake_bato: FakeBato) -> None:
+    err = cli("add", "https://example.com/nothing", code=1, stderr=True)
+    assert "Not a Bato series link: 'https://example.com/nothing'" in err
+    assert "Not in the library" in cli("check", "https://bato.to/title/999-x", code=1,
+                                       stderr=True)
+    fake_bato.inject("html", status=200)
+    fake_bato.add_series(140100, "Shielded", chapters=2)
+    err = cli("add", "140100", code=1, stderr=True)
+    assert "first load failed" in err and "HTTP 200" in err
+
+
+@pytest.mark.slow
+def test_run_daemon_stops_on_sigterm(fake_bato: FakeBato, sqlite_url: str,
+                                     tmp_path: Path) -> None:
+    """The headless daemon: SIGTERM during a pause finishes cleanly with exit 0."""
+    fake_bato.add_series(130100, "Daemon", chapters=2)
+    fake_bato.add_series(130200, "Daemon 2", chapters=2)
+    env = {**os.environ, "BATO_API_URL": fake_bato.url, "BATO_MIN_DELAY": "20",
+           "BATO_MAX_DELAY": "20"}
+    base = [sys.executable, "-m", "bato_desktop", "--database", sqlite_url]
+    for bato_id in ("130100", "130200"):
+        subprocess.run([*base, "add", bato_id], env=env, check=True, capture_output=True,
+                       timeout=60)
+    subprocess.run([*base, "db", "migrate"], env=env, check=True, capture_output=True)
+    import sqlite3
+
+    db = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
+    db.execute("UPDATE bato_scraping_schedule SET next_scrape_at = '2000-01-01 00:00:00'")
+    db.commit()
+    db.close()
+    proc = subprocess.Popen([*base, "run"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        assert proc.stdout is not None
+        while time.monotonic() < deadline:  # wait for the first series, then the long pause
+            line = proc.stdout.readline()
+            if line.startswith("[success]"):
+                break
+        else:
+            pytest.fail("the daemon checked nothing")
+        time.sleep(0.5)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        assert time.monotonic() - started < 10
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
