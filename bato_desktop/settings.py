@@ -45,6 +45,7 @@ class Settings:
     retry_backoff_max: float = 60.0
     rate_limit_delay: float = 300.0  # pause on 429 when Retry-After is absent
     request_timeout: float = 15.0
+    lease_seconds: float = 600.0  # how long an engine's claim on a series outlives a crash
     hosts: tuple[str, ...] = DEFAULT_HOSTS
     user_agent: str = DEFAULT_USER_AGENT
     poll_interval: int = 60
@@ -83,6 +84,7 @@ class Settings:
         _check(0 < self.rate_limit_delay <= 86400, "rate_limit_delay",
                "must be between 0 and 86400 seconds")
         _check(0 < self.request_timeout <= 300, "request_timeout", "must be between 0 and 300 s")
+        _check(5 <= self.lease_seconds <= 3600, "lease_seconds", "must be between 5 and 3600 s")
         _check(len(self.hosts) > 0, "hosts", "needs at least one host")
         for host in self.hosts:
             _check(bool(re.match(r"^https?://[A-Za-z0-9.\-]+(:\d+)?/?$", host)), "hosts",
@@ -124,6 +126,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "BATO_RETRY_MAX_ATTEMPTS": "retry_max_attempts",
     "BATO_RETRY_BACKOFF_FACTOR": "retry_backoff_factor",
     "BATO_RATE_LIMIT_DELAY": "rate_limit_delay",
+    "BATO_LEASE_SECONDS": "lease_seconds",
     "BATO_POLL_INTERVAL": "poll_interval",
     "LOG_LEVEL": "log_level",
 }

@@ -35,6 +35,7 @@ class RateLimited(BatoRequestError):
     DEFAULT_RETRY_AFTER = 300.0
 
     def __init__(self, retry_after: float | None, status: int = 429) -> None:
+        self.retry_after_given = retry_after is not None  # else the settings' pause applies
         self.retry_after = self.DEFAULT_RETRY_AFTER if retry_after is None else retry_after
         super().__init__(f"Rate limited by Bato; retry after {self.retry_after:.0f} s", status)
 

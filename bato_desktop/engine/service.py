@@ -59,9 +59,6 @@ perf = logging.getLogger(PERFORMANCE_LOGGER)
 Clock = Callable[[], datetime]
 
 
-LEASE_SECONDS = 600  # longer than any one series can take (3 attempts x 15 s + backoff)
-
-
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -161,7 +158,7 @@ class ScrapingService:
                 if self._shared_pause_active():
                     break
                 row = self._repo.lease_next_due(
-                    self.owner, self._clock(), lease_seconds=LEASE_SECONDS, exclude=seen,
+                    self.owner, self._clock(), lease_seconds=self.settings.lease_seconds, exclude=seen,
                     due_before=now,
                 )
                 if row is None:
@@ -406,17 +403,18 @@ class ScrapingService:
         self, bato_link: str, anilist_id: int, scrape_type: str, exc: RateLimited,
         started: float,
     ) -> SeriesResult:
-        until = self._clock() + timedelta(seconds=exc.retry_after)
+        pause = exc.retry_after if exc.retry_after_given else self.settings.rate_limit_delay
+        until = self._clock() + timedelta(seconds=pause)
         self.rate_limited_until = until
         try:
             self._repo.set_shared_rate_limit_until(until)
         except DatabaseError as db_exc:
             log.error("Could not share the rate-limit pause: %s", db_exc)
         log.warning("Rate limited by Bato: all scraping paused until %s", until.isoformat())
-        self._events(RateLimitedEvent(until, exc.retry_after))
+        self._events(RateLimitedEvent(until, pause))
         return self._record_failure(
             bato_link, anilist_id, scrape_type, str(exc), started, "rate_limited",
-            CheckOutcome.RATE_LIMITED, retry_after=exc.retry_after,
+            CheckOutcome.RATE_LIMITED, retry_after=pause,
         )
 
     def _record_failure(
