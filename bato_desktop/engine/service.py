@@ -158,8 +158,8 @@ class ScrapingService:
                 if self._shared_pause_active():
                     break
                 row = self._repo.lease_next_due(
-                    self.owner, self._clock(), lease_seconds=self.settings.lease_seconds, exclude=seen,
-                    due_before=now,
+                    self.owner, self._clock(), lease_seconds=self.settings.lease_seconds,
+                    exclude=seen, due_before=now,
                 )
                 if row is None:
                     break
