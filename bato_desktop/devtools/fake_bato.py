@@ -68,7 +68,7 @@ ARGUMENTS: dict[str, dict[str, str]] = {
 
 FAULT_KINDS = frozenset({
     "429", "500", "502", "503", "timeout", "html", "graphql_error", "malformed",
-    "malformed_node", "disconnect",
+    "malformed_node", "disconnect", "truncated",
 })
 
 CHALLENGE_PAGE = """<!DOCTYPE html>
@@ -827,7 +827,8 @@ class FakeBato:
         Options: "429" ``retry_after`` (seconds or HTTP date; omit for no header); "500"/"502"/
         "503" ``status``; "timeout" ``delay`` seconds (then answers normally); "html" ``status``
         (default 403; 200 for a challenge served as OK); "graphql_error" ``message``;
-        "malformed" ``index`` (default -1) and ``drop`` (default ``("urlPath", "dname")``).
+        "malformed" ``index`` (default -1) and ``drop`` (default ``("urlPath", "dname")``);
+        "truncated" ``keep`` (share of the JSON body sent, default 0.5).
         """
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {kind!r}; expected one of {sorted(FAULT_KINDS)}")
@@ -878,7 +879,10 @@ class FakeBato:
             }
         if fault is not None and fault.kind in ("malformed", "malformed_node"):
             _break(data, operation, fault)
-        return 200, {}, json.dumps({"data": data}, ensure_ascii=False).encode("utf-8")
+        payload = json.dumps({"data": data}, ensure_ascii=False).encode("utf-8")
+        if fault is not None and fault.kind == "truncated":  # a proxy cut the body short
+            payload = payload[: max(1, int(len(payload) * float(fault.options.get("keep", 0.5))))]
+        return 200, {}, payload
 
     def _fault_response(self, fault: Fault) -> tuple[int, dict[str, str], bytes] | None:
         opts = fault.options
