@@ -114,23 +114,23 @@ def test_mariadb_connection_lost_mid_cycle(
     """The server drops the engine's connection between series (as a restart does): the engine
     reconnects and the cycle goes on; nothing is lost or duplicated."""
     repo = open_repo(mariadb_url)
-    events: list[EngineEvent] = []
-    service, client = service_for(repo, fake_bato, events)
+    armed: list[bool] = []
+
+    def kill_connection(event: EngineEvent) -> None:
+        if armed and isinstance(event, SeriesChecked):
+            connection_id = repo.database.execute_sql("SELECT CONNECTION_ID()").fetchone()[0]
+            with mariadb_connect() as admin, admin.cursor() as cursor:
+                cursor.execute(f"KILL {connection_id}")
+
+    client = BatoClient([fake_bato.url], timeout=FAST.request_timeout)
+    service = ScrapingService(repo, client, FAST, events=kill_connection, backoff_base=0.01)
     ids = [str(173100 + i) for i in range(4)]
     with client:
         load(service, fake_bato, ids)
         for bato_id in ids:
             fake_bato.add_chapters(bato_id, 1)
         due_all(repo)
-
-        def kill_connection(event: EngineEvent) -> None:
-            events.append(event)
-            if isinstance(event, SeriesChecked):
-                connection_id = repo.database.execute_sql("SELECT CONNECTION_ID()").fetchone()[0]
-                with mariadb_connect() as admin, admin.cursor() as cursor:
-                    cursor.execute(f"KILL {connection_id}")
-
-        service._events = kill_connection  # noqa: SLF001 (the test needs the hook mid-cycle)
+        armed.append(True)
         report = service.run_cycle()
         assert (report.checked, report.new_chapters, report.error) == (4, 4, None)
     notes = repo.list_notifications()
