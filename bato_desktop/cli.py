@@ -351,6 +351,72 @@ def cmd_logs(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_set(args: argparse.Namespace, settings: Settings) -> int:
+    """Per-series control: mute, notify-after, priority, hiatus pause, retry."""
+    from bato_desktop.engine.context import open_repository
+
+    database, repo, _ = open_repository(settings)
+    changes: list[str] = []
+    try:
+        series = _find_series(repo, args.link)
+        if series is None:
+            print(f"Not in the library: {args.link}", file=sys.stderr)
+            return EXIT_ERROR
+        link = series.bato_link
+        if args.mute is not None:
+            repo.set_muted(link, args.mute)
+            changes.append("muted" if args.mute else "unmuted")
+        if args.notify_after is not None:
+            repo.set_notify_after(link, args.notify_after)
+            changes.append(f"notify after {args.notify_after} chapter(s)")
+        if args.priority is not None:
+            repo.set_priority(link, args.priority)
+            changes.append(f"priority {args.priority}")
+        if args.pause_until is not None:
+            until = datetime.fromisoformat(args.pause_until)
+            until = until.replace(tzinfo=until.tzinfo or datetime.now().astimezone().tzinfo)
+            repo.pause_series(link, until.astimezone(UTC))
+            changes.append(f"paused until {_local(until)}")
+        if args.resume:
+            repo.pause_series(link, None)
+            repo.set_active(link, True)
+            changes.append("resumed")
+    except ValueError as exc:
+        print(f"bato-desktop: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        database.close()
+    print(f"{args.link}: " + (", ".join(changes) if changes else "nothing to change"))
+    return EXIT_OK
+
+
+def cmd_errors(args: argparse.Namespace, settings: Settings) -> int:
+    """The persistent error list; --retry makes only the failing series due now."""
+    from bato_desktop.engine.context import open_repository
+
+    database, repo, _ = open_repository(settings)
+    try:
+        rows = repo.error_list(hours=args.hours)
+        if args.retry:
+            for row in rows:
+                repo.make_due(row.bato_link)
+    finally:
+        database.close()
+    if args.json:
+        _print_json([{"bato_link": r.bato_link, "name": r.name, "error": r.last_error,
+                      "count": r.count, "first_seen": _iso(r.first_seen),
+                      "last_seen": _iso(r.last_seen)} for r in rows])
+        return EXIT_OK
+    if not rows:
+        print(f"No failing series in the last {args.hours} h.")
+    for r in rows:
+        print(f"{r.name}: {r.count}x since {_local(r.first_seen)}, last {_local(r.last_seen)}: "
+              f"{r.last_error}")
+    if args.retry and rows:
+        print(f"{len(rows)} failing series will be retried on the next cycle.")
+    return EXIT_OK
+
+
 def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
     from bato_desktop.engine.context import open_repository
     from bato_desktop.engine.explain import explain_series
@@ -437,6 +503,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = command("check", cmd_check, "check one series now")
     p.add_argument("link")
+    p = command("set", cmd_set, "per-series control: mute, notify after N, priority, pause")
+    p.add_argument("link")
+    mute = p.add_mutually_exclusive_group()
+    mute.add_argument("--mute", dest="mute", action="store_true", default=None)
+    mute.add_argument("--unmute", dest="mute", action="store_false")
+    p.add_argument("--notify-after", type=int, metavar="N",
+                   help="announce chapters only when N have piled up (1 = at once)")
+    p.add_argument("--priority", type=int, choices=[1, 2, 3], help="1 normal, 2 high, 3 urgent")
+    p.add_argument("--pause-until", metavar="DATE", help="hiatus: no checks before DATE "
+                   "(YYYY-MM-DD[THH:MM]); checks resume by themselves")
+    p.add_argument("--resume", action="store_true", help="end a pause now")
+    p = command("errors", cmd_errors, "series whose checks keep failing")
+    p.add_argument("--hours", type=int, default=168)
+    p.add_argument("--retry", action="store_true", help="retry the failing series only")
+    p.add_argument("--json", action="store_true")
     p = command("explain", cmd_explain, "why a series is checked when it is")
     p.add_argument("link")
     p = command("calendar", cmd_calendar, "predicted releases as an iCalendar (.ics) file")

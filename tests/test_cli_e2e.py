@@ -194,3 +194,33 @@ def test_run_daemon_stops_on_sigterm(fake_bato: FakeBato, sqlite_url: str,
             proc.wait()
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_per_series_control_and_error_list(
+    cli: Callable[..., Any], fake_bato: FakeBato, database_url: str,
+    open_repo: Callable[[str], Repository],
+) -> None:
+    fake_bato.add_series(180100, "Controlled", chapters=3)
+    fake_bato.add_series(180200, "Broken", chapters=3)
+    cli("add", "180100")
+    cli("add", "180200")
+    out = cli("set", "180100", "--mute", "--priority", "3", "--notify-after", "2",
+              "--pause-until", "2031-01-01")
+    assert "muted, notify after 2 chapter(s), priority 3, paused until 2031-01-01" in out
+    [row] = [r for r in cli("list", "--json", json_out=True) if r["bato_id"] == "180100"]
+    assert row["muted"] and row["next_check"][:10] in ("2030-12-31", "2031-01-01")
+    assert "resumed" in cli("set", "180100", "--resume")
+    with pytest.raises(SystemExit):
+        cli("set", "180100", "--priority", "5")
+
+    repo = open_repo(database_url)
+    fake_bato.remove_series(180200)
+    make_all_due(repo)
+    cli("run", "--once")
+    errors = cli("errors", "--json", json_out=True)
+    assert [(e["name"], e["count"]) for e in errors] == [("Broken", 1)]
+    assert "not found" in errors[0]["error"]
+    assert "1 failing series will be retried" in cli("errors", "--retry")
+    assert [d.bato_link for d in repo.due_series()] == [errors[0]["bato_link"]]
+    explained = cli("explain", "180200")
+    assert "Failures:" in explained and "not found" in explained

@@ -250,3 +250,20 @@ def test_per_series_controls(repo: Repository) -> None:
 
 def utcnow_for_test() -> datetime:
     return datetime.now(UTC) + timedelta(seconds=1)
+
+
+def test_error_list_counts_the_current_run_of_failures(repo: Repository) -> None:
+    repo.add_series(LINK, "110100", now=NOW)
+    at = NOW - timedelta(hours=10)
+    repo.add_log(LINK, -110100, "scheduled", "failed", error_message="old", scraped_at=at)
+    repo.add_log(LINK, -110100, "scheduled", "success", scraped_at=at + timedelta(hours=1))
+    for i in range(3):
+        repo.add_log(LINK, -110100, "scheduled", "failed", error_message=f"HTTP 50{i}",
+                     scraped_at=at + timedelta(hours=2 + i))
+    decision = Decision(next_check_at=NOW + timedelta(hours=1), consecutive_failures=3)
+    repo.save_schedule_decision(LINK, -110100, decision, scraped_at=NOW, status="failed",  # type: ignore[arg-type]
+                                error="HTTP 502")
+    [entry] = repo.error_list(hours=24, now=NOW)
+    assert (entry.count, entry.last_error) == (3, "HTTP 502")
+    assert entry.first_seen == at + timedelta(hours=2)
+    assert entry.last_seen == at + timedelta(hours=4)

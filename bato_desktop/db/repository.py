@@ -21,6 +21,7 @@ from bato_desktop.db.rows import (
     ChapterRow,
     DetailsRow,
     DueSeries,
+    ErrorEntry,
     HourBucket,
     LogRow,
     NewNotification,
@@ -885,6 +886,36 @@ class Repository:
             last_scrape_at=from_db(lg.select(peewee.fn.MAX(lg.scraped_at)).scalar()),
             unread_notifications=self.unread_count(), database=database,
         )
+
+    def error_list(self, *, hours: int = 168, now: datetime | None = None) -> list[ErrorEntry]:
+        """Series whose latest check failed, with the run of failures since the last success."""
+        now = now or utcnow()
+        s = self.m.schedule
+        tracked = {series.bato_link: series for series in self.tracked_series()}
+        failing = [link for (link,) in s.select(s.bato_link).where(
+            s.last_status.in_(["failed", "rate_limited"])).tuples() if link in tracked]
+        if not failing:
+            return []
+        lg = self.m.log
+        rows = (
+            lg.select(lg.bato_link, lg.status, lg.error_message, lg.scraped_at)
+            .where(lg.bato_link.in_(failing)
+                   & (lg.scraped_at >= to_db(now - timedelta(hours=hours))))
+            .order_by(lg.scraped_at.asc(), lg.id.asc()).tuples()
+        )
+        runs: dict[str, list[tuple[str | None, datetime]]] = {}
+        for link, status, error, at in rows:
+            if status == "success":
+                runs[link] = []
+            else:
+                runs.setdefault(link, []).append((error, _required(at)))
+        names = self._names()
+        entries = [
+            ErrorEntry(link, names.get(link) or tracked[link].name or link, run[-1][0],
+                       len(run), run[0][1], run[-1][1])
+            for link, run in runs.items() if run
+        ]
+        return sorted(entries, key=lambda e: e.last_seen, reverse=True)
 
     def series_overview(self) -> list[SeriesOverview]:
         """Every tracked series with its details, last chapter and schedule (few queries)."""

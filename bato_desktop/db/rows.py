@@ -198,3 +198,15 @@ class SeriesOverview:
     last_error: str | None
     schedule_reason: str | None
     muted: bool
+
+
+@dataclass(frozen=True)
+class ErrorEntry:
+    """A series whose checks keep failing: since when, how often, and the latest error."""
+
+    bato_link: str
+    name: str
+    last_error: str | None
+    count: int
+    first_seen: datetime
+    last_seen: datetime
