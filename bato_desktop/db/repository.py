@@ -954,6 +954,12 @@ class Repository:
                 last_error=sch.last_error if sch else None,
                 schedule_reason=sch.schedule_reason if sch else None,
                 muted=series.muted,
+                average_release_interval_days=sch.average_release_interval_days if sch else None,
+                preferred_release_day=sch.preferred_release_day if sch else None,
+                release_pattern_confidence=sch.release_pattern_confidence if sch else None,
+                priority=(sch.priority or 1) if sch else 1,
+                active=bool(sch.is_active) if sch and sch.is_active is not None else True,
+                notify_after=series.notify_after, paused_until=series.paused_until,
             ))
         return result
 

@@ -198,6 +198,13 @@ class SeriesOverview:
     last_error: str | None
     schedule_reason: str | None
     muted: bool
+    average_release_interval_days: float | None = None
+    preferred_release_day: int | None = None
+    release_pattern_confidence: float | None = None
+    priority: int = 1
+    active: bool = True
+    notify_after: int = 1
+    paused_until: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,112 @@
+"""Realistic demo data straight into a repository: for screenshots and widget tests.
+
+It writes what a few weeks of checking would have written (details, chapters, schedules with
+reasons, notifications, a scrape log with some failures) without any network.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bato_desktop.db import NewNotification, Repository
+from bato_desktop.engine.patterns import analyse
+from bato_desktop.engine.records import ChapterRecord, SeriesDetails
+from bato_desktop.engine.schedule_policy import CheckOutcome, ScheduleState, plan_next_check
+
+TITLES = (
+    "Return of the Mad Knight", "The Crimson Duke's Debt", "Solo Climber", "Moonlit Bakery",
+    "Ashen Throne", "Lady Evelyn's Second Life", "Dungeon Accountant", "Tiger and Crane",
+    "A Witch's Quiet Garden", "Blade of the Ninth Heaven", "My Neighbour the Demon Lord",
+    "The Archivist", "Sword Saint Reborn", "Starfall Academy", "Winter Court Chronicles",
+    "The Last Alchemist", "Shadow Regent", "Maple Street Detectives", "Cursed Hunter",
+    "Heavenly Chef",
+)
+
+
+@dataclass(frozen=True)
+class DemoSeries:
+    bato_link: str
+    name: str
+    chapters: int
+
+
+def seed_demo(repo: Repository, count: int = 20, *, now: datetime | None = None,
+              seed: int = 7) -> list[DemoSeries]:
+    now = now or datetime.now(UTC)
+    rng = random.Random(seed)
+    made: list[DemoSeries] = []
+    failing: list[DemoSeries] = []
+    for index in range(count):
+        bato_id = str(110100 + index * 37)
+        name = TITLES[index % len(TITLES)] + ("" if index < len(TITLES) else f" {index}")
+        link = f"https://bato.to/title/{bato_id}-{name.lower().replace(' ', '-')}"
+        status = rng.choice(["ongoing"] * 6 + ["completed", "hiatus"])
+        repo.add_series(link, bato_id, now=now - timedelta(days=60))
+        repo.upsert_details(link, -int(bato_id), SeriesDetails(
+            bato_id=bato_id, name=name, upload_status=status, original_status="ongoing",
+            genres=["action", "fantasy"], authors=["Demo Author"], score=round(rng.uniform(7, 9.6), 1),
+            follows=rng.randint(500, 90_000)), now=now - timedelta(days=60))
+        weekday, hour = rng.randrange(7), rng.choice([0, 9, 15, 18])
+        gap = rng.choice([7, 7, 7, 3, 14, 30])
+        n = rng.randint(12, 160)
+        last = now - timedelta(days=rng.uniform(0.5, gap))
+        if gap == 7:
+            last -= timedelta(days=(last.weekday() - weekday) % 7)
+        times = [last - timedelta(days=gap * i, minutes=rng.randint(0, 40)) for i in range(n)]
+        times = [t.replace(hour=hour) for t in sorted(times)]
+        chapters = [
+            ChapterRecord(f"{bato_id}{i:05d}", f"ch_{i}", float(i), f"Chapter {i}", None,
+                          f"/title/{bato_id}/{bato_id}{i:05d}-ch_{i}",
+                          f"https://bato.to/title/{bato_id}/{bato_id}{i:05d}-ch_{i}", t, t)
+            for i, t in enumerate(times, start=1)
+        ]
+        repo.insert_chapters(link, -int(bato_id), chapters, now=now - timedelta(days=30))
+        pattern = analyse(times, now)
+        failed = index % 9 == 4
+        decision = plan_next_check(
+            pattern, ScheduleState(), CheckOutcome.FAILED if failed else CheckOutcome.NO_CHANGE,
+            now - timedelta(minutes=rng.randint(5, 600)), status, rng=rng)
+        repo.save_schedule_decision(
+            link, -int(bato_id), decision, scraped_at=now - timedelta(minutes=rng.randint(5, 600)),
+            status="failed" if failed else "success",
+            error="Bato server error from https://batotwo.com [HTTP 502]" if failed else None)
+        made.append(DemoSeries(link, name, n))
+        if failed:
+            failing.append(made[-1])
+        if index < 8:
+            last_chapter = chapters[-1]
+            kind = index % 3
+            note = NewNotification(
+                anilist_id=-int(bato_id), bato_link=link, manga_name=name,
+                notification_type=("new_chapter", "batch_update", "status_change")[kind],
+                message=(f"New chapter available: {last_chapter.dname}",
+                         f"4 new chapters available: Chapter {n - 3} - Chapter {n}",
+                         "Status changed from 'ongoing' to 'completed'")[kind],
+                chapter_dname=last_chapter.dname if kind < 2 else None,
+                chapter_full_url=last_chapter.full_url if kind < 2 else None,
+                chapters_count=(1, 4, 0)[kind], importance=kind + 1,
+            )
+            ids = repo.create_notifications([note], now=now - timedelta(hours=index * 9))
+            if index >= 4:
+                repo.mark_read(ids)
+            repo.mark_emitted(ids)
+    for hour in range(168):
+        at = now - timedelta(hours=hour, minutes=rng.randint(0, 50))
+        for _ in range(rng.randint(0, 4)):
+            series = rng.choice(made)
+            status = rng.choices(["success", "failed", "rate_limited"], [0.93, 0.05, 0.02])[0]
+            repo.add_log(series.bato_link, 0, "scheduled", status,
+                         chapters_found=series.chapters,
+                         new_chapters=rng.choice([0, 0, 0, 1]) if status == "success" else 0,
+                         error_message=None if status == "success" else
+                         ("Rate limited by Bato; retry after 300 s [HTTP 429]"
+                          if status == "rate_limited" else "Bato server error [HTTP 502]"),
+                         duration_seconds=rng.uniform(0.3, 1.6), scraped_at=at)
+    for series in failing:  # the current run of failures the error list shows
+        for minutes in (200, 90, 20):
+            repo.add_log(series.bato_link, 0, "scheduled", "failed",
+                         error_message="Bato server error from https://batotwo.com [HTTP 502]",
+                         duration_seconds=15.2, scraped_at=now - timedelta(minutes=minutes))
+    return made

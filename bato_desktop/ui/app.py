@@ -1,0 +1,369 @@
+"""The desktop app's composition root: builds every object once and wires their signals.
+
+Three worker threads do all the slow work: the engine (network + writes), the notification poller
+(toasts) and the data worker (dashboard queries). The GUI thread only paints and routes signals,
+so it never waits on Bato or on the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtNetwork import QNetworkInformation
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from bato_desktop import __version__
+from bato_desktop.db import Repository, describe_url, migrate, open_database
+from bato_desktop.engine.awake import ResumeDetector
+from bato_desktop.engine.service import utcnow
+from bato_desktop.settings import Settings
+from bato_desktop.ui.autostart import set_autostart
+from bato_desktop.ui.dashboard import DashboardWindow
+from bato_desktop.ui.data_worker import DataWorker
+from bato_desktop.ui.engine_worker import EngineThread, EngineWorker
+from bato_desktop.ui.icons import app_icon
+from bato_desktop.ui.poller import NotificationPoller, PollerThread
+from bato_desktop.ui.settings_dialog import SettingsDialog
+from bato_desktop.ui.single_instance import SingleInstance
+from bato_desktop.ui.toasts import Toaster
+from bato_desktop.ui.tray import TrayController
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseOpener(QObject):
+    """Opens and migrates the database off the GUI thread, then hands out the repository."""
+
+    opened = Signal(object)  # Repository
+    failed = Signal(str)
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self._settings = settings
+
+    @Slot()
+    def open(self) -> None:
+        url = self._settings.effective_database_url
+        try:
+            database = open_database(url)
+            for action in migrate(database):
+                log.info("Migration: %s", action)
+            database.close()
+        except Exception as exc:
+            self.failed.emit(f"Cannot open the database {describe_url(url)}: {exc}")
+            return
+        self.opened.emit(Repository(database))
+
+
+class WorkerThread:
+    """A QObject worker moved to its own named QThread."""
+
+    def __init__(self, worker: QObject, name: str) -> None:
+        self.worker = worker
+        self.thread = QThread()
+        self.thread.setObjectName(name)
+        worker.moveToThread(self.thread)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self, timeout_ms: int = 10_000) -> None:
+        if self.thread.isRunning():
+            self.thread.quit()
+            if not self.thread.wait(timeout_ms):
+                log.error("Thread %s did not stop in time", self.thread.objectName())
+
+
+class BatoDesktopApp(QObject):
+    """Owns the windows, the tray and the worker threads for one run of the app."""
+
+    check_all_requested = Signal(str)
+    pause_requested = Signal(bool)
+    settings_changed = Signal(object)
+    mark_all_read_requested = Signal()
+    offline_changed = Signal(bool)
+    resumed = Signal(float)
+    hold_toasts = Signal(object)  # aware datetime until which toasts wait, or None
+
+    def __init__(self, app: QApplication, settings: Settings) -> None:
+        super().__init__()
+        self.app = app
+        self.settings = settings
+        self.repo: Repository | None = None
+        self.paused = False
+        self.engine: EngineThread | None = None
+        self.poller_thread: PollerThread | None = None
+        self.data_thread: WorkerThread | None = None
+        self.toaster = Toaster()
+        self.tray = TrayController(self)
+        self.dashboard: DashboardWindow | None = None
+        self._opener = WorkerThread(DatabaseOpener(settings), "bato-db-open")
+        self._last_check: datetime | None = None
+        self._next_check: datetime | None = None
+        self._catching_up = False
+        self._no_tray_box: QMessageBox | None = None
+        self._resume_detector = ResumeDetector()
+        self._resume_timer = QTimer(self)
+        self._resume_timer.setInterval(15_000)
+        self._resume_timer.timeout.connect(self._check_resume)
+
+    # -- start-up -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.toaster.set_fallback(self.tray.show_message)
+        opener = self._opener.worker
+        assert isinstance(opener, DatabaseOpener)
+        opener.opened.connect(self._on_database_opened)
+        opener.failed.connect(self._on_database_failed)
+        self._opener.thread.started.connect(opener.open)
+        self._opener.start()
+        self._wire_tray()
+        self._resume_timer.start()
+        self._watch_network()
+        if TrayController.available():
+            self.tray.show()
+        else:
+            log.warning("No system tray: showing the dashboard instead")
+
+    def _wire_tray(self) -> None:
+        self.tray.open_dashboard.connect(self.show_dashboard)
+        self.tray.check_all.connect(lambda: self.check_all_requested.emit(""))
+        self.tray.pause_toggled.connect(self.set_paused)
+        self.tray.mark_all_read.connect(self.mark_all_read_requested.emit)
+        self.tray.open_settings.connect(self.show_settings)
+        self.tray.quit_requested.connect(self.quit)
+
+    @Slot(object)
+    def _on_database_opened(self, repo: Repository) -> None:
+        self._opener.stop()
+        self.repo = repo
+        data = DataWorker(repo, database_label=describe_url(self.settings.effective_database_url))
+        self.data_thread = WorkerThread(data, "bato-data")
+        self.dashboard = DashboardWindow(data)
+        self.data_thread.start()
+        self._wire_dashboard(self.dashboard)
+        data.changed.connect(self._on_data_changed)
+
+        poller = NotificationPoller(repo, self.toaster, self.settings)
+        self.poller_thread = PollerThread(poller)
+        poller.unread_changed.connect(self.tray.set_unread)
+        poller.fallback_toast.connect(self.tray.show_message)
+        self.settings_changed.connect(poller.apply_settings)
+        self.tray.snooze_requested.connect(poller.set_snoozed_until)
+        self.tray.snooze_requested.connect(self.tray.set_snoozed)
+        self.mark_all_read_requested.connect(poller.mark_all_read)
+        self.hold_toasts.connect(poller.set_snoozed_until)
+        self.poller_thread.start()
+
+        if self.settings.mode == "engine+notify":
+            self._start_engine(poller)
+        else:
+            log.info("Notify-only mode: another device runs the engine")
+        if not TrayController.available():
+            self.show_dashboard()
+            self._no_tray_box = QMessageBox(
+                QMessageBox.Icon.Information, "Bato Desktop",
+                "No system tray was found on this desktop, so Bato Desktop runs in this window. "
+                "Closing it keeps the app running; use File → Quit to stop it.",
+                QMessageBox.StandardButton.Ok, self.dashboard,
+            )
+            self._no_tray_box.setModal(False)
+            self._no_tray_box.show()
+        self.dashboard.refresh()
+
+    def _start_engine(self, poller: NotificationPoller) -> None:
+        worker = EngineWorker(self.settings)
+        self.engine = EngineThread(worker)
+        worker.notifications_created.connect(poller.poll_now)
+        self.check_all_requested.connect(worker.check_now)
+        self.pause_requested.connect(worker.set_paused)
+        self.settings_changed.connect(worker.apply_settings)
+        self.offline_changed.connect(worker.set_offline)
+        self.resumed.connect(worker.resumed)
+        worker.cycle_started.connect(self._on_cycle_started)
+        worker.cycle_progress.connect(self._on_cycle_progress)
+        worker.cycle_finished.connect(self._on_cycle_finished)
+        worker.next_cycle_changed.connect(self._on_next_cycle)
+        worker.engine_error.connect(self._on_engine_error)
+        dashboard = self.dashboard
+        if dashboard is not None:
+            worker.cycle_started.connect(dashboard.on_cycle_started)
+            worker.cycle_progress.connect(dashboard.on_cycle_progress)
+            worker.cycle_finished.connect(dashboard.on_cycle_finished)
+            worker.rate_limited.connect(dashboard.on_rate_limited)
+            worker.engine_error.connect(dashboard.on_engine_error)
+            worker.paused_changed.connect(dashboard.on_paused_changed)
+            worker.next_cycle_changed.connect(dashboard.on_next_cycle_changed)
+            worker.series_added.connect(dashboard.on_series_added)
+            worker.series_add_failed.connect(dashboard.on_series_add_failed)
+            worker.series_checked.connect(lambda _result: dashboard.refresh())
+            dashboard.add_series_requested.connect(worker.add_series)
+            dashboard.check_now_requested.connect(worker.check_now)
+        self.engine.start()
+
+    def _wire_dashboard(self, dashboard: DashboardWindow) -> None:
+        dashboard.setWindowIcon(app_icon())
+        dashboard.settings_requested.connect(self.show_settings)
+        dashboard.quit_requested.connect(self.quit)
+        dashboard.pause_requested.connect(self.set_paused)
+
+    @Slot(str)
+    def _on_database_failed(self, message: str) -> None:
+        self._opener.stop()
+        log.error(message)
+        box = QMessageBox(QMessageBox.Icon.Critical, "Bato Desktop", message)
+        box.setInformativeText("Check the database settings. Bato Desktop will open its settings.")
+        box.exec()
+        self.show_settings()
+
+    # -- status -------------------------------------------------------------------------------
+
+    @Slot()
+    def _on_data_changed(self) -> None:
+        if self.poller_thread is not None:
+            poller = self.poller_thread.poller
+            QTimer.singleShot(0, poller, poller.poll_now)
+
+    @Slot(int)
+    def _on_cycle_started(self, due: int) -> None:
+        self.tray.set_status(self._last_check, self._next_check, f"checking 0/{due}")
+
+    @Slot(int, int, str)
+    def _on_cycle_progress(self, done: int, total: int, current: str) -> None:
+        text = f"checking {done}/{total}" + (f": {current}" if current else "")
+        self.tray.set_status(self._last_check, self._next_check, text)
+
+    @Slot(object)
+    def _on_cycle_finished(self, _report: object) -> None:
+        self._last_check = utcnow()
+        self.tray.set_status(self._last_check, self._next_check, "")
+        if self._catching_up:
+            # The catch-up after sleep is done: what it found arrives as one digest.
+            self._catching_up = False
+        self._no_tray_box: QMessageBox | None = None
+            self.hold_toasts.emit(self.tray.snoozed_until)
+
+    # -- sleep and network ------------------------------------------------------------------
+
+    def _watch_network(self) -> None:
+        if not QNetworkInformation.loadDefaultBackend():
+            log.info("No network-information backend: assuming always online")
+            return
+        info = QNetworkInformation.instance()
+        if info is not None:
+            info.reachabilityChanged.connect(self._on_reachability)
+
+    @Slot(QNetworkInformation.Reachability)
+    def _on_reachability(self, reachability: QNetworkInformation.Reachability) -> None:
+        offline = reachability == QNetworkInformation.Reachability.Disconnected
+        log.info("Network %s", "lost: checks wait" if offline else "back")
+        if offline and self.engine is not None:
+            self.engine.worker.go_offline()  # ends a running pause now, from this thread
+        self.offline_changed.emit(offline)
+
+    @Slot()
+    def _check_resume(self) -> None:
+        slept = self._resume_detector.poll()
+        if slept is None or self.engine is None:
+            return
+        # Hold toasts until the catch-up cycle is done, then show one "while you were away".
+        self._catching_up = True
+        self.hold_toasts.emit(utcnow() + timedelta(minutes=30))
+        self.resumed.emit(slept)
+
+    @Slot(object)
+    def _on_next_cycle(self, when: object) -> None:
+        self._next_check = when if isinstance(when, datetime) else None
+        self.tray.set_status(self._last_check, self._next_check, "")
+
+    @Slot(str, bool)
+    def _on_engine_error(self, message: str, _database: bool) -> None:
+        log.error("Engine: %s", message)
+
+    # -- actions ------------------------------------------------------------------------------
+
+    @Slot()
+    def show_dashboard(self) -> None:
+        if self.dashboard is None:
+            return
+        self.dashboard.show()
+        self.dashboard.raise_()
+        self.dashboard.activateWindow()
+        self.dashboard.refresh()
+
+    @Slot(bool)
+    def set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        self.tray.set_paused(paused)
+        self.pause_requested.emit(paused)
+
+    @Slot()
+    def show_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self.dashboard)
+        dialog.settings_saved.connect(self._apply_settings)
+        dialog.exec()
+
+    @Slot(object)
+    def _apply_settings(self, new: Settings) -> None:
+        old = self.settings
+        self.settings = new
+        if new.start_at_login != old.start_at_login:
+            try:
+                set_autostart(new.start_at_login, autostart_command())
+            except OSError as exc:
+                QMessageBox.warning(self.dashboard, "Bato Desktop",
+                                    f"Could not change start at login: {exc}")
+        self.settings_changed.emit(new)
+        if (new.effective_database_url != old.effective_database_url
+                or new.mode != old.mode):
+            QMessageBox.information(self.dashboard, "Bato Desktop",
+                                    "The new database or mode applies after a restart.")
+
+    @Slot()
+    def quit(self) -> None:
+        if self.dashboard is not None:
+            self.dashboard.allow_close()
+        self.shutdown()
+        self.app.quit()
+
+    def shutdown(self) -> None:
+        """Stop the engine first (it may be writing), then the poller and the data worker."""
+        if self.engine is not None:
+            self.engine.stop()
+            self.engine = None
+        if self.poller_thread is not None:
+            self.poller_thread.stop()
+            self.poller_thread = None
+        if self.data_thread is not None:
+            self.data_thread.stop()
+            self.data_thread = None
+        self.tray.hide()
+
+
+def autostart_command() -> list[str]:
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    return [sys.executable, "-m", "bato_desktop"]
+
+
+def run_app(settings: Settings) -> int:
+    QApplication.setApplicationName("Bato Desktop")
+    QApplication.setOrganizationName("bato-desktop")
+    QApplication.setApplicationVersion(__version__)
+    QApplication.setQuitOnLastWindowClosed(False)
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setWindowIcon(app_icon())
+    instance = SingleInstance()
+    if not instance.acquire():
+        print("Bato Desktop is already running: brought its window to the front.")
+        return 0
+    desktop = BatoDesktopApp(app, settings)
+    instance.activated.connect(desktop.show_dashboard)
+    app.aboutToQuit.connect(desktop.shutdown)
+    desktop.start()
+    return int(app.exec())
+

@@ -1,0 +1,813 @@
+"""The main window: the old admin page and notification drawer, on the desktop.
+
+It never queries the database itself: it asks the :class:`DataWorker` (in its own thread)
+through signals and paints what comes back, so it stays responsive on a slow database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, QSortFilterProxyModel, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bato_desktop import paths
+from bato_desktop.db.rows import NotificationRow, SeriesOverview
+from bato_desktop.engine.errors import InvalidBatoLink
+from bato_desktop.engine.events import CycleReport, SeriesResult
+from bato_desktop.engine.links import parse_bato_id
+from bato_desktop.ui import theme
+from bato_desktop.ui.charts import ActivityChart, ReleaseHistoryChart
+from bato_desktop.ui.data_worker import (
+    DataWorker,
+    LogsData,
+    NotificationFilter,
+    NotificationsData,
+    OverviewData,
+    SeriesDetail,
+)
+from bato_desktop.ui.models import (
+    ROW_ROLE,
+    SORT_ROLE,
+    ErrorModel,
+    LibraryModel,
+    LogModel,
+    RowTableModel,
+    local_time,
+)
+
+PERIODS = (("Last 24 hours", 24), ("Last 48 hours", 48), ("Last 7 days", 168))
+NOTIFICATION_TYPES = (("All types", ""), ("New chapter", "new_chapter"),
+                      ("Several chapters", "batch_update"), ("Status change", "status_change"),
+                      ("Warnings", "system_warning"))
+TYPE_ICONS = {"new_chapter": "●", "batch_update": "◆", "status_change": "▲",
+              "system_warning": "⚠"}
+LOG_TAIL_BYTES = 200_000
+
+
+def _table(model: RowTableModel[Any], name: str) -> tuple[QTableView, QSortFilterProxyModel]:
+    proxy = QSortFilterProxyModel()
+    proxy.setSourceModel(model)
+    proxy.setSortRole(SORT_ROLE)
+    proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    proxy.setFilterKeyColumn(-1)
+    view = QTableView()
+    view.setModel(proxy)
+    view.setSortingEnabled(True)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(22)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.setAccessibleName(name)
+    view.setWordWrap(False)
+    return view, proxy
+
+
+def _day_label(value: datetime, today: datetime) -> str:
+    day = value.astimezone().date()
+    if day == today.date():
+        return "Today"
+    if day == (today - timedelta(days=1)).date():
+        return "Yesterday"
+    return day.strftime("%A %d %B %Y")
+
+
+class Card(QFrame):
+    """One figure of the overview: a big value over a small caption."""
+
+    def __init__(self, caption: str) -> None:
+        super().__init__()
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(self)
+        self.value = QLabel("–")
+        font = self.value.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.value.setFont(font)
+        self.caption = QLabel(caption)
+        layout.addWidget(self.value)
+        layout.addWidget(self.caption)
+        self.setAccessibleName(caption)
+
+    def set(self, text: str) -> None:
+        self.value.setText(text)
+        self.setAccessibleDescription(text)
+
+
+class DashboardWindow(QMainWindow):
+    add_series_requested = Signal(str, object)  # link, AniList id or None
+    check_now_requested = Signal(str)  # bato_link, "" = all
+    pause_requested = Signal(bool)
+    settings_requested = Signal()
+    quit_requested = Signal()
+    # to the data worker (queued into its thread)
+    request_overview = Signal(int)
+    request_notifications = Signal(object)
+    request_library = Signal()
+    request_series_detail = Signal(str)
+    request_logs = Signal(int, str)
+    request_mark_read = Signal(list)
+    request_mark_all_read = Signal()
+    request_remove = Signal(str)
+    request_muted = Signal(str, bool)
+    request_priority = Signal(str, int)
+    request_notify_after = Signal(str, int)
+    request_pause_until = Signal(str, object)
+    request_active = Signal(str, bool)
+    request_retry_failed = Signal()
+
+    def __init__(self, data: DataWorker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Bato Desktop")
+        self.resize(1180, 760)
+        self._data = data
+        self._wire_data(data)
+        self._quitting = False
+        self._paused = False
+        self._rate_limited_until: datetime | None = None
+        self._db_error: str | None = None
+        self._next_cycle: datetime | None = None
+        self._library: list[SeriesOverview] = []
+        self._names: dict[str, str] = {}
+        self._selected_link = ""
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Dashboard sections")
+        self.tabs.addTab(self._build_overview(), "&Overview")
+        self.tabs.addTab(self._build_notifications(), "&Notifications")
+        self.tabs.addTab(self._build_library(), "&Library")
+        self.tabs.addTab(self._build_logs(), "Lo&gs")
+        self.tabs.currentChanged.connect(lambda _i: self.refresh())
+        self.setCentralWidget(self.tabs)
+        self._build_menu()
+        self._timer = QTimer(self)
+        self._timer.setInterval(30_000)
+        self._timer.timeout.connect(self._auto_refresh)
+        self._timer.start()
+        self._update_banner()
+
+    def _wire_data(self, data: DataWorker) -> None:
+        self.request_overview.connect(data.load_overview)
+        self.request_notifications.connect(data.load_notifications)
+        self.request_library.connect(data.load_library)
+        self.request_series_detail.connect(data.load_series_detail)
+        self.request_logs.connect(data.load_logs)
+        self.request_mark_read.connect(data.mark_read)
+        self.request_mark_all_read.connect(data.mark_all_read)
+        self.request_remove.connect(data.remove_series)
+        self.request_muted.connect(data.set_muted)
+        self.request_priority.connect(data.set_priority)
+        self.request_notify_after.connect(data.set_notify_after)
+        self.request_pause_until.connect(data.pause_series)
+        self.request_active.connect(data.set_active)
+        self.request_retry_failed.connect(data.retry_failed)
+        data.overview_loaded.connect(self.show_overview)
+        data.notifications_loaded.connect(self.show_notifications)
+        data.library_loaded.connect(self.show_library)
+        data.series_detail_loaded.connect(self.show_series_detail)
+        data.logs_loaded.connect(self.show_logs)
+        data.changed.connect(self.refresh)
+        data.failed.connect(self.on_data_failed)
+
+    def _build_menu(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        settings = QAction("&Settings…", self)
+        settings.setShortcut(QKeySequence.StandardKey.Preferences)
+        settings.triggered.connect(self.settings_requested.emit)
+        menu.addAction(settings)
+        refresh = QAction("&Refresh", self)
+        refresh.setShortcut(QKeySequence.StandardKey.Refresh)
+        refresh.triggered.connect(self.refresh)
+        menu.addAction(refresh)
+        menu.addSeparator()
+        close = QAction("&Close window", self)
+        close.setShortcut(QKeySequence.StandardKey.Close)
+        close.triggered.connect(self.close)
+        menu.addAction(close)
+        quit_action = QAction("&Quit Bato Desktop", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.quit_requested.emit)
+        menu.addAction(quit_action)
+
+    # -- overview ---------------------------------------------------------------------------
+
+    def _build_overview(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.banner = QLabel()
+        self.banner.setAccessibleName("Engine status")
+        self.banner.setWordWrap(True)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.banner)
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Cycle progress")
+        self.progress.setFormat("Checking %v of %m")
+        self.progress.hide()
+        layout.addWidget(self.progress)
+        bar = QHBoxLayout()
+        self.period = QComboBox()
+        self.period.setAccessibleName("Statistics period")
+        for label, hours in PERIODS:
+            self.period.addItem(label, hours)
+        self.period.currentIndexChanged.connect(lambda _i: self.refresh())
+        bar.addWidget(QLabel("Period:"))
+        bar.addWidget(self.period)
+        bar.addStretch(1)
+        self.check_all_button = QPushButton("Check &all now")
+        self.check_all_button.clicked.connect(lambda: self.check_now_requested.emit(""))
+        self.pause_button = QPushButton("&Pause checking")
+        self.pause_button.setCheckable(True)
+        self.pause_button.toggled.connect(self._on_pause_toggled)
+        bar.addWidget(self.check_all_button)
+        bar.addWidget(self.pause_button)
+        layout.addLayout(bar)
+        grid = QGridLayout()
+        self.cards = {key: Card(caption) for key, caption in (
+            ("jobs", "Checks"), ("success", "Success rate"), ("errors", "Error rate"),
+            ("duration", "Average duration"), ("found", "Chapters found"),
+            ("new", "New chapters"), ("tracked", "Series tracked"), ("next", "Next check"),
+        )}
+        for i, card in enumerate(self.cards.values()):
+            grid.addWidget(card, i // 4, i % 4)
+        layout.addLayout(grid)
+        self.warning = QLabel()
+        self.warning.setWordWrap(True)
+        self.warning.setAccessibleName("Error rate warning")
+        self.warning.hide()
+        layout.addWidget(self.warning)
+        self.activity = ActivityChart()
+        layout.addWidget(self.activity, 1)
+        return page
+
+    @Slot(object)
+    def show_overview(self, data: OverviewData) -> None:
+        stats, status = data.stats, data.status
+        self.cards["jobs"].set(str(stats.total_jobs))
+        self.cards["success"].set(f"{stats.success_rate:.1f}%")
+        self.cards["errors"].set(f"{stats.error_rate:.1f}%")
+        self.cards["duration"].set(f"{stats.avg_duration:.2f} s")
+        self.cards["found"].set(str(stats.chapters_found))
+        self.cards["new"].set(str(stats.new_chapters))
+        self.cards["tracked"].set(f"{status.series_tracked} ({status.due_now} due)")
+        self.cards["next"].set(local_time(status.next_check_at, "%a %H:%M"))
+        if stats.warning:
+            self.warning.setText(f"⚠ {stats.warning}")
+            self.warning.setStyleSheet(f"color: {theme.warning_colour().name()}")
+            self.warning.show()
+        else:
+            self.warning.hide()
+        self.activity.set_buckets(data.buckets)
+        self._db_error = None
+        self._update_banner()
+
+    def _update_banner(self) -> None:
+        now = datetime.now(UTC)
+        if self._db_error:
+            text, colour = f"Database unreachable: {self._db_error}", theme.error_colour()
+        elif self._rate_limited_until and self._rate_limited_until > now:
+            text = ("Rate limited by Bato: checking resumes at "
+                    f"{local_time(self._rate_limited_until, '%H:%M')}")
+            colour = theme.warning_colour()
+        elif self._paused:
+            text, colour = "Checking is paused.", theme.warning_colour()
+        else:
+            when = local_time(self._next_cycle, "%H:%M") if self._next_cycle else "soon"
+            text, colour = f"Running: next cycle at {when}.", theme.success_colour()
+        self.banner.setText(text)
+        self.banner.setStyleSheet(f"color: {colour.name()}; font-weight: bold")
+
+    # -- notifications ----------------------------------------------------------------------
+
+    def _build_notifications(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        bar = QHBoxLayout()
+        self.series_filter = QComboBox()
+        self.series_filter.setAccessibleName("Filter by series")
+        self.series_filter.addItem("All series", "")
+        self.type_filter = QComboBox()
+        self.type_filter.setAccessibleName("Filter by type")
+        for label, value in NOTIFICATION_TYPES:
+            self.type_filter.addItem(label, value)
+        self.unread_only = QCheckBox("&Unread only")
+        for widget in (self.series_filter, self.type_filter):
+            widget.currentIndexChanged.connect(lambda _i: self._load_notifications())
+        self.unread_only.toggled.connect(lambda _c: self._load_notifications())
+        self.mark_read_button = QPushButton("&Mark read")
+        self.mark_read_button.clicked.connect(self._mark_selected_read)
+        self.mark_all_button = QPushButton("Mark &all read")
+        self.mark_all_button.clicked.connect(self.request_mark_all_read.emit)
+        filters: tuple[QWidget, ...] = (self.series_filter, self.type_filter, self.unread_only)
+        for filter_widget in filters:
+            bar.addWidget(filter_widget)
+        bar.addStretch(1)
+        bar.addWidget(self.mark_read_button)
+        bar.addWidget(self.mark_all_button)
+        layout.addLayout(bar)
+        self.notifications = QTreeWidget()
+        self.notifications.setAccessibleName("Notifications, newest first, grouped by day")
+        self.notifications.setHeaderLabels(["", "Time", "Series", "Message"])
+        self.notifications.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.notifications.setRootIsDecorated(True)
+        self.notifications.setUniformRowHeights(True)
+        self.notifications.itemDoubleClicked.connect(self._open_notification)
+        header = self.notifications.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.resizeSection(1, 70)
+        header.resizeSection(2, 260)
+        layout.addWidget(self.notifications)
+        return page
+
+    def _notification_filter(self) -> NotificationFilter:
+        return NotificationFilter(
+            bato_link=self.series_filter.currentData() or None,
+            notification_type=self.type_filter.currentData() or None,
+            unread_only=self.unread_only.isChecked(),
+        )
+
+    def _load_notifications(self) -> None:
+        self.request_notifications.emit(self._notification_filter())
+
+    @Slot(object)
+    def show_notifications(self, data: NotificationsData) -> None:
+        self._fill_series_filter(data.series)
+        self.notifications.clear()
+        now = datetime.now().astimezone()
+        groups: dict[str, QTreeWidgetItem] = {}
+        for note in data.rows:
+            label = _day_label(note.created_at, now)
+            parent = groups.get(label)
+            if parent is None:
+                parent = QTreeWidgetItem([label])
+                parent.setFirstColumnSpanned(True)
+                font = parent.font(0)
+                font.setBold(True)
+                parent.setFont(0, font)
+                self.notifications.addTopLevelItem(parent)
+                parent.setExpanded(True)
+                groups[label] = parent
+            parent.addChild(self._notification_item(note))
+        if not data.rows:
+            empty = QTreeWidgetItem(["No notifications" + (
+                " match the filter" if data.filter != NotificationFilter() else " yet")])
+            empty.setFirstColumnSpanned(True)
+            self.notifications.addTopLevelItem(empty)
+
+    def _notification_item(self, note: NotificationRow) -> QTreeWidgetItem:
+        item = QTreeWidgetItem([TYPE_ICONS.get(note.notification_type, "●"),
+                                local_time(note.created_at, "%H:%M"), note.manga_name,
+                                note.message])
+        item.setData(0, Qt.ItemDataRole.UserRole, note)
+        colour = theme.importance_colour(note.importance)
+        item.setForeground(0, colour)
+        item.setToolTip(0, f"Importance {note.importance} ({note.notification_type})")
+        item.setToolTip(3, note.chapter_full_url or note.message)
+        if not note.is_read:
+            for column in range(4):
+                font = item.font(column)
+                font.setBold(True)
+                item.setFont(column, font)
+        return item
+
+    def _fill_series_filter(self, series: list[tuple[str, str]]) -> None:
+        current = self.series_filter.currentData()
+        wanted = [("All series", ""), *((name, link) for link, name in series)]
+        existing = [(self.series_filter.itemText(i), self.series_filter.itemData(i))
+                    for i in range(self.series_filter.count())]
+        if existing == wanted:
+            return
+        blocked = self.series_filter.blockSignals(True)
+        self.series_filter.clear()
+        for name, link in wanted:
+            self.series_filter.addItem(name, link)
+        index = self.series_filter.findData(current)
+        self.series_filter.setCurrentIndex(max(index, 0))
+        self.series_filter.blockSignals(blocked)
+
+    def _selected_notifications(self) -> list[NotificationRow]:
+        found = []
+        for item in self.notifications.selectedItems():
+            note = item.data(0, Qt.ItemDataRole.UserRole)
+            if isinstance(note, NotificationRow):
+                found.append(note)
+        return found
+
+    def _mark_selected_read(self) -> None:
+        ids = [note.id for note in self._selected_notifications() if not note.is_read]
+        if ids:
+            self.request_mark_read.emit(ids)
+
+    def _open_notification(self, item: QTreeWidgetItem, _column: int) -> None:
+        note = item.data(0, Qt.ItemDataRole.UserRole)
+        if not isinstance(note, NotificationRow):
+            return
+        url = note.chapter_full_url or note.bato_link
+        if url:
+            QDesktopServices.openUrl(QUrl(url))
+        if not note.is_read:
+            self.request_mark_read.emit([note.id])
+
+    # -- library ----------------------------------------------------------------------------
+
+    def _build_library(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        add_bar = QHBoxLayout()
+        self.link_input = QLineEdit()
+        self.link_input.setPlaceholderText("Paste a Bato link, e.g. https://bato.to/title/110100-…")
+        self.link_input.setAccessibleName("Bato link to add")
+        self.link_input.returnPressed.connect(self._add_series)
+        self.anilist_input = QSpinBox()
+        self.anilist_input.setRange(0, 2_000_000_000)
+        self.anilist_input.setSpecialValueText("AniList id (optional)")
+        self.anilist_input.setAccessibleName("AniList id, optional")
+        self.add_button = QPushButton("&Add series")
+        self.add_button.clicked.connect(self._add_series)
+        self.filter_input = QLineEdit()
+        self.filter_input.setPlaceholderText("Filter…")
+        self.filter_input.setAccessibleName("Filter the library")
+        add_bar.addWidget(self.link_input, 3)
+        add_bar.addWidget(self.anilist_input, 1)
+        add_bar.addWidget(self.add_button)
+        add_bar.addWidget(self.filter_input, 1)
+        layout.addLayout(add_bar)
+        self.add_status = QLabel()
+        self.add_status.setAccessibleName("Add series result")
+        self.add_status.setWordWrap(True)
+        layout.addWidget(self.add_status)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.library_model = LibraryModel()
+        self.library_view, self.library_proxy = _table(self.library_model, "Tracked series")
+        self.filter_input.textChanged.connect(self.library_proxy.setFilterFixedString)
+        self.library_view.selectionModel().currentRowChanged.connect(
+            lambda current, _previous: self._on_series_selected(current.row()))
+        splitter.addWidget(self.library_view)
+        splitter.addWidget(self._build_detail())
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout.addWidget(splitter, 1)
+        return page
+
+    def _build_detail(self) -> QWidget:
+        box = QGroupBox("Selected series")
+        layout = QHBoxLayout(box)
+        left = QVBoxLayout()
+        self.detail_text = QLabel("Select a series to see why it is checked when it is.")
+        self.detail_text.setWordWrap(True)
+        self.detail_text.setTextFormat(Qt.TextFormat.RichText)
+        self.detail_text.setAccessibleName("Schedule explanation")
+        self.detail_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        left.addWidget(self.detail_text, 1)
+        buttons = QGridLayout()
+        self.check_button = QPushButton("&Check now")
+        self.check_button.clicked.connect(
+            lambda: self._with_series(self.check_now_requested.emit))
+        self.mute_button = QPushButton("M&ute")
+        self.mute_button.setCheckable(True)
+        self.mute_button.clicked.connect(self._toggle_mute)
+        self.active_button = QPushButton("Pause &series")
+        self.active_button.setCheckable(True)
+        self.active_button.clicked.connect(self._toggle_active)
+        self.remove_button = QPushButton("&Remove…")
+        self.remove_button.clicked.connect(self._remove_series)
+        form = QFormLayout()
+        self.priority_box = QComboBox()
+        self.priority_box.setAccessibleName("Priority")
+        for label, value in (("Normal", 1), ("High", 2), ("Urgent", 3)):
+            self.priority_box.addItem(label, value)
+        self.priority_box.activated.connect(lambda _i: self._with_series(
+            lambda link: self.request_priority.emit(link, int(self.priority_box.currentData()))))
+        self.notify_after = QSpinBox()
+        self.notify_after.setRange(1, 100)
+        self.notify_after.setSuffix(" chapter(s)")
+        self.notify_after.setAccessibleName("Notify after this many chapters")
+        self.notify_after.editingFinished.connect(lambda: self._with_series(
+            lambda link: self.request_notify_after.emit(link, self.notify_after.value())))
+        self.hiatus_date = QDateEdit()
+        self.hiatus_date.setCalendarPopup(True)
+        self.hiatus_date.setAccessibleName("Hiatus: pause until")
+        self.hiatus_date.setMinimumDate(QDate.currentDate().addDays(1))
+        self.hiatus_button = QPushButton("Pause &until date")
+        self.hiatus_button.clicked.connect(self._pause_until)
+        form.addRow("Priority:", self.priority_box)
+        form.addRow("Notify after:", self.notify_after)
+        hiatus = QHBoxLayout()
+        hiatus.addWidget(self.hiatus_date)
+        hiatus.addWidget(self.hiatus_button)
+        form.addRow("Hiatus:", hiatus)
+        for i, button in enumerate((self.check_button, self.mute_button, self.active_button,
+                                    self.remove_button)):
+            buttons.addWidget(button, 0, i)
+        left.addLayout(buttons)
+        left.addLayout(form)
+        layout.addLayout(left, 2)
+        self.history_chart = ReleaseHistoryChart()
+        layout.addWidget(self.history_chart, 3)
+        self._set_detail_enabled(False)
+        return box
+
+    def _set_detail_enabled(self, enabled: bool) -> None:
+        for widget in (self.check_button, self.mute_button, self.active_button,
+                       self.remove_button, self.priority_box, self.notify_after,
+                       self.hiatus_date, self.hiatus_button):
+            widget.setEnabled(enabled)
+
+    def _with_series(self, action: Callable[[str], object]) -> None:
+        if self._selected_link:
+            action(self._selected_link)
+
+    def _add_series(self) -> None:
+        link = self.link_input.text().strip()
+        try:
+            parse_bato_id(link)
+        except InvalidBatoLink as exc:
+            self._set_add_status(str(exc), error=True)
+            return
+        anilist = self.anilist_input.value() or None
+        self.add_button.setEnabled(False)
+        self._set_add_status(f"Adding {link}: loading its chapters…", error=False)
+        self.add_series_requested.emit(link, anilist)
+
+    def _set_add_status(self, text: str, *, error: bool) -> None:
+        colour = theme.error_colour() if error else theme.success_colour()
+        self.add_status.setStyleSheet(f"color: {colour.name()}")
+        self.add_status.setText(text)
+
+    @Slot(object)
+    def on_series_added(self, result: SeriesResult) -> None:
+        self.add_button.setEnabled(True)
+        self.link_input.clear()
+        self.anilist_input.setValue(0)
+        self._set_add_status(f"Tracking {result.name}: {result.chapters_found} chapters loaded.",
+                             error=False)
+        self.refresh()
+
+    @Slot(str, str)
+    def on_series_add_failed(self, link: str, message: str) -> None:
+        self.add_button.setEnabled(True)
+        self._set_add_status(f"{link}: {message}", error=True)
+        self.refresh()
+
+    @Slot(object)
+    def show_library(self, rows: list[SeriesOverview]) -> None:
+        self._library = rows
+        self._names = {row.bato_link: row.name for row in rows}
+        self.log_model.set_names(lambda link: self._names.get(link, link))
+        selected = self._selected_link
+        self.library_model.set_rows(rows)
+        if selected:
+            for row_number, row in enumerate(self.library_model.rows):
+                if row.bato_link == selected:
+                    index = self.library_proxy.mapFromSource(self.library_model.index(
+                        row_number, 0))
+                    self.library_view.selectRow(index.row())
+                    break
+
+    def _on_series_selected(self, proxy_row: int) -> None:
+        if proxy_row < 0:
+            self._selected_link = ""
+            self._set_detail_enabled(False)
+            return
+        row = self.library_proxy.index(proxy_row, 0).data(ROW_ROLE)
+        if not isinstance(row, SeriesOverview):
+            return
+        self._selected_link = row.bato_link
+        self._set_detail_enabled(True)
+        self.mute_button.setChecked(row.muted)
+        self.mute_button.setText("Un&mute" if row.muted else "M&ute")
+        self.active_button.setChecked(not row.active)
+        self.active_button.setText("Resume &series" if not row.active else "Pause &series")
+        self.priority_box.setCurrentIndex(max(0, self.priority_box.findData(row.priority)))
+        self.notify_after.setValue(row.notify_after)
+        self.request_series_detail.emit(row.bato_link)
+
+    @Slot(object)
+    def show_series_detail(self, detail: SeriesDetail) -> None:
+        if detail.bato_link != self._selected_link:
+            return
+        lines = "".join(f"<tr><td><b>{label}</b>&nbsp;</td><td>{_escape(text)}</td></tr>"
+                        for label, text in detail.explanation.lines)
+        self.detail_text.setText(f"<h3>{_escape(detail.explanation.name)}</h3>"
+                                 f"<table>{lines}</table>")
+        self.history_chart.set_times(detail.release_times)
+
+    def _toggle_mute(self, checked: bool) -> None:
+        self._with_series(lambda link: self.request_muted.emit(link, checked))
+
+    def _toggle_active(self, checked: bool) -> None:
+        self._with_series(lambda link: self.request_active.emit(link, not checked))
+
+    def _pause_until(self) -> None:
+        day = self.hiatus_date.date()
+        until = datetime.combine(date(day.year(), day.month(), day.day()), time(0, 0))
+        until = until.astimezone().astimezone(UTC)
+        self._with_series(lambda link: self.request_pause_until.emit(link, until))
+
+    def _remove_series(self) -> None:
+        link = self._selected_link
+        if not link:
+            return
+        name = self._names.get(link, link)
+        answer = QMessageBox.question(
+            self, "Remove series",
+            f"Stop tracking {name}? Its chapters and notifications are removed too.",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self._selected_link = ""
+            self._set_detail_enabled(False)
+            self.request_remove.emit(link)
+
+    # -- logs -------------------------------------------------------------------------------
+
+    def _build_logs(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        bar = QHBoxLayout()
+        self.log_period = QComboBox()
+        self.log_period.setAccessibleName("Log period")
+        for label, hours in PERIODS:
+            self.log_period.addItem(label, hours)
+        self.log_status = QComboBox()
+        self.log_status.setAccessibleName("Log status filter")
+        for label, value in (("All results", ""), ("Successful", "success"),
+                             ("Failed", "failed"), ("Rate limited", "rate_limited")):
+            self.log_status.addItem(label, value)
+        for box in (self.log_period, self.log_status):
+            box.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.retry_button = QPushButton("&Retry failed only")
+        self.retry_button.clicked.connect(self.request_retry_failed.emit)
+        bar.addWidget(QLabel("Period:"))
+        bar.addWidget(self.log_period)
+        bar.addWidget(self.log_status)
+        bar.addStretch(1)
+        bar.addWidget(self.retry_button)
+        layout.addLayout(bar)
+        inner = QTabWidget()
+        self.log_model = LogModel()
+        self.log_view, _ = _table(self.log_model, "Scrape log")
+        self.log_view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        inner.addTab(self.log_view, "Scrape log")
+        self.error_model = ErrorModel()
+        self.error_view, _ = _table(self.error_model, "Series that keep failing")
+        inner.addTab(self.error_view, "Failing series")
+        app_log = QWidget()
+        app_layout = QVBoxLayout(app_log)
+        self.app_log = QPlainTextEdit()
+        self.app_log.setReadOnly(True)
+        self.app_log.setAccessibleName("Application log")
+        self.app_log.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        reload_button = QPushButton("Reload application log")
+        reload_button.clicked.connect(self.load_app_log)
+        app_layout.addWidget(self.app_log)
+        app_layout.addWidget(reload_button)
+        inner.addTab(app_log, "Application log")
+        self.log_tabs = inner
+        layout.addWidget(inner, 1)
+        return page
+
+    @Slot(object)
+    def show_logs(self, data: LogsData) -> None:
+        self.log_model.set_rows(data.rows)
+        self.error_model.set_rows(data.errors)
+        self.log_tabs.setTabText(1, f"Failing series ({len(data.errors)})")
+        self.retry_button.setEnabled(bool(data.errors))
+
+    def load_app_log(self) -> None:
+        """The tail of bato.log (a local file read, not the database)."""
+        path = Path(paths.log_dir()) / "bato.log"
+        try:
+            with path.open("rb") as handle:
+                handle.seek(0, 2)
+                size = handle.tell()
+                handle.seek(max(0, size - LOG_TAIL_BYTES))
+                text = handle.read().decode("utf-8", "replace")
+        except OSError as exc:
+            text = f"Cannot read {path}: {exc}"
+        self.app_log.setPlainText(text)
+        self.app_log.verticalScrollBar().setValue(self.app_log.verticalScrollBar().maximum())
+
+    # -- refresh and engine events ----------------------------------------------------------
+
+    @Slot()
+    def refresh(self) -> None:
+        """Ask for what the visible tab shows (and the overview, which feeds the banner)."""
+        self.request_overview.emit(int(self.period.currentData()))
+        index = self.tabs.currentIndex()
+        if index == 1:
+            self._load_notifications()
+        elif index == 2:
+            self.request_library.emit()
+            if self._selected_link:
+                self.request_series_detail.emit(self._selected_link)
+        elif index == 3:
+            self.request_library.emit()  # names for the log's series column
+            self.request_logs.emit(int(self.log_period.currentData()),
+                                   str(self.log_status.currentData()))
+            self.load_app_log()
+
+    def _auto_refresh(self) -> None:
+        if self.isVisible():
+            self.refresh()
+
+    @Slot(str)
+    def on_data_failed(self, message: str) -> None:
+        self._db_error = message
+        self._update_banner()
+
+    @Slot(int)
+    def on_cycle_started(self, due: int) -> None:
+        self.progress.setRange(0, max(due, 1))
+        self.progress.setValue(0)
+        self.progress.setVisible(due > 0)
+
+    @Slot(int, int, str)
+    def on_cycle_progress(self, done: int, total: int, current: str) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"Checking %v of %m{': ' + current if current else ''}")
+        self.progress.setVisible(done < total)
+
+    @Slot(object)
+    def on_cycle_finished(self, report: CycleReport) -> None:
+        self.progress.hide()
+        if report.error:
+            self._db_error = report.error
+        self._update_banner()
+        self.refresh()
+
+    @Slot(object)
+    def on_rate_limited(self, until: datetime) -> None:
+        self._rate_limited_until = until
+        self._update_banner()
+
+    @Slot(str, bool)
+    def on_engine_error(self, message: str, database: bool) -> None:
+        if database:
+            self._db_error = message
+        self._update_banner()
+
+    @Slot(bool)
+    def on_paused_changed(self, paused: bool) -> None:
+        self._paused = paused
+        blocked = self.pause_button.blockSignals(True)
+        self.pause_button.setChecked(paused)
+        self.pause_button.setText("&Resume checking" if paused else "&Pause checking")
+        self.pause_button.blockSignals(blocked)
+        self._update_banner()
+
+    @Slot(object)
+    def on_next_cycle_changed(self, when: object) -> None:
+        self._next_cycle = when if isinstance(when, datetime) else None
+        self._update_banner()
+
+    def _on_pause_toggled(self, checked: bool) -> None:
+        self.pause_requested.emit(checked)
+        self.on_paused_changed(checked)
+
+    # -- window -------------------------------------------------------------------------------
+
+    def allow_close(self) -> None:
+        """Quitting: let the window really close instead of hiding in the tray."""
+        self._quitting = True
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._quitting:
+            event.accept()
+            return
+        event.ignore()
+        self.hide()  # the app keeps running in the tray
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,195 @@
+"""Every query the windows need, run in a worker thread and answered with plain rows.
+
+The dashboard asks through queued slots and paints when the answer signal arrives, so a slow
+MariaDB or a busy SQLite file never freezes a window. Database errors come back as a message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from bato_desktop.db import DatabaseError, Repository
+from bato_desktop.db.rows import (
+    ChapterRow,
+    ErrorEntry,
+    HourBucket,
+    LogRow,
+    NotificationRow,
+    ScrapeStats,
+    SeriesOverview,
+    SystemStatus,
+)
+from bato_desktop.engine.explain import Explanation, explain_series
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OverviewData:
+    hours: int
+    stats: ScrapeStats
+    buckets: list[HourBucket]
+    status: SystemStatus
+
+
+@dataclass(frozen=True)
+class NotificationFilter:
+    bato_link: str | None = None
+    notification_type: str | None = None
+    unread_only: bool = False
+    limit: int = 500
+
+
+@dataclass(frozen=True)
+class NotificationsData:
+    filter: NotificationFilter
+    rows: list[NotificationRow]
+    series: list[tuple[str, str]]  # (bato_link, name) for the filter box
+
+
+@dataclass(frozen=True)
+class SeriesDetail:
+    bato_link: str
+    explanation: Explanation
+    chapters: list[ChapterRow]
+    release_times: list[datetime]
+
+
+@dataclass(frozen=True)
+class LogsData:
+    hours: int
+    status: str
+    rows: list[LogRow]
+    errors: list[ErrorEntry] = field(default_factory=list)
+
+
+class DataWorker(QObject):
+    overview_loaded = Signal(object)  # OverviewData
+    notifications_loaded = Signal(object)  # NotificationsData
+    library_loaded = Signal(object)  # list[SeriesOverview]
+    series_detail_loaded = Signal(object)  # SeriesDetail
+    logs_loaded = Signal(object)  # LogsData
+    changed = Signal()  # after a write: views reload what they show
+    failed = Signal(str)
+
+    def __init__(self, repo: Repository, *, database_label: str = "") -> None:
+        super().__init__()
+        self._repo = repo
+        self._label = database_label
+
+    def _run(self, what: str, job: Callable[[], Any]) -> Any:
+        try:
+            return job()
+        except DatabaseError as exc:
+            message = f"Could not {what}: the database did not answer ({exc})"
+            log.error(message)
+            self.failed.emit(message)
+        except KeyError as exc:
+            self.failed.emit(str(exc.args[0]) if exc.args else str(exc))
+        return None
+
+    @Slot(int)
+    def load_overview(self, hours: int) -> None:
+        def job() -> OverviewData:
+            return OverviewData(hours, self._repo.stats(hours=hours),
+                                self._repo.hourly_activity(hours=hours),
+                                self._repo.system_status(database=self._label))
+        data = self._run("load the overview", job)
+        if data is not None:
+            self.overview_loaded.emit(data)
+
+    @Slot(object)
+    def load_notifications(self, wanted: NotificationFilter) -> None:
+        def job() -> NotificationsData:
+            rows = self._repo.list_notifications(
+                limit=wanted.limit, unread_only=wanted.unread_only, bato_link=wanted.bato_link,
+                notification_type=wanted.notification_type,
+            )
+            series = sorted(((s.bato_link, s.name) for s in self._repo.series_overview()),
+                            key=lambda item: item[1].lower())
+            return NotificationsData(wanted, rows, series)
+        data = self._run("load notifications", job)
+        if data is not None:
+            self.notifications_loaded.emit(data)
+
+    @Slot()
+    def load_library(self) -> None:
+        rows: list[SeriesOverview] | None = self._run("load the library",
+                                                      self._repo.series_overview)
+        if rows is not None:
+            self.library_loaded.emit(rows)
+
+    @Slot(str)
+    def load_series_detail(self, bato_link: str) -> None:
+        def job() -> SeriesDetail:
+            return SeriesDetail(bato_link, explain_series(self._repo, bato_link),
+                                self._repo.list_chapters(bato_link, limit=200),
+                                self._repo.chapter_release_times(bato_link))
+        data = self._run("load the series", job)
+        if data is not None:
+            self.series_detail_loaded.emit(data)
+
+    @Slot(int, str)
+    def load_logs(self, hours: int, status: str) -> None:
+        def job() -> LogsData:
+            return LogsData(hours, status,
+                            self._repo.recent_logs(hours=hours, status=status or None,
+                                                   limit=100_000),
+                            self._repo.error_list(hours=max(hours, 168)))
+        data = self._run("load the scrape log", job)
+        if data is not None:
+            self.logs_loaded.emit(data)
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def _write(self, what: str, job: Callable[[], Any]) -> None:
+        if self._run(what, lambda: job() or True) is not None:
+            self.changed.emit()
+
+    @Slot(list)
+    def mark_read(self, ids: list[int]) -> None:
+        self._write("mark notifications read", lambda: self._repo.mark_read(ids))
+
+    @Slot()
+    def mark_all_read(self) -> None:
+        self._write("mark all notifications read", self._repo.mark_all_read)
+
+    @Slot(str)
+    def remove_series(self, bato_link: str) -> None:
+        self._write("remove the series", lambda: self._repo.remove_series(bato_link))
+
+    @Slot(str, bool)
+    def set_muted(self, bato_link: str, muted: bool) -> None:
+        self._write("change notifications", lambda: self._repo.set_muted(bato_link, muted))
+
+    @Slot(str, int)
+    def set_priority(self, bato_link: str, priority: int) -> None:
+        self._write("change the priority", lambda: self._repo.set_priority(bato_link, priority))
+
+    @Slot(str, int)
+    def set_notify_after(self, bato_link: str, chapters: int) -> None:
+        self._write("change notify-after",
+                    lambda: self._repo.set_notify_after(bato_link, chapters))
+
+    @Slot(str, object)
+    def pause_series(self, bato_link: str, until: datetime | None) -> None:
+        self._write("pause the series", lambda: self._repo.pause_series(bato_link, until))
+
+    @Slot(str, bool)
+    def set_active(self, bato_link: str, active: bool) -> None:
+        self._write("pause the series", lambda: self._repo.set_active(bato_link, active))
+
+    @Slot()
+    def retry_failed(self) -> None:
+        def job() -> int:
+            entries = self._repo.error_list()
+            for entry in entries:
+                self._repo.make_due(entry.bato_link)
+            return len(entries)
+        self._write("retry the failing series", job)

@@ -1,0 +1,398 @@
+"""The settings window: every delay, interval and notification option, validated as you type.
+
+Values go through ``Settings.validate`` (the same rules as the file), so the form refuses what
+the engine would refuse, with the reason. A MariaDB password goes to the OS keyring only.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, QTime, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QStackedWidget,
+    QTabWidget,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bato_desktop import settings as settings_mod
+from bato_desktop.db.connection import (
+    KEYRING_SERVICE,
+    DatabaseUrl,
+    build_mysql_url,
+    keyring_username,
+    open_database,
+    parse_url,
+)
+from bato_desktop.settings import MODES, Settings, SettingsError
+from bato_desktop.ui import theme
+
+log = logging.getLogger(__name__)
+
+
+def store_password(user: str, host: str, port: int, password: str) -> None:
+    """Keep the MariaDB password in the OS keyring (raises keyring's errors for the caller)."""
+    import keyring
+
+    keyring.set_password(KEYRING_SERVICE, keyring_username(user, host, port), password)
+
+
+class ConnectionTester(QObject):
+    """Tries a database URL in a worker thread so the form never freezes."""
+
+    finished = Signal(bool, str)
+
+    def __init__(self, url: str, password: str | None) -> None:
+        super().__init__()
+        self._url = url
+        self._password = password
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            if self._password is not None:
+                database = open_database(self._url, reconnect_base=0.1,
+                                         password_lookup=lambda _info: self._password)
+            else:  # nothing typed: the password already stored in the keyring
+                database = open_database(self._url, reconnect_base=0.1)
+            database.close()
+        except Exception as exc:  # every failure is a message in the form
+            self.finished.emit(False, str(exc))
+            return
+        self.finished.emit(True, "Connected.")
+
+
+def _spin(low: float, high: float, value: float, suffix: str, name: str,
+          decimals: int = 1) -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setRange(low, high)
+    box.setDecimals(decimals)
+    box.setValue(value)
+    box.setSuffix(suffix)
+    box.setAccessibleName(name)
+    return box
+
+
+def _int_spin(low: int, high: int, value: int, suffix: str, name: str) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setValue(value)
+    box.setSuffix(suffix)
+    box.setAccessibleName(name)
+    return box
+
+
+class SettingsDialog(QDialog):
+    settings_saved = Signal(object)  # the validated, saved Settings
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None, *,
+                 path: Path | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Bato Desktop settings")
+        self.setMinimumWidth(560)
+        self._settings = settings
+        self._path = path
+        self._tester_thread: QThread | None = None
+        tabs = QTabWidget()
+        tabs.addTab(self._checking_tab(settings), "&Checking")
+        tabs.addTab(self._notifications_tab(settings), "&Notifications")
+        tabs.addTab(self._database_tab(settings), "&Database")
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setAccessibleName("Problem with the settings")
+        self.error.setStyleSheet(f"color: {theme.error_colour().name()}")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(tabs)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        for widget in self.findChildren(QWidget):
+            for signal_name in ("valueChanged", "textChanged", "toggled", "timeChanged",
+                                "currentIndexChanged"):
+                signal = getattr(widget, signal_name, None)
+                if signal is not None and hasattr(signal, "connect"):
+                    signal.connect(self._revalidate)
+                    break
+        self._revalidate()
+
+    # -- tabs -------------------------------------------------------------------------------
+
+    def _checking_tab(self, s: Settings) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        self.min_delay = _spin(0, 600, s.min_delay, " s", "Minimum pause between series")
+        self.max_delay = _spin(0, 600, s.max_delay, " s", "Maximum pause between series")
+        self.scrape_interval = _int_spin(30, 86400, int(s.scrape_interval), " s",
+                                         "Cycle interval")
+        self.retries = _int_spin(1, 10, s.retry_max_attempts, "", "Attempts per series")
+        self.backoff_factor = _spin(1, 10, s.retry_backoff_factor, "×", "Backoff factor")
+        self.backoff_max = _spin(0.1, 3600, s.retry_backoff_max, " s", "Longest retry wait")
+        self.rate_limit = _spin(1, 86400, s.rate_limit_delay, " s",
+                                "Pause after 429 without Retry-After", decimals=0)
+        self.timeout = _spin(1, 300, s.request_timeout, " s", "Request timeout")
+        self.hosts = QPlainTextEdit("\n".join(s.hosts))
+        self.hosts.setAccessibleName("Mirror hosts, one per line, in order")
+        self.hosts.setFixedHeight(70)
+        form.addRow("Pause between series, from:", self.min_delay)
+        form.addRow("… to:", self.max_delay)
+        form.addRow("Check due series every:", self.scrape_interval)
+        form.addRow("Attempts per series:", self.retries)
+        form.addRow("Backoff factor:", self.backoff_factor)
+        form.addRow("Longest retry wait:", self.backoff_max)
+        form.addRow("Pause after 429 (no Retry-After):", self.rate_limit)
+        form.addRow("Request timeout:", self.timeout)
+        form.addRow("Mirror hosts (in order):", self.hosts)
+        self.mode = QComboBox()
+        self.mode.setAccessibleName("Mode")
+        for value, label in zip(MODES, ("Check series and notify",
+                                        "Notify only (another device checks)"), strict=True):
+            self.mode.addItem(label, value)
+        self.mode.setCurrentIndex(max(0, self.mode.findData(s.mode)))
+        form.addRow("This device:", self.mode)
+        self.device_name = QLineEdit(s.device_name)
+        self.device_name.setAccessibleName("Device name")
+        form.addRow("Device name:", self.device_name)
+        return page
+
+    def _notifications_tab(self, s: Settings) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        self.notifications_enabled = QCheckBox("Show desktop notifications")
+        self.notifications_enabled.setChecked(s.notifications_enabled)
+        self.poll_interval = _int_spin(5, 3600, int(s.poll_interval), " s",
+                                       "Look for new notifications every")
+        self.summary_threshold = _int_spin(1, 100, s.summary_threshold, "",
+                                           "Summarise when more than this many arrive")
+        self.quiet_enabled = QCheckBox("Quiet hours (notifications wait, then one digest)")
+        self.quiet_enabled.setChecked(s.quiet_hours_enabled)
+        self.quiet_start = QTimeEdit(QTime.fromString(s.quiet_start, "HH:mm"))
+        self.quiet_start.setDisplayFormat("HH:mm")
+        self.quiet_start.setAccessibleName("Quiet hours start")
+        self.quiet_end = QTimeEdit(QTime.fromString(s.quiet_end, "HH:mm"))
+        self.quiet_end.setDisplayFormat("HH:mm")
+        self.quiet_end.setAccessibleName("Quiet hours end")
+        self.start_at_login = QCheckBox("Start Bato Desktop when I log in")
+        self.start_at_login.setChecked(s.start_at_login)
+        quiet = QHBoxLayout()
+        quiet.addWidget(self.quiet_start)
+        quiet.addWidget(QLabel("to"))
+        quiet.addWidget(self.quiet_end)
+        form.addRow(self.notifications_enabled)
+        form.addRow("Look for new notifications every:", self.poll_interval)
+        form.addRow("One summary when more than:", self.summary_threshold)
+        form.addRow(self.quiet_enabled)
+        form.addRow("Quiet from:", quiet)
+        form.addRow(self.start_at_login)
+        return page
+
+    def _database_tab(self, s: Settings) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.backend = QComboBox()
+        self.backend.setAccessibleName("Database backend")
+        self.backend.addItem("Local SQLite file (default)", "sqlite")
+        self.backend.addItem("MariaDB / MySQL server", "mysql")
+        layout.addWidget(self.backend)
+        stack = QStackedWidget()
+        sqlite_page = QWidget()
+        sqlite_form = QFormLayout(sqlite_page)
+        self.sqlite_path = QLineEdit()
+        self.sqlite_path.setPlaceholderText("empty: bato.db in the data folder")
+        self.sqlite_path.setAccessibleName("SQLite file")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse_sqlite)
+        row = QHBoxLayout()
+        row.addWidget(self.sqlite_path)
+        row.addWidget(browse)
+        sqlite_form.addRow("File:", row)
+        maria_page = QWidget()
+        maria_form = QFormLayout(maria_page)
+        self.db_host = QLineEdit("127.0.0.1")
+        self.db_host.setAccessibleName("MariaDB host")
+        self.db_port = _int_spin(1, 65535, 3306, "", "MariaDB port")
+        self.db_port.setGroupSeparatorShown(False)
+        self.db_user = QLineEdit("bato")
+        self.db_user.setAccessibleName("MariaDB user")
+        self.db_name = QLineEdit("bato")
+        self.db_name.setAccessibleName("MariaDB database")
+        self.db_password = QLineEdit()
+        self.db_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.db_password.setPlaceholderText("kept in the OS keyring; empty keeps the stored one")
+        self.db_password.setAccessibleName("MariaDB password (stored in the OS keyring)")
+        self.test_button = QPushButton("&Test connection")
+        self.test_button.clicked.connect(self.test_connection)
+        self.test_result = QLabel()
+        self.test_result.setWordWrap(True)
+        self.test_result.setAccessibleName("Connection test result")
+        maria_form.addRow("Host:", self.db_host)
+        maria_form.addRow("Port:", self.db_port)
+        maria_form.addRow("User:", self.db_user)
+        maria_form.addRow("Database:", self.db_name)
+        maria_form.addRow("Password:", self.db_password)
+        maria_form.addRow(self.test_button, self.test_result)
+        stack.addWidget(sqlite_page)
+        stack.addWidget(maria_page)
+        self.backend.currentIndexChanged.connect(stack.setCurrentIndex)
+        layout.addWidget(stack)
+        layout.addWidget(QLabel("A new database takes effect after a restart."))
+        layout.addStretch(1)
+        self._load_database_fields(s.database_url)
+        return page
+
+    def _load_database_fields(self, url: str) -> None:
+        if not url:
+            self.backend.setCurrentIndex(0)
+            return
+        try:
+            info: DatabaseUrl = parse_url(url)
+        except ValueError:
+            self.backend.setCurrentIndex(0)
+            return
+        if info.scheme == "sqlite":
+            self.backend.setCurrentIndex(0)
+            self.sqlite_path.setText(info.path)
+        else:
+            self.backend.setCurrentIndex(1)
+            self.db_host.setText(info.host)
+            self.db_port.setValue(info.port)
+            self.db_user.setText(info.user)
+            self.db_name.setText(info.database)
+
+    def _browse_sqlite(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "SQLite database file",
+                                              self.sqlite_path.text() or "bato.db",
+                                              "SQLite database (*.db *.sqlite)")
+        if path:
+            self.sqlite_path.setText(path)
+
+    # -- values -----------------------------------------------------------------------------
+
+    def database_url(self) -> str:
+        if self.backend.currentData() == "sqlite":
+            path = self.sqlite_path.text().strip()
+            return f"sqlite:///{path}" if path else ""
+        return build_mysql_url(self.db_user.text().strip(), self.db_host.text().strip(),
+                               self.db_port.value(), self.db_name.text().strip())
+
+    def values(self) -> Settings:
+        """The form as a validated Settings (raises SettingsError naming the field)."""
+        hosts = tuple(h.strip().rstrip("/") for h in self.hosts.toPlainText().splitlines()
+                      if h.strip())
+        new = replace(
+            self._settings,
+            min_delay=self.min_delay.value(), max_delay=self.max_delay.value(),
+            scrape_interval=self.scrape_interval.value(),
+            retry_max_attempts=self.retries.value(),
+            retry_backoff_factor=self.backoff_factor.value(),
+            retry_backoff_max=self.backoff_max.value(),
+            rate_limit_delay=self.rate_limit.value(), request_timeout=self.timeout.value(),
+            hosts=hosts, mode=str(self.mode.currentData()),
+            device_name=self.device_name.text().strip() or self._settings.device_name,
+            notifications_enabled=self.notifications_enabled.isChecked(),
+            poll_interval=self.poll_interval.value(),
+            summary_threshold=self.summary_threshold.value(),
+            quiet_hours_enabled=self.quiet_enabled.isChecked(),
+            quiet_start=self.quiet_start.time().toString("HH:mm"),
+            quiet_end=self.quiet_end.time().toString("HH:mm"),
+            start_at_login=self.start_at_login.isChecked(),
+            database_url=self.database_url(),
+        )
+        if self.backend.currentData() == "mysql" and (
+                not self.db_host.text().strip() or not self.db_name.text().strip()):
+            raise SettingsError("database_url: MariaDB needs a host and a database name")
+        return new.validate()
+
+    def _revalidate(self, *_args: object) -> bool:
+        try:
+            self.values()
+        except SettingsError as exc:
+            self.error.setText(f"Cannot save: {exc}")
+            self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
+            return False
+        self.error.clear()
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(True)
+        return True
+
+    @Slot()
+    def save(self) -> None:
+        try:
+            new = self.values()
+        except SettingsError as exc:
+            self.error.setText(f"Cannot save: {exc}")
+            return
+        password = self.db_password.text()
+        if self.backend.currentData() == "mysql" and password:
+            try:
+                store_password(self.db_user.text().strip(), self.db_host.text().strip(),
+                               self.db_port.value(), password)
+            except Exception as exc:  # keyring.errors.* and backend failures alike
+                self.error.setText(
+                    f"Cannot store the password in the OS keyring: {exc}. Install or unlock a "
+                    "keyring (for example GNOME Keyring or KWallet) and try again.")
+                return
+        try:
+            settings_mod.save(new, self._path)
+        except OSError as exc:
+            self.error.setText(f"Cannot write the settings file: {exc}")
+            return
+        log.info("Settings saved")
+        self._settings = new
+        self.settings_saved.emit(new)
+        self.accept()
+
+    # -- connection test ----------------------------------------------------------------------
+
+    @Slot()
+    def test_connection(self) -> None:
+        if self._tester_thread is not None:
+            return
+        url = self.database_url()
+        self.test_result.setText("Connecting…")
+        self.test_button.setEnabled(False)
+        tester = ConnectionTester(url, self.db_password.text() or None)
+        thread = QThread(self)
+        tester.moveToThread(thread)
+        thread.started.connect(tester.run)
+        tester.finished.connect(self._on_tested)
+        tester.finished.connect(thread.quit)
+        thread.finished.connect(tester.deleteLater)
+        self._tester = tester
+        self._tester_thread = thread
+        thread.start()
+
+    @Slot(bool, str)
+    def _on_tested(self, ok: bool, message: str) -> None:
+        colour = theme.success_colour() if ok else theme.error_colour()
+        self.test_result.setStyleSheet(f"color: {colour.name()}")
+        self.test_result.setText(message)
+        self.test_button.setEnabled(True)
+        if self._tester_thread is not None:
+            self._tester_thread.wait(5000)
+            self._tester_thread = None
+
+    def done(self, result: int) -> None:
+        if self._tester_thread is not None:
+            self._tester_thread.quit()
+            self._tester_thread.wait(10_000)
+            self._tester_thread = None
+        super().done(result)
