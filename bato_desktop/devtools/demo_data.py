@@ -46,8 +46,9 @@ def seed_demo(repo: Repository, count: int = 20, *, now: datetime | None = None,
         repo.add_series(link, bato_id, now=now - timedelta(days=60))
         repo.upsert_details(link, -int(bato_id), SeriesDetails(
             bato_id=bato_id, name=name, upload_status=status, original_status="ongoing",
-            genres=["action", "fantasy"], authors=["Demo Author"], score=round(rng.uniform(7, 9.6), 1),
-            follows=rng.randint(500, 90_000)), now=now - timedelta(days=60))
+            genres=["action", "fantasy"], authors=["Demo Author"],
+            score=round(rng.uniform(7, 9.6), 1), follows=rng.randint(500, 90_000)),
+            now=now - timedelta(days=60))
         weekday, hour = rng.randrange(7), rng.choice([0, 9, 15, 18])
         gap = rng.choice([7, 7, 7, 3, 14, 30])
         n = rng.randint(12, 160)

@@ -243,7 +243,6 @@ class BatoDesktopApp(QObject):
         if self._catching_up:
             # The catch-up after sleep is done: what it found arrives as one digest.
             self._catching_up = False
-        self._no_tray_box: QMessageBox | None = None
             self.hold_toasts.emit(self.tray.snoozed_until)
 
     # -- sleep and network ------------------------------------------------------------------
