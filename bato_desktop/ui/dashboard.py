@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QSplitter,
     QTableView,
@@ -303,7 +304,8 @@ class DashboardWindow(QMainWindow):
             text, colour = "Checking is paused.", theme.warning_colour()
         else:
             when = local_time(self._next_cycle, "%H:%M") if self._next_cycle else "soon"
-            text, colour = f"Running: next cycle at {when}.", theme.success_colour()
+            text = f"Running: next cycle at {when}." if self._next_cycle else "Running."
+            colour = theme.success_colour()
         self.banner.setText(text)
         self.banner.setStyleSheet(f"color: {colour.name()}; font-weight: bold")
 
@@ -488,7 +490,12 @@ class DashboardWindow(QMainWindow):
         self.detail_text.setTextFormat(Qt.TextFormat.RichText)
         self.detail_text.setAccessibleName("Schedule explanation")
         self.detail_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        left.addWidget(self.detail_text, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.detail_text)
+        self.detail_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        left.addWidget(scroll, 1)
         buttons = QGridLayout()
         self.check_button = QPushButton("&Check now")
         self.check_button.clicked.connect(
@@ -585,7 +592,10 @@ class DashboardWindow(QMainWindow):
         self._names = {row.bato_link: row.name for row in rows}
         self.log_model.set_names(lambda link: self._names.get(link, link))
         selected = self._selected_link
+        first_fill = not self.library_model.rows
         self.library_model.set_rows(rows)
+        if first_fill and rows:
+            _fit_columns(self.library_view, first_width=260)
         if selected:
             for row_number, row in enumerate(self.library_model.rows):
                 if row.bato_link == selected:
@@ -698,7 +708,10 @@ class DashboardWindow(QMainWindow):
 
     @Slot(object)
     def show_logs(self, data: LogsData) -> None:
+        first_fill = not self.log_model.rows
         self.log_model.set_rows(data.rows)
+        if first_fill and data.rows:
+            _fit_columns(self.log_view, first_width=160)
         self.error_model.set_rows(data.errors)
         self.log_tabs.setTabText(1, f"Failing series ({len(data.errors)})")
         self.retry_button.setEnabled(bool(data.errors))
@@ -807,6 +820,16 @@ class DashboardWindow(QMainWindow):
             return
         event.ignore()
         self.hide()  # the app keeps running in the tray
+
+
+def _fit_columns(view: QTableView, *, first_width: int) -> None:
+    """Size columns to their contents once (Qt samples rows, so this stays cheap)."""
+    header = view.horizontalHeader()
+    header.setResizeContentsPrecision(200)
+    view.resizeColumnsToContents()
+    for column in range(header.count() - 1):
+        header.resizeSection(column, min(header.sectionSize(column), 320))
+    header.resizeSection(0, max(header.sectionSize(0), first_width))
 
 
 def _escape(text: str) -> str:
