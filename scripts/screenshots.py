@@ -17,15 +17,15 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QElapsedTimer, QThread  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QThread
+from PySide6.QtWidgets import QApplication, QWidget
 
-from bato_desktop.db import Repository, migrate, open_database  # noqa: E402
-from bato_desktop.devtools.demo_data import seed_demo  # noqa: E402
-from bato_desktop.settings import Settings  # noqa: E402
-from bato_desktop.ui.dashboard import DashboardWindow  # noqa: E402
-from bato_desktop.ui.data_worker import DataWorker  # noqa: E402
-from bato_desktop.ui.settings_dialog import SettingsDialog  # noqa: E402
+from bato_desktop.db import Repository, migrate, open_database
+from bato_desktop.devtools.demo_data import seed_demo
+from bato_desktop.settings import Settings
+from bato_desktop.ui.dashboard import DashboardWindow
+from bato_desktop.ui.data_worker import DataWorker
+from bato_desktop.ui.settings_dialog import SettingsDialog
 
 
 def wait_until(app: QApplication, done: Callable[[], bool], timeout_ms: int = 5000) -> None:
