@@ -33,7 +33,7 @@ if [ "${BATO_REQUIRE_MARIADB:-0}" = 1 ] && ! mariadb_up 2>/dev/null; then
 fi
 
 cd "$ROOT"
-echo "== ruff"; "$VENV/bin/ruff" check bato_desktop tests benchmarks
+echo "== ruff"; "$VENV/bin/ruff" check bato_desktop tests benchmarks scripts
 echo "== mypy"; "$VENV/bin/mypy"
 echo "== pytest"
 exec "$VENV/bin/python" -m pytest -q "$@"

@@ -116,6 +116,7 @@ def test_killed_engine_lease_is_taken_over(
     env_settings = json.loads((Path(env["BATO_CONFIG_DIR"]) / "settings.json").read_text())
     env_settings["request_timeout"] = 60
     (Path(env["BATO_CONFIG_DIR"]) / "settings.json").write_text(json.dumps(env_settings))
+    fake_bato.clear_requests()  # the add above made requests too
     dying = engine(mariadb_url, env)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and not fake_bato.requests:
