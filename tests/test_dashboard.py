@@ -141,3 +141,24 @@ def test_database_failure_shows_in_banner(window: DashboardWindow, seeded: Repos
     window.refresh()
     qtbot.waitUntil(lambda: "Database unreachable" in window.banner.text(), timeout=5000)
     assert "no such table" in window.banner.text()
+
+
+def test_import_and_calendar_from_the_file_menu(
+    window: DashboardWindow, qtbot: QtBot, tmp_path, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+    seeded: Repository,
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "information", lambda *_a, **_k: None)
+    export = tmp_path / "list.csv"
+    export.write_text("Title,Notes\nNew One,https://bato.to/title/555001-new\nNo Link,\n",
+                      encoding="utf-8")
+    before = len(seeded.tracked_series())
+    window.request_import.emit(str(export))
+    qtbot.waitUntil(lambda: "Imported 1 new series" in window.last_file_message, timeout=5000)
+    assert "No Link" in window.last_file_message
+    assert len(seeded.tracked_series()) == before + 1
+    ics = tmp_path / "releases.ics"
+    window.request_export_calendar.emit(str(ics))
+    qtbot.waitUntil(lambda: "predicted releases" in window.last_file_message, timeout=5000)
+    assert ics.read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QFileDialog,
     QFormLayout,
     QFrame,
     QGridLayout,
@@ -148,6 +149,8 @@ class DashboardWindow(QMainWindow):
     request_pause_until = Signal(str, object)
     request_active = Signal(str, bool)
     request_retry_failed = Signal()
+    request_import = Signal(str)
+    request_export_calendar = Signal(str)
 
     def __init__(self, data: DataWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -163,6 +166,7 @@ class DashboardWindow(QMainWindow):
         self._library: list[SeriesOverview] = []
         self._names: dict[str, str] = {}
         self._selected_link = ""
+        self.last_file_message = ""
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Dashboard sections")
         self.tabs.addTab(self._build_overview(), "&Overview")
@@ -193,6 +197,10 @@ class DashboardWindow(QMainWindow):
         self.request_pause_until.connect(data.pause_series)
         self.request_active.connect(data.set_active)
         self.request_retry_failed.connect(data.retry_failed)
+        self.request_import.connect(data.import_file)
+        self.request_export_calendar.connect(data.export_calendar)
+        data.imported.connect(self.on_file_done)
+        data.exported.connect(self.on_file_done)
         data.overview_loaded.connect(self.show_overview)
         data.notifications_loaded.connect(self.show_notifications)
         data.library_loaded.connect(self.show_library)
@@ -207,6 +215,13 @@ class DashboardWindow(QMainWindow):
         settings.setShortcut(QKeySequence.StandardKey.Preferences)
         settings.triggered.connect(self.settings_requested.emit)
         menu.addAction(settings)
+        import_action = QAction("&Import reading list…", self)
+        import_action.setStatusTip("Links, CSV/JSON, or an AniList / MangaUpdates export")
+        import_action.triggered.connect(self._import_file)
+        menu.addAction(import_action)
+        export_action = QAction("&Export predicted releases (.ics)…", self)
+        export_action.triggered.connect(self._export_calendar)
+        menu.addAction(export_action)
         refresh = QAction("&Refresh", self)
         refresh.setShortcut(QKeySequence.StandardKey.Refresh)
         refresh.triggered.connect(self.refresh)
@@ -729,6 +744,27 @@ class DashboardWindow(QMainWindow):
             text = f"Cannot read {path}: {exc}"
         self.app_log.setPlainText(text)
         self.app_log.verticalScrollBar().setValue(self.app_log.verticalScrollBar().maximum())
+
+    # -- files --------------------------------------------------------------------------------
+
+    def _import_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import a reading list", str(Path.home()),
+            "Reading lists (*.txt *.csv *.json *.xml);;All files (*)")
+        if path:
+            self.request_import.emit(path)
+
+    def _export_calendar(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export predicted releases", str(Path.home() / "bato-releases.ics"),
+            "iCalendar (*.ics)")
+        if path:
+            self.request_export_calendar.emit(path)
+
+    @Slot(str)
+    def on_file_done(self, message: str) -> None:
+        self.last_file_message = message
+        QMessageBox.information(self, "Bato Desktop", message)
 
     # -- refresh and engine events ----------------------------------------------------------
 

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -77,6 +78,8 @@ class DataWorker(QObject):
     logs_loaded = Signal(object)  # LogsData
     changed = Signal()  # after a write: views reload what they show
     failed = Signal(str)
+    imported = Signal(str)  # a summary of an import
+    exported = Signal(str)
 
     def __init__(self, repo: Repository, *, database_label: str = "") -> None:
         super().__init__()
@@ -184,6 +187,63 @@ class DataWorker(QObject):
     @Slot(str, bool)
     def set_active(self, bato_link: str, active: bool) -> None:
         self._write("pause the series", lambda: self._repo.set_active(bato_link, active))
+
+    @Slot(str)
+    def import_file(self, path: str) -> None:
+        """A link list or an AniList / MangaUpdates export; the series load on the next cycle."""
+        from bato_desktop.library_io import parse_library_text
+        from bato_desktop.tracker_import import looks_like_tracker_export, parse_tracker_export
+
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.imported.emit(f"Cannot read {path}: {exc}")
+            return
+        unmatched: list[str] = []
+        if looks_like_tracker_export(text):
+            export = parse_tracker_export(text)
+            entries = [(e.bato_link, e.bato_id, e.anilist_id) for e in export.matched
+                       if e.bato_link and e.bato_id]
+            problems, unmatched = export.problems, export.unmatched
+        else:
+            parsed = parse_library_text(text)
+            entries = [(e.bato_link, e.bato_id, e.anilist_id) for e in parsed.entries]
+            problems = parsed.problems
+
+        def job() -> int:
+            added = 0
+            with self._repo.atomic():
+                for link, bato_id, anilist_id in entries:
+                    if self._repo.get_series(link) is None:
+                        self._repo.add_series(link, bato_id, anilist_id=anilist_id)
+                        added += 1
+            return added
+
+        added = self._run("import the series", job)
+        if added is None:
+            return
+        lines = [f"Imported {added} new series ({len(entries) - added} already tracked); "
+                 "they load on the next cycle."]
+        lines += [f"Problem: {p}" for p in problems[:20]]
+        if unmatched:
+            lines.append(f"No Bato link in {len(unmatched)} entries: " + ", ".join(unmatched[:30])
+                         + ("…" if len(unmatched) > 30 else ""))
+        self.imported.emit("\n".join(lines))
+        self.changed.emit()
+
+    @Slot(str)
+    def export_calendar(self, path: str) -> None:
+        from bato_desktop.engine.calendar_export import build_ics, predicted_releases
+
+        releases = self._run("read the schedules", lambda: predicted_releases(self._repo))
+        if releases is None:
+            return
+        try:
+            Path(path).write_text(build_ics(releases), encoding="utf-8", newline="")
+        except OSError as exc:
+            self.exported.emit(f"Cannot write {path}: {exc}")
+            return
+        self.exported.emit(f"Wrote {len(releases)} predicted releases to {path}.")
 
     @Slot()
     def retry_failed(self) -> None:
