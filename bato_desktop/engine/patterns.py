@@ -164,7 +164,11 @@ def analyse(times: Sequence[datetime | None], now: datetime) -> ReleasePattern:
         kind = PatternKind.IRREGULAR
 
     expected = _expected_next(last, median_gap, kind, weekday, hour, date_only)
-    hiatus = (now - last).total_seconds() / 86400 > HIATUS_PERIODS * max(median_gap, 1.0)
+    # An irregular series' "period" is its mean gap: long silences are normal there, and three
+    # median gaps of a random release process pass far too often to mean a hiatus.
+    period = median_gap if kind in (PatternKind.WEEKLY, PatternKind.REGULAR) else \
+        max(median_gap, mean_gap)
+    hiatus = (now - last).total_seconds() / 86400 > HIATUS_PERIODS * max(period, 1.0)
     return ReleasePattern(
         kind=kind, chapters=chapters, events=len(events), average_interval_days=mean_gap,
         median_gap_days=median_gap, gap_spread_days=spread, preferred_weekday=weekday,

@@ -30,8 +30,13 @@ FAILURE_MAX = timedelta(hours=6)
 RATE_LIMIT_DEFAULT = 300.0
 NO_CHANGE_GROWTH = 1.5
 NO_CHANGE_STEPS = 3
-SQRT_RATE_FACTOR = 1.6  # checks per day = factor * sqrt(releases per day)
+SQRT_RATE_FACTOR = 1.2  # checks per day = factor * sqrt(chapters released per day)
 DATE_ONLY_STEP = timedelta(hours=6)  # checks through the expected day for date-only series
+DAY_UNCERTAIN = timedelta(hours=12)  # a gap spread this wide means the day itself varies
+EARLY_STEP = timedelta(hours=12)  # check step while a day-uncertain release may come early
+LATE_CAP = timedelta(hours=24)  # late follow-ups at least daily (unless the spread is wider)
+RATE_MAX_INTERVAL = timedelta(days=2.5)  # irregular series: found within ~2.5 days at worst
+HIATUS_RATE_MULTIPLE = 2  # an irregular series on hiatus: at most 2 ordinary intervals apart
 JITTER = 0.05  # spread checks a little so a library is not swept at once
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -73,8 +78,9 @@ def _hours(delta: timedelta) -> str:
     return f"{hours / 24:.1f} d" if hours >= 48 else f"{hours:.1f} h"
 
 
-def _clamp(delay: timedelta, low: timedelta = MIN_INTERVAL) -> timedelta:
-    return max(low, min(MAX_INTERVAL, delay))
+def _clamp(delay: timedelta, low: timedelta = MIN_INTERVAL,
+           high: timedelta = MAX_INTERVAL) -> timedelta:
+    return max(low, min(high, delay))
 
 
 def _jitter(delay: timedelta, rng: random.Random) -> timedelta:
@@ -141,10 +147,14 @@ def plan_next_check(
     since_last = now - pattern.last_release_at
     if pattern.on_hiatus or status == "hiatus":
         delay = max(timedelta(days=1), min(timedelta(days=7), since_last / 4))
+        if not pattern.predictable:
+            # A random release process ends a silence without warning, often with a dump of
+            # chapters: stay within a few of its ordinary intervals (still >= 1 day).
+            delay = max(timedelta(days=1), min(delay, HIATUS_RATE_MULTIPLE * _rate_delay(pattern)))
         return decide(delay, f"no release for {since_last.days} d (hiatus): every "
                              f"{_hours(delay)}")
     if pattern.predictable and pattern.expected_next_at is not None:
-        return _predicted(pattern, now, empty, decide)
+        return _predicted(pattern, now, decide)
     return _rate_based(pattern, decide)
 
 
@@ -152,9 +162,10 @@ def _timing_spread(pattern: ReleasePattern) -> timedelta:
     """How far from the prediction a release typically lands."""
     if pattern.date_only:
         return timedelta(hours=12)
-    days = pattern.gap_spread_days or 0.0
-    hours = days * 24
-    if pattern.hour_spread_hours is not None:
+    hours = (pattern.gap_spread_days or 0.0) * 24
+    # A steady hour of day narrows the guess only while the day itself is certain: a monthly
+    # series released at 14:00 but +- 2 days is +- 2 days late, not +- 2 hours.
+    if pattern.hour_spread_hours is not None and hours < DAY_UNCERTAIN.total_seconds() / 3600:
         hours = min(hours, max(pattern.hour_spread_hours, 0.5)) if hours else \
             pattern.hour_spread_hours
     # A perfectly regular history has no spread; assume at least 2% of the period of slack.
@@ -162,52 +173,87 @@ def _timing_spread(pattern: ReleasePattern) -> timedelta:
     return timedelta(hours=max(floor, min(hours, 48.0)))
 
 
-def _predicted(pattern: ReleasePattern, now: datetime, empty: int,
-               decide: _Decide) -> ScheduleDecision:
+def _early(pattern: ReleasePattern) -> timedelta:
+    """How early a release may come when the day itself varies (0 when the day is steady)."""
+    measured = timedelta(days=pattern.gap_spread_days or 0.0)
+    return min(measured, timedelta(hours=48)) if measured >= DAY_UNCERTAIN else timedelta(0)
+
+
+def _period(pattern: ReleasePattern) -> timedelta:
+    if pattern.kind is PatternKind.WEEKLY and pattern.preferred_weekday is not None:
+        return timedelta(days=7)
+    return timedelta(days=max(pattern.median_gap_days or 1.0, 0.25))
+
+
+def _predicted(pattern: ReleasePattern, now: datetime, decide: _Decide) -> ScheduleDecision:
     assert pattern.expected_next_at is not None and pattern.median_gap_days is not None
-    period = timedelta(days=pattern.median_gap_days)
+    period = _period(pattern)
     backstop = _clamp(period / 2)
     spread = _timing_spread(pattern)
+    early = _early(pattern)
     expected = pattern.expected_next_at
+    # More than half a period late: that release was skipped, aim at the next one instead of
+    # following up on it until the hiatus rule takes over.
+    if now - expected > period / 2:
+        expected += period * math.ceil((now - expected - period / 2) / period)
     label = pattern.describe()
     if pattern.date_only:
-        day_start = expected
-        day_end = expected + timedelta(days=1, hours=12)  # scanlation time zones lag
+        day_start = expected - early
+        # Bato dates in UTC, so the release is on that UTC day: check to its end, then the
+        # late follow-ups below take over (a day later at most).
+        day_end = expected + timedelta(days=1) + early
+        step = DATE_ONLY_STEP if not early else DATE_ONLY_STEP * 2
         if now < day_start:
-            target = day_start + timedelta(hours=8)
+            target = day_start + (timedelta(hours=8) if not early else timedelta(0))
             delay = min(target - now, backstop)
             why = (f"{label}; expected {WEEKDAYS[expected.weekday()]} {expected:%m-%d} "
                    "(date only): checking through that day")
             return decide(max(delay, MIN_FOLLOW_UP), why)
         if now < day_end:
-            return decide(DATE_ONLY_STEP, f"{label}; release day {expected:%m-%d} (date only): "
-                                          f"checking every {_hours(DATE_ONLY_STEP)}")
+            return decide(step, f"{label}; release day {expected:%m-%d} (date only): "
+                                f"checking every {_hours(step)}")
     lag = max(MIN_FOLLOW_UP, spread / 2)
-    if now < expected:
-        target = expected + lag
-        if target - now > backstop:
-            return decide(backstop, f"{label}; expected {expected:%a %H:%M} UTC, backstop "
-                                    f"check every half period ({_hours(backstop)})")
-        return decide(max(target - now, MIN_FOLLOW_UP),
-                      f"{label}; checking {_hours(lag)} after the expected release "
-                      f"({expected:%a %H:%M} UTC)")
-    # Late: follow up at growing multiples of the timing spread, never a whole period later.
+    if now < expected + lag and not pattern.date_only:
+        start = expected - early
+        if now < start or not early:
+            target = start if early else expected + lag
+            if target - now > backstop:
+                return decide(backstop, f"{label}; expected {expected:%a %H:%M} UTC, backstop "
+                                        f"check every half period ({_hours(backstop)})")
+            return decide(max(target - now, MIN_FOLLOW_UP),
+                          f"{label}; checking {_hours(lag)} after the expected release "
+                          f"({expected:%a %H:%M} UTC)" if not early else
+                          f"{label}; expected {expected:%a %H:%M} UTC +- {_hours(early)}: "
+                          "checking from the earliest likely time")
+        step = max(MIN_FOLLOW_UP, min(early / 2, EARLY_STEP, expected + lag - now))
+        return decide(step, f"{label}; expected {expected:%a %H:%M} UTC +- {_hours(early)}: "
+                            f"checking every {_hours(step)} around it")
+    # Late: the follow-ups double with the lateness (spread, 2x, 4x ...), capped so a late
+    # release is still found within about a day, and never a whole period later.
     late_by = now - expected
-    step = spread * 2 ** min(empty, 5)
-    delay = max(MIN_FOLLOW_UP, min(step, backstop))
+    cap = min(backstop, max(spread, LATE_CAP))
+    delay = max(MIN_FOLLOW_UP, min(max(spread, late_by), cap))
     return decide(delay, f"{label}; release {_hours(late_by)} late: follow-up in "
                          f"{_hours(delay)}")
 
 
+def _rate_delay(pattern: ReleasePattern) -> timedelta:
+    gap = max(pattern.median_gap_days or 0.0, 0.1)
+    rate = max(pattern.chapters_per_event, 1.0) / gap
+    checks_per_day = SQRT_RATE_FACTOR * math.sqrt(rate)
+    return _clamp(timedelta(days=1 / checks_per_day), MIN_INTERVAL, RATE_MAX_INTERVAL)
+
+
 def _rate_based(pattern: ReleasePattern, decide: _Decide) -> ScheduleDecision:
-    """Irregular and batch series: checks in proportion to sqrt(release rate)."""
-    assert pattern.median_gap_days is not None
-    gap = max(pattern.median_gap_days, 0.1)
-    checks_per_day = SQRT_RATE_FACTOR * math.sqrt(1 / gap)
-    delay = _clamp(timedelta(days=1 / checks_per_day))
+    """Irregular and batch series: checks in proportion to sqrt(chapter release rate).
+
+    Chapters, not events: a dump of eight chapters found a day late is eight late chapters, so
+    batch series earn more checks than a single-chapter series with the same event rate.
+    """
+    gap = max(pattern.median_gap_days or 0.0, 0.1)
+    delay = _rate_delay(pattern)
     return decide(delay, f"{pattern.describe()}; irregular releases (median gap "
                          f"{gap:.1f} d): every {_hours(delay)}")
-
 
 
 class _Decide(Protocol):
