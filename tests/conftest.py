@@ -31,3 +31,13 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
         monkeypatch.delenv(old, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     yield tmp_path
+
+
+@pytest.fixture(autouse=True)
+def desktop_not_in_do_not_disturb(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests must not depend on the developer's notification server being paused."""
+    import time
+
+    from bato_desktop.ui import dnd
+
+    monkeypatch.setattr(dnd, "_cache", (time.monotonic() + 1e9, False))  # "not paused", cached

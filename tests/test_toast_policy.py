@@ -122,3 +122,27 @@ def test_failure_tracker_gives_up_after_cap() -> None:
     assert tracker.failed([1, 2]) == [1]
     assert tracker.failed([2]) == [2]
     assert tracker.counts == {}
+
+
+def test_os_do_not_disturb_holds_toasts() -> None:
+    from datetime import UTC, datetime
+
+    from bato_desktop.settings import Settings
+    from bato_desktop.ui.toast_policy import MuteReason, mute_reason
+
+    now = datetime(2026, 11, 22, 12, tzinfo=UTC)
+    assert mute_reason(Settings(), now, None, do_not_disturb=True) is MuteReason.DO_NOT_DISTURB
+    assert mute_reason(Settings(), now, None) is None
+
+
+def test_dnd_query_reads_dunst(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bato_desktop.ui import dnd
+
+    answers = {"dunstctl": "true"}
+    monkeypatch.setattr(dnd, "_ask", lambda command: answers.get(command[0]))
+    monkeypatch.setattr(dnd.sys, "platform", "linux")
+    assert dnd.query_do_not_disturb()
+    answers = {"dunstctl": "false", "gsettings": "false"}
+    assert dnd.query_do_not_disturb()  # GNOME: banners off
+    answers = {"dunstctl": "false", "gsettings": "true"}
+    assert not dnd.query_do_not_disturb()

@@ -33,6 +33,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, S
 
 from bato_desktop.db.rows import NotificationRow
 from bato_desktop.settings import Settings
+from bato_desktop.ui.dnd import os_do_not_disturb
 from bato_desktop.ui.toast_policy import (
     FailureTracker,
     MuteReason,
@@ -101,9 +102,11 @@ class NotificationPoller(QObject):
         settings: Settings,
         *,
         clock: Clock = local_now,
+        do_not_disturb: Callable[[], bool] = os_do_not_disturb,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self._do_not_disturb = do_not_disturb
         self._settings = settings
         self._repo_factory: RepoFactory | None = None
         self._repo: NotificationStore | None = None
@@ -235,7 +238,8 @@ class NotificationPoller(QObject):
         except Exception as exc:
             self._failed("Could not read new notifications from the database", exc)
             return
-        muted = mute_reason(self._settings, self._clock(), self._snoozed_until)
+        muted = mute_reason(self._settings, self._clock(), self._snoozed_until,
+                            do_not_disturb=bool(rows) and self._do_not_disturb())
         plan = plan_poll(
             rows, muted=muted, waited=self._waited,
             summary_threshold=self._settings.summary_threshold, limit=FETCH_LIMIT,

@@ -34,6 +34,7 @@ class MuteReason(Enum):
     DISABLED = "disabled"
     QUIET_HOURS = "quiet hours"
     SNOOZED = "snoozed"
+    DO_NOT_DISTURB = "do not disturb"
 
 
 class PlanKind(Enum):
@@ -80,7 +81,8 @@ def in_quiet_hours(settings: Settings, now: datetime | time) -> bool:
 
 
 def mute_reason(
-    settings: Settings, now: datetime, snoozed_until: datetime | None
+    settings: Settings, now: datetime, snoozed_until: datetime | None,
+    *, do_not_disturb: bool = False,
 ) -> MuteReason | None:
     """Why toasts must wait right now, or None when they may be shown."""
     if not settings.notifications_enabled:
@@ -89,6 +91,8 @@ def mute_reason(
         return MuteReason.SNOOZED
     if in_quiet_hours(settings, now):
         return MuteReason.QUIET_HOURS
+    if do_not_disturb:
+        return MuteReason.DO_NOT_DISTURB
     return None
 
 
