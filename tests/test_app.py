@@ -100,6 +100,7 @@ def test_resume_from_sleep_holds_toasts_for_a_digest(
     held: list[object] = []
     desktop.hold_toasts.connect(held.append)
     desktop._resume_detector = type("Slept", (), {"poll": lambda self: 3600.0})()
+    desktop.resume_delay_ms = 10
     assert desktop.engine is not None
     with qtbot.waitSignal(desktop.engine.worker.cycle_finished, timeout=10_000):
         desktop._check_resume()

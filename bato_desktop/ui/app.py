@@ -104,6 +104,7 @@ class BatoDesktopApp(QObject):
         self._last_check: datetime | None = None
         self._next_check: datetime | None = None
         self._catching_up = False
+        self.resume_delay_ms = 20_000
         self._no_tray_box: QMessageBox | None = None
         self._resume_detector = ResumeDetector()
         self._resume_timer = QTimer(self)
@@ -271,7 +272,8 @@ class BatoDesktopApp(QObject):
         # Hold toasts until the catch-up cycle is done, then show one "while you were away".
         self._catching_up = True
         self.hold_toasts.emit(utcnow() + timedelta(minutes=30))
-        self.resumed.emit(slept)
+        # Give Wi-Fi a moment to come back, so the catch-up checks do not fail as "errors".
+        QTimer.singleShot(self.resume_delay_ms, lambda: self.resumed.emit(slept))
 
     @Slot(object)
     def _on_next_cycle(self, when: object) -> None:
