@@ -11,7 +11,7 @@ import logging
 import sys
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtNetwork import QNetworkInformation
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -28,6 +28,7 @@ from bato_desktop.ui.icons import app_icon
 from bato_desktop.ui.poller import NotificationPoller, PollerThread
 from bato_desktop.ui.settings_dialog import SettingsDialog
 from bato_desktop.ui.single_instance import SingleInstance
+from bato_desktop.ui.threads import WorkerThread
 from bato_desktop.ui.toasts import Toaster
 from bato_desktop.ui.tray import TrayController
 
@@ -58,25 +59,6 @@ class DatabaseOpener(QObject):
         self.opened.emit(Repository(database))
 
 
-class WorkerThread:
-    """A QObject worker moved to its own named QThread."""
-
-    def __init__(self, worker: QObject, name: str) -> None:
-        self.worker = worker
-        self.thread = QThread()
-        self.thread.setObjectName(name)
-        worker.moveToThread(self.thread)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self, timeout_ms: int = 10_000) -> None:
-        if self.thread.isRunning():
-            self.thread.quit()
-            if not self.thread.wait(timeout_ms):
-                log.error("Thread %s did not stop in time", self.thread.objectName())
-
-
 class BatoDesktopApp(QObject):
     """Owns the windows, the tray and the worker threads for one run of the app."""
 
@@ -100,7 +82,9 @@ class BatoDesktopApp(QObject):
         self.toaster = Toaster()
         self.tray = TrayController(self)
         self.dashboard: DashboardWindow | None = None
-        self._opener = WorkerThread(DatabaseOpener(settings), "bato-db-open")
+        self._db_opener = DatabaseOpener(settings)
+        self._opener = WorkerThread(self._db_opener, "bato-db-open",
+                                    on_start=self._db_opener.open)
         self._last_check: datetime | None = None
         self._next_check: datetime | None = None
         self._catching_up = False
@@ -115,11 +99,8 @@ class BatoDesktopApp(QObject):
 
     def start(self) -> None:
         self.toaster.set_fallback(self.tray.show_message)
-        opener = self._opener.worker
-        assert isinstance(opener, DatabaseOpener)
-        opener.opened.connect(self._on_database_opened)
-        opener.failed.connect(self._on_database_failed)
-        self._opener.thread.started.connect(opener.open)
+        self._db_opener.opened.connect(self._on_database_opened)
+        self._db_opener.failed.connect(self._on_database_failed)
         self._opener.start()
         self._wire_tray()
         self._resume_timer.start()

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from bato_desktop.engine.context import Engine, open_engine
 from bato_desktop.engine.events import (
@@ -28,6 +28,7 @@ from bato_desktop.engine.events import (
 )
 from bato_desktop.engine.runner import EngineRunner, scheduler_options
 from bato_desktop.settings import Settings
+from bato_desktop.ui.threads import WorkerThread
 
 log = logging.getLogger(__name__)
 
@@ -203,30 +204,14 @@ class EngineWorker(QObject):
                     self.next_cycle_changed.emit(self._runner.next_cycle_at())
 
 
-class EngineThread(QObject):
-    """Starts the worker in its own QThread and stops it cleanly (no half-written series)."""
+class EngineThread(WorkerThread):
+    """The engine's thread: a stop interrupts any pause at once, then the worker finishes the
+    series it is writing (never half of one), closes the database and quits the thread."""
 
     def __init__(self, worker: EngineWorker, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.worker = worker
-        self.qthread = QThread()
-        self.qthread.setObjectName("bato-engine")
-        worker.moveToThread(self.qthread)
-        self.qthread.started.connect(worker.start)
-
-    def start(self) -> None:
-        self.qthread.start()
-
-    def stop(self, timeout_ms: int = 35_000) -> bool:
-        """Ask the worker to stop and wait for its thread; True when it ended in time."""
-        if not self.qthread.isRunning():
-            return True
-        self.worker.request_stop()
-        QTimer.singleShot(0, self.worker, self.worker.stop)
-        finished = self.qthread.wait(timeout_ms)
-        if not finished:
-            log.error("The engine thread did not stop within %d ms", timeout_ms)
-        return finished
+        super().__init__(worker, "bato-engine", on_start=worker.start, on_stop=worker.stop,
+                         interrupt=worker.request_stop, stop_timeout_ms=35_000, parent=parent)
+        self.worker: EngineWorker = worker
 
 
 def format_time(value: datetime | None) -> str:

@@ -29,11 +29,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
 from bato_desktop.db.rows import NotificationRow
 from bato_desktop.settings import Settings
 from bato_desktop.ui.dnd import os_do_not_disturb
+from bato_desktop.ui.threads import WorkerThread
 from bato_desktop.ui.toast_policy import (
     FailureTracker,
     MuteReason,
@@ -290,26 +291,10 @@ class NotificationPoller(QObject):
         return True
 
 
-class PollerThread(QObject):
+class PollerThread(WorkerThread):
     """Runs a :class:`NotificationPoller` in its own QThread and stops it cleanly."""
 
     def __init__(self, poller: NotificationPoller, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(poller, "bato-notifications", on_start=poller.start,
+                         on_stop=poller.stop, parent=parent)
         self.poller = poller
-        self.qthread = QThread()
-        self.qthread.setObjectName("bato-notifications")
-        poller.moveToThread(self.qthread)
-        self.qthread.started.connect(poller.start)
-
-    def start(self) -> None:
-        self.qthread.start()
-
-    def stop(self, timeout_ms: int = 10_000) -> bool:
-        """Stop the poller in its thread and wait for the thread; True when it ended in time."""
-        if not self.qthread.isRunning():
-            return True
-        QTimer.singleShot(0, self.poller, self.poller.stop)
-        finished = self.qthread.wait(timeout_ms)
-        if not finished:
-            log.error("The notification thread did not stop within %d ms", timeout_ms)
-        return finished
