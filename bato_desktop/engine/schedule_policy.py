@@ -30,8 +30,10 @@ FAILURE_MAX = timedelta(hours=6)
 RATE_LIMIT_DEFAULT = 300.0
 NO_CHANGE_GROWTH = 1.5
 NO_CHANGE_STEPS = 3
-SQRT_RATE_FACTOR = 1.2  # checks per day = factor * sqrt(chapters released per day)
+SQRT_RATE_FACTOR = 0.9  # checks per day = factor * sqrt(chapters released per day)
 DATE_ONLY_STEP = timedelta(hours=6)  # checks through the expected day for date-only series
+SHORT_PERIOD_FOLLOW_UP = 0.4  # late follow-ups of daily series: 0.4 of a period apart
+SPREAD_FLOOR_HOURS = 1.5  # no release time is known to better than this
 DAY_UNCERTAIN = timedelta(hours=12)  # a gap spread this wide means the day itself varies
 EARLY_STEP = timedelta(hours=12)  # check step while a day-uncertain release may come early
 LATE_CAP = timedelta(hours=24)  # late follow-ups at least daily (unless the spread is wider)
@@ -169,7 +171,7 @@ def _timing_spread(pattern: ReleasePattern) -> timedelta:
         hours = min(hours, max(pattern.hour_spread_hours, 0.5)) if hours else \
             pattern.hour_spread_hours
     # A perfectly regular history has no spread; assume at least 2% of the period of slack.
-    floor = max(0.75, 0.02 * (pattern.median_gap_days or 0.0) * 24)
+    floor = max(SPREAD_FLOOR_HOURS, 0.02 * (pattern.median_gap_days or 0.0) * 24)
     return timedelta(hours=max(floor, min(hours, 48.0)))
 
 
@@ -203,6 +205,8 @@ def _predicted(pattern: ReleasePattern, now: datetime, decide: _Decide) -> Sched
         # late follow-ups below take over (a day later at most).
         day_end = expected + timedelta(days=1) + early
         step = DATE_ONLY_STEP if not early else DATE_ONLY_STEP * 2
+        if period <= timedelta(days=2):  # a daily series: twice on its day is plenty
+            step = max(step, period / 2)
         if now < day_start:
             target = day_start + (timedelta(hours=8) if not early else timedelta(0))
             delay = min(target - now, backstop)
@@ -232,7 +236,9 @@ def _predicted(pattern: ReleasePattern, now: datetime, decide: _Decide) -> Sched
     # release is still found within about a day, and never a whole period later.
     late_by = now - expected
     cap = min(backstop, max(spread, LATE_CAP))
-    delay = max(MIN_FOLLOW_UP, min(max(spread, late_by), cap))
+    # A series releasing every day or two is not worth hourly follow-ups: a quarter period.
+    short = period * SHORT_PERIOD_FOLLOW_UP if period <= timedelta(days=2) else timedelta(0)
+    delay = max(MIN_FOLLOW_UP, min(max(spread, late_by, short), cap))
     return decide(delay, f"{label}; release {_hours(late_by)} late: follow-up in "
                          f"{_hours(delay)}")
 
