@@ -94,7 +94,7 @@ def test_library_detail_and_controls(window: DashboardWindow, qtbot: QtBot,
     window.priority_box.activated.emit(2)
     qtbot.waitUntil(lambda: seeded.get_schedule(link).priority == 3, timeout=5000)  # type: ignore[union-attr]
     window.filter_input.setText("zzz-no-such-series")
-    assert window.library_proxy.rowCount() == 0
+    assert window.library_model.rowCount() == 0
 
 
 def test_add_series_validates_the_link(window: DashboardWindow, qtbot: QtBot) -> None:

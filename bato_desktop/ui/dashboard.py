@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QSortFilterProxyModel, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import QDate, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -59,8 +59,6 @@ from bato_desktop.ui.data_worker import (
     SeriesDetail,
 )
 from bato_desktop.ui.models import (
-    ROW_ROLE,
-    SORT_ROLE,
     ErrorModel,
     LibraryModel,
     LogModel,
@@ -77,14 +75,9 @@ TYPE_ICONS = {"new_chapter": "●", "batch_update": "◆", "status_change": "▲
 LOG_TAIL_BYTES = 200_000
 
 
-def _table(model: RowTableModel[Any], name: str) -> tuple[QTableView, QSortFilterProxyModel]:
-    proxy = QSortFilterProxyModel()
-    proxy.setSourceModel(model)
-    proxy.setSortRole(SORT_ROLE)
-    proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-    proxy.setFilterKeyColumn(-1)
+def _table(model: RowTableModel[Any], name: str) -> QTableView:
     view = QTableView()
-    view.setModel(proxy)
+    view.setModel(model)
     view.setSortingEnabled(True)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setAlternatingRowColors(True)
@@ -94,7 +87,7 @@ def _table(model: RowTableModel[Any], name: str) -> tuple[QTableView, QSortFilte
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     view.setAccessibleName(name)
     view.setWordWrap(False)
-    return view, proxy
+    return view
 
 
 def _day_label(value: datetime, today: datetime) -> str:
@@ -485,8 +478,8 @@ class DashboardWindow(QMainWindow):
         layout.addWidget(self.add_status)
         splitter = QSplitter(Qt.Orientation.Vertical)
         self.library_model = LibraryModel()
-        self.library_view, self.library_proxy = _table(self.library_model, "Tracked series")
-        self.filter_input.textChanged.connect(self.library_proxy.setFilterFixedString)
+        self.library_view = _table(self.library_model, "Tracked series")
+        self.filter_input.textChanged.connect(self.library_model.set_filter)
         self.library_view.selectionModel().currentRowChanged.connect(
             lambda current, _previous: self._on_series_selected(current.row()))
         splitter.addWidget(self.library_view)
@@ -614,19 +607,17 @@ class DashboardWindow(QMainWindow):
         if selected:
             for row_number, row in enumerate(self.library_model.rows):
                 if row.bato_link == selected:
-                    index = self.library_proxy.mapFromSource(self.library_model.index(
-                        row_number, 0))
-                    self.library_view.selectRow(index.row())
+                    self.library_view.selectRow(row_number)
                     break
 
-    def _on_series_selected(self, proxy_row: int) -> None:
-        if proxy_row < 0:
+    def _on_series_selected(self, row_number: int) -> None:
+        if row_number < 0:
             self._selected_link = ""
             self._set_detail_enabled(False)
             return
-        row = self.library_proxy.index(proxy_row, 0).data(ROW_ROLE)
-        if not isinstance(row, SeriesOverview):
+        if row_number >= self.library_model.rowCount():
             return
+        row = self.library_model.row_at(row_number)
         self._selected_link = row.bato_link
         self._set_detail_enabled(True)
         self.mute_button.setChecked(row.muted)
@@ -700,11 +691,11 @@ class DashboardWindow(QMainWindow):
         layout.addLayout(bar)
         inner = QTabWidget()
         self.log_model = LogModel()
-        self.log_view, _ = _table(self.log_model, "Scrape log")
+        self.log_view = _table(self.log_model, "Scrape log")
         self.log_view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         inner.addTab(self.log_view, "Scrape log")
         self.error_model = ErrorModel()
-        self.error_view, _ = _table(self.error_model, "Series that keep failing")
+        self.error_view = _table(self.error_model, "Series that keep failing")
         inner.addTab(self.error_view, "Failing series")
         app_log = QWidget()
         app_layout = QVBoxLayout(app_log)
