@@ -555,15 +555,28 @@ def load_settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
+def show_startup_error(message: str) -> None:
+    """A dialog for a desktop launch that cannot start (no window would explain otherwise)."""
+    try:
+        from PySide6.QtWidgets import QApplication, QMessageBox
+    except ImportError:  # pragma: no cover - Qt is a dependency
+        return
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    QMessageBox.critical(None, "Bato Desktop cannot start", message)
+    del app
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         settings = load_settings(args)
     except SettingsError as exc:
-        print(f"bato-desktop: invalid settings: {exc}", file=sys.stderr)
-        print(f"Fix or delete {paths.settings_file()} and start again.",
-              file=sys.stderr)
+        message = (f"Invalid settings: {exc}\n"
+                   f"Fix or delete {paths.settings_file()} and start again.")
+        print(f"bato-desktop: {message}", file=sys.stderr)
+        if args.command is None and not args.selftest:
+            show_startup_error(message)  # started from a menu: stderr is nowhere to be seen
         return EXIT_USAGE
     headless = args.command is not None
     logging_setup.configure(settings.log_level, console=headless and args.command == "run")

@@ -218,3 +218,17 @@ def test_client_error_messages_name_the_status(fake_bato: FakeBato) -> None:
             fake_bato.inject(kind, **options)
             with pytest.raises(BatoRequestError, match="HTTP"):
                 client.fetch_series("175100")
+
+
+def test_gui_launch_with_broken_settings_shows_a_dialog(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bato_desktop import cli
+
+    shown: list[str] = []
+    monkeypatch.setattr(cli, "show_startup_error", shown.append)
+    path = Path(os.environ["BATO_CONFIG_DIR"]) / "settings.json"
+    path.write_text('{"poll_interval": "often"}', encoding="utf-8")
+    assert cli.main([]) == 2
+    assert shown and "poll_interval" in shown[0] and str(path) in shown[0]
+    assert "poll_interval" in capsys.readouterr().err
