@@ -352,6 +352,7 @@ class Result:
     delays: dict[str, list[float]]  # hours, by series type; inf = undetected
     peak_per_hour: int
     elapsed: float
+    requests_by_kind: dict[str, int] = field(default_factory=dict)
 
     def all_delays(self) -> list[float]:
         return sorted(d for values in self.delays.values() for d in values)
@@ -369,6 +370,7 @@ def simulate(policy: Policy, library: Sequence[Series], days: float, seed: int,
     initial = [True] * len(library)
     delays: dict[str, list[float]] = defaultdict(list)
     per_hour: dict[int, int] = defaultdict(int)
+    by_kind: dict[str, int] = defaultdict(int)
     requests = detected = 0
     clock = -WARMUP_DAYS * DAY
     while heap:
@@ -398,6 +400,7 @@ def simulate(policy: Policy, library: Sequence[Series], days: float, seed: int,
             if now >= 0:
                 if now < end:
                     requests += 1
+                    by_kind[series.kind] += 1
                     per_hour[int(now // HOUR)] += 1
                 if not initial[index]:
                     for k in range(before, after):
@@ -413,7 +416,7 @@ def simulate(policy: Policy, library: Sequence[Series], days: float, seed: int,
             if 0 <= series.true_times[k] < end:
                 delays[series.kind].append(math.inf)
     return Result(policy.name, requests, detected, dict(delays), max(per_hour.values(),
-                  default=0), time.perf_counter() - started)
+                  default=0), time.perf_counter() - started, dict(by_kind))
 
 
 # -- figures ----------------------------------------------------------------------------------
@@ -478,18 +481,19 @@ def report(results: Sequence[Result], library: Sequence[Series], days: float,
                 f"<=24h x{f.within_24h / max(base.within_24h, 1e-9):.2f}")
     kinds = [k for k, _ in MIX if any(k in r.delays for r in results)]
     counts = {k: sum(1 for s in library if s.kind == k) for k, _ in MIX}
-    out("\ndelay by series type: median / p95 hours, share within 24 h")
-    out(f"{'type':<14} {'n':>4} {'chapters':>8}  " + "  ".join(f"{r.name:>20}" for r in results))
+    out("\ndelay by series type: median / p95 hours, share within 24 h, checks/series/day")
+    out(f"{'type':<14} {'n':>4} {'chapters':>8}  " + "  ".join(f"{r.name:>25}" for r in results))
     for kind in kinds:
         cells = []
         for r in results:
             values = sorted(r.delays.get(kind, []))
             within = sum(1 for d in values if d <= 24) / max(len(values), 1)
+            cost = r.requests_by_kind.get(kind, 0) / max(counts[kind], 1) / days
             cells.append(f"{_h(percentile(values, 0.5))}/{_h(percentile(values, 0.95))} "
-                         f"{within:>5.0%}")
+                         f"{within:>5.0%} {cost:4.2f}")
         chapters = len(results[0].delays.get(kind, []))
         out(f"{kind:<14} {counts[kind]:>4} {chapters:>8}  " + "  ".join(
-            f"{c:>20}" for c in cells))
+            f"{c:>25}" for c in cells))
     engine = next(r for r in results if r.name == "engine")
     f = table["engine"]
     worst_kind, worst = max(((k, percentile(sorted(v), 0.95)) for k, v in engine.delays.items()),

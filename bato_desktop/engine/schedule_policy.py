@@ -24,18 +24,23 @@ MAX_INTERVAL = timedelta(days=14)
 MIN_FOLLOW_UP = timedelta(minutes=45)  # the closest two prediction-driven checks may be
 NEW_SERIES = timedelta(hours=24)
 FINISHED_INTERVAL = timedelta(days=30)
-FINISHED_STATUSES = {"completed", "cancelled", "canceled", "dropped"}
+# Bato's "hiatus" status too: a publisher-declared pause is long; 30 days still notices its end.
+FINISHED_STATUSES = {"completed", "cancelled", "canceled", "dropped", "hiatus"}
 FAILURE_BASE = timedelta(minutes=15)
 FAILURE_MAX = timedelta(hours=6)
 RATE_LIMIT_DEFAULT = 300.0
 NO_CHANGE_GROWTH = 1.5
 NO_CHANGE_STEPS = 3
 SQRT_RATE_FACTOR = 0.9  # checks per day = factor * sqrt(chapters released per day)
-DATE_ONLY_STEP = timedelta(hours=6)  # checks through the expected day for date-only series
+DATE_ONLY_STEP = timedelta(hours=12)  # checks through the expected day for date-only series
 SHORT_PERIOD_FOLLOW_UP = 0.4  # late follow-ups of daily series: 0.4 of a period apart
 SPREAD_FLOOR_HOURS = 1.5  # no release time is known to better than this
+DATE_ONLY_FIRST = timedelta(hours=12)  # first check into a date-only release day
+BACKSTOP_MIN = timedelta(hours=24)
+LAG_SPREADS = 1.0  # first check this many timing spreads after the predicted release
 DAY_UNCERTAIN = timedelta(hours=12)  # a gap spread this wide means the day itself varies
 EARLY_STEP = timedelta(hours=12)  # check step while a day-uncertain release may come early
+EARLY_STEP_MIN = timedelta(hours=4)  # closer checks in the uncertain window buy little
 LATE_CAP = timedelta(hours=24)  # late follow-ups at least daily (unless the spread is wider)
 RATE_MAX_INTERVAL = timedelta(days=2.5)  # irregular series: found within ~2.5 days at worst
 HIATUS_RATE_MULTIPLE = 2  # an irregular series on hiatus: at most 2 ordinary intervals apart
@@ -134,7 +139,8 @@ def plan_next_check(
                       exact=True)
     if outcome is CheckOutcome.FAILED:
         failures = state.consecutive_failures + 1
-        delay = min(FAILURE_BASE * 2 ** (failures - 1), FAILURE_MAX)
+        # The exponent is capped: a long outage must not overflow timedelta.
+        delay = min(FAILURE_BASE * 2 ** min(failures - 1, 16), FAILURE_MAX)
         return decide(delay, f"check failed ({failures} in a row): retry in {_hours(delay)}")
 
     status = (upload_status or "").lower()
@@ -147,7 +153,7 @@ def plan_next_check(
         return decide(delay, f"too few releases for a pattern: every {_hours(delay)}")
     assert pattern.last_release_at is not None and pattern.median_gap_days is not None
     since_last = now - pattern.last_release_at
-    if pattern.on_hiatus or status == "hiatus":
+    if pattern.on_hiatus:
         delay = max(timedelta(days=1), min(timedelta(days=7), since_last / 4))
         if not pattern.predictable:
             # A random release process ends a silence without warning, often with a dump of
@@ -170,8 +176,8 @@ def _timing_spread(pattern: ReleasePattern) -> timedelta:
     if pattern.hour_spread_hours is not None and hours < DAY_UNCERTAIN.total_seconds() / 3600:
         hours = min(hours, max(pattern.hour_spread_hours, 0.5)) if hours else \
             pattern.hour_spread_hours
-    # A perfectly regular history has no spread; assume at least 2% of the period of slack.
-    floor = max(SPREAD_FLOOR_HOURS, 0.02 * (pattern.median_gap_days or 0.0) * 24)
+    # A perfectly regular history has no spread; assume at least 1% of the period of slack.
+    floor = max(SPREAD_FLOOR_HOURS, 0.01 * (pattern.median_gap_days or 0.0) * 24)
     return timedelta(hours=max(floor, min(hours, 48.0)))
 
 
@@ -190,7 +196,9 @@ def _period(pattern: ReleasePattern) -> timedelta:
 def _predicted(pattern: ReleasePattern, now: datetime, decide: _Decide) -> ScheduleDecision:
     assert pattern.expected_next_at is not None and pattern.median_gap_days is not None
     period = _period(pattern)
-    backstop = _clamp(period / 2)
+    # Half a period, but not under a day: for a daily series the predicted check is itself at
+    # most a day away, and a second daily check buys nothing within the 24 h that matter.
+    backstop = _clamp(period / 2, BACKSTOP_MIN)
     spread = _timing_spread(pattern)
     early = _early(pattern)
     expected = pattern.expected_next_at
@@ -208,7 +216,7 @@ def _predicted(pattern: ReleasePattern, now: datetime, decide: _Decide) -> Sched
         if period <= timedelta(days=2):  # a daily series: twice on its day is plenty
             step = max(step, period / 2)
         if now < day_start:
-            target = day_start + (timedelta(hours=8) if not early else timedelta(0))
+            target = day_start + (DATE_ONLY_FIRST if not early else timedelta(0))
             delay = min(target - now, backstop)
             why = (f"{label}; expected {WEEKDAYS[expected.weekday()]} {expected:%m-%d} "
                    "(date only): checking through that day")
@@ -216,10 +224,11 @@ def _predicted(pattern: ReleasePattern, now: datetime, decide: _Decide) -> Sched
         if now < day_end:
             return decide(step, f"{label}; release day {expected:%m-%d} (date only): "
                                 f"checking every {_hours(step)}")
-    lag = max(MIN_FOLLOW_UP, spread / 2)
+    lag = max(MIN_FOLLOW_UP, spread * LAG_SPREADS)
     if now < expected + lag and not pattern.date_only:
         start = expected - early
-        if now < start or not early:
+        # (A check that jitter landed just before the window's start counts as inside it.)
+        if now < start - EARLY_STEP_MIN or not early:
             target = start if early else expected + lag
             if target - now > backstop:
                 return decide(backstop, f"{label}; expected {expected:%a %H:%M} UTC, backstop "
@@ -229,7 +238,7 @@ def _predicted(pattern: ReleasePattern, now: datetime, decide: _Decide) -> Sched
                           f"({expected:%a %H:%M} UTC)" if not early else
                           f"{label}; expected {expected:%a %H:%M} UTC +- {_hours(early)}: "
                           "checking from the earliest likely time")
-        step = max(MIN_FOLLOW_UP, min(early / 2, EARLY_STEP, expected + lag - now))
+        step = max(EARLY_STEP_MIN, min(early / 2, EARLY_STEP))
         return decide(step, f"{label}; expected {expected:%a %H:%M} UTC +- {_hours(early)}: "
                             f"checking every {_hours(step)} around it")
     # Late: the follow-ups double with the lateness (spread, 2x, 4x ...), capped so a late
