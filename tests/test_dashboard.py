@@ -2,46 +2,90 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import UnionType
 
 import pytest
-from PySide6.QtCore import QThread, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Qt, QThread, QUrl
+from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtWidgets import QTreeWidgetItem, QWidget
 from pytestqt.qtbot import QtBot
 
 from bato_desktop.db import Repository
-from bato_desktop.devtools.demo_data import seed_demo
+from bato_desktop.db.rows import NotificationRow
 from bato_desktop.engine.events import CycleReport, SeriesResult
 from bato_desktop.ui.dashboard import DashboardWindow
 from bato_desktop.ui.data_worker import DataWorker
+from tests.ui_seed import seed_bulk, seed_ui
+
+SERIES = 20
 
 
 @pytest.fixture
-def seeded(sqlite_url: str, open_repo) -> Repository:  # type: ignore[no-untyped-def]
+def seeded(sqlite_url: str, open_repo: Callable[[str], Repository]) -> Repository:
     repo: Repository = open_repo(sqlite_url)
-    seed_demo(repo, 12)
+    seed_ui(repo, SERIES)
     return repo
 
 
-@pytest.fixture
-def window(seeded: Repository, qtbot: QtBot) -> Iterator[DashboardWindow]:
-    data = DataWorker(seeded, database_label="sqlite test")
+@contextmanager
+def open_window(repo: Repository, qtbot: QtBot) -> Iterator[DashboardWindow]:
+    data = DataWorker(repo, database_label="sqlite test")
     thread = QThread()
     data.moveToThread(thread)
     thread.start()
     win = DashboardWindow(data)
     qtbot.addWidget(win)
     win.show()
-    yield win
-    win.allow_close()
-    thread.quit()
-    thread.wait(5000)
+    try:
+        yield win
+    finally:
+        win.allow_close()
+        thread.quit()
+        assert thread.wait(5000)
+
+
+@pytest.fixture
+def window(seeded: Repository, qtbot: QtBot) -> Iterator[DashboardWindow]:
+    with open_window(seeded, qtbot) as win:
+        yield win
+
+
+def heading(win: DashboardWindow, index: int) -> QTreeWidgetItem:
+    item = win.notifications.topLevelItem(index)
+    assert item is not None
+    return item
+
+
+def shown_items(win: DashboardWindow) -> list[QTreeWidgetItem]:
+    """The notification rows under their day headings, top to bottom."""
+    items = []
+    for i in range(win.notifications.topLevelItemCount()):
+        day = heading(win, i)
+        items += [child for j in range(day.childCount()) if (child := day.child(j)) is not None]
+    return items
+
+
+def shown_notes(win: DashboardWindow) -> list[NotificationRow]:
+    return [item.data(0, Qt.ItemDataRole.UserRole) for item in shown_items(win)]
+
+
+def double_click(win: DashboardWindow, qtbot: QtBot, item: QTreeWidgetItem) -> None:
+    win.notifications.scrollToItem(item)
+    centre = win.notifications.visualItemRect(item).center()
+    viewport = win.notifications.viewport()
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=centre)  # type: ignore[no-untyped-call]
+    qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=centre)  # type: ignore[no-untyped-call]
 
 
 def test_overview_cards_chart_and_banner(window: DashboardWindow, qtbot: QtBot) -> None:
     window.refresh()
-    qtbot.waitUntil(lambda: window.cards["tracked"].value.text().startswith("12"), timeout=5000)
+    qtbot.waitUntil(lambda: window.cards["tracked"].value.text().startswith(str(SERIES)),
+                    timeout=5000)
     assert window.cards["jobs"].value.text() != "–"
     assert len(window.activity.chart().series()) == 3
     window.on_rate_limited(datetime.now(UTC) + timedelta(minutes=5))
@@ -59,22 +103,30 @@ def test_notifications_grouped_marked_read_on_double_click(
     window: DashboardWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, seeded: Repository,
 ) -> None:
     opened: list[QUrl] = []
-    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    def fake_open(url: QUrl) -> bool:
+        opened.append(url)
+        return True
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", fake_open)
     window.tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: window.notifications.topLevelItemCount() > 0, timeout=5000)
-    groups = [window.notifications.topLevelItem(i).text(0)
-              for i in range(window.notifications.topLevelItemCount())]
+    groups = [heading(window, i).text(0) for i in range(window.notifications.topLevelItemCount())]
     assert groups[0] == "Today" and len(groups) >= 2
+    times = [note.created_at for note in shown_notes(window)]
+    assert times == sorted(times, reverse=True)  # newest first
+    unread = next(item for item in shown_items(window)
+                  if not item.data(0, Qt.ItemDataRole.UserRole).is_read)
+    note: NotificationRow = unread.data(0, Qt.ItemDataRole.UserRole)
+    assert unread.font(3).bold()
     unread_before = seeded.unread_count()
-    item = window.notifications.topLevelItem(0).child(0)
-    window._open_notification(item, 3)
-    assert opened and opened[0].toString().startswith("https://bato.to/title/")
+    double_click(window, qtbot, unread)
+    assert [url.toString() for url in opened] == [note.chapter_full_url or note.bato_link]
     qtbot.waitUntil(lambda: seeded.unread_count() == unread_before - 1, timeout=5000)
+    qtbot.waitUntil(lambda: next(n for n in shown_notes(window) if n.id == note.id).is_read,
+                    timeout=5000)  # the view reloaded after the write
     window.type_filter.setCurrentIndex(3)  # status changes only
-    qtbot.waitUntil(lambda: all(
-        window.notifications.topLevelItem(i).child(j).text(0) == "▲"
-        for i in range(window.notifications.topLevelItemCount())
-        for j in range(window.notifications.topLevelItem(i).childCount())), timeout=5000)
+    qtbot.waitUntil(lambda: bool(shown_items(window)) and all(
+        item.text(0) == "▲" for item in shown_items(window)), timeout=5000)
     window.mark_all_button.click()
     qtbot.waitUntil(lambda: seeded.unread_count() == 0, timeout=5000)
 
@@ -82,7 +134,7 @@ def test_notifications_grouped_marked_read_on_double_click(
 def test_library_detail_and_controls(window: DashboardWindow, qtbot: QtBot,
                                      seeded: Repository) -> None:
     window.tabs.setCurrentIndex(2)
-    qtbot.waitUntil(lambda: window.library_model.rowCount() == 12, timeout=5000)
+    qtbot.waitUntil(lambda: window.library_model.rowCount() == SERIES, timeout=5000)
     window.library_view.selectRow(0)
     qtbot.waitUntil(lambda: "Next check" in window.detail_text.text(), timeout=5000)
     assert "Pattern" in window.detail_text.text()
@@ -136,14 +188,14 @@ def test_close_hides_instead_of_quitting(window: DashboardWindow) -> None:
 
 def test_database_failure_shows_in_banner(window: DashboardWindow, seeded: Repository,
                                           qtbot: QtBot) -> None:
-    seeded.database.execute_sql("DROP TABLE bato_scraper_log")
+    seeded.database.execute_sql("DROP TABLE bato_scraper_log")  # type: ignore[no-untyped-call]
     window.refresh()
     qtbot.waitUntil(lambda: "Database unreachable" in window.banner.text(), timeout=5000)
     assert "no such table" in window.banner.text()
 
 
 def test_import_and_calendar_from_the_file_menu(
-    window: DashboardWindow, qtbot: QtBot, tmp_path, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+    window: DashboardWindow, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     seeded: Repository,
 ) -> None:
     from PySide6.QtWidgets import QMessageBox
@@ -161,3 +213,203 @@ def test_import_and_calendar_from_the_file_menu(
     window.request_export_calendar.emit(str(ics))
     qtbot.waitUntil(lambda: "predicted releases" in window.last_file_message, timeout=5000)
     assert ics.read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")
+
+
+def test_period_selector_pause_and_settings_signals(window: DashboardWindow,
+                                                    qtbot: QtBot) -> None:
+    with qtbot.waitSignal(window.request_overview) as asked:
+        window.period.setCurrentIndex(2)
+    assert asked.args == [168]
+    qtbot.waitUntil(lambda: window.cards["jobs"].value.text() != "–", timeout=5000)
+    with qtbot.waitSignal(window.pause_requested) as paused:
+        window.pause_button.click()
+    assert paused.args == [True] and "paused" in window.banner.text()
+    window.on_paused_changed(False)
+    window.on_next_cycle_changed(datetime.now(UTC) + timedelta(minutes=3))
+    assert window.banner.text().startswith("Running: next cycle at")
+    with qtbot.waitSignal(window.settings_requested):
+        window.findChild(QAction, "settings_action").trigger()  # type: ignore[union-attr]
+    with qtbot.waitSignal(window.check_now_requested) as check_all:
+        window.check_all_button.click()
+    assert check_all.args == [""]
+
+
+def test_error_rate_warning(window: DashboardWindow, seeded: Repository, qtbot: QtBot) -> None:
+    link = seeded.series_overview()[0].bato_link
+    for _ in range(40):
+        seeded.add_log(link, -1, "scheduled", "failed", error_message="HTTP 502",
+                       scraped_at=datetime.now(UTC) - timedelta(minutes=5))
+    window.refresh()
+    qtbot.waitUntil(lambda: not window.warning.isHidden(), timeout=5000)
+    assert "10%" in window.warning.text() and "24 h" in window.warning.text()
+    window.period.setCurrentIndex(2)  # the 7-day view keeps the 24-hour warning
+    qtbot.waitUntil(lambda: window.activity.chart().series()[0].count() == 168, timeout=5000)
+    assert not window.warning.isHidden()
+
+
+def test_notifications_mark_selected_read_and_filter_by_series(
+    window: DashboardWindow, qtbot: QtBot, seeded: Repository,
+) -> None:
+    window.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: window.series_filter.count() == SERIES + 1, timeout=5000)
+    item = shown_items(window)[0]
+    note: NotificationRow = item.data(0, Qt.ItemDataRole.UserRole)
+    assert "importance" in item.data(0, Qt.ItemDataRole.AccessibleTextRole)
+    assert "importance" in item.toolTip(0)
+    window.notifications.setCurrentItem(item)
+    item.setSelected(True)
+    before = seeded.unread_count()
+    window.mark_read_button.click()
+    qtbot.waitUntil(lambda: seeded.unread_count() == before - (0 if note.is_read else 1),
+                    timeout=5000)
+    wanted = window.series_filter.itemData(3)
+    window.series_filter.setCurrentIndex(3)
+
+    def only_that_series() -> bool:
+        notes = shown_notes(window)
+        if not notes:
+            return "match the filter" in heading(window, 0).text(0)
+        return all(n.bato_link == wanted for n in notes)
+
+    qtbot.waitUntil(only_that_series, timeout=5000)
+    window.unread_only.setChecked(True)
+    window.mark_all_button.click()
+    qtbot.waitUntil(lambda: seeded.unread_count() == 0, timeout=5000)
+    qtbot.waitUntil(lambda: "match the filter" in heading(window, 0).text(0), timeout=5000)
+
+
+def test_library_columns_check_now_and_remove(
+    window: DashboardWindow, qtbot: QtBot, seeded: Repository,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    window.tabs.setCurrentIndex(2)
+    qtbot.waitUntil(lambda: window.library_model.rowCount() == SERIES, timeout=5000)
+    headers = [window.library_model.headerData(i, Qt.Orientation.Horizontal)
+               for i in range(window.library_model.columnCount())]
+    assert headers == ["Series", "Uploads", "Chapters", "Last chapter", "Released", "Interval",
+                       "Weekday", "Confidence", "Last check", "Next check", "Last result"]
+    window.library_view.sortByColumn(2, Qt.SortOrder.DescendingOrder)  # most chapters first
+    counts = [row.chapters for row in window.library_model.rows]
+    assert counts == sorted(counts, reverse=True)
+    window.library_view.selectRow(0)
+    qtbot.waitUntil(lambda: window._selected_link != "", timeout=5000)
+    link = window._selected_link
+    with qtbot.waitSignal(window.check_now_requested) as check:
+        window.check_button.click()
+    assert check.args == [link]
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *_a, **_k: QMessageBox.StandardButton.No)
+    window.remove_button.click()
+    assert seeded.get_series(link) is not None
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *_a, **_k: QMessageBox.StandardButton.Yes)
+    window.library_view.selectRow(0)
+    window.remove_button.click()
+    qtbot.waitUntil(lambda: window.library_model.rowCount() == SERIES - 1, timeout=5000)
+    assert seeded.get_series(link) is None
+
+
+def test_every_control_has_an_accessible_name(window: DashboardWindow) -> None:
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractItemView,
+        QAbstractSpinBox,
+        QComboBox,
+        QHeaderView,
+        QLineEdit,
+    )
+
+    def _inside(widget: QWidget, kinds: type | UnionType) -> bool:
+        parent = widget.parentWidget()
+        while parent is not None:
+            if isinstance(parent, kinds):
+                return True
+            parent = parent.parentWidget()
+        return False
+
+    unnamed = []
+    for kind in (QComboBox, QLineEdit, QAbstractSpinBox, QAbstractItemView):
+        for widget in window.findChildren(kind):
+            if isinstance(widget, QHeaderView) or _inside(widget, QComboBox | QAbstractSpinBox):
+                continue  # headers, and the parts of a combo or spin box
+            if not widget.accessibleName():
+                unnamed.append(f"{type(widget).__name__} {widget.objectName()}")
+    buttons = [b for b in window.findChildren(QAbstractButton)
+               if not (b.accessibleName() or b.text().replace("&", "").strip())
+               and b.parent() is not None and b.isVisibleTo(window)
+               and type(b).__name__ in ("QPushButton", "QCheckBox")]
+    assert unnamed == []
+    assert buttons == []
+    assert window.tabs.focusPolicy() != Qt.FocusPolicy.NoFocus
+
+
+def test_large_library_and_log_stay_responsive(
+    sqlite_url: str, open_repo: Callable[[str], Repository], qtbot: QtBot,
+) -> None:
+    """2,000 series and 100,000 log rows: painting a model reset stays well under a second."""
+    repo: Repository = open_repo(sqlite_url)
+    seed_bulk(repo, series=2000, logs=100_000)
+    with open_window(repo, qtbot) as win:
+        win.tabs.setCurrentIndex(2)
+        qtbot.waitUntil(lambda: win.library_model.rowCount() == 2000, timeout=10_000)
+        win.log_period.setCurrentIndex(2)  # 7 days
+        win.tabs.setCurrentIndex(3)
+        received: list[object] = []
+        win._data.logs_loaded.connect(received.append)
+        qtbot.waitUntil(lambda: bool(received)
+                        and win.log_model.rowCount() == 100_000, timeout=20_000)
+        started = time.perf_counter()
+        win.show_logs(received[-1])  # type: ignore[arg-type]
+        win.log_view.sortByColumn(6, Qt.SortOrder.AscendingOrder)
+        win.log_view.viewport().repaint()
+        elapsed = time.perf_counter() - started
+        assert elapsed < 2.0, f"reloading 100,000 log rows took {elapsed:.2f} s"
+        started = time.perf_counter()
+        win.filter_input.setText("Bulk Series 001")
+        assert win.library_model.rowCount() == 10
+        assert time.perf_counter() - started < 0.5
+
+
+def test_follows_a_dark_system_palette(window: DashboardWindow, qtbot: QtBot) -> None:
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    light = app.palette()
+    window.on_paused_changed(True)
+    light_banner = window.banner.styleSheet()
+    dark = QPalette(light)
+    for role, colour in ((QPalette.ColorRole.Window, "#202020"),
+                         (QPalette.ColorRole.WindowText, "#eeeeee"),
+                         (QPalette.ColorRole.Base, "#181818"),
+                         (QPalette.ColorRole.Text, "#eeeeee")):
+        dark.setColor(role, QColor(colour))
+    app.setPalette(dark)
+    try:
+        qtbot.waitUntil(lambda: window.banner.styleSheet() != light_banner, timeout=5000)
+        assert "background" not in window.banner.styleSheet()
+        assert window.activity.chart().titleBrush().color().lightness() > 128
+    finally:
+        app.setPalette(light)
+    qtbot.waitUntil(lambda: window.banner.styleSheet() == light_banner, timeout=5000)
+
+
+def test_refused_and_unexpected_errors_are_messages_not_crashes(
+    window: DashboardWindow, qtbot: QtBot, seeded: Repository, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window.request_muted.emit("https://bato.to/title/1-not-tracked", True)
+    qtbot.waitUntil(lambda: "not in the library" in window.statusBar().currentMessage(),
+                    timeout=5000)
+    assert "Database unreachable" not in window.banner.text()
+
+    def broken() -> list[object]:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(seeded, "series_overview", broken)
+    with qtbot.waitSignal(window._data.failed) as failed:
+        window.request_library.emit()
+    assert failed.args == ["Could not load the library: RuntimeError: disk on fire"]
+    assert "disk on fire" in window.banner.text()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import Qt
 
-from bato_desktop.db.rows import LogRow
-from bato_desktop.ui.models import LogModel
+from bato_desktop.db.rows import LogRow, SeriesOverview
+from bato_desktop.ui.models import RESULT_COLUMN, LibraryModel, LogModel
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 
@@ -30,3 +32,56 @@ def test_sort_and_filter_keep_the_rows_the_view_shows(qapp: object) -> None:
     assert [r.id for r in model.rows] == [2] and model.rowCount() == 1
     model.set_filter("")
     assert model.rowCount() == 4
+
+
+def overview(index: int, **changes: object) -> SeriesOverview:
+    row = SeriesOverview(
+        bato_link=f"https://bato.to/title/{index}-s", bato_id=str(index), anilist_id=-index,
+        name=f"Series {index}", upload_status="ongoing", chapters=10 * index,
+        last_chapter=f"Chapter {index}", last_chapter_at=NOW - timedelta(days=index),
+        last_scraped_at=NOW, next_scrape_at=NOW + timedelta(hours=index), last_status="success",
+        last_error=None, schedule_reason="weekly on Thursdays", muted=False,
+        average_release_interval_days=7.0, preferred_release_day=3,
+        release_pattern_confidence=0.87)
+    return replace(row, **changes)  # type: ignore[arg-type]
+
+
+def test_library_model_columns_colours_and_unknown_values(qapp: object) -> None:
+    model = LibraryModel()
+    model.set_rows([
+        overview(1),
+        overview(2, average_release_interval_days=None, preferred_release_day=None,
+                 release_pattern_confidence=None, muted=True),
+        overview(3, last_status="failed", last_error="HTTP 502", average_release_interval_days=0.5),
+    ])
+    text = [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(3)]
+    assert text[0][5:8] == ["7.0 d", "Thu", "87%"]
+    assert text[1][5:8] == ["learning", "–", "–"] and "🔕" in text[1][0]
+    assert text[2][5] == "12 h" and text[2][RESULT_COLUMN] == "failed: HTTP 502"
+    assert model.index(2, RESULT_COLUMN).data(Qt.ItemDataRole.ForegroundRole) is not None
+    assert model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == "weekly on Thursdays"
+    assert model.index(0, 0).data(Qt.ItemDataRole.AccessibleTextRole) == "Series 1"
+    model.sort(7, Qt.SortOrder.AscendingOrder)  # confidence; unknown sorts last
+    assert [r.bato_id for r in model.rows][-1] == "2"
+    model.sort(2, Qt.SortOrder.DescendingOrder)
+    assert [r.chapters for r in model.rows] == [30, 20, 10]
+    assert model.rowCount(model.index(0, 0)) == 0  # a table, not a tree
+
+
+def test_hundred_thousand_rows_load_sort_and_filter_fast(qapp: object) -> None:
+    many = [LogRow(i, 0, f"https://bato.to/title/{i % 2000}-s", "scheduled",
+                   "failed" if i % 17 == 0 else "success", i % 200, i % 3, None,
+                   (i * 7919) % 1000 / 100, NOW - timedelta(seconds=6 * i))
+            for i in range(100_000)]
+    model = LogModel()
+    started = time.perf_counter()
+    model.set_rows(many)
+    model.sort(6, Qt.SortOrder.DescendingOrder)
+    elapsed = time.perf_counter() - started
+    assert model.rowCount() == 100_000 and elapsed < 1.5, elapsed
+    durations = [r.duration_seconds for r in model.rows[:1000]]
+    assert durations == sorted(durations, reverse=True)
+    started = time.perf_counter()
+    model.set_filter("failed")
+    assert model.rowCount() == len([r for r in many if r.status == "failed"])
+    assert time.perf_counter() - started < 3.0

@@ -21,6 +21,37 @@ def _line(name: str, colour: QColor, width: float = 2) -> QLineSeries:
     return series
 
 
+def nice_axis(peak: float, max_ticks: int = 6) -> tuple[int, int]:
+    """(top, tick count) for a 0-based integer axis whose ticks land on round numbers."""
+    peak = max(1, int(-(-peak // 1)))
+    for scale in (1, 10, 100, 1000, 10_000, 100_000, 1_000_000):
+        for step in (1 * scale, 2 * scale, 5 * scale):
+            intervals = -(-peak // step)
+            if intervals <= max_ticks - 1:
+                return intervals * step, intervals + 1
+    return peak, 2
+
+
+def hour_ticks(hours: int) -> int:
+    """A tick count that puts ticks on whole hours (whole days for a week or more)."""
+    if hours >= 72 and hours % 24 == 0 and hours // 24 <= 8:
+        return hours // 24 + 1
+    for intervals in (8, 6, 4, 3, 2):
+        if hours % intervals == 0:
+            return intervals + 1
+    return 2
+
+
+def _themed(chart: QChart) -> None:
+    """Light or dark chart theme after the system palette; the widget's own background shows."""
+    chart.setTheme(QChart.ChartTheme.ChartThemeDark if theme.is_dark()
+                   else QChart.ChartTheme.ChartThemeLight)
+    chart.setBackgroundVisible(False)
+    chart.setPlotAreaBackgroundVisible(False)
+    chart.legend().setLabelColor(theme.text_colour())
+    chart.setTitleBrush(theme.text_colour())
+
+
 def _ms(at: datetime) -> float:
     return float(QDateTime.fromSecsSinceEpoch(int(at.timestamp())).toMSecsSinceEpoch())
 
@@ -30,16 +61,27 @@ class ActivityChart(QChartView):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         chart = QChart()
+        _themed(chart)
         chart.setTitle("Activity per hour")
-        chart.setBackgroundVisible(False)
         chart.setMargins(QMargins(4, 4, 4, 4))
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
         super().__init__(chart, parent)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setAccessibleName("Scrape activity per hour")
         self.setMinimumHeight(240)
+        self._buckets: list[HourBucket] = []
+
+    def apply_palette(self) -> None:
+        """Redraw in the current light or dark palette (after the system theme changed)."""
+        _themed(self.chart())
+        self.set_buckets(self._buckets)
 
     def set_buckets(self, buckets: Sequence[HourBucket]) -> None:
+        self._buckets = list(buckets)
+        self.setAccessibleDescription(
+            f"{sum(b.successful for b in buckets)} successful and "
+            f"{sum(b.failed + b.rate_limited for b in buckets)} failed checks, "
+            f"{sum(b.new_chapters for b in buckets)} new chapters over {len(buckets)} hours")
         chart = self.chart()
         chart.removeAllSeries()
         for axis in chart.axes():
@@ -53,13 +95,20 @@ class ActivityChart(QChartView):
             bad.append(x, bucket.failed + bucket.rate_limited)
             new.append(x, bucket.new_chapters)
         x_axis = QDateTimeAxis()
-        x_axis.setFormat("HH:mm" if len(buckets) <= 48 else "MM-dd")
-        x_axis.setTickCount(7)
+        x_axis.setFormat("HH:mm" if len(buckets) <= 48 else "ddd dd")
+        if buckets:
+            first = buckets[0].hour
+            x_axis.setRange(QDateTime.fromMSecsSinceEpoch(int(_ms(first))),
+                            QDateTime.fromMSecsSinceEpoch(int(_ms(first) + len(buckets) * 3.6e6)))
+        x_axis.setTickCount(hour_ticks(len(buckets)))
         y_axis = QValueAxis()
-        peak = max([b.total for b in buckets] + [b.new_chapters for b in buckets] + [1])
-        y_axis.setRange(0, peak)
+        peak = max([b.successful for b in buckets]
+                   + [b.failed + b.rate_limited for b in buckets]
+                   + [b.new_chapters for b in buckets] + [1])
+        top, ticks = nice_axis(peak)
+        y_axis.setRange(0, top)
         y_axis.setLabelFormat("%d")
-        y_axis.setTickCount(min(peak + 1, 6))
+        y_axis.setTickCount(ticks)
         chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
         for series in (ok, bad, new):
@@ -73,15 +122,21 @@ class ReleaseHistoryChart(QChartView):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         chart = QChart()
+        _themed(chart)
         chart.setTitle("Release history")
         chart.legend().hide()
         super().__init__(chart, parent)
-        chart.setBackgroundVisible(False)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setAccessibleName("Release history: chapters over time")
         self.setMinimumHeight(200)
+        self._times: list[datetime] = []
+
+    def apply_palette(self) -> None:
+        _themed(self.chart())
+        self.set_times(self._times)
 
     def set_times(self, times: Sequence[datetime]) -> None:
+        self._times = list(times)
         chart = self.chart()
         chart.removeAllSeries()
         for axis in chart.axes():
@@ -100,7 +155,9 @@ class ReleaseHistoryChart(QChartView):
         x_axis.setTickCount(6)
         y_axis = QValueAxis()
         y_axis.setLabelFormat("%d")
-        y_axis.setRange(0, len(times))
+        top, ticks = nice_axis(len(times))
+        y_axis.setRange(0, top)
+        y_axis.setTickCount(ticks)
         chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
         line.attachAxis(x_axis)

@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QTimer, QUrl, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtCore import QDate, QEvent, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QFontDatabase, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -72,6 +72,7 @@ NOTIFICATION_TYPES = (("All types", ""), ("New chapter", "new_chapter"),
                       ("Warnings", "system_warning"))
 TYPE_ICONS = {"new_chapter": "●", "batch_update": "◆", "status_change": "▲",
               "system_warning": "⚠"}
+IMPORTANCE_NAMES = {1: "normal", 2: "high", 3: "urgent"}
 LOG_TAIL_BYTES = 200_000
 
 
@@ -201,10 +202,12 @@ class DashboardWindow(QMainWindow):
         data.logs_loaded.connect(self.show_logs)
         data.changed.connect(self.refresh)
         data.failed.connect(self.on_data_failed)
+        data.refused.connect(self.show_message)
 
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu("&File")
         settings = QAction("&Settings…", self)
+        settings.setObjectName("settings_action")
         settings.setShortcut(QKeySequence.StandardKey.Preferences)
         settings.triggered.connect(self.settings_requested.emit)
         menu.addAction(settings)
@@ -290,9 +293,9 @@ class DashboardWindow(QMainWindow):
         self.cards["new"].set(str(stats.new_chapters))
         self.cards["tracked"].set(f"{status.series_tracked} ({status.due_now} due)")
         self.cards["next"].set(local_time(status.next_check_at, "%a %H:%M"))
-        if stats.warning:
-            self.warning.setText(f"⚠ {stats.warning}")
-            self.warning.setStyleSheet(f"color: {theme.warning_colour().name()}")
+        if data.warning:
+            self.warning.setText(f"⚠ {data.warning}")
+            self.warning.setStyleSheet(theme.style_colour(theme.warning_colour()))
             self.warning.show()
         else:
             self.warning.hide()
@@ -353,7 +356,9 @@ class DashboardWindow(QMainWindow):
         self.notifications.setUniformRowHeights(True)
         self.notifications.itemDoubleClicked.connect(self._open_notification)
         header = self.notifications.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setMinimumSectionSize(20)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(0, 64)  # the day rows span all columns; this column is the icon
         header.resizeSection(1, 70)
         header.resizeSection(2, 260)
         layout.addWidget(self.notifications)
@@ -380,19 +385,20 @@ class DashboardWindow(QMainWindow):
             parent = groups.get(label)
             if parent is None:
                 parent = QTreeWidgetItem([label])
-                parent.setFirstColumnSpanned(True)
                 font = parent.font(0)
                 font.setBold(True)
                 parent.setFont(0, font)
+                parent.setFlags(Qt.ItemFlag.ItemIsEnabled)  # a heading, not a notification
                 self.notifications.addTopLevelItem(parent)
+                parent.setFirstColumnSpanned(True)  # only works once the item is in the tree
                 parent.setExpanded(True)
                 groups[label] = parent
             parent.addChild(self._notification_item(note))
         if not data.rows:
             empty = QTreeWidgetItem(["No notifications" + (
                 " match the filter" if data.filter != NotificationFilter() else " yet")])
-            empty.setFirstColumnSpanned(True)
             self.notifications.addTopLevelItem(empty)
+            empty.setFirstColumnSpanned(True)
 
     def _notification_item(self, note: NotificationRow) -> QTreeWidgetItem:
         item = QTreeWidgetItem([TYPE_ICONS.get(note.notification_type, "●"),
@@ -401,7 +407,11 @@ class DashboardWindow(QMainWindow):
         item.setData(0, Qt.ItemDataRole.UserRole, note)
         colour = theme.importance_colour(note.importance)
         item.setForeground(0, colour)
-        item.setToolTip(0, f"Importance {note.importance} ({note.notification_type})")
+        importance = IMPORTANCE_NAMES.get(note.importance, "normal")
+        kind = note.notification_type.replace("_", " ")
+        item.setToolTip(0, f"{importance.capitalize()} importance: {kind}")
+        item.setData(0, Qt.ItemDataRole.AccessibleTextRole,
+                     f"{'unread' if not note.is_read else 'read'}, {importance} importance, {kind}")
         item.setToolTip(3, note.chapter_full_url or note.message)
         if not note.is_read:
             for column in range(4):
@@ -484,8 +494,8 @@ class DashboardWindow(QMainWindow):
             lambda current, _previous: self._on_series_selected(current.row()))
         splitter.addWidget(self.library_view)
         splitter.addWidget(self._build_detail())
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(0, 5)
+        splitter.setStretchFactor(1, 4)
         layout.addWidget(splitter, 1)
         return page
 
@@ -531,9 +541,10 @@ class DashboardWindow(QMainWindow):
             lambda link: self.request_notify_after.emit(link, self.notify_after.value())))
         self.hiatus_date = QDateEdit()
         self.hiatus_date.setCalendarPopup(True)
+        self.hiatus_date.setDisplayFormat("yyyy-MM-dd")
         self.hiatus_date.setAccessibleName("Hiatus: pause until")
         self.hiatus_date.setMinimumDate(QDate.currentDate().addDays(1))
-        self.hiatus_button = QPushButton("Pause &until date")
+        self.hiatus_button = QPushButton("Pause until &date")
         self.hiatus_button.clicked.connect(self._pause_until)
         form.addRow("Priority:", self.priority_box)
         form.addRow("Notify after:", self.notify_after)
@@ -703,10 +714,14 @@ class DashboardWindow(QMainWindow):
         self.app_log.setReadOnly(True)
         self.app_log.setAccessibleName("Application log")
         self.app_log.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.app_log.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         reload_button = QPushButton("Reload application log")
         reload_button.clicked.connect(self.load_app_log)
         app_layout.addWidget(self.app_log)
-        app_layout.addWidget(reload_button)
+        reload_row = QHBoxLayout()
+        reload_row.addStretch(1)
+        reload_row.addWidget(reload_button)
+        app_layout.addLayout(reload_row)
         inner.addTab(app_log, "Application log")
         self.log_tabs = inner
         layout.addWidget(inner, 1)
@@ -815,7 +830,14 @@ class DashboardWindow(QMainWindow):
     def on_engine_error(self, message: str, database: bool) -> None:
         if database:
             self._db_error = message
+        else:
+            self.show_message(message)
         self._update_banner()
+
+    @Slot(str)
+    def show_message(self, message: str) -> None:
+        """A passing message in the status bar (kept long enough to read)."""
+        self.statusBar().showMessage(message, 15_000)
 
     @Slot(bool)
     def on_paused_changed(self, paused: bool) -> None:
@@ -840,6 +862,17 @@ class DashboardWindow(QMainWindow):
     def allow_close(self) -> None:
         """Quitting: let the window really close instead of hiding in the tray."""
         self._quitting = True
+
+    def changeEvent(self, event: QEvent) -> None:
+        """The system switched between light and dark: recolour what is painted by hand."""
+        if event.type() == QEvent.Type.PaletteChange:
+            self.activity.apply_palette()
+            self.history_chart.apply_palette()
+            self._update_banner()
+            self.warning.setStyleSheet(theme.style_colour(theme.warning_colour()))
+            if self.isVisible():
+                self.refresh()  # notifications and add-status colours are set when filled
+        super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._quitting:

@@ -37,6 +37,7 @@ class OverviewData:
     stats: ScrapeStats
     buckets: list[HourBucket]
     status: SystemStatus
+    warning: str | None = None  # the error-rate warning, always judged over the last 24 h
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,8 @@ class DataWorker(QObject):
     series_detail_loaded = Signal(object)  # SeriesDetail
     logs_loaded = Signal(object)  # LogsData
     changed = Signal()  # after a write: views reload what they show
-    failed = Signal(str)
+    failed = Signal(str)  # a database problem: the banner shows it until the next good read
+    refused = Signal(str)  # a request that cannot be done (the series is gone, a bad value)
     imported = Signal(str)  # a summary of an import
     exported = Signal(str)
 
@@ -93,16 +95,20 @@ class DataWorker(QObject):
             message = f"Could not {what}: the database did not answer ({exc})"
             log.error(message)
             self.failed.emit(message)
-        except KeyError as exc:
-            self.failed.emit(str(exc.args[0]) if exc.args else str(exc))
+        except (KeyError, ValueError) as exc:  # e.g. the series was removed meanwhile
+            self.refused.emit(f"Could not {what}: " + (str(exc.args[0]) if exc.args else str(exc)))
+        except Exception as exc:  # a slot in a worker thread must never take the app down
+            log.exception("Unexpected error while trying to %s", what)
+            self.failed.emit(f"Could not {what}: {type(exc).__name__}: {exc}")
         return None
 
     @Slot(int)
     def load_overview(self, hours: int) -> None:
         def job() -> OverviewData:
-            return OverviewData(hours, self._repo.stats(hours=hours),
-                                self._repo.hourly_activity(hours=hours),
-                                self._repo.system_status(database=self._label))
+            stats = self._repo.stats(hours=hours)
+            day = stats if hours == 24 else self._repo.stats(hours=24)
+            return OverviewData(hours, stats, self._repo.hourly_activity(hours=hours),
+                                self._repo.system_status(database=self._label), day.warning)
         data = self._run("load the overview", job)
         if data is not None:
             self.overview_loaded.emit(data)

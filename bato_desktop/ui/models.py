@@ -123,15 +123,20 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
         return None
 
 
-def pattern_text(row: SeriesOverview) -> str:
-    parts = []
-    if row.average_release_interval_days is not None:
-        parts.append(f"every {row.average_release_interval_days:.1f} d")
-    if row.preferred_release_day is not None:
-        parts.append(WEEKDAYS[row.preferred_release_day])
-    if row.release_pattern_confidence is not None:
-        parts.append(f"{row.release_pattern_confidence:.0%}")
-    return ", ".join(parts) or "learning"
+def interval_text(row: SeriesOverview) -> str:
+    days = row.average_release_interval_days
+    if days is None:
+        return "learning"
+    return f"{days * 24:.0f} h" if days < 1 else f"{days:.1f} d"
+
+
+def weekday_text(day: int | None) -> str:
+    return WEEKDAYS[day] if day is not None and 0 <= day < 7 else "–"
+
+
+def confidence_text(row: SeriesOverview) -> str:
+    value = row.release_pattern_confidence
+    return "–" if value is None else f"{value:.0%}"
 
 
 def result_text(row: SeriesOverview) -> str:
@@ -144,6 +149,9 @@ def result_text(row: SeriesOverview) -> str:
     return f"{row.last_status}: {row.last_error or ''}".strip()
 
 
+RESULT_COLUMN = 10
+
+
 class LibraryModel(RowTableModel[SeriesOverview]):
     columns = (
         Column("Series", lambda r: r.name + ("  🔕" if r.muted else ""), lambda r: r.name.lower()),
@@ -152,8 +160,12 @@ class LibraryModel(RowTableModel[SeriesOverview]):
         Column("Last chapter", lambda r: r.last_chapter or "–"),
         Column("Released", lambda r: local_time(r.last_chapter_at, "%Y-%m-%d"),
                lambda r: r.last_chapter_at.timestamp() if r.last_chapter_at else 0),
-        Column("Pattern", pattern_text,
-               lambda r: r.release_pattern_confidence if r.release_pattern_confidence else -1),
+        Column("Interval", interval_text,
+               lambda r: r.average_release_interval_days, align_right=True),
+        Column("Weekday", lambda r: weekday_text(r.preferred_release_day),
+               lambda r: r.preferred_release_day),
+        Column("Confidence", confidence_text, lambda r: r.release_pattern_confidence,
+               align_right=True),
         Column("Last check", lambda r: local_time(r.last_scraped_at),
                lambda r: r.last_scraped_at.timestamp() if r.last_scraped_at else 0),
         Column("Next check", lambda r: local_time(r.next_scrape_at),
@@ -162,8 +174,8 @@ class LibraryModel(RowTableModel[SeriesOverview]):
     )
 
     def extra_data(self, row: SeriesOverview, column: int, role: int) -> Any:
-        if role == Qt.ItemDataRole.ForegroundRole and column == 8 and row.last_status in (
-                "failed", "rate_limited"):
+        if (role == Qt.ItemDataRole.ForegroundRole and column == RESULT_COLUMN
+                and row.last_status in ("failed", "rate_limited")):
             return QBrush(theme.error_colour())
         if role == Qt.ItemDataRole.ToolTipRole:
             return row.schedule_reason or None

@@ -32,3 +32,16 @@ def accent_colour() -> QColor:
 def importance_colour(importance: int) -> QColor:
     """1 new chapter, 2 batch, 3 status change or warning."""
     return {3: warning_colour(), 2: accent_colour()}.get(importance, success_colour())
+
+
+def text_colour() -> QColor:
+    """The palette's own text colour (for painting that does not use a widget's palette)."""
+    app = QGuiApplication.instance()
+    if not isinstance(app, QGuiApplication):
+        return QColor("black")
+    return app.palette().color(QPalette.ColorRole.WindowText)
+
+
+def style_colour(colour: QColor, *, bold: bool = False) -> str:
+    """A style sheet that only sets the text colour (backgrounds stay the palette's)."""
+    return f"color: {colour.name()}" + ("; font-weight: bold" if bold else "")
