@@ -6,11 +6,13 @@ the engine would refuse, with the reason. A MariaDB password goes to the OS keyr
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, QTime, Signal, Slot
+from PySide6.QtCore import QObject, QTime, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -33,50 +35,38 @@ from PySide6.QtWidgets import (
 )
 
 from bato_desktop import settings as settings_mod
-from bato_desktop.db.connection import (
-    KEYRING_SERVICE,
-    DatabaseUrl,
-    build_mysql_url,
-    keyring_username,
-    open_database,
-    parse_url,
-)
+from bato_desktop.db.connection import open_database
 from bato_desktop.settings import MODES, Settings, SettingsError
 from bato_desktop.ui import theme
+from bato_desktop.ui.database_form import (
+    MARIADB,
+    SQLITE,
+    DatabaseForm,
+    PasswordNotStored,
+    store_password,
+)
 
 log = logging.getLogger(__name__)
 
 
-def store_password(user: str, host: str, port: int, password: str) -> None:
-    """Keep the MariaDB password in the OS keyring (raises keyring's errors for the caller)."""
-    import keyring
-
-    keyring.set_password(KEYRING_SERVICE, keyring_username(user, host, port), password)
-
-
-class ConnectionTester(QObject):
-    """Tries a database URL in a worker thread so the form never freezes."""
+class _Relay(QObject):
+    """Carries a result from a plain Python thread to the GUI thread (queued by Qt)."""
 
     finished = Signal(bool, str)
 
-    def __init__(self, url: str, password: str | None) -> None:
-        super().__init__()
-        self._url = url
-        self._password = password
 
-    @Slot()
-    def run(self) -> None:
-        try:
-            if self._password is not None:
-                database = open_database(self._url, reconnect_base=0.1,
-                                         password_lookup=lambda _info: self._password)
-            else:  # nothing typed: the password already stored in the keyring
-                database = open_database(self._url, reconnect_base=0.1)
-            database.close()
-        except Exception as exc:  # every failure is a message in the form
-            self.finished.emit(False, str(exc))
-            return
-        self.finished.emit(True, "Connected.")
+def try_database(url: str, password: str | None) -> tuple[bool, str]:
+    """Open and close the database once: (True, "Connected.") or (False, the reason)."""
+    try:
+        if password is not None:
+            database = open_database(url, reconnect_base=0.1,
+                                     password_lookup=lambda _info: password)
+        else:  # nothing typed: the password already stored in the keyring
+            database = open_database(url, reconnect_base=0.1)
+        database.close()
+    except Exception as exc:  # every failure is a message in the form
+        return False, str(exc)
+    return True, "Connected."
 
 
 def _spin(low: float, high: float, value: float, suffix: str, name: str,
@@ -109,7 +99,9 @@ class SettingsDialog(QDialog):
         self.setMinimumWidth(560)
         self._settings = settings
         self._path = path
-        self._tester_thread: QThread | None = None
+        self._test_thread: threading.Thread | None = None
+        self._relay = _Relay()
+        self._relay.finished.connect(self._on_tested)
         tabs = QTabWidget()
         tabs.addTab(self._checking_tab(settings), "&Checking")
         tabs.addTab(self._notifications_tab(settings), "&Notifications")
@@ -210,8 +202,8 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(page)
         self.backend = QComboBox()
         self.backend.setAccessibleName("Database backend")
-        self.backend.addItem("Local SQLite file (default)", "sqlite")
-        self.backend.addItem("MariaDB / MySQL server", "mysql")
+        self.backend.addItem("Local SQLite file (default)", SQLITE)
+        self.backend.addItem("MariaDB / MySQL server", MARIADB)
         layout.addWidget(self.backend)
         stack = QStackedWidget()
         sqlite_page = QWidget()
@@ -260,23 +252,13 @@ class SettingsDialog(QDialog):
         return page
 
     def _load_database_fields(self, url: str) -> None:
-        if not url:
-            self.backend.setCurrentIndex(0)
-            return
-        try:
-            info: DatabaseUrl = parse_url(url)
-        except ValueError:
-            self.backend.setCurrentIndex(0)
-            return
-        if info.scheme == "sqlite":
-            self.backend.setCurrentIndex(0)
-            self.sqlite_path.setText(info.path)
-        else:
-            self.backend.setCurrentIndex(1)
-            self.db_host.setText(info.host)
-            self.db_port.setValue(info.port)
-            self.db_user.setText(info.user)
-            self.db_name.setText(info.database)
+        form = DatabaseForm.from_url(url)
+        self.backend.setCurrentIndex(max(0, self.backend.findData(form.backend)))
+        self.sqlite_path.setText(form.sqlite_path)
+        self.db_host.setText(form.host)
+        self.db_port.setValue(form.port)
+        self.db_user.setText(form.user)
+        self.db_name.setText(form.database)
 
     def _browse_sqlite(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "SQLite database file",
@@ -287,12 +269,14 @@ class SettingsDialog(QDialog):
 
     # -- values -----------------------------------------------------------------------------
 
+    def database_form(self) -> DatabaseForm:
+        return DatabaseForm(backend=str(self.backend.currentData()),
+                            sqlite_path=self.sqlite_path.text(), host=self.db_host.text(),
+                            port=self.db_port.value(), user=self.db_user.text(),
+                            database=self.db_name.text())
+
     def database_url(self) -> str:
-        if self.backend.currentData() == "sqlite":
-            path = self.sqlite_path.text().strip()
-            return f"sqlite:///{path}" if path else ""
-        return build_mysql_url(self.db_user.text().strip(), self.db_host.text().strip(),
-                               self.db_port.value(), self.db_name.text().strip())
+        return self.database_form().to_url()
 
     def values(self) -> Settings:
         """The form as a validated Settings (raises SettingsError naming the field)."""
@@ -317,9 +301,9 @@ class SettingsDialog(QDialog):
             start_at_login=self.start_at_login.isChecked(),
             database_url=self.database_url(),
         )
-        if self.backend.currentData() == "mysql" and (
-                not self.db_host.text().strip() or not self.db_name.text().strip()):
-            raise SettingsError("database_url: MariaDB needs a host and a database name")
+        problem = self.database_form().problem()
+        if problem is not None:
+            raise SettingsError(f"database_url: {problem}")
         return new.validate()
 
     def _revalidate(self, *_args: object) -> bool:
@@ -341,14 +325,11 @@ class SettingsDialog(QDialog):
             self.error.setText(f"Cannot save: {exc}")
             return
         password = self.db_password.text()
-        if self.backend.currentData() == "mysql" and password:
+        if self.backend.currentData() == MARIADB and password:
             try:
-                store_password(self.db_user.text().strip(), self.db_host.text().strip(),
-                               self.db_port.value(), password)
-            except Exception as exc:  # keyring.errors.* and backend failures alike
-                self.error.setText(
-                    f"Cannot store the password in the OS keyring: {exc}. Install or unlock a "
-                    "keyring (for example GNOME Keyring or KWallet) and try again.")
+                store_password(self.database_form(), password)
+            except PasswordNotStored as exc:
+                self.error.setText(f"Cannot save: {exc}")
                 return
         try:
             settings_mod.save(new, self._path)
@@ -364,21 +345,30 @@ class SettingsDialog(QDialog):
 
     @Slot()
     def test_connection(self) -> None:
-        if self._tester_thread is not None:
+        """Try the MariaDB fields in a background thread; the result shows next to the button.
+
+        A plain daemon thread, not a QThread: closing the window while a connection attempt
+        hangs neither blocks the window nor destroys a running QThread.
+        """
+        if self._test_thread is not None:
+            return
+        problem = self.database_form().problem()
+        if problem is not None:
+            self._on_tested(False, problem)
             return
         url = self.database_url()
+        password = self.db_password.text() or None
+        relay = self._relay
         self.test_result.setText("Connecting…")
         self.test_button.setEnabled(False)
-        tester = ConnectionTester(url, self.db_password.text() or None)
-        thread = QThread(self)
-        tester.moveToThread(thread)
-        thread.started.connect(tester.run)
-        tester.finished.connect(self._on_tested)
-        tester.finished.connect(thread.quit)
-        thread.finished.connect(tester.deleteLater)
-        self._tester = tester
-        self._tester_thread = thread
-        thread.start()
+
+        def attempt() -> None:
+            ok, message = try_database(url, password)
+            with contextlib.suppress(RuntimeError):  # the window was closed meanwhile
+                relay.finished.emit(ok, message)
+
+        self._test_thread = threading.Thread(target=attempt, name="bato-db-test", daemon=True)
+        self._test_thread.start()
 
     @Slot(bool, str)
     def _on_tested(self, ok: bool, message: str) -> None:
@@ -386,13 +376,6 @@ class SettingsDialog(QDialog):
         self.test_result.setStyleSheet(f"color: {colour.name()}")
         self.test_result.setText(message)
         self.test_button.setEnabled(True)
-        if self._tester_thread is not None:
-            self._tester_thread.wait(5000)
-            self._tester_thread = None
-
-    def done(self, result: int) -> None:
-        if self._tester_thread is not None:
-            self._tester_thread.quit()
-            self._tester_thread.wait(10_000)
-            self._tester_thread = None
-        super().done(result)
+        if self._test_thread is not None:
+            self._test_thread.join(5)  # it has emitted: only its last instructions remain
+            self._test_thread = None
