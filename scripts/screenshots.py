@@ -4,11 +4,14 @@ Usage: .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 
 Runs offscreen (no display needed) against a temporary SQLite database filled by
 ``bato_desktop.devtools.demo_data``, so the pictures show what a few weeks of use look like.
+Writes overview, notifications, library, logs, logs-application, settings, settings-notifications,
+settings-database and overview-dark (the same window on a dark system palette).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import tempfile
@@ -18,8 +21,10 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QElapsedTimer, QThread
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
 
+from bato_desktop import logging_setup
 from bato_desktop.db import Repository, migrate, open_database
 from bato_desktop.devtools.demo_data import seed_demo
 from bato_desktop.settings import Settings
@@ -34,24 +39,59 @@ def wait_until(app: QApplication, done: Callable[[], bool], timeout_ms: int = 50
     while not done() and timer.elapsed() < timeout_ms:
         app.processEvents()
         QThread.msleep(10)
+    if not done():
+        raise SystemExit("timed out waiting for the window to fill")
     for _ in range(20):  # let charts and layouts settle
         app.processEvents()
 
 
 def grab(widget: QWidget, path: Path) -> None:
-    widget.grab().save(str(path))
+    if not widget.grab().save(str(path)):
+        raise SystemExit(f"could not write {path}")
     print(f"wrote {path}")
 
 
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    role = QPalette.ColorRole
+    for role_name, colour in (
+        (role.Window, "#2b2b2b"), (role.WindowText, "#e6e6e6"), (role.Base, "#1e1e1e"),
+        (role.AlternateBase, "#262626"), (role.Text, "#e6e6e6"), (role.Button, "#353535"),
+        (role.ButtonText, "#e6e6e6"), (role.Highlight, "#3d6fb4"),
+        (role.HighlightedText, "#ffffff"), (role.ToolTipBase, "#353535"),
+        (role.ToolTipText, "#e6e6e6"), (role.PlaceholderText, "#8a8a8a"),
+    ):
+        palette.setColor(role_name, QColor(colour))
+    return palette
+
+
+def write_app_log(directory: Path) -> None:
+    """A few lines in bato.log so the application-log view shows what it looks like."""
+    logging_setup.configure("INFO", directory=directory)
+    log = logging.getLogger("bato_desktop.engine.service")
+    log.info("Cycle started: 6 series due")
+    log.info("Solo Climber: 45 chapters, 0 new (0.87 s)")
+    log.info("Moonlit Bakery: 118 chapters, 1 new (1.38 s)")
+    log.warning("Starfall Academy: Bato server error from https://batotwo.com [HTTP 502]; "
+                "retrying in 2.0 s")
+    log.error("Starfall Academy: failed after 3 attempts: Bato server error [HTTP 502]")
+    log.info("Cycle finished: 6 checked, 1 new chapter, 1 failed; next cycle at 01:37")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--out", default="docs/screenshots")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication(sys.argv)
+    app.setStyle("Fusion")  # the same look on every machine that renders the pictures
+    light = app.palette()
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ.setdefault("BATO_LOG_DIR", tmp)
+        os.environ["BATO_LOG_DIR"] = tmp
+        write_app_log(Path(tmp))
         database = open_database(f"sqlite:///{Path(tmp) / 'demo.db'}")
         migrate(database)
         repo = Repository(database)
@@ -61,33 +101,61 @@ def main() -> int:
         data.moveToThread(thread)
         thread.start()
         window = DashboardWindow(data)
-        window.resize(1280, 820)
+        window.resize(1280, 860)
         window.show()
-        window.on_next_cycle_changed(None)
-        window.refresh()
-        wait_until(app, lambda: window.cards["jobs"].value.text() != "–")
-        grab(window, out / "overview.png")
-        window.tabs.setCurrentIndex(1)
-        wait_until(app, lambda: window.notifications.topLevelItemCount() > 0)
-        grab(window, out / "notifications.png")
-        window.tabs.setCurrentIndex(2)
-        wait_until(app, lambda: window.library_model.rowCount() > 0)
-        window.library_view.selectRow(1)
-        wait_until(app, lambda: "Next check" in window.detail_text.text())
-        grab(window, out / "library.png")
-        window.tabs.setCurrentIndex(3)
-        wait_until(app, lambda: window.log_model.rowCount() > 0)
-        grab(window, out / "logs.png")
-        dialog = SettingsDialog(Settings(), window, path=Path(tmp) / "settings.json")
-        dialog.show()
-        wait_until(app, lambda: True, 200)
-        grab(dialog, out / "settings.png")
-        dialog.close()
-        window.allow_close()
-        window.close()
-        thread.quit()
-        thread.wait(5000)
-        database.close()
+        try:
+            window.refresh()
+            wait_until(app, lambda: window.cards["jobs"].value.text() != "–")
+            grab(window, out / "overview.png")
+            window.tabs.setCurrentIndex(1)
+            wait_until(app, lambda: window.notifications.topLevelItemCount() > 0)
+            grab(window, out / "notifications.png")
+            window.tabs.setCurrentIndex(2)
+            wait_until(app, lambda: window.library_model.rowCount() > 0)
+            window.library_view.selectRow(1)
+            wait_until(app, lambda: "Next check" in window.detail_text.text())
+            grab(window, out / "library.png")
+            window.tabs.setCurrentIndex(3)
+            wait_until(app, lambda: window.log_model.rowCount() > 0)
+            grab(window, out / "logs.png")
+            window.log_tabs.setCurrentIndex(2)
+            wait_until(app, lambda: "Cycle finished" in window.app_log.toPlainText())
+            grab(window, out / "logs-application.png")
+            window.log_tabs.setCurrentIndex(0)
+
+            dialog = SettingsDialog(Settings(device_name="living-room-pc"), window,
+                                    path=Path(tmp) / "settings.json")
+            dialog.show()
+            tabs = dialog.findChild(QTabWidget)
+            assert tabs is not None
+            for index, name in enumerate(("settings", "settings-notifications",
+                                          "settings-database")):
+                tabs.setCurrentIndex(index)
+                if name == "settings-database":
+                    dialog.backend.setCurrentIndex(1)
+                    dialog.db_host.setText("nas.home.lan")
+                    dialog.db_user.setText("bato")
+                wait_until(app, lambda: True, 200)
+                grab(dialog, out / f"{name}.png")
+            dialog.reject()
+
+            app.setPalette(dark_palette())
+            dark = DashboardWindow(data)  # charts and colours pick their theme when built
+            dark.resize(1280, 860)
+            dark.show()
+            dark.refresh()
+            wait_until(app, lambda: dark.cards["jobs"].value.text() != "–")
+            grab(dark, out / "overview-dark.png")
+            dark.allow_close()
+            dark.close()
+            app.setPalette(light)
+        finally:
+            window.allow_close()
+            window.close()
+            thread.quit()
+            thread.wait(5000)
+            database.close()
+            logging.shutdown()
     return 0
 
 
