@@ -113,6 +113,35 @@ def test_fresh_database_then_up_to_date(database_url: str) -> None:
     database.close()
 
 
+def test_devices_starting_together_migrate_one_at_a_time(database_url: str) -> None:
+    """Four processes (here threads, each with its own connection) migrate a fresh database at
+    once: one does the work, the others find it done; nobody fails on a half-made schema."""
+    import threading
+
+    results: list[list[str]] = []
+    errors: list[BaseException] = []
+
+    def start_up() -> None:
+        database = open_database(database_url, password_lookup=lambda _i: None)
+        try:
+            results.append(migrate(database))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            database.close()
+
+    threads = [threading.Thread(target=start_up) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert len(results) == 4 and sum(1 for r in results if r) >= 1
+    database = open_database(database_url, password_lookup=lambda _i: None)
+    assert migrate(database) == []
+    database.close()
+
+
 def test_old_schema_keeps_every_row(
     database_url: str, open_repo: Callable[[str], Repository]
 ) -> None:

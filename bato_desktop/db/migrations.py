@@ -10,6 +10,8 @@ and the old ``UNIQUE(bato_link, chapter_number)``, which broke inserts on re-upl
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,13 +25,19 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 OLD_CHAPTER_UNIQUE = ("bato_link", "chapter_number")
+MIGRATION_LOCK = "bato_desktop_migrate"
+LOCK_WAIT_SECONDS = 60
+
+
+class MigrationBusy(RuntimeError):
+    """Another process kept the migration lock for too long."""
 
 
 def migrate(database: peewee.Database) -> list[str]:
     """Bring the schema up to date; returns what was done (empty when it was up to date)."""
     models = bind_models(database)
     actions: list[str] = []
-    with database.connection_context():
+    with database.connection_context(), _exclusive(database):
         existing = set(database.get_tables())
         actions += _create_missing_tables(models, existing)
         actions += _add_missing_columns(models, existing)
@@ -40,6 +48,30 @@ def migrate(database: peewee.Database) -> list[str]:
     for action in actions:
         log.info("migration: %s", action)
     return actions
+
+
+@contextmanager
+def _exclusive(database: peewee.Database) -> Iterator[None]:
+    """One migrating process at a time on a shared server.
+
+    Two desktops starting together on a fresh MariaDB would otherwise both see a table without
+    its index and both create it; the second fails with "Duplicate key name". A server-side
+    named lock (held by this connection, freed if the process dies) serialises them, and the
+    second then finds nothing left to do. SQLite is one file on one machine; its own locking
+    and the IF NOT EXISTS statements suffice there.
+    """
+    if isinstance(database, peewee.SqliteDatabase):
+        yield
+        return
+    got = database.execute_sql("SELECT GET_LOCK(%s, %s)",
+                               (MIGRATION_LOCK, LOCK_WAIT_SECONDS)).fetchone()
+    if not got or got[0] != 1:
+        raise MigrationBusy(f"another Bato Desktop has been migrating this database for over "
+                            f"{LOCK_WAIT_SECONDS} s; try again when it has finished")
+    try:
+        yield
+    finally:
+        database.execute_sql("SELECT RELEASE_LOCK(%s)", (MIGRATION_LOCK,))
 
 
 def _create_missing_tables(models: ModelSet, existing: set[str]) -> list[str]:
@@ -209,10 +241,12 @@ def _create_missing_indexes(models: ModelSet) -> list[str]:
             if columns in present or name in names:
                 continue
             kind = "UNIQUE INDEX" if unique else "INDEX"
-            quote = '"' if isinstance(database, peewee.SqliteDatabase) else "`"
+            sqlite = isinstance(database, peewee.SqliteDatabase)
+            quote = '"' if sqlite else "`"
             cols = ", ".join(f"{quote}{c}{quote}" for c in columns)
+            guard = "IF NOT EXISTS " if sqlite else ""  # MariaDB is serialised by _exclusive
             database.execute_sql(
-                f"CREATE {kind} {quote}{name}{quote} ON {quote}{table}{quote} ({cols})"
+                f"CREATE {kind} {guard}{quote}{name}{quote} ON {quote}{table}{quote} ({cols})"
             )
             actions.append(f"created {kind.lower()} {name} on {table}({', '.join(columns)})")
     return actions
