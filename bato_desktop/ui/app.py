@@ -8,6 +8,7 @@ so it never waits on Bato or on the database.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from datetime import datetime, timedelta
 
@@ -28,6 +29,7 @@ from bato_desktop.ui.icons import app_icon
 from bato_desktop.ui.poller import NotificationPoller, PollerThread
 from bato_desktop.ui.settings_dialog import SettingsDialog
 from bato_desktop.ui.single_instance import SingleInstance
+from bato_desktop.ui.stall_probe import install_stall_probe
 from bato_desktop.ui.threads import WorkerThread
 from bato_desktop.ui.toasts import Toaster
 from bato_desktop.ui.tray import TrayController
@@ -56,7 +58,10 @@ class DatabaseOpener(QObject):
         except Exception as exc:
             self.failed.emit(f"Cannot open the database {describe_url(url)}: {exc}")
             return
-        self.opened.emit(Repository(database))
+        # The device id turns on per-device delivery on a shared MariaDB: without it this
+        # desktop would take the global is_emitted flag and steal toasts from other devices.
+        self.opened.emit(Repository(database, device_id=self._settings.device_id,
+                                    device_name=self._settings.device_name))
 
 
 class BatoDesktopApp(QObject):
@@ -106,7 +111,8 @@ class BatoDesktopApp(QObject):
         self._resume_timer.start()
         self._watch_network()
         if TrayController.available():
-            self.tray.show()
+            if self.tray.show():
+                log.info("Tray icon shown")
         else:
             log.warning("No system tray: showing the dashboard instead")
 
@@ -146,6 +152,7 @@ class BatoDesktopApp(QObject):
             log.info("Notify-only mode: another device runs the engine")
         if not TrayController.available():
             self.show_dashboard()
+            log.info("Dashboard shown")
             self._no_tray_box = QMessageBox(
                 QMessageBox.Icon.Information, "Bato Desktop",
                 "No system tray was found on this desktop, so Bato Desktop runs in this window. "
@@ -339,6 +346,7 @@ def run_app(settings: Settings) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setWindowIcon(app_icon())
+    install_stall_probe(app)
     instance = SingleInstance()
     if not instance.acquire():
         print("Bato Desktop is already running: brought its window to the front.")
@@ -346,6 +354,26 @@ def run_app(settings: Settings) -> int:
     desktop = BatoDesktopApp(app, settings)
     instance.activated.connect(desktop.show_dashboard)
     app.aboutToQuit.connect(desktop.shutdown)
+    _quit_on_sigterm(desktop)
     desktop.start()
     return int(app.exec())
+
+
+def _quit_on_sigterm(desktop: BatoDesktopApp) -> None:
+    """SIGTERM (logout, systemd, kill) quits like the tray's Quit: the engine finishes cleanly.
+
+    Python runs a signal handler only when the GUI thread runs Python code, so a timer polls the
+    flag the handler sets (and gives the handler that chance)."""
+    requested: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, _frame: requested.append(signum))
+
+    def poll() -> None:
+        if requested:
+            requested.clear()
+            log.info("SIGTERM: quitting")
+            desktop.quit()
+
+    timer = QTimer(desktop)
+    timer.timeout.connect(poll)
+    timer.start(500)
 
