@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -140,7 +141,8 @@ def test_two_notify_only_desktops_on_one_mariadb_each_toast_every_notification(
             "new_chapter", manga_name="Shared Hero", message="New chapter available: Chapter 9")])
         for desktop in desktops:
             assert desktop.poller_thread is not None
-            desktop.poller_thread.poller.poll_now()  # as if its 5 s timer fired now
+            poller = desktop.poller_thread.poller
+            QTimer.singleShot(0, poller, poller.poll_now)  # as if its 5 s timer fired now
         qtbot.waitUntil(lambda: all(len(t.shown) == 1 for t in toasters), timeout=15_000)
         assert [t.shown[0][1].title for t in toasters] == ["Shared Hero", "Shared Hero"]
         database.close()
@@ -150,3 +152,78 @@ def test_two_notify_only_desktops_on_one_mariadb_each_toast_every_notification(
             if desktop.dashboard is not None:
                 desktop.dashboard.allow_close()
                 desktop.dashboard.close()
+
+
+def test_engine_events_touch_the_dashboard_only_on_the_gui_thread(
+    desktop: app_module.BatoDesktopApp, fake_bato: FakeBato, qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """series_checked comes from the engine thread; the dashboard must react on its own."""
+    from PySide6.QtCore import QThread
+
+    dashboard = desktop.dashboard
+    assert dashboard is not None and desktop.engine is not None
+    threads: list[QThread] = []
+    original = dashboard.refresh_soon
+    monkeypatch.setattr(dashboard, "refresh_soon",
+                        lambda: (threads.append(QThread.currentThread()), original())[1])
+    fake_bato.add_series(190200, "Thread Check", chapters=3)
+    worker = desktop.engine.worker
+    # Connections are made at wiring time; rewire to the patched attribute like app.py does.
+    worker.series_checked.disconnect(dashboard.on_series_checked)
+    worker.series_checked.connect(dashboard.on_series_checked)
+    with qtbot.waitSignal(worker.series_added, timeout=10_000):
+        dashboard.add_series_requested.emit("https://bato.to/title/190200-thread", None)
+    qtbot.waitUntil(lambda: bool(threads), timeout=5000)
+    assert all(thread is QApplication.instance().thread() for thread in threads)  # type: ignore[union-attr]
+
+
+def test_no_tray_shows_the_dashboard_and_says_why(desktop: app_module.BatoDesktopApp) -> None:
+    # Offscreen Qt has no system tray, like some Linux desktops.
+    assert not app_module.TrayController.available()
+    assert desktop.dashboard is not None and desktop.dashboard.isVisible()
+    box = desktop._no_tray_box
+    assert box is not None and box.isVisible() and "No system tray" in box.text()
+
+
+def test_start_at_login_from_the_settings_window(
+    desktop: app_module.BatoDesktopApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bato_desktop import settings as settings_mod
+    from bato_desktop.ui import autostart
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    desktop.settings_path = tmp_path / "settings.json"
+    entry = tmp_path / "xdg-config" / "autostart" / "bato-desktop.desktop"
+    desktop._apply_settings(replace(desktop.settings, start_at_login=True))
+    assert entry.is_file() and "Exec=" in entry.read_text(encoding="utf-8")
+    assert autostart.is_autostart_enabled() and desktop.settings.start_at_login
+    desktop._apply_settings(replace(desktop.settings, start_at_login=False))
+    assert not entry.exists() and not desktop.settings.start_at_login
+
+    # The autostart folder cannot be made: a warning, and the setting says what is true.
+    warnings: list[str] = []
+    monkeypatch.setattr(app_module.QMessageBox, "warning",
+                        lambda _parent, _title, text: warnings.append(text))
+    (tmp_path / "xdg-config").mkdir(exist_ok=True)
+    (tmp_path / "xdg-config" / "autostart").rmdir()
+    (tmp_path / "xdg-config" / "autostart").write_text("not a folder", encoding="utf-8")
+    desktop._apply_settings(replace(desktop.settings, start_at_login=True))
+    assert warnings and "Could not change start at login" in warnings[0]
+    assert not desktop.settings.start_at_login
+    assert not settings_mod.load(desktop.settings_path, environ={}).start_at_login
+
+
+def test_saved_settings_reach_the_running_engine(
+    desktop: app_module.BatoDesktopApp, qtbot: QtBot,
+) -> None:
+    assert desktop.engine is not None
+    worker = desktop.engine.worker
+    with qtbot.waitSignal(worker.cycle_finished, timeout=15_000):
+        pass  # the first cycle (5 s after start) has run; later ones follow the interval
+    with qtbot.waitSignal(worker.next_cycle_changed, timeout=10_000) as changed:
+        desktop._apply_settings(replace(desktop.settings, scrape_interval=7200))
+    when = changed.args[0]
+    assert isinstance(when, datetime)
+    # the next cycle moved out to the new interval (the old one was 300 s)
+    assert when > datetime.now(UTC) + timedelta(minutes=90)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -345,10 +344,13 @@ def test_every_control_has_an_accessible_name(window: DashboardWindow) -> None:
     assert window.tabs.focusPolicy() != Qt.FocusPolicy.NoFocus
 
 
-def test_large_library_and_log_stay_responsive(
+def test_large_library_and_log_fill_sort_and_filter(
     sqlite_url: str, open_repo: Callable[[str], Repository], qtbot: QtBot,
 ) -> None:
-    """2,000 series and 100,000 log rows: painting a model reset stays well under a second."""
+    """2,000 series and 100,000 log rows reach the views whole, sort and filter correctly.
+
+    How long that takes is measured by ``benchmarks/views.py``, not asserted here.
+    """
     repo: Repository = open_repo(sqlite_url)
     seed_bulk(repo, series=2000, logs=100_000)
     with open_window(repo, qtbot) as win:
@@ -360,16 +362,14 @@ def test_large_library_and_log_stay_responsive(
         win._data.logs_loaded.connect(received.append)
         qtbot.waitUntil(lambda: bool(received)
                         and win.log_model.rowCount() == 100_000, timeout=20_000)
-        started = time.perf_counter()
         win.show_logs(received[-1])  # type: ignore[arg-type]
         win.log_view.sortByColumn(6, Qt.SortOrder.AscendingOrder)
         win.log_view.viewport().repaint()
-        elapsed = time.perf_counter() - started
-        assert elapsed < 2.0, f"reloading 100,000 log rows took {elapsed:.2f} s"
-        started = time.perf_counter()
+        durations = [row.duration_seconds for row in win.log_model.rows]
+        assert durations == sorted(durations)
         win.filter_input.setText("Bulk Series 001")
         assert win.library_model.rowCount() == 10
-        assert time.perf_counter() - started < 0.5
+        assert all(row.name.startswith("Bulk Series 001") for row in win.library_model.rows)
 
 
 def test_follows_a_dark_system_palette(window: DashboardWindow, qtbot: QtBot) -> None:
@@ -413,3 +413,118 @@ def test_refused_and_unexpected_errors_are_messages_not_crashes(
         window.request_library.emit()
     assert failed.args == ["Could not load the library: RuntimeError: disk on fire"]
     assert "disk on fire" in window.banner.text()
+
+
+def test_new_chapters_over_24_48_hours_and_7_days(window: DashboardWindow, qtbot: QtBot,
+                                                  seeded: Repository) -> None:
+    expected = " · ".join(str(seeded.stats(hours=h).new_chapters) for h in (24, 48, 168))
+    window.period.setCurrentIndex(0)
+    window.refresh()
+    qtbot.waitUntil(lambda: window.cards["new"].value.text() == expected, timeout=5000)
+    assert "24 h · 48 h · 7 d" in window.cards["new"].caption.text()
+    counts = [int(n) for n in expected.split(" · ")]
+    assert counts == sorted(counts)  # a longer window never holds fewer
+
+
+def test_application_log_is_read_by_the_worker(window: DashboardWindow, qtbot: QtBot) -> None:
+    from bato_desktop import paths
+
+    log_file = paths.log_dir() / "bato.log"
+    log_file.write_text("2026-12-01 10:00:00 INFO first line\n"
+                        "2026-12-01 10:05:00 INFO Cycle finished: 3 checked\n", encoding="utf-8")
+    window.tabs.setCurrentIndex(3)
+    qtbot.waitUntil(lambda: "Cycle finished: 3 checked" in window.app_log.toPlainText(),
+                    timeout=5000)
+    log_file.unlink()
+    window.request_app_log.emit()
+    qtbot.waitUntil(lambda: "No application log yet" in window.app_log.toPlainText(),
+                    timeout=5000)
+
+
+def test_close_event_is_refused_until_quitting(window: DashboardWindow) -> None:
+    from PySide6.QtGui import QCloseEvent
+
+    event = QCloseEvent()
+    window.closeEvent(event)
+    assert not event.isAccepted() and not window.isVisible()  # hidden: the app runs on
+    window.show()
+    window.allow_close()
+    event = QCloseEvent()
+    window.closeEvent(event)
+    assert event.isAccepted()
+
+
+def test_notify_only_mode_adds_to_the_shared_library(window: DashboardWindow, qtbot: QtBot,
+                                                     seeded: Repository) -> None:
+    window.set_notify_only(True)
+    window.add_series_requested.connect(window._data.track_series)
+    assert "Notify only" in window.banner.text()
+    assert not window.check_all_button.isEnabled() and not window.pause_button.isEnabled()
+    window.tabs.setCurrentIndex(2)
+    qtbot.waitUntil(lambda: window.library_model.rowCount() == SERIES, timeout=5000)
+    window.library_view.selectRow(0)
+    qtbot.waitUntil(lambda: window._selected_link != "", timeout=5000)
+    assert window.mute_button.isEnabled() and not window.check_button.isEnabled()
+    window.link_input.setText("https://bato.to/title/777001-shared-add")
+    window.add_button.click()
+    qtbot.waitUntil(lambda: "loads it on its next cycle" in window.add_status.text(),
+                    timeout=5000)
+    assert seeded.get_series("https://bato.to/title/777001-shared-add") is not None
+    qtbot.waitUntil(lambda: window.library_model.rowCount() == SERIES + 1, timeout=5000)
+    window.link_input.setText("https://bato.to/title/777001-shared-add")
+    window.add_button.click()
+    qtbot.waitUntil(lambda: "Already tracked" in window.add_status.text(), timeout=5000)
+
+
+def test_pause_one_series_hiatus_and_notify_after(window: DashboardWindow, qtbot: QtBot,
+                                                  seeded: Repository) -> None:
+    window.tabs.setCurrentIndex(2)
+    qtbot.waitUntil(lambda: window.library_model.rowCount() == SERIES, timeout=5000)
+    window.library_view.selectRow(0)
+    qtbot.waitUntil(lambda: window._selected_link != "", timeout=5000)
+    link = window._selected_link
+
+    def schedule_active() -> bool:
+        row = seeded.get_schedule(link)
+        assert row is not None
+        return bool(row.is_active)
+
+    window.active_button.click()  # pause this series
+    qtbot.waitUntil(lambda: not schedule_active(), timeout=5000)
+    qtbot.waitUntil(lambda: window.active_button.text() == "Resume &series", timeout=5000)
+    window.active_button.click()
+    qtbot.waitUntil(schedule_active, timeout=5000)
+
+    window.notify_after.setValue(4)
+    window.notify_after.editingFinished.emit()
+    qtbot.waitUntil(lambda: getattr(seeded.get_series(link), "notify_after", 0) == 4,
+                    timeout=5000)
+
+    window.hiatus_date.setDate(window.hiatus_date.minimumDate().addDays(30))
+    window.hiatus_button.click()
+    qtbot.waitUntil(lambda: getattr(seeded.get_series(link), "paused_until", None) is not None,
+                    timeout=5000)
+    paused = seeded.get_series(link)
+    assert paused is not None and paused.paused_until is not None
+    assert paused.paused_until > datetime.now(UTC) + timedelta(days=29)
+    schedule = seeded.get_schedule(link)
+    assert schedule is not None and schedule.next_scrape_at is not None
+    assert schedule.next_scrape_at >= paused.paused_until - timedelta(seconds=1)
+
+
+def test_retry_failed_only_makes_the_failing_series_due(window: DashboardWindow, qtbot: QtBot,
+                                                        seeded: Repository) -> None:
+    failing = {entry.bato_link for entry in seeded.error_list()}
+    assert failing  # the demo data has failing series
+    later = (datetime.now(UTC) + timedelta(days=1)).replace(tzinfo=None)
+    schedule = seeded.m.schedule
+    schedule.update(next_scrape_at=later).where(schedule.bato_link.in_(
+        [s.bato_link for s in seeded.tracked_series()][:12] + sorted(failing))).execute()
+    due_before = {s.bato_link for s in seeded.due_series()}
+    assert not failing & due_before
+    window.tabs.setCurrentIndex(3)
+    qtbot.waitUntil(lambda: window.retry_button.isEnabled(), timeout=5000)
+    window.retry_button.click()
+    qtbot.waitUntil(lambda: failing <= {s.bato_link for s in seeded.due_series()}, timeout=5000)
+    # only the failing ones: nothing else became due
+    assert {s.bato_link for s in seeded.due_series()} == due_before | failing

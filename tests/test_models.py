@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -68,20 +67,18 @@ def test_library_model_columns_colours_and_unknown_values(qapp: object) -> None:
     assert model.rowCount(model.index(0, 0)) == 0  # a table, not a tree
 
 
-def test_hundred_thousand_rows_load_sort_and_filter_fast(qapp: object) -> None:
+def test_hundred_thousand_rows_load_sort_and_filter(qapp: object) -> None:
+    """Correct at 100,000 rows; the speed is measured by benchmarks/views.py."""
     many = [LogRow(i, 0, f"https://bato.to/title/{i % 2000}-s", "scheduled",
                    "failed" if i % 17 == 0 else "success", i % 200, i % 3, None,
                    (i * 7919) % 1000 / 100, NOW - timedelta(seconds=6 * i))
             for i in range(100_000)]
     model = LogModel()
-    started = time.perf_counter()
     model.set_rows(many)
     model.sort(6, Qt.SortOrder.DescendingOrder)
-    elapsed = time.perf_counter() - started
-    assert model.rowCount() == 100_000 and elapsed < 1.5, elapsed
+    assert model.rowCount() == 100_000
     durations = [r.duration_seconds for r in model.rows[:1000]]
     assert durations == sorted(durations, reverse=True)
-    started = time.perf_counter()
     model.set_filter("failed")
     assert model.rowCount() == len([r for r in many if r.status == "failed"])
-    assert time.perf_counter() - started < 3.0
+    assert all(r.status == "failed" for r in model.rows)

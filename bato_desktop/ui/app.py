@@ -7,21 +7,25 @@ so it never waits on Bato or on the database.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import sys
+from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtNetwork import QNetworkInformation
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from bato_desktop import __version__
+from bato_desktop import settings as settings_mod
 from bato_desktop.db import Repository, describe_url, migrate, open_database
 from bato_desktop.engine.awake import ResumeDetector
 from bato_desktop.engine.service import utcnow
-from bato_desktop.settings import Settings
-from bato_desktop.ui.autostart import set_autostart
+from bato_desktop.settings import Settings, SettingsError
+from bato_desktop.ui.autostart import is_autostart_enabled, set_autostart
 from bato_desktop.ui.dashboard import DashboardWindow
 from bato_desktop.ui.data_worker import DataWorker
 from bato_desktop.ui.engine_worker import EngineThread, EngineWorker
@@ -75,10 +79,12 @@ class BatoDesktopApp(QObject):
     resumed = Signal(float)
     hold_toasts = Signal(object)  # aware datetime until which toasts wait, or None
 
-    def __init__(self, app: QApplication, settings: Settings) -> None:
+    def __init__(self, app: QApplication, settings: Settings,
+                 settings_path: Path | None = None) -> None:
         super().__init__()
         self.app = app
         self.settings = settings
+        self.settings_path = settings_path  # None: the platform's settings file
         self.repo: Repository | None = None
         self.paused = False
         self.engine: EngineThread | None = None
@@ -138,6 +144,7 @@ class BatoDesktopApp(QObject):
         poller = NotificationPoller(repo, self.toaster, self.settings)
         self.poller_thread = PollerThread(poller)
         poller.unread_changed.connect(self.tray.set_unread)
+        poller.unread_changed.connect(self.dashboard.refresh_soon)  # e.g. read in the tray
         poller.fallback_toast.connect(self.tray.show_message)
         self.settings_changed.connect(poller.apply_settings)
         self.tray.snooze_requested.connect(poller.set_snoozed_until)
@@ -150,6 +157,8 @@ class BatoDesktopApp(QObject):
             self._start_engine(poller)
         else:
             log.info("Notify-only mode: another device runs the engine")
+            self.dashboard.set_notify_only(True)
+            self.dashboard.add_series_requested.connect(data.track_series)
         if not TrayController.available():
             self.show_dashboard()
             log.info("Dashboard shown")
@@ -188,7 +197,9 @@ class BatoDesktopApp(QObject):
             worker.next_cycle_changed.connect(dashboard.on_next_cycle_changed)
             worker.series_added.connect(dashboard.on_series_added)
             worker.series_add_failed.connect(dashboard.on_series_add_failed)
-            worker.series_checked.connect(lambda _result: dashboard.refresh())
+            # A bound slot, not a lambda: PySide6 runs a lambda in the emitting (engine) thread,
+            # and the dashboard's widgets must only be touched from the GUI thread.
+            worker.series_checked.connect(dashboard.on_series_checked)
             dashboard.add_series_requested.connect(worker.add_series)
             dashboard.check_now_requested.connect(worker.check_now)
         self.engine.start()
@@ -291,20 +302,26 @@ class BatoDesktopApp(QObject):
 
     @Slot()
     def show_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self.dashboard)
+        # The box shows what the desktop will really do at login, even if the entry was
+        # removed by hand (or by another tool) since the setting was saved.
+        current = replace(self.settings, start_at_login=is_autostart_enabled())
+        dialog = SettingsDialog(current, self.dashboard, path=self.settings_path)
         dialog.settings_saved.connect(self._apply_settings)
         dialog.exec()
 
     @Slot(object)
     def _apply_settings(self, new: Settings) -> None:
         old = self.settings
-        self.settings = new
-        if new.start_at_login != old.start_at_login:
+        if new.start_at_login != is_autostart_enabled():
             try:
                 set_autostart(new.start_at_login, autostart_command())
             except OSError as exc:
                 QMessageBox.warning(self.dashboard, "Bato Desktop",
                                     f"Could not change start at login: {exc}")
+                new = replace(new, start_at_login=is_autostart_enabled())
+                with contextlib.suppress(OSError, SettingsError):
+                    settings_mod.save(new, self.settings_path)
+        self.settings = new
         self.settings_changed.emit(new)
         if (new.effective_database_url != old.effective_database_url
                 or new.mode != old.mode):

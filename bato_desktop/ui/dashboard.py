@@ -43,7 +43,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bato_desktop import paths
 from bato_desktop.db.rows import NotificationRow, SeriesOverview
 from bato_desktop.engine.errors import InvalidBatoLink
 from bato_desktop.engine.events import CycleReport, SeriesResult
@@ -73,7 +72,7 @@ NOTIFICATION_TYPES = (("All types", ""), ("New chapter", "new_chapter"),
 TYPE_ICONS = {"new_chapter": "●", "batch_update": "◆", "status_change": "▲",
               "system_warning": "⚠"}
 IMPORTANCE_NAMES = {1: "normal", 2: "high", 3: "urgent"}
-LOG_TAIL_BYTES = 200_000
+REFRESH_COALESCE_MS = 1500
 
 
 def _table(model: RowTableModel[Any], name: str) -> QTableView:
@@ -145,6 +144,7 @@ class DashboardWindow(QMainWindow):
     request_retry_failed = Signal()
     request_import = Signal(str)
     request_export_calendar = Signal(str)
+    request_app_log = Signal()
 
     def __init__(self, data: DataWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -160,6 +160,8 @@ class DashboardWindow(QMainWindow):
         self._library: list[SeriesOverview] = []
         self._names: dict[str, str] = {}
         self._selected_link = ""
+        self._app_log_shown = False
+        self._notify_only = False
         self.last_file_message = ""
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Dashboard sections")
@@ -174,6 +176,12 @@ class DashboardWindow(QMainWindow):
         self._timer.setInterval(30_000)
         self._timer.timeout.connect(self._auto_refresh)
         self._timer.start()
+        # Engine events (one per checked series) ask for a refresh; they are coalesced so a
+        # fast cycle over 2,000 series reloads the views a few times, not 2,000 times.
+        self._soon = QTimer(self)
+        self._soon.setSingleShot(True)
+        self._soon.setInterval(REFRESH_COALESCE_MS)
+        self._soon.timeout.connect(self._auto_refresh)
         self._update_banner()
 
     def _wire_data(self, data: DataWorker) -> None:
@@ -193,6 +201,7 @@ class DashboardWindow(QMainWindow):
         self.request_retry_failed.connect(data.retry_failed)
         self.request_import.connect(data.import_file)
         self.request_export_calendar.connect(data.export_calendar)
+        self.request_app_log.connect(data.load_app_log)
         data.imported.connect(self.on_file_done)
         data.exported.connect(self.on_file_done)
         data.overview_loaded.connect(self.show_overview)
@@ -200,6 +209,8 @@ class DashboardWindow(QMainWindow):
         data.library_loaded.connect(self.show_library)
         data.series_detail_loaded.connect(self.show_series_detail)
         data.logs_loaded.connect(self.show_logs)
+        data.app_log_loaded.connect(self.show_app_log)
+        data.tracked.connect(self.on_series_tracked)
         data.changed.connect(self.refresh)
         data.failed.connect(self.on_data_failed)
         data.refused.connect(self.show_message)
@@ -268,7 +279,8 @@ class DashboardWindow(QMainWindow):
         self.cards = {key: Card(caption) for key, caption in (
             ("jobs", "Checks"), ("success", "Success rate"), ("errors", "Error rate"),
             ("duration", "Average duration"), ("found", "Chapters found"),
-            ("new", "New chapters"), ("tracked", "Series tracked"), ("next", "Next check"),
+            ("new", "New chapters: 24 h · 48 h · 7 d"), ("tracked", "Series tracked"),
+            ("next", "Next check"),
         )}
         for i, card in enumerate(self.cards.values()):
             grid.addWidget(card, i // 4, i % 4)
@@ -290,7 +302,7 @@ class DashboardWindow(QMainWindow):
         self.cards["errors"].set(f"{stats.error_rate:.1f}%")
         self.cards["duration"].set(f"{stats.avg_duration:.2f} s")
         self.cards["found"].set(str(stats.chapters_found))
-        self.cards["new"].set(str(stats.new_chapters))
+        self.cards["new"].set(" · ".join(str(n) for n in data.new_by_window))
         self.cards["tracked"].set(f"{status.series_tracked} ({status.due_now} due)")
         self.cards["next"].set(local_time(status.next_check_at, "%a %H:%M"))
         if data.warning:
@@ -311,6 +323,9 @@ class DashboardWindow(QMainWindow):
             text = ("Rate limited by Bato: checking resumes at "
                     f"{local_time(self._rate_limited_until, '%H:%M')}")
             colour = theme.warning_colour()
+        elif self._notify_only:
+            text = "Notify only: another device checks Bato; new chapters still arrive here."
+            colour = theme.success_colour()
         elif self._paused:
             text, colour = "Checking is paused.", theme.warning_colour()
         else:
@@ -568,6 +583,7 @@ class DashboardWindow(QMainWindow):
                        self.remove_button, self.priority_box, self.notify_after,
                        self.hiatus_date, self.hiatus_button):
             widget.setEnabled(enabled)
+        self.check_button.setEnabled(enabled and not self._notify_only)
 
     def _with_series(self, action: Callable[[str], object]) -> None:
         if self._selected_link:
@@ -582,8 +598,20 @@ class DashboardWindow(QMainWindow):
             return
         anilist = self.anilist_input.value() or None
         self.add_button.setEnabled(False)
-        self._set_add_status(f"Adding {link}: loading its chapters…", error=False)
+        self._set_add_status(f"Adding {link}…" if self._notify_only
+                             else f"Adding {link}: loading its chapters…", error=False)
         self.add_series_requested.emit(link, anilist)
+
+    @Slot(str, str)
+    def on_series_tracked(self, link: str, message: str) -> None:
+        """Notify-only mode: the series is in the shared library (message) or was refused ("")."""
+        self.add_button.setEnabled(True)
+        if message:
+            self.link_input.clear()
+            self.anilist_input.setValue(0)
+            self._set_add_status(message, error=False)
+        else:
+            self._set_add_status(f"{link}: not added (see the status bar)", error=True)
 
     def _set_add_status(self, text: str, *, error: bool) -> None:
         colour = theme.error_colour() if error else theme.success_colour()
@@ -716,7 +744,7 @@ class DashboardWindow(QMainWindow):
         self.app_log.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.app_log.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         reload_button = QPushButton("Reload application log")
-        reload_button.clicked.connect(self.load_app_log)
+        reload_button.clicked.connect(self.request_app_log.emit)
         app_layout.addWidget(self.app_log)
         reload_row = QHBoxLayout()
         reload_row.addStretch(1)
@@ -737,19 +765,14 @@ class DashboardWindow(QMainWindow):
         self.log_tabs.setTabText(1, f"Failing series ({len(data.errors)})")
         self.retry_button.setEnabled(bool(data.errors))
 
-    def load_app_log(self) -> None:
-        """The tail of bato.log (a local file read, not the database)."""
-        path = Path(paths.log_dir()) / "bato.log"
-        try:
-            with path.open("rb") as handle:
-                handle.seek(0, 2)
-                size = handle.tell()
-                handle.seek(max(0, size - LOG_TAIL_BYTES))
-                text = handle.read().decode("utf-8", "replace")
-        except OSError as exc:
-            text = f"Cannot read {path}: {exc}"
+    @Slot(str)
+    def show_app_log(self, text: str) -> None:
+        bar = self.app_log.verticalScrollBar()
+        at_end = bar.value() >= bar.maximum() - 2
         self.app_log.setPlainText(text)
-        self.app_log.verticalScrollBar().setValue(self.app_log.verticalScrollBar().maximum())
+        if at_end or not self._app_log_shown:  # keep the reader's place when they scrolled up
+            bar.setValue(bar.maximum())
+        self._app_log_shown = True
 
     # -- files --------------------------------------------------------------------------------
 
@@ -789,11 +812,30 @@ class DashboardWindow(QMainWindow):
             self.request_library.emit()  # names for the log's series column
             self.request_logs.emit(int(self.log_period.currentData()),
                                    str(self.log_status.currentData()))
-            self.load_app_log()
+            self.request_app_log.emit()
 
     def _auto_refresh(self) -> None:
         if self.isVisible():
             self.refresh()
+
+    @Slot()
+    def refresh_soon(self) -> None:
+        """Refresh shortly, once for a burst of calls, and only while the window is shown."""
+        if not self._soon.isActive():
+            self._soon.start()
+
+    @Slot(object)
+    def on_series_checked(self, _result: SeriesResult) -> None:
+        self.refresh_soon()
+
+    def set_notify_only(self, notify_only: bool) -> None:
+        """This desktop only shows notifications; another device runs the checks."""
+        self._notify_only = notify_only
+        for button in (self.check_all_button, self.pause_button, self.check_button):
+            button.setEnabled(not notify_only)
+            button.setToolTip("Notify-only mode: another device checks Bato" if notify_only
+                              else "")
+        self._update_banner()
 
     @Slot(str)
     def on_data_failed(self, message: str) -> None:

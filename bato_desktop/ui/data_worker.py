@@ -15,6 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from bato_desktop import paths
 from bato_desktop.db import DatabaseError, Repository
 from bato_desktop.db.rows import (
     ChapterRow,
@@ -30,6 +31,9 @@ from bato_desktop.engine.explain import Explanation, explain_series
 
 log = logging.getLogger(__name__)
 
+NEW_CHAPTER_WINDOWS = (24, 48, 168)  # the old dashboard's "new chapters" figures
+APP_LOG_TAIL_BYTES = 200_000
+
 
 @dataclass(frozen=True)
 class OverviewData:
@@ -38,6 +42,7 @@ class OverviewData:
     buckets: list[HourBucket]
     status: SystemStatus
     warning: str | None = None  # the error-rate warning, always judged over the last 24 h
+    new_by_window: tuple[int, int, int] = (0, 0, 0)  # new chapters in 24 h, 48 h, 7 days
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,8 @@ class DataWorker(QObject):
     refused = Signal(str)  # a request that cannot be done (the series is gone, a bad value)
     imported = Signal(str)  # a summary of an import
     exported = Signal(str)
+    app_log_loaded = Signal(str)  # the tail of bato.log
+    tracked = Signal(str, str)  # link, message: added for another device's engine to load
 
     def __init__(self, repo: Repository, *, database_label: str = "") -> None:
         super().__init__()
@@ -105,10 +112,11 @@ class DataWorker(QObject):
     @Slot(int)
     def load_overview(self, hours: int) -> None:
         def job() -> OverviewData:
-            stats = self._repo.stats(hours=hours)
-            day = stats if hours == 24 else self._repo.stats(hours=24)
-            return OverviewData(hours, stats, self._repo.hourly_activity(hours=hours),
-                                self._repo.system_status(database=self._label), day.warning)
+            by_hours = {h: self._repo.stats(hours=h) for h in {hours, *NEW_CHAPTER_WINDOWS}}
+            new = tuple(by_hours[h].new_chapters for h in NEW_CHAPTER_WINDOWS)
+            return OverviewData(hours, by_hours[hours], self._repo.hourly_activity(hours=hours),
+                                self._repo.system_status(database=self._label),
+                                by_hours[24].warning, (new[0], new[1], new[2]))
         data = self._run("load the overview", job)
         if data is not None:
             self.overview_loaded.emit(data)
@@ -155,6 +163,24 @@ class DataWorker(QObject):
         if data is not None:
             self.logs_loaded.emit(data)
 
+    @Slot()
+    def load_app_log(self) -> None:
+        """The tail of bato.log: a file read, kept off the GUI thread like every other read."""
+        path = paths.log_dir() / "bato.log"
+        try:
+            with path.open("rb") as handle:
+                handle.seek(0, 2)
+                size = handle.tell()
+                handle.seek(max(0, size - APP_LOG_TAIL_BYTES))
+                text = handle.read().decode("utf-8", "replace")
+            if size > APP_LOG_TAIL_BYTES:
+                text = text.partition("\n")[2]  # drop the cut first line
+        except FileNotFoundError:
+            text = f"No application log yet ({path})."
+        except OSError as exc:
+            text = f"Cannot read {path}: {exc}"
+        self.app_log_loaded.emit(text)
+
     # -- writes ---------------------------------------------------------------------------
 
     def _write(self, what: str, job: Callable[[], Any]) -> None:
@@ -193,6 +219,32 @@ class DataWorker(QObject):
     @Slot(str, bool)
     def set_active(self, bato_link: str, active: bool) -> None:
         self._write("pause the series", lambda: self._repo.set_active(bato_link, active))
+
+    @Slot(str, object)
+    def track_series(self, link: str, anilist_id: int | None = None) -> None:
+        """Notify-only mode: put a series in the shared library; the engine elsewhere loads it."""
+        from bato_desktop.engine.errors import InvalidBatoLink
+        from bato_desktop.engine.links import parse_bato_id
+
+        try:
+            bato_id = parse_bato_id(link)
+        except InvalidBatoLink as exc:
+            self.refused.emit(str(exc))
+            self.tracked.emit(link, "")
+            return
+
+        def job() -> str:
+            existing = self._repo.get_series(link.strip())
+            if existing is not None:
+                return f"Already tracked: {existing.bato_link}"
+            self._repo.add_series(link.strip(), bato_id, anilist_id=anilist_id)
+            return (f"Added {link.strip()}: the device that runs the checks loads it on its "
+                    "next cycle.")
+
+        message = self._run("add the series", job)
+        self.tracked.emit(link, message or "")
+        if message:
+            self.changed.emit()
 
     @Slot(str)
     def import_file(self, path: str) -> None:
