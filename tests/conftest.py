@@ -1,7 +1,8 @@
 """Test-wide set-up.
 
 Qt must be told to render offscreen before any QApplication exists, and every test gets its own
-config, data and log directories so nothing touches the user's real files.
+config, data and log directories and an in-memory keyring so nothing touches the user's real
+files or passwords.
 """
 
 from __future__ import annotations
@@ -9,11 +10,17 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+if TYPE_CHECKING:
+    from tests.keyring_backend import MemoryKeyring
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+# Never the developer's real keyring, never a password file: subprocesses get keyring's null
+# backend (stores and finds nothing); in-process tests get a MemoryKeyring (fixture below).
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 
 pytest_plugins = [
     "tests.fixtures.database",
@@ -41,3 +48,17 @@ def desktop_not_in_do_not_disturb(monkeypatch: pytest.MonkeyPatch) -> None:
     from bato_desktop.ui import dnd
 
     monkeypatch.setattr(dnd, "_cache", (time.monotonic() + 1e9, False))  # "not paused", cached
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """A fresh in-memory keyring for each test (keyring.get_keyring() returns it)."""
+    import keyring
+
+    from tests.keyring_backend import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(previous)
