@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import keyring
 import pytest
+from keyring.backends import chainer, fail, null
+from keyring.errors import KeyringLocked, NoKeyringError, PasswordSetError
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
@@ -17,10 +21,12 @@ from bato_desktop.ui.database_form import (
     SQLITE,
     DatabaseForm,
     PasswordNotStored,
+    keyring_problem,
     store_password,
 )
 from bato_desktop.ui.settings_dialog import SettingsDialog
 from tests.fixtures.database import require_mariadb
+from tests.keyring_backend import MemoryKeyring
 
 
 @pytest.fixture
@@ -63,34 +69,105 @@ def test_save_writes_the_file_and_emits(dialog: SettingsDialog, qtbot: QtBot,
                                                             "https://bato.to"]
 
 
+def fill_mariadb(dlg: SettingsDialog, password: str) -> None:
+    dlg.backend.setCurrentIndex(1)
+    dlg.db_host.setText("db.home.lan")
+    dlg.db_port.setValue(3307)
+    dlg.db_user.setText("reader")
+    dlg.db_name.setText("shelf")
+    dlg.db_password.setText(password)
+
+
 def test_mariadb_password_goes_to_the_keyring_not_the_file(
-    dialog: SettingsDialog, qtbot: QtBot, tmp_path: Path
+    dialog: SettingsDialog, qtbot: QtBot, tmp_path: Path, memory_keyring: MemoryKeyring
 ) -> None:
-    dialog.backend.setCurrentIndex(1)
-    dialog.db_host.setText("db.home.lan")
-    dialog.db_port.setValue(3307)
-    dialog.db_user.setText("reader")
-    dialog.db_name.setText("shelf")
-    dialog.db_password.setText("s3cret-pass")
-    with qtbot.waitSignal(dialog.settings_saved) as saved:
+    fill_mariadb(dialog, "s3cret-pass")
+    with qtbot.waitSignal(dialog.settings_saved, timeout=10_000) as saved:
         dialog.save()
     assert saved.args[0].database_url == "mysql://reader@db.home.lan:3307/shelf"
+    assert memory_keyring.passwords == {(KEYRING_SERVICE, "reader@db.home.lan:3307"): "s3cret-pass"}
     assert keyring.get_password(KEYRING_SERVICE, "reader@db.home.lan:3307") == "s3cret-pass"
     assert "s3cret" not in (tmp_path / "settings.json").read_text()
+    assert dialog.result() == QDialog.DialogCode.Accepted and dialog.db_password.text() == ""
 
 
-def test_keyring_failure_is_a_message(dialog: SettingsDialog,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from keyring.errors import NoKeyringError
+class BlockingKeyring(MemoryKeyring):
+    """Holds set_password until the test releases it, like a keyring waiting for an unlock."""
 
-    def broken(*_a: object) -> None:
-        raise NoKeyringError("No recommended backend was available.")
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self.threads: list[threading.Thread] = []
 
-    monkeypatch.setattr(keyring, "set_password", broken)
-    dialog.backend.setCurrentIndex(1)
-    dialog.db_password.setText("pw")
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.threads.append(threading.current_thread())
+        if not self.release.wait(30):
+            raise RuntimeError("the test never released the keyring")
+        super().set_password(service, username, password)
+
+
+def test_saving_waits_for_the_keyring_off_the_gui_thread(
+    dialog: SettingsDialog, qtbot: QtBot, tmp_path: Path
+) -> None:
+    ring = BlockingKeyring()
+    keyring.set_keyring(ring)
+    fill_mariadb(dialog, "pw-slow")
+    saved: list[Settings] = []
+    dialog.settings_saved.connect(saved.append)
+    dialog.save()  # returns while the keyring call is still blocked
+    qtbot.waitUntil(lambda: bool(ring.threads), timeout=10_000)
+    assert dialog.saving and dialog.error.text().startswith("Saving…")
+    assert not save_button(dialog).isEnabled()  # type: ignore[attr-defined]
+    dialog.min_delay.setValue(2)  # the form keeps working; Save stays off until the answer
+    assert not save_button(dialog).isEnabled()  # type: ignore[attr-defined]
+    dialog.save()  # a second click while saving does nothing
+    assert not (tmp_path / "settings.json").exists() and saved == []
+    assert ring.threads[0] is not threading.main_thread()
+    with qtbot.waitSignal(dialog.settings_saved, timeout=10_000):
+        ring.release.set()
+    assert ring.passwords[(KEYRING_SERVICE, "reader@db.home.lan:3307")] == "pw-slow"
+    assert len(ring.threads) == 1 and len(saved) == 1
+    assert json.loads((tmp_path / "settings.json").read_text())["database_url"] == (
+        "mysql://reader@db.home.lan:3307/shelf")
+    assert not dialog.saving and dialog.error.text() == "Saved."
+
+
+def test_cancel_while_saving_writes_nothing(
+    dialog: SettingsDialog, qtbot: QtBot, tmp_path: Path
+) -> None:
+    ring = BlockingKeyring()
+    keyring.set_keyring(ring)
+    fill_mariadb(dialog, "pw-cancel")
+    saved: list[Settings] = []
+    dialog.settings_saved.connect(saved.append)
     dialog.save()
-    assert "keyring" in dialog.error.text() and dialog.result() == 0
+    qtbot.waitUntil(lambda: bool(ring.threads), timeout=10_000)
+    dialog.reject()
+    ring.release.set()
+    qtbot.waitUntil(lambda: not dialog.saving, timeout=10_000)
+    assert saved == [] and not (tmp_path / "settings.json").exists()
+    assert dialog.result() == QDialog.DialogCode.Rejected
+
+
+@pytest.mark.parametrize("backend", ["fail", "plaintext"])
+def test_keyring_refusal_is_a_message_and_nothing_is_saved(
+    dialog: SettingsDialog, qtbot: QtBot, tmp_path: Path, backend: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ring = fail.Keyring() if backend == "fail" else fake_alt_backend("PlaintextKeyring")
+    monkeypatch.setattr(keyring, "get_keyring", lambda: ring)
+    fill_mariadb(dialog, "pw-refused")
+    saved: list[Settings] = []
+    dialog.settings_saved.connect(saved.append)
+    dialog.save()
+    qtbot.waitUntil(lambda: not dialog.saving, timeout=10_000)
+    text = dialog.error.text()
+    assert text.startswith("Cannot save: The password was not stored"), text
+    assert "pw-refused" not in text and ("Secret Service" in text or "Keychain" in text
+                                         or "Credential Manager" in text)
+    assert saved == [] and not (tmp_path / "settings.json").exists()
+    assert dialog.result() == 0 and save_button(dialog).isEnabled()  # type: ignore[attr-defined]
+    assert getattr(ring, "calls", []) == []  # the plaintext file was never written
 
 
 def test_connection_test_runs_in_the_background(dialog: SettingsDialog, qtbot: QtBot) -> None:
@@ -138,22 +215,112 @@ def test_database_form_fields_and_problems() -> None:
     assert ":" not in password_free.to_url().split("://")[1].split("@")[0]
 
 
-def test_store_password_messages_never_contain_the_password(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from keyring.errors import KeyringLocked, NoKeyringError
+class RaisingKeyring(MemoryKeyring):
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
 
-    form = DatabaseForm(backend=MARIADB, user="u", host="h", port=1, database="d")
-    store_password(form, "pw-1")
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise self.error
+
+
+class ForgetfulKeyring(MemoryKeyring):
+    """Says yes and keeps nothing (as a misconfigured backend does)."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.calls.append("set")
+
+
+class FakeAltBackend:
+    """Stands for a keyrings.alt backend (no longer installed in the dev venv): only its
+    module and class name matter to the check, and it records whether anything was written."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.calls.append("set")
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return None
+
+
+def fake_alt_backend(name: str) -> FakeAltBackend:
+    cls = type(name, (FakeAltBackend,), {"__module__": "keyrings.alt.file", "__qualname__": name})
+    return cls()  # type: ignore[no-any-return]
+
+
+FORM = DatabaseForm(backend=MARIADB, user="u", host="h", port=1, database="d")
+
+
+def test_store_password_keeps_it_in_the_keyring(memory_keyring: MemoryKeyring) -> None:
+    assert store_password(FORM, "pw-1") == "tests.keyring_backend.MemoryKeyring"
+    assert memory_keyring.calls == ["set", "get"]  # stored, then read back to be sure
     assert keyring.get_password(KEYRING_SERVICE, "u@h:1") == "pw-1"
-    for error in (NoKeyringError("none"), KeyringLocked("locked"), RuntimeError("dbus pw-2")):
-        def broken(*_a: object, error: Exception = error) -> None:
-            raise error
 
-        monkeypatch.setattr(keyring, "set_password", broken)
+
+def test_store_password_messages_never_contain_the_password() -> None:
+    for error in (NoKeyringError("none"), KeyringLocked("locked pw-2"), RuntimeError("dbus pw-2"),
+                  PasswordSetError("refused")):
         with pytest.raises(PasswordNotStored) as caught:
-            store_password(form, "pw-2")
+            store_password(FORM, "pw-2", backend=RaisingKeyring(error))
         assert "keyring" in str(caught.value) and "pw-2" not in str(caught.value)
+    with pytest.raises(PasswordNotStored, match=r"locked.*Unlock it"):
+        store_password(FORM, "pw-2", backend=RaisingKeyring(KeyringLocked("collection locked")))
+
+
+@pytest.mark.parametrize(("make", "why"), [
+    (fail.Keyring, "finds no usable OS keyring"),
+    (null.Keyring, "null backend, which stores nothing"),
+    (lambda: fake_alt_backend("PlaintextKeyring"), "keyrings.alt.file.PlaintextKeyring keeps "
+     "passwords in a file on disk"),
+    (lambda: fake_alt_backend("EncryptedKeyring"), "keyrings.alt.file.EncryptedKeyring keeps "
+     "passwords in a file on disk"),
+])
+def test_insecure_backends_are_refused_before_writing(make: Callable[[], object], why: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    backend = make()
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", f"{type(backend).__module__}.X")
+    with pytest.raises(PasswordNotStored) as caught:
+        store_password(FORM, "pw-3", backend=backend)
+    message = str(caught.value)
+    assert message.startswith("The password was not stored: ") and why in message, message
+    assert "pw-3" not in message and "PYTHON_KEYRING_BACKEND" in message
+    assert getattr(backend, "calls", []) == []
+
+
+def test_default_backend_is_checked_too() -> None:
+    keyring.set_keyring(null.Keyring())
+    with pytest.raises(PasswordNotStored, match="null backend"):
+        store_password(FORM, "pw-4")
+
+
+def test_a_backend_that_drops_the_password_is_caught() -> None:
+    with pytest.raises(PasswordNotStored, match="ForgetfulKeyring accepted it but did not give"):
+        store_password(FORM, "pw-5", backend=ForgetfulKeyring())
+
+
+def test_chainer_stores_only_in_a_secure_member(monkeypatch: pytest.MonkeyPatch) -> None:
+    plaintext, secure = fake_alt_backend("PlaintextKeyring"), MemoryKeyring()
+    monkeypatch.setattr(chainer.ChainerBackend, "backends", [plaintext, null.Keyring(), secure])
+    assert store_password(FORM, "pw-6", backend=chainer.ChainerBackend()) == (
+        "tests.keyring_backend.MemoryKeyring")
+    assert plaintext.calls == [] and secure.passwords == {(KEYRING_SERVICE, "u@h:1"): "pw-6"}
+    monkeypatch.setattr(chainer.ChainerBackend, "backends", [plaintext, null.Keyring()])
+    with pytest.raises(PasswordNotStored) as caught:
+        store_password(FORM, "pw-6", backend=chainer.ChainerBackend())
+    assert "no secure keyring among the available backends (keyrings.alt.file.PlaintextKeyring, "\
+        "keyring.backends.null.Keyring)" in str(caught.value)
+    assert plaintext.calls == []
+
+
+def test_keyring_problem_accepts_real_os_keyrings() -> None:
+    from keyring.backends import SecretService, kwallet
+
+    assert keyring_problem(SecretService.Keyring()) is None
+    assert keyring_problem(kwallet.DBusKeyring()) is None
+    assert keyring_problem(MemoryKeyring()) is None
+    assert keyring_problem(fail.Keyring()) is not None
 
 
 def test_invalid_mariadb_fields_are_refused_in_the_form(dialog: SettingsDialog) -> None:

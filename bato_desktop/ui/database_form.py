@@ -2,13 +2,19 @@
 
 No Qt here, so the rules are tested without widgets. The URL never carries a password: the
 password goes to the OS keyring under ``user@host:port`` (service ``bato-desktop``), the same
-entry :mod:`bato_desktop.db.connection` reads when it opens the database.
+entry :mod:`bato_desktop.db.connection` reads when it opens the database. Only a backend that
+keeps it safe may hold it: keyring's fail/null backends and the keyrings.alt file backends are
+refused with what to install or unlock, because a password that silently lands base64-encoded in
+``~/.local/share/python_keyring`` is worse than one that is not stored at all.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from dataclasses import dataclass
+from typing import Any
 
 from bato_desktop.db.connection import (
     KEYRING_SERVICE,
@@ -86,26 +92,116 @@ class DatabaseForm:
         return keyring_username(self.user.strip(), self.host.strip(), self.port)
 
 
-def store_password(form: DatabaseForm, password: str) -> None:
+#: Backends that take a password without keeping it safe. keyrings.alt's file backends write
+#: it to ``~/.local/share/python_keyring`` as base64 ("plaintext") or under a key kept next to
+#: it ("encrypted"); keyring's ``null`` backend drops it and ``fail`` raises. None of them is
+#: ever a silent home for a database password.
+_INSECURE_MODULES = ("keyrings.alt",)
+_NOT_STORING = {
+    "keyring.backends.fail.Keyring": "finds no usable OS keyring on this system",
+    "keyring.backends.null.Keyring": "is keyring's null backend, which stores nothing",
+}
+_CHAINER = "keyring.backends.chainer.ChainerBackend"
+
+
+def backend_name(backend: object) -> str:
+    """``module.Class`` of a keyring backend, the form PYTHON_KEYRING_BACKEND uses."""
+    return f"{type(backend).__module__}.{type(backend).__qualname__}"
+
+
+def _what_to_do() -> str:
+    if sys.platform == "darwin":
+        where = "the macOS Keychain (log in to it or unlock it in Keychain Access)"
+    elif sys.platform == "win32":
+        where = "the Windows Credential Manager"
+    else:
+        where = ("a Secret Service keyring (GNOME Keyring or KeePassXC with Secret Service on) "
+                 "or KWallet, running and unlocked in your desktop session")
+    chosen = os.environ.get("PYTHON_KEYRING_BACKEND")
+    hint = (f" PYTHON_KEYRING_BACKEND={chosen} chooses the backend: unset it or point it at "
+            "a real OS keyring." if chosen else "")
+    return f"Use {where}, then save again.{hint}"
+
+
+def keyring_problem(backend: object) -> str | None:
+    """Why ``backend`` must not hold the password (None: it may).
+
+    Refused: keyring's ``fail`` and ``null`` backends, every ``keyrings.alt`` backend, and a
+    chainer none of whose members is acceptable.
+    """
+    name = backend_name(backend)
+    if name in _NOT_STORING:
+        return f"the keyring backend {name} {_NOT_STORING[name]}"
+    module = type(backend).__module__
+    if any(module == m or module.startswith(m + ".") for m in _INSECURE_MODULES):
+        return (f"the keyring backend {name} keeps passwords in a file on disk, readable "
+                "by anyone who can read your files (keyrings.alt is for tests only)")
+    if name == _CHAINER:
+        members = list(getattr(backend, "backends", []))
+        if not any(keyring_problem(member) is None for member in members):
+            listed = ", ".join(backend_name(m) for m in members) or "none"
+            return f"no secure keyring among the available backends ({listed})"
+    return None
+
+
+def secure_backend(backend: object) -> Any:
+    """The backend to store into: ``backend`` itself, or a chainer's best acceptable member.
+
+    A chainer stores into the first member that does not refuse, which can be a plaintext
+    file; the first acceptable member (the chainer lists them by priority) is used instead.
+    Raises PasswordNotStored when there is none.
+    """
+    problem = keyring_problem(backend)
+    if problem is not None:
+        raise PasswordNotStored(f"The password was not stored: {problem}. {_what_to_do()}")
+    if backend_name(backend) == _CHAINER:
+        return next(m for m in backend.backends  # type: ignore[attr-defined]
+                    if keyring_problem(m) is None)
+    return backend
+
+
+def _reason(exc: BaseException, password: str) -> str:
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return text.replace(password, "***") if password else text
+
+
+def store_password(form: DatabaseForm, password: str, *, backend: object | None = None) -> str:
     """Put the MariaDB password into the OS keyring, or raise PasswordNotStored with the reason.
 
-    The password itself never appears in the message.
+    ``backend`` defaults to ``keyring.get_keyring()``; backends that would not keep the
+    password safe are refused before anything is written (see :func:`keyring_problem`), and
+    the stored value is read back, so a backend that silently drops it is caught too. Returns
+    the name of the backend that holds it. The password itself never appears in a message.
+
+    May block (D-Bus, an unlock prompt): call it off the GUI thread.
     """
     import keyring
-    from keyring.errors import KeyringError, NoKeyringError
+    from keyring.errors import KeyringError, KeyringLocked, NoKeyringError
 
     try:
-        keyring.set_password(KEYRING_SERVICE, form.keyring_user, password)
+        chosen = secure_backend(keyring.get_keyring() if backend is None else backend)
+        chosen.set_password(KEYRING_SERVICE, form.keyring_user, password)
+        stored = chosen.get_password(KEYRING_SERVICE, form.keyring_user)
+    except PasswordNotStored:
+        raise
     except NoKeyringError:
         raise PasswordNotStored(
-            "No OS keyring is available to store the password. Install or start one "
-            "(GNOME Keyring, KWallet, macOS Keychain, Windows Credential Manager) and try "
-            "again.") from None
+            "The password was not stored: no OS keyring is available. "
+            f"{_what_to_do()}") from None
+    except KeyringLocked as exc:
+        raise PasswordNotStored(
+            f"The password was not stored: the OS keyring is locked ({_reason(exc, password)})."
+            " Unlock it and save again.") from None
     except KeyringError as exc:
         raise PasswordNotStored(
-            f"The OS keyring refused the password ({type(exc).__name__}: {exc}). Unlock the "
-            "keyring and try again.") from None
+            f"The OS keyring refused the password ({_reason(exc, password)}). Unlock the "
+            "keyring and save again.") from None
     except Exception as exc:  # a broken backend (D-Bus gone, locked collection) alike
         raise PasswordNotStored(
-            f"The OS keyring failed ({type(exc).__name__}). Unlock or restart it and try "
+            f"The OS keyring failed ({_reason(exc, password)}). Unlock or restart it and save "
             "again.") from None
+    if stored != password:
+        raise PasswordNotStored(
+            f"The password was not stored: the keyring backend {backend_name(chosen)} accepted "
+            f"it but did not give it back. {_what_to_do()}")
+    return backend_name(chosen)

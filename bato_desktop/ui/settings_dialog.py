@@ -53,6 +53,7 @@ class _Relay(QObject):
     """Carries a result from a plain Python thread to the GUI thread (queued by Qt)."""
 
     finished = Signal(bool, str)
+    stored = Signal(bool, str)  # password stored?, the reason when not
 
 
 def try_database(url: str, password: str | None) -> tuple[bool, str]:
@@ -100,8 +101,11 @@ class SettingsDialog(QDialog):
         self._settings = settings
         self._path = path
         self._test_thread: threading.Thread | None = None
+        self._store_thread: threading.Thread | None = None
+        self._pending: Settings | None = None  # saved once the keyring has the password
         self._relay = _Relay()
         self._relay.finished.connect(self._on_tested)
+        self._relay.stored.connect(self._on_password_stored)
         tabs = QTabWidget()
         tabs.addTab(self._checking_tab(settings), "&Checking")
         tabs.addTab(self._notifications_tab(settings), "&Notifications")
@@ -313,12 +317,22 @@ class SettingsDialog(QDialog):
             self.error.setText(f"Cannot save: {exc}")
             self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
             return False
-        self.error.clear()
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(True)
+        if self._store_thread is None:  # not while "Saving…" waits for the keyring
+            self.error.clear()
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(
+            self._store_thread is None)
         return True
 
     @Slot()
     def save(self) -> None:
+        """Validate, store a typed MariaDB password in the keyring, then write the file.
+
+        The keyring call can block (D-Bus, an unlock prompt), so it runs on a daemon thread while
+        the form says "Saving…"; the file is written and the window closed only once the
+        password is safely stored, and a refusal is shown in the form with nothing written.
+        """
+        if self._store_thread is not None:
+            return  # already saving
         try:
             new = self.values()
         except SettingsError as exc:
@@ -326,20 +340,76 @@ class SettingsDialog(QDialog):
             return
         password = self.db_password.text()
         if self.backend.currentData() == MARIADB and password:
+            self._store_password_then_save(new, self.database_form(), password)
+            return
+        self._write(new)
+
+    def _store_password_then_save(self, new: Settings, form: DatabaseForm,
+                                  password: str) -> None:
+        self._pending = new
+        relay = self._relay
+        self.error.setStyleSheet("")
+        self.error.setText("Saving… (storing the password in the OS keyring)")
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
+
+        def store() -> None:
             try:
-                store_password(self.database_form(), password)
+                where = store_password(form, password)
             except PasswordNotStored as exc:
-                self.error.setText(f"Cannot save: {exc}")
-                return
+                ok, message = False, str(exc)
+            except Exception as exc:  # never a traceback (or the password) in the form
+                ok, message = False, f"The OS keyring failed ({type(exc).__name__})."
+            else:
+                ok, message = True, where
+            with contextlib.suppress(RuntimeError):  # the window was closed meanwhile
+                relay.stored.emit(ok, message)
+
+        self._store_thread = threading.Thread(target=store, name="bato-keyring-store",
+                                              daemon=True)
+        self._store_thread.start()
+
+    @Slot(bool, str)
+    def _on_password_stored(self, ok: bool, message: str) -> None:
+        thread, self._store_thread = self._store_thread, None
+        if thread is not None:
+            thread.join(5)  # it has emitted: only its last instructions remain
+        pending, self._pending = self._pending, None
+        self.error.setStyleSheet(f"color: {theme.error_colour().name()}")
+        if pending is None:  # cancelled while the keyring was busy
+            log.info("Settings not saved (cancelled); keyring answered: %s",
+                     "stored" if ok else "refused")
+            return
+        if not ok:
+            self.error.setText(f"Cannot save: {message}")
+            self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(True)
+            return
+        log.info("MariaDB password stored in the keyring (%s)", message)
+        self.db_password.clear()
+        self._write(pending)
+
+    def _write(self, new: Settings) -> None:
         try:
             settings_mod.save(new, self._path)
         except OSError as exc:
             self.error.setText(f"Cannot write the settings file: {exc}")
+            self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(True)
             return
         log.info("Settings saved")
+        self.error.setStyleSheet(f"color: {theme.success_colour().name()}")
+        self.error.setText("Saved.")
         self._settings = new
         self.settings_saved.emit(new)
         self.accept()
+
+    @property
+    def saving(self) -> bool:
+        """True while the keyring is storing the password ("Saving…")."""
+        return self._store_thread is not None
+
+    def reject(self) -> None:
+        """Cancel closes at once; a keyring call still running is left to finish unheard."""
+        self._pending = None
+        super().reject()
 
     # -- connection test ----------------------------------------------------------------------
 
