@@ -13,6 +13,8 @@ import json
 import os
 import re
 import socket
+import stat
+import tempfile
 import uuid
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -181,7 +183,8 @@ def from_mapping(data: dict[str, Any], source: str, base: Settings | None = None
 def load(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
     """Load the settings file (missing file: defaults, then saved), then apply the environment.
 
-    A new install gets its device id persisted on first load so it stays stable.
+    The device id is persisted the first time it is generated (a new install, or a file
+    without one), so the device keeps it across starts.
     """
     path = path or paths.settings_file()
     environ = dict(os.environ) if environ is None else environ
@@ -195,6 +198,8 @@ def load(path: Path | None = None, environ: dict[str, str] | None = None) -> Set
         if not isinstance(data, dict):
             raise SettingsError(f"settings file {path} must hold a JSON object")
         settings = from_mapping(data, f"settings file {path}")
+        if "device_id" not in data:  # an older install or a hand-written server config
+            _persist_device_id(path, data, settings.device_id)
     else:
         settings = Settings()
         with contextlib.suppress(OSError):  # a read-only config dir must not stop a headless run
@@ -208,6 +213,29 @@ def load(path: Path | None = None, environ: dict[str, str] | None = None) -> Set
     if env_values:
         settings = from_mapping(env_values, "environment", base=settings)
     return settings
+
+
+def _persist_device_id(path: Path, data: dict[str, Any], device_id: str) -> None:
+    """Write a generated device id back into the user's file, every other key untouched.
+
+    Without this a file lacking ``device_id`` gets a new id at every start, and the device
+    replays or misses notifications on a shared database. The write is atomic and keeps the
+    file's keys, order and permissions; a read-only config only costs the stability.
+    """
+    with contextlib.suppress(OSError):
+        target = path.resolve()  # a symlinked settings file stays a symlink
+        mode = stat.S_IMODE(target.stat().st_mode)
+        text = json.dumps({**data, "device_id": device_id}, indent=2, ensure_ascii=False)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".settings-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text + "\n")
+            os.chmod(tmp, mode)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
 
 def save(settings: Settings, path: Path | None = None) -> None:

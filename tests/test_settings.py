@@ -95,3 +95,34 @@ def test_hosts_must_be_urls() -> None:
         Settings(hosts=("bato dot to",)).validate()
     with pytest.raises(SettingsError, match="hosts"):
         Settings(hosts=()).validate()
+
+
+def test_file_without_device_id_gets_one_persisted_and_keeps_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "config" / "settings.json"
+    hand_written = {"poll_interval": 30, "mode": "notify-only", "hosts": ["https://bato.to"]}
+    path.write_text(json.dumps(hand_written), encoding="utf-8")
+    path.chmod(0o640)
+    first = settings_mod.load(path, environ={})
+    second = settings_mod.load(path, environ={})
+    assert first.device_id == second.device_id, "the id must survive a restart"
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    assert stored == {**hand_written, "device_id": first.device_id}  # nothing else added
+    assert list(stored) == [*hand_written, "device_id"]  # the user's order is kept
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in path.parent.iterdir()] == ["settings.json"]  # no temp file left
+
+
+def test_read_only_config_still_loads_without_device_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "config" / "settings.json"
+    path.write_text(json.dumps({"poll_interval": 30}), encoding="utf-8")
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(settings_mod.os, "replace", refuse)
+    loaded = settings_mod.load(path, environ={})
+    assert loaded.poll_interval == 30 and loaded.device_id
+    assert json.loads(path.read_text(encoding="utf-8")) == {"poll_interval": 30}
+    assert [p.name for p in path.parent.iterdir()] == ["settings.json"]
