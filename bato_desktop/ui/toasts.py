@@ -72,6 +72,7 @@ class Toaster:
         self._fallback: FallbackShow | None = None
         self._impl: Any | None = plyer_implementation() if use_plyer else None
         self._notify_send: str | None = None
+        self.last_error: str | None = None  # why the last toast failed (None after a success)
         if self._impl is not None and type(self._impl).__name__ == "NotifySendNotification":
             self._notify_send = shutil.which("notify-send")
             if self._notify_send is None:
@@ -96,10 +97,15 @@ class Toaster:
         self._fallback = fallback
 
     def show(self, toast: Toast) -> bool:
-        """Raise ``toast``; True only when it was really handed to the notification system."""
+        """Raise ``toast``; True only when it was really handed to the notification system.
+
+        Never raises: a backend exception (plyer's D-Bus call, a vanished notification server)
+        is a False, logged with its traceback the first time that reason occurs and at debug
+        level while it repeats, so a minute without a notification server is one log entry.
+        """
         try:
             if self._notify_send is not None:
-                return self._run_notify_send(toast)
+                return self._shown(self._run_notify_send(toast))
             if self._impl is not None:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -110,17 +116,36 @@ class Toaster:
                         app_icon=self.app_icon,
                         timeout=TOAST_TIMEOUT_S,
                     )
-                return True
+                return self._shown(None)
             if self._fallback is not None:
                 self._fallback(toast.title, toast.body, toast.url or "")
-                return True
-        except Exception:
-            log.exception("Toast %r could not be shown via %s", toast.title, self.backend_name)
+                return self._shown(None)
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            self._failed(f"Toast {toast.title!r} could not be shown via {self.backend_name}",
+                         reason, exc_info=True)
             return False
-        log.warning("No notification backend: toast %r not shown", toast.title)
+        self._failed(f"Toast {toast.title!r} not shown", "no notification backend")
         return False
 
-    def _run_notify_send(self, toast: Toast) -> bool:
+    def _shown(self, problem: str | None) -> bool:
+        if problem is not None:
+            self._failed("notify-send failed", problem)
+            return False
+        if self.last_error is not None:
+            log.info("Desktop notifications work again via %s", self.backend_name)
+        self.last_error = None
+        return True
+
+    def _failed(self, what: str, reason: str, *, exc_info: bool = False) -> None:
+        if reason == self.last_error:
+            log.debug("%s: %s (again)", what, reason)
+            return
+        self.last_error = reason
+        log.warning("%s: %s", what, reason, exc_info=exc_info)
+
+    def _run_notify_send(self, toast: Toast) -> str | None:
+        """Run notify-send; None when it worked, else why not."""
         assert self._notify_send is not None
         urgency = "critical" if toast.importance >= 3 else "normal"
         args = [
@@ -132,8 +157,5 @@ class Toaster:
         args += ["--", toast.title[:256], toast.body[:1000]]
         result = subprocess.run(args, capture_output=True, text=True, timeout=10, check=False)
         if result.returncode != 0:
-            log.warning(
-                "notify-send failed (exit %d): %s", result.returncode, result.stderr.strip()
-            )
-            return False
-        return True
+            return f"exit {result.returncode}: {result.stderr.strip()}"
+        return None
