@@ -3,7 +3,8 @@ digest, fallback toasts, database errors, and the wake-up from the engine's sign
 
 from __future__ import annotations
 
-import time as _time
+import itertools
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -79,15 +80,29 @@ class FakeStore:
 class FakeToaster:
     native: bool = True
     fail_titles: set[str] = field(default_factory=set)
+    raise_titles: dict[str, Exception] = field(default_factory=dict)
+    down: bool = False  # the notification server is gone: every toast fails
     shown: list[Toast] = field(default_factory=list)
     attempts: list[Toast] = field(default_factory=list)
 
     def show(self, toast: Toast) -> bool:
         self.attempts.append(toast)
-        if toast.title in self.fail_titles:
+        if toast.title in self.raise_titles:
+            raise self.raise_titles[toast.title]
+        if self.down or toast.title in self.fail_titles:
             return False
         self.shown.append(toast)
         return True
+
+
+class Monotonic:
+    """The poller's monotonic clock for the outage back-off, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 class Clock:
@@ -105,6 +120,7 @@ class Rig:
     toaster: FakeToaster
     clock: Clock
     qtbot: QtBot
+    mono: Monotonic
 
     def poll(self) -> None:
         with self.qtbot.waitSignal(self.poller.polled, timeout=2000):
@@ -116,13 +132,16 @@ def make_rig(qtbot: QtBot) -> Iterator[Callable[..., Rig]]:
     """A poller living in the test's (GUI) thread on a fake store: each poll is explicit."""
     pollers: list[NotificationPoller] = []
 
-    def make(settings: Settings | None = None, native: bool = True) -> Rig:
+    def make(settings: Settings | None = None, native: bool = True,
+             tray_available: bool | None = None) -> Rig:
         store, toaster, clock = FakeStore(), FakeToaster(native=native), Clock(NOON)
+        mono = Monotonic()
         poller = NotificationPoller(
-            store, toaster, settings or Settings(poll_interval=3600), clock=clock
+            store, toaster, settings or Settings(poll_interval=3600), clock=clock,
+            tray_available=tray_available, monotonic=mono,
         )
         pollers.append(poller)
-        return Rig(poller, store, toaster, clock, qtbot)
+        return Rig(poller, store, toaster, clock, qtbot, mono)
 
     yield make
     for poller in pollers:
@@ -149,7 +168,7 @@ def test_each_row_is_one_toast_and_marked_emitted(make_rig: Callable[..., Rig]) 
     assert len(rig.toaster.shown) == 2
 
 
-def test_failed_toast_is_retried_then_given_up_after_three(
+def test_failed_toast_is_given_up_after_three_while_others_are_shown(
     make_rig: Callable[..., Rig], caplog: pytest.LogCaptureFixture
 ) -> None:
     rig = make_rig()
@@ -158,14 +177,125 @@ def test_failed_toast_is_retried_then_given_up_after_three(
     broken = rig.store.add("Broken")
     rig.poller.start()
     assert rig.store.emitted() == {good}  # only what was really shown
+    newer = rig.store.add("Newer")  # the backend keeps working for other rows
+    rig.mono.now += 10
     rig.poll()
-    assert rig.store.emitted() == {good}
-    assert [t.title for t in rig.toaster.attempts] == ["Good", "Broken", "Broken"]
-    rig.poll()  # third failure: given up, marked so it cannot block the queue
-    assert rig.store.emitted() == {good, broken}
+    assert rig.store.emitted() == {good, newer}
+    assert [t.title for t in rig.toaster.attempts] == ["Good", "Broken", "Broken", "Newer"]
+    latest = rig.store.add("Latest")
+    rig.mono.now += 10
+    rig.poll()  # third failure while others were shown: given up so it cannot block the queue
+    assert rig.store.emitted() == {good, broken, newer, latest}
     assert "Giving up on notification(s) [2]" in caplog.text
     rig.poll()
     assert [t.title for t in rig.toaster.attempts].count("Broken") == 3
+
+
+def test_a_lone_failing_toast_is_not_given_up(make_rig: Callable[..., Rig]) -> None:
+    """Failing alone, a toast cannot be told from a dead notification server: it waits."""
+    rig = make_rig()
+    rig.toaster.fail_titles = {"Broken"}
+    rig.store.add("Good")
+    broken = rig.store.add("Broken")
+    rig.poller.start()
+    for _ in range(10):
+        rig.mono.now += 400  # beyond every back-off: each poll tries again
+        rig.poll()
+    assert [t.title for t in rig.toaster.attempts].count("Broken") == 11
+    assert broken not in rig.store.emitted()
+
+
+@pytest.mark.parametrize("rows", [3, 7])  # single toasts, and one summary toast
+def test_notification_server_down_keeps_every_row_and_backs_off(
+    make_rig: Callable[..., Rig], caplog: pytest.LogCaptureFixture, rows: int
+) -> None:
+    caplog.set_level(logging.INFO, logger="bato_desktop.ui.poller")
+    rig = make_rig()
+    rig.toaster.down = True
+    ids = [rig.store.add(f"Series {i}") for i in range(rows)]
+    failed: list[str] = []
+    rig.poller.poll_failed.connect(failed.append)
+    rig.poller.start()
+    per_try = rows if rows <= 5 else 1
+    assert len(rig.toaster.attempts) == per_try and rig.store.marked == []
+    assert len(failed) == 1 and "Desktop notifications are not working" in failed[0]
+    assert f"{rows} notification(s) wait and are retried in 30 s" in failed[0]
+    tries = [len(rig.toaster.attempts)]
+    for step in (1, 29, 30, 30, 60, 120, 200, 100, 250, 50, 300):  # seconds between polls
+        rig.mono.now += step
+        rig.poll()
+        tries.append(len(rig.toaster.attempts))
+    # retried after 30, 60, 120, 240 and then every 300 s: never at every poll
+    assert [b - a for a, b in itertools.pairwise(tries)] == [
+        0, per_try, 0, per_try, 0, per_try, 0, per_try, 0, per_try, per_try]
+    assert rig.store.marked == [] and rig.store.emitted() == set()  # nothing lost
+    assert len(failed) == 1  # said once, not at every retry
+    assert caplog.text.count("Desktop notifications are not working") == 1
+    assert "Giving up" not in caplog.text
+    rig.toaster.down = False  # dunst is back
+    rig.mono.now += 300
+    rig.poll()
+    assert rig.store.emitted() == set(ids)
+    assert len(rig.toaster.shown) == per_try
+    assert "Desktop notifications work again" in caplog.text
+    later = rig.store.add("Later")
+    rig.poll()  # back to normal: shown at once, no back-off
+    assert later in rig.store.emitted()
+
+
+def test_outage_right_after_a_success_costs_at_most_one_try(
+    make_rig: Callable[..., Rig], caplog: pytest.LogCaptureFixture
+) -> None:
+    """dunst restarts just after a toast was shown: the rows that fail then are kept."""
+    rig = make_rig()
+    rig.store.add("Shown")
+    rig.poller.start()
+    rig.toaster.down = True
+    waiting = [rig.store.add(f"During {i}") for i in range(3)]
+    for _ in range(8):  # the engine wakes the poller after every series
+        rig.mono.now += 5
+        rig.poll()
+    rig.mono.now += 600
+    rig.poll()
+    assert not set(waiting) & rig.store.emitted()
+    assert "Giving up" not in caplog.text
+    rig.toaster.down = False
+    rig.mono.now += 600
+    rig.poll()
+    assert set(waiting) <= rig.store.emitted()
+
+
+def test_toast_that_raises_counts_as_failed_and_the_poll_goes_on(
+    make_rig: Callable[..., Rig], caplog: pytest.LogCaptureFixture
+) -> None:
+    rig = make_rig()
+    rig.toaster.raise_titles = {"Raises": RuntimeError("org.freedesktop.DBus.Error.NoReply")}
+    first = rig.store.add("First")
+    bad = rig.store.add("Raises")
+    last = rig.store.add("Last")
+    shown: list[int] = []
+    rig.poller.toasts_shown.connect(shown.append)
+    rig.poller.start()  # no exception escapes the poll
+    assert shown == [2] and rig.store.emitted() == {first, last}
+    for n in range(2):
+        rig.store.add(f"More {n}")
+        rig.mono.now += 10
+        rig.poll()
+    titles = [t.title for t in rig.toaster.shown]
+    assert titles.count("First") == 1 and titles.count("Last") == 1  # none shown twice
+    assert bad in rig.store.emitted()  # given up after the cap, like any failed toast
+    assert caplog.text.count("raised RuntimeError: org.freedesktop.DBus.Error.NoReply") == 1
+
+
+def test_every_toast_raising_is_an_outage(make_rig: Callable[..., Rig]) -> None:
+    rig = make_rig()
+    rig.toaster.raise_titles = {"A": OSError("no D-Bus"), "B": OSError("no D-Bus")}
+    rig.store.add("A")
+    rig.store.add("B")
+    with rig.qtbot.waitSignal(rig.poller.poll_failed) as failed:
+        rig.poller.start()
+    assert "not working (OSError: no D-Bus)" in failed.args[0]
+    assert rig.store.marked == []
 
 
 def test_many_rows_become_one_summary_toast(make_rig: Callable[..., Rig]) -> None:
@@ -235,13 +365,51 @@ def test_snooze_and_disabled_notifications_wait(make_rig: Callable[..., Rig]) ->
 
 
 def test_without_native_backend_toasts_go_to_the_tray(make_rig: Callable[..., Rig]) -> None:
-    rig = make_rig(native=False)
+    rig = make_rig(native=False, tray_available=True)
     row_id = rig.store.add("One Piece", "Chapter 5")
     with rig.qtbot.waitSignal(rig.poller.fallback_toast) as blocker:
         rig.poller.start()
     assert blocker.args == ["One Piece", "Chapter 5", "https://bato.to/chapter/1"]
     assert rig.toaster.attempts == []
     assert rig.store.emitted() == {row_id}
+
+
+def test_without_backend_or_tray_rows_wait_unread(make_rig: Callable[..., Rig]) -> None:
+    rig = make_rig(native=False, tray_available=False)
+    ids = [rig.store.add("One Piece"), rig.store.add("Naruto")]
+    balloons: list[str] = []
+    failed: list[str] = []
+    unread: list[int] = []
+    rig.poller.fallback_toast.connect(lambda title, _body, _url: balloons.append(title))
+    rig.poller.poll_failed.connect(failed.append)
+    rig.poller.unread_changed.connect(unread.append)
+    rig.poller.start()
+    rig.poll()
+    assert balloons == [] and rig.store.marked == []
+    assert unread == [2]  # the dashboard and the badge still count them
+    assert len(failed) == 1 and "no system tray" in failed[0]
+    rig.poller.set_tray_available(True)  # a tray turned up
+    rig.poll()
+    assert balloons == ["One Piece", "Naruto"] and rig.store.emitted() == set(ids)
+
+
+def test_tray_is_asked_on_the_gui_thread_only(make_rig: Callable[..., Rig]) -> None:
+    import threading
+
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    from bato_desktop.ui.poller import tray_available_here
+
+    assert tray_available_here() is bool(QSystemTrayIcon.isSystemTrayAvailable())
+    answers: list[bool] = []
+    worker = threading.Thread(target=lambda: answers.append(tray_available_here()))
+    worker.start()
+    worker.join(10)
+    assert answers == [False]  # off the GUI thread it never asks the platform
+    rig = make_rig(native=False)  # offscreen has no tray: asked while built
+    row = rig.store.add("One Piece")
+    rig.poller.start()
+    assert row not in rig.store.emitted()
 
 
 def test_database_error_is_reported_and_rows_stay(make_rig: Callable[..., Rig]) -> None:
@@ -336,12 +504,11 @@ def test_threaded_poller_wakes_at_once_on_real_sqlite(qtbot: QtBot, sqlite_repo_
         with qtbot.waitSignal(poller.polled, timeout=3000):
             thread.start()
         ids = writer.create_notifications([_notification("One Piece", 1)])
-        started = _time.monotonic()
-        with qtbot.waitSignal(poller.toasts_shown, timeout=3000) as blocker:
+        # The poll timer is an hour away, so only the wake-up signal can bring this toast
+        # (how fast it comes is measured by benchmarks/toast_latency.py, not asserted here).
+        with qtbot.waitSignal(poller.toasts_shown, timeout=20_000) as blocker:
             engine.notifications_created.emit(1)
-        latency = _time.monotonic() - started
         assert blocker.args == [1]
-        assert latency < 0.5, f"wake-up took {latency:.3f} s"
         qtbot.waitUntil(lambda: _is_emitted(writer, ids[0]), timeout=2000)
         assert [t.title for t in toaster.shown] == ["One Piece"]
 

@@ -7,8 +7,12 @@ worker's ``notifications_created`` signal, wakes it at once for rows this proces
 
 What a poll shows is decided by :mod:`bato_desktop.ui.toast_policy`. A row is marked emitted
 only once a toast covering it was shown; muted rows (notifications off, quiet hours, snooze) are
-neither shown nor marked, so they wait. A row whose toast keeps failing is given up on (marked
-emitted, logged) after ``MAX_FAILURES`` polls so it cannot block or spam the queue.
+neither shown nor marked, so they wait. A row whose toast keeps failing while other toasts are
+shown is given up on (marked emitted, logged) after ``MAX_FAILURES`` polls so it cannot block or
+spam the queue; when every toast fails the notification system is down (see
+:mod:`bato_desktop.ui.toast_health`): the rows wait, retries back off and ``poll_failed`` says so
+once. Without a native backend toasts go to the tray's balloon by signal, and when there is no
+system tray either they wait too (the dashboard lists them as unread).
 
 Wiring (composition root)::
 
@@ -25,18 +29,19 @@ Wiring (composition root)::
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
 from bato_desktop.db.rows import NotificationRow
 from bato_desktop.settings import Settings
 from bato_desktop.ui.dnd import os_do_not_disturb
 from bato_desktop.ui.threads import WorkerThread
+from bato_desktop.ui.toast_health import Attempt, Raised, ToastHealth
 from bato_desktop.ui.toast_policy import (
-    FailureTracker,
     MuteReason,
     PlanKind,
     PlannedToast,
@@ -79,6 +84,20 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.astimezone()
 
 
+def tray_available_here() -> bool:
+    """Whether the desktop has a system tray, asked on the GUI thread only (a platform call).
+
+    Called from any other thread, or without a QApplication, it answers False rather than
+    touching the platform plugin off its thread.
+    """
+    from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+
+    app = QCoreApplication.instance()
+    if not isinstance(app, QApplication) or QThread.currentThread() is not app.thread():
+        return False
+    return bool(QSystemTrayIcon.isSystemTrayAvailable())
+
+
 class NotificationPoller(QObject):
     """Polls for unemitted notifications and shows them; every slot runs in the poller thread.
 
@@ -87,11 +106,15 @@ class NotificationPoller(QObject):
     used from the poller thread (peewee keeps one connection per thread); :meth:`stop` closes
     the poller thread's connection. ``clock`` returns an aware
     datetime whose wall-clock time is used for quiet hours (default: local time).
+
+    ``tray_available``: whether fallback toasts (no native backend) have a system tray to
+    appear in; None asks Qt while the poller is built, which must then be on the GUI thread.
+    :meth:`set_tray_available` updates it. ``monotonic`` times the outage back-off.
     """
 
     unread_changed = Signal(int)
     toasts_shown = Signal(int)  # toasts raised by one poll (> 0 only)
-    poll_failed = Signal(str)  # a database problem, said plainly; the rows stay
+    poll_failed = Signal(str)  # a database or notification-system problem, said once; rows stay
     fallback_toast = Signal(str, str, str)  # title, body, url: for the tray's show_message
     polled = Signal()  # after every poll attempt (tests, status display)
     stopped = Signal()
@@ -104,6 +127,8 @@ class NotificationPoller(QObject):
         *,
         clock: Clock = local_now,
         do_not_disturb: Callable[[], bool] = os_do_not_disturb,
+        tray_available: bool | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -119,7 +144,14 @@ class NotificationPoller(QObject):
         self._clock = clock
         self._snoozed_until: datetime | None = None
         self._waited: MuteReason | None = None
-        self._failures = FailureTracker()
+        self._health = ToastHealth()
+        self._monotonic = monotonic
+        if tray_available is None:
+            tray_available = toaster.native or tray_available_here()
+        self._tray_available = tray_available
+        self._no_backend_said = False
+        self._raise_error: str | None = None  # the last exception a toast raised
+        self._raise_errors_logged: set[str] = set()
         self._last_unread: int | None = None
         self._timer: QTimer | None = None
         self._wake: QTimer | None = None
@@ -160,6 +192,14 @@ class NotificationPoller(QObject):
             raise TypeError(f"snooze needs a datetime or None, not {type(until).__name__}")
         self._snoozed_until = _aware(until) if until is not None else None
         self.poll_now()
+
+    @Slot(bool)
+    def set_tray_available(self, available: bool) -> None:
+        """A system tray appeared (or went away): fallback toasts wait while there is none."""
+        self._tray_available = available
+        if available:
+            self._no_backend_said = False
+            self.poll_now()
 
     @Slot()
     def mark_all_read(self) -> None:
@@ -266,29 +306,77 @@ class NotificationPoller(QObject):
             self._failed("Could not count unread notifications", exc)
 
     def _show(self, planned: Sequence[PlannedToast]) -> tuple[int, list[int]]:
-        """Raise the planned toasts; return how many were shown and the ids to mark emitted."""
-        shown = 0
-        done: list[int] = []
-        for item in planned:
-            if self._raise(item.toast):
-                shown += 1
-                done.extend(item.ids)
-                self._failures.succeeded(item.ids)
-            else:
-                given_up = self._failures.failed(item.ids)
-                if given_up:
-                    log.error(
-                        "Giving up on notification(s) %s after %d failed toasts; marked shown",
-                        given_up, self._failures.cap,
-                    )
-                    done.extend(given_up)
-        return shown, done
+        """Raise the planned toasts; return how many were shown and the ids to mark emitted.
 
-    def _raise(self, toast: Toast) -> bool:
+        Marked are the rows whose toast was shown and the rows given up on after the cap while
+        other toasts were shown. Nothing is marked when every toast of the poll failed (an
+        outage: the rows wait and retries back off) or when there is nothing to show toasts
+        with (no native backend, no system tray).
+        """
+        if not planned:
+            return 0, []
+        waiting = sum(len(item.ids) for item in planned)
+        now = self._monotonic()
+        if not self._health.may_try(now):
+            log.debug("Notification system down: %d notification(s) wait for the retry",
+                      waiting)
+            return 0, []
+        attempts: list[Attempt] = []
+        for item in planned:
+            outcome = self._raise(item.toast)
+            if outcome is Raised.NO_BACKEND:
+                if not self._no_backend_said:
+                    self._no_backend_said = True
+                    self._say(f"No desktop notification backend and no system tray: {waiting} "
+                              "notification(s) wait; the dashboard lists them as unread")
+                return 0, []
+            attempts.append(Attempt(item.ids, outcome is Raised.SHOWN))
+        verdict = self._health.record(attempts, now)
+        done = [row_id for attempt in attempts if attempt.shown for row_id in attempt.ids]
+        if verdict.given_up:
+            log.error(
+                "Giving up on notification(s) %s after %d failed toasts while other toasts "
+                "were shown; marked shown", list(verdict.given_up), self._health.failures.cap,
+            )
+            done.extend(verdict.given_up)
+        if verdict.outage_started:
+            reason = (getattr(self._toaster, "last_error", None) or self._raise_error
+                      or "every toast failed")
+            self._say(f"Desktop notifications are not working ({reason}): {waiting} "
+                      f"notification(s) wait and are retried in {verdict.retry_in:.0f} s, "
+                      "then less often")
+        elif verdict.retry_in is not None:
+            log.debug("Toasts still failing; next try in %.0f s", verdict.retry_in)
+        if verdict.outage_ended:
+            log.info("Desktop notifications work again")
+        return sum(attempt.shown for attempt in attempts), done
+
+    def _raise(self, toast: Toast) -> Raised:
+        """One toast: natively, else by signal to the tray; a sink that raises is a failure."""
         if self._toaster.native:
-            return self._toaster.show(toast)
+            try:
+                shown = self._toaster.show(toast)
+            except Exception as exc:  # must not abort the poll: shown rows would show again
+                reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                self._raise_error = reason
+                if reason not in self._raise_errors_logged:  # once per reason, not per poll
+                    if len(self._raise_errors_logged) >= 100:
+                        self._raise_errors_logged.clear()
+                    self._raise_errors_logged.add(reason)
+                    log.warning("Toast %r raised %s; counted as a failed toast", toast.title,
+                                reason, exc_info=True)
+                else:
+                    log.debug("Toast %r raised %s again", toast.title, reason)
+                return Raised.FAILED
+            return Raised.SHOWN if shown else Raised.FAILED
+        if not self._tray_available:
+            return Raised.NO_BACKEND
         self.fallback_toast.emit(toast.title, toast.body, toast.url or "")
-        return True
+        return Raised.SHOWN
+
+    def _say(self, message: str) -> None:
+        log.warning("%s", message)
+        self.poll_failed.emit(message)
 
 
 class PollerThread(WorkerThread):
