@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bato_desktop.engine.errors import InvalidBatoLink
-from bato_desktop.engine.links import canonical_link, parse_bato_id
+from bato_desktop.engine.links import canonical_link, is_bato_host, parse_bato_id
 
 
 @pytest.mark.parametrize(
@@ -43,6 +43,12 @@ def test_accepts(value: str, expected: str) -> None:
         "not a link",
         "12ab",
         "https://bato.to/chapter/3000000",
+        "ftp://bato.to/title/5",
+        "file:///title/5",
+        "javascript://bato.to/title/5",
+        "https://google.com/title/123",
+        "https://mangadex.org/title/110100",
+        "https://example.com/title/110100-x",
     ],
 )
 def test_rejects_with_the_input_named(value: str) -> None:
@@ -63,3 +69,49 @@ def test_canonical_link() -> None:
         "https://batotwo.com/title/110100"
     )
     assert parse_bato_id(canonical_link("42")) == "42"
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("ftp://bato.to/title/5", "ftp:// is not a web link"),
+        ("https://google.com/title/123", "google.com is not a Bato mirror"),
+    ],
+)
+def test_rejection_says_why(value: str, reason: str) -> None:
+    with pytest.raises(InvalidBatoLink, match=reason):
+        parse_bato_id(value)
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["bato.to", "www.bato.to", "batotwo.com", "zbato.org", "batocomic.net", "readtoto.org",
+     "mangatoto.com", "xto.to", "comiko.net", "BATO.TO"],
+)
+def test_mirror_hosts_come_and_go_but_are_recognised(host: str) -> None:
+    assert is_bato_host(host)
+    assert parse_bato_id(f"https://{host}/title/77-x") == "77"
+
+
+@pytest.mark.parametrize("host", ["google.com", "mangadex.org", "to.to", "example.to", "bato"])
+def test_other_hosts_are_not_mirrors(host: str) -> None:
+    assert not is_bato_host(host)
+
+
+def test_configured_hosts_are_accepted() -> None:
+    """The fake server (or a new mirror put in the settings) is a host like any mirror."""
+    with pytest.raises(InvalidBatoLink):
+        parse_bato_id("http://127.0.0.1:8765/title/5")
+    assert parse_bato_id("http://127.0.0.1:8765/title/5",
+                         extra_hosts=["http://127.0.0.1:8765"]) == "5"
+    assert parse_bato_id("https://newmirror.example/title/5",
+                         extra_hosts=["https://newmirror.example/"]) == "5"
+    assert parse_bato_id("http://localhost:8765/title/5",
+                         extra_hosts=["http://localhost:8765"]) == "5"
+
+
+def test_stored_links_skip_the_host_check() -> None:
+    """Links the web app stored were accepted once; an unknown mirror must not drop them."""
+    assert parse_bato_id("https://newmirror.example/title/5", check_host=False) == "5"
+    with pytest.raises(InvalidBatoLink):
+        parse_bato_id("ftp://bato.to/title/5", check_host=False)
