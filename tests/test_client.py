@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -18,10 +20,36 @@ from bato_desktop.engine.errors import (
     RateLimited,
     SeriesNotFound,
     TransientError,
+    Unreachable,
 )
 from bato_desktop.settings import Settings
 
 T0 = datetime(2024, 5, 6, 12, 0, tzinfo=UTC)
+
+
+@contextmanager
+def never_accepting_url() -> Iterator[str]:
+    """A URL whose host never accepts: a listening socket with a full backlog.
+
+    The kernel drops further SYNs, so a connect times out (httpx.ConnectTimeout), as a mirror
+    that is down behind a firewall does.
+    """
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        port = server.getsockname()[1]
+        fillers = []
+        try:
+            for _ in range(3):
+                filler = socket.socket()
+                filler.setblocking(False)
+                with suppress(BlockingIOError):
+                    filler.connect(("127.0.0.1", port))
+                fillers.append(filler)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            for filler in fillers:
+                filler.close()
 
 
 def closed_port_url() -> str:
@@ -182,15 +210,49 @@ def test_connection_refused_falls_back_to_next_mirror(fake_bato: FakeBato) -> No
     assert snapshot.chapters[0].full_url.startswith(dead + "/title/5-mirror/")
 
 
+def test_connect_timeout_falls_back_to_next_mirror(fake_bato: FakeBato) -> None:
+    fake_bato.add_series("5", "Mirror", chapters=2)
+    with (
+        never_accepting_url() as silent,
+        BatoClient([silent, fake_bato.url], user_agent="t", timeout=0.3) as client,
+    ):
+        snapshot = client.fetch_series("5")
+    assert snapshot.details.name == "Mirror"
+    assert len(fake_bato.requests) == 1
+
+
 def test_all_hosts_refused(fake_bato: FakeBato) -> None:
     first, second = closed_port_url(), closed_port_url()
     with (
         BatoClient([first, second], user_agent="t", timeout=2) as client,
-        pytest.raises(TransientError) as info,
+        pytest.raises(Unreachable) as info,
     ):
         client.fetch_series("5")
     assert first in str(info.value) and second in str(info.value)
     assert "no HTTP response" in str(info.value)
+    assert isinstance(info.value, TransientError)  # still retried like any transient error
+
+
+def test_no_host_answering_at_all_is_unreachable() -> None:
+    """Refused on one mirror, a connect timeout on the other: the machine looks offline."""
+    with (
+        never_accepting_url() as silent,
+        BatoClient([closed_port_url(), silent], user_agent="t", timeout=0.3) as client,
+        pytest.raises(Unreachable, match="ConnectTimeout"),
+    ):
+        client.fetch_series("5")
+
+
+def test_a_host_that_took_the_request_then_stalled_is_not_skipped(fake_bato: FakeBato) -> None:
+    """A read timeout happened after the request reached Bato: no fallback, no "offline"."""
+    fake_bato.inject("timeout", delay=1.5)
+    with FakeBato() as other:
+        other.add_series("5", chapters=1)
+        with BatoClient([fake_bato.url, other.url], user_agent="t", timeout=0.3) as client:
+            with pytest.raises(TransientError, match="timed out") as info:
+                client.fetch_series("5")
+            assert not isinstance(info.value, Unreachable)
+        assert other.requests == []
 
 
 def test_error_answers_do_not_fall_through_to_mirrors(fake_bato: FakeBato) -> None:

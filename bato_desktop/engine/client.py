@@ -28,6 +28,7 @@ from bato_desktop.engine.errors import (
     RateLimited,
     SeriesNotFound,
     TransientError,
+    Unreachable,
 )
 from bato_desktop.engine.records import ChapterRecord, SeriesDetails, SeriesSnapshot
 from bato_desktop.settings import DEFAULT_USER_AGENT, Settings
@@ -35,6 +36,14 @@ from bato_desktop.settings import DEFAULT_USER_AGENT, Settings
 log = logging.getLogger(__name__)
 
 API_PATH = "/apo/"
+
+#: Failures before the request reached a host (it cannot have been processed there), so the
+#: next mirror is tried: no connection (DNS, refused, unroutable), a connect timeout, a proxy
+#: that would not connect, or a request that could not be written out.
+NEXT_MIRROR_ERRORS: tuple[type[httpx.TransportError], ...] = (
+    httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError, httpx.WriteError,
+    httpx.WriteTimeout,
+)
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -68,8 +77,10 @@ def _looks_like_html(response: httpx.Response) -> bool:
 class BatoClient:
     """Fetches series details and chapter lists, trying mirror hosts in order.
 
-    Only connection failures move on to the next host (a dead mirror); a host that answers with
-    an error has spoken for Bato, so its answer is raised rather than hidden by another mirror.
+    Failures before the request reached a host (:data:`NEXT_MIRROR_ERRORS`) move on to the next
+    host (a dead mirror); when every host fails that way, :class:`Unreachable` says the machine
+    is offline. A host that answers with an error, or that took the request and then timed out,
+    has spoken for Bato, so that is raised rather than hidden by another mirror.
     """
 
     def __init__(
@@ -164,9 +175,10 @@ class BatoClient:
                 response = self._http.post(
                     host + API_PATH, json=body, headers={"Origin": host}
                 )
-            except httpx.ConnectError as exc:
-                failures.append(f"{host}: {exc or type(exc).__name__}")
-                log.info("Bato host %s unreachable (%s); trying the next mirror", host, exc)
+            except NEXT_MIRROR_ERRORS as exc:
+                failures.append(f"{host}: {type(exc).__name__}: {exc or 'no details'}")
+                log.info("Bato host %s unreachable (%s: %s); trying the next mirror",
+                         host, type(exc).__name__, exc)
                 continue
             except httpx.TimeoutException as exc:
                 raise TransientError(
@@ -178,7 +190,7 @@ class BatoClient:
                     f"Bato connection to {host} failed: {type(exc).__name__}: {exc}"
                 ) from exc
             return self._decode(response, host), response.status_code
-        raise TransientError("No Bato host reachable: " + "; ".join(failures))
+        raise Unreachable("No Bato host reachable (offline?): " + "; ".join(failures))
 
     def _decode(self, response: httpx.Response, host: str) -> dict[str, Any]:
         status = response.status_code

@@ -2,9 +2,12 @@
 
     BatoError
     ├── InvalidBatoLink          the input names no Bato series
+    ├── PauseActive              a 429 pause is running: no request may be sent before ``until``
+    ├── AlreadyTracked           an add of a series that is tracked (under any link form)
     └── BatoRequestError         a request went wrong (``status`` is the HTTP status or None)
         ├── RateLimited          HTTP 429; ``retry_after`` seconds (300 when the header is absent)
         ├── TransientError       5xx, timeouts, connection errors: worth a retry
+        │   └── Unreachable      no mirror answered at all (DNS/connect failures): offline
         ├── BlockedError         an HTML page (challenge / maintenance) instead of JSON
         ├── GraphQLError         the API answered ``{"errors": [...]}``
         ├── SeriesNotFound       the node is null: unknown or removed series
@@ -12,6 +15,8 @@
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 
 class BatoError(Exception):
@@ -22,6 +27,26 @@ class InvalidBatoLink(BatoError, ValueError):
     def __init__(self, value: str, reason: str = "no series id found") -> None:
         self.value = value
         super().__init__(f"Not a Bato series link: {value!r} ({reason})")
+
+
+class PauseActive(BatoError):
+    """Bato asked (HTTP 429) to wait until ``until``; raised before any request is sent."""
+
+    def __init__(self, until: datetime) -> None:
+        self.until = until
+        shown = until.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+        super().__init__(
+            f"Bato asked to wait (HTTP 429) until {shown}; no request was sent. "
+            "Try again after that."
+        )
+
+
+class AlreadyTracked(BatoError):
+    """The series is tracked already (perhaps under another link form); nothing was changed."""
+
+    def __init__(self, bato_link: str) -> None:
+        self.bato_link = bato_link
+        super().__init__(f"already tracked as {bato_link}")
 
 
 class BatoRequestError(BatoError):
@@ -42,6 +67,10 @@ class RateLimited(BatoRequestError):
 
 class TransientError(BatoRequestError):
     """Worth retrying: server errors, timeouts, dropped connections."""
+
+
+class Unreachable(TransientError):
+    """No mirror host answered at all: the machine is most likely offline."""
 
 
 class BlockedError(BatoRequestError):
