@@ -19,6 +19,7 @@ import uuid
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from bato_desktop import paths
 
@@ -30,6 +31,28 @@ DEFAULT_USER_AGENT = (
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MODES = ("engine+notify", "notify-only")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+DATABASE_SCHEMES = ("sqlite:///", "mysql://", "mariadb://", "mysql+pymysql://",
+                    "mariadb+pymysql://")
+
+
+def split_password(url: str) -> tuple[str, str | None]:
+    """(the URL without its password, the password or None), by real URL parsing.
+
+    ``mysql://127.0.0.1:3306/db`` has no password: the colon there is the port's.
+    """
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # e.g. a bad port: no password can be told apart, nothing to strip
+        return url, None
+    if password is None:
+        return url, None
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user = userinfo.partition(":")[0]
+    return parts._replace(netloc=f"{user}@{hostport}" if user else hostport).geturl(), \
+        unquote(password)
 
 
 class SettingsError(ValueError):
@@ -99,12 +122,12 @@ class Settings:
         _check(bool(_HHMM.match(self.quiet_end)), "quiet_end", "must be HH:MM (24 h)")
         _check(self.mode in MODES, "mode", f"must be one of {', '.join(MODES)}")
         _check(bool(self.device_id.strip()), "device_id", "must not be empty")
-        _check(":" not in self.database_url.split("@")[0].partition("://")[2]
-               or self.database_url.startswith("sqlite"), "database_url",
-               "must not contain a password: it is kept in the OS keyring")
         if self.database_url:
-            _check(self.database_url.startswith(("sqlite:///", "mysql://", "mariadb://")),
-                   "database_url", "must start with sqlite:/// or mysql://")
+            _check(self.database_url.startswith(DATABASE_SCHEMES), "database_url",
+                   "must start with sqlite:/// or mysql:// (or mysql+pymysql://)")
+            _check(self.database_url.startswith("sqlite")
+                   or split_password(self.database_url)[1] is None, "database_url",
+                   "must not contain a password: it is kept in the OS keyring")
         return self
 
     def to_json(self) -> dict[str, Any]:
@@ -210,9 +233,25 @@ def load(path: Path | None = None, environ: dict[str, str] | None = None) -> Set
     if environ.get("BATO_API_URL"):
         host = environ["BATO_API_URL"].rstrip("/").removesuffix("/apo")
         env_values["hosts"] = host
+    env_password: str | None = None
+    if "database_url" in env_values:  # the old DATABASE_URI often carries its password
+        env_values["database_url"], env_password = split_password(
+            env_values["database_url"].strip())
     if env_values:
         settings = from_mapping(env_values, "environment", base=settings)
+    if env_password is not None:
+        _remember_password(settings.database_url, env_password)
     return settings
+
+
+def _remember_password(database_url: str, password: str) -> None:
+    """Keep an environment URL's password in this process's memory only (never a file)."""
+    from bato_desktop.db.connection import remember_password
+
+    try:
+        remember_password(database_url, password)
+    except ValueError as exc:  # the message names the password-free URL only
+        raise SettingsError(f"environment: database_url: {exc}") from None
 
 
 def _persist_device_id(path: Path, data: dict[str, Any], device_id: str) -> None:

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -224,3 +224,38 @@ def test_per_series_control_and_error_list(
     assert [d.bato_link for d in repo.due_series()] == [errors[0]["bato_link"]]
     explained = cli("explain", "180200")
     assert "Failures:" in explained and "not found" in explained
+
+
+@pytest.fixture
+def forget_passwords() -> Iterator[None]:
+    from bato_desktop.db import connection
+
+    connection.forget_passwords()
+    yield
+    connection.forget_passwords()
+
+
+@pytest.mark.mariadb
+def test_old_database_uri_scheme_works(
+    mariadb_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    forget_passwords: None,
+) -> None:
+    """The old system's DATABASE_URI (mysql+pymysql, password inline) opens the database."""
+    old_style = mariadb_url.replace("mysql://root@", "mysql+pymysql://root:@", 1)
+    monkeypatch.setenv("DATABASE_URI", old_style)
+    assert main(["list"]) == 0
+    assert "library is empty" in capsys.readouterr().out
+
+
+def test_environment_password_never_reaches_messages_logs_or_files(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], forget_passwords: None,
+) -> None:
+    monkeypatch.setenv("DATABASE_URI", "mysql+pymysql://root:topsecret@127.0.0.1:1/old")
+    assert main(["list"]) == 1
+    err = capsys.readouterr().err
+    assert "Cannot open the database mysql+pymysql://root@127.0.0.1:1/old" in err
+    assert "topsecret" not in err
+    for name in ("BATO_LOG_DIR", "BATO_CONFIG_DIR"):
+        for file in Path(os.environ[name]).rglob("*"):
+            if file.is_file():
+                assert "topsecret" not in file.read_text(encoding="utf-8", errors="replace")

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bato_desktop import settings as settings_mod
+from bato_desktop.db import connection
 from bato_desktop.settings import Settings, SettingsError
 
 
@@ -50,7 +52,6 @@ def test_new_database_variable_wins_over_the_old_one(tmp_path: Path) -> None:
         ({"BATO_SCRAPE_INTERVAL": "soon"}, "scrape_interval"),
         ({"BATO_RETRY_MAX_ATTEMPTS": "2.5"}, "retry_max_attempts"),
         ({"LOG_LEVEL": "LOUD"}, "log_level"),
-        ({"DATABASE_URI": "mysql://root:secret@h:3306/db"}, "database_url"),
         ({"DATABASE_URI": "postgres://h/db"}, "database_url"),
     ],
 )
@@ -126,3 +127,66 @@ def test_read_only_config_still_loads_without_device_id(
     assert loaded.poll_interval == 30 and loaded.device_id
     assert json.loads(path.read_text(encoding="utf-8")) == {"poll_interval": 30}
     assert [p.name for p in path.parent.iterdir()] == ["settings.json"]
+
+
+@pytest.fixture
+def no_remembered_passwords() -> Iterator[None]:
+    """Passwords from an environment URL live in process memory: none leak between tests."""
+    connection.forget_passwords()
+    yield
+    connection.forget_passwords()
+
+
+def test_old_database_uri_with_password_stays_in_memory(
+    tmp_path: Path, no_remembered_passwords: None,
+) -> None:
+    path = tmp_path / "settings.json"
+    env = {"DATABASE_URI": "mysql+pymysql://root:s3cr%40t@127.0.0.1:3306/test"}
+    loaded = settings_mod.load(path, environ=env)
+    assert loaded.database_url == "mysql+pymysql://root@127.0.0.1:3306/test"
+    for text in (repr(loaded), str(loaded), json.dumps(loaded.to_json())):
+        assert "s3cr" not in text
+    settings_mod.save(loaded, path)
+    assert "s3cr" not in path.read_text(encoding="utf-8")
+    info = connection.parse_url(loaded.database_url)
+    assert (info.scheme, info.user, info.database) == ("mysql", "root", "test")
+    assert connection.process_password(info) == "s3cr@t"
+    assert connection._keyring_password(info) == "s3cr@t"  # what open_database asks by default
+
+
+def test_a_password_in_the_settings_file_is_still_refused(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"database_url": "mysql+pymysql://root:pw@h:3306/db"}))
+    with pytest.raises(SettingsError, match="must not contain a password") as info:
+        settings_mod.load(path, environ={})
+    assert ":pw@" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["mysql+pymysql://root:topsecret@127.0.0.1:3306/",  # names no database
+     "mysql://root:topsecret@127.0.0.1:99999/db",  # bad port
+     "postgres://root:topsecret@h/db"],  # unsupported
+)
+def test_bad_environment_urls_never_show_their_password(
+    tmp_path: Path, url: str, no_remembered_passwords: None,
+) -> None:
+    with pytest.raises(SettingsError, match="database_url") as info:
+        settings_mod.load(tmp_path / "s.json", environ={"DATABASE_URI": url})
+    assert "topsecret" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["mysql://127.0.0.1:3306/db", "mysql://root@127.0.0.1:3306/db", "mysql+pymysql://h/db",
+     "mariadb+pymysql://u@h:3307/db", "sqlite:///C:/data/bato.db"],
+)
+def test_urls_without_a_password_are_accepted(url: str) -> None:
+    assert Settings(database_url=url).validate().database_url == url
+
+
+def test_password_detection_parses_the_url() -> None:
+    assert settings_mod.split_password("mysql://127.0.0.1:3306/db") == (
+        "mysql://127.0.0.1:3306/db", None)
+    assert settings_mod.split_password("mysql://a%3Ab:p%3Aw@h:1/d") == ("mysql://a%3Ab@h:1/d",
+                                                                        "p:w")

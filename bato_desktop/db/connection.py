@@ -3,12 +3,14 @@
 MariaDB connections are pooled like the old system's (10 + 5 overflow, recycled after an hour)
 and reconnect with backoff when the server goes away, but never inside a transaction, where a
 silent reconnect would lose the writes made before it. The password of a MariaDB URL that has
-none comes from the OS keyring, so it never sits in a settings file or a log.
+none comes from the OS keyring (or, for an environment URL that carried one, from this
+process's memory), so it never sits in a settings file or a log.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -102,7 +104,38 @@ def describe_url(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
+_process_passwords: dict[str, str] = {}
+_process_passwords_lock = threading.Lock()
+
+
+def remember_password(url: str, password: str) -> None:
+    """Keep the password of a MariaDB URL for this process only (from an environment URL).
+
+    It lives in memory, keyed like the keyring entry, so it never reaches a file, a log or a
+    settings object; the keyring is asked only for accounts this process was not told about.
+    """
+    info = parse_url(url)
+    if info.scheme != "mysql":
+        return
+    with _process_passwords_lock:
+        _process_passwords[info.keyring_user] = password
+
+
+def forget_passwords() -> None:
+    """Drop every remembered password (tests, or a settings change to another account)."""
+    with _process_passwords_lock:
+        _process_passwords.clear()
+
+
+def process_password(info: DatabaseUrl) -> str | None:
+    with _process_passwords_lock:
+        return _process_passwords.get(info.keyring_user)
+
+
 def _keyring_password(info: DatabaseUrl) -> str | None:
+    remembered = process_password(info)
+    if remembered is not None:
+        return remembered
     try:
         import keyring
         from keyring.errors import KeyringError
