@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bato_desktop.db import NewNotification, Repository
 
@@ -88,3 +90,201 @@ def test_shared_rate_limit_pause(database_url: str, open_repo: Callable[[str], R
     a.set_shared_rate_limit_until(NOW + timedelta(minutes=5))
     a.set_shared_rate_limit_until(NOW + timedelta(minutes=1))  # never shortens a pause
     assert b.shared_rate_limit_until() == NOW + timedelta(minutes=5)
+
+
+# -- delivery whatever the commit order ----------------------------------------------------------
+
+
+class Ticks:
+    """A monotonic clock the test moves by hand (the settle window, without waiting)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def on_device(url: str, open_repo: Callable[[str], Repository], device: str) -> Repository:
+    return Repository(open_repo(url).database, device_id=device)
+
+
+def show(device: Repository) -> list[int]:
+    """One poll: what the device shows now, marked as shown."""
+    ids = [n.id for n in device.unemitted_notifications(limit=100)]
+    device.mark_emitted(ids)
+    return ids
+
+
+def mark_of(device: Repository) -> int:
+    return int(device.register_device().delivered_through_id)
+
+
+def test_an_older_id_committed_late_still_reaches_every_device_once(
+    mariadb_url: str, open_repo: Callable[[str], Repository]
+) -> None:
+    slow = open_repo(mariadb_url)  # engine A: its series transaction is still open
+    fast = open_repo(mariadb_url)  # engine B
+    laptop = on_device(mariadb_url, open_repo, "laptop")
+    laptop.register_device()
+    with slow.atomic():
+        (held,) = slow.create_notifications([note(1)])
+        (committed,) = fast.create_notifications([note(2)])
+        assert held < committed  # ids are handed out at insert, not at commit
+        assert show(laptop) == [committed]
+        assert show(laptop) == []
+        # a device joining now: what laptop showed is history to it, the held one is not
+        tablet = on_device(mariadb_url, open_repo, "tablet")
+        assert tablet.unemitted_notifications() == []
+    assert show(laptop) == [held]
+    assert show(tablet) == [held]
+    assert show(laptop) == show(tablet) == []
+
+
+def test_the_mark_moves_only_over_settled_ids_and_stops_at_waiting_ones(
+    mariadb_url: str, open_repo: Callable[[str], Repository]
+) -> None:
+    engine = open_repo(mariadb_url)
+    laptop = on_device(mariadb_url, open_repo, "laptop")
+    ticks = Ticks()
+    laptop._monotonic = ticks
+    laptop.register_device()
+    first = engine.create_notifications([note(i) for i in range(5)])
+    assert show(laptop) == first  # this poll also notes the newest id to settle
+    ticks.now += laptop.settle_seconds - 1
+    assert show(laptop) == [] and mark_of(laptop) == 0  # not settled yet
+    ticks.now += 1
+    assert show(laptop) == [] and mark_of(laptop) == first[-1]  # the query now starts here
+    later = engine.create_notifications([note(i) for i in range(10, 13)])
+    laptop.mark_emitted([later[0], later[2]])  # later[1] is still waiting here
+    for _ in range(2):  # the next observation settles, then the one that saw ``later``
+        ticks.now += laptop.settle_seconds
+        assert [n.id for n in laptop.unemitted_notifications()] == [later[1]]
+    assert mark_of(laptop) == later[0]  # held below the waiting row
+    assert show(laptop) == [later[1]]
+    ticks.now += laptop.settle_seconds
+    assert show(laptop) == [] and mark_of(laptop) == later[2]
+
+
+def test_a_week_away_is_one_backlog_counted_in_the_database(
+    database_url: str, open_repo: Callable[[str], Repository]
+) -> None:
+    engine = open_repo(database_url)
+    laptop = on_device(database_url, open_repo, "laptop")  # SQLite: the global flag
+    if laptop.device_id is not None:
+        laptop.register_device()
+    news = [NewNotification(anilist_id=-i, bato_link=f"https://bato.to/title/{i % 37}-s",
+                            notification_type="new_chapter", manga_name=f"Series {i % 37}",
+                            message=f"Chapter {i}", importance=3 if i == 7 else 1)
+            for i in range(250)]
+    news += [note(i) for i in range(300, 320)]  # "A" has the most
+    ids = engine.create_notifications(news)
+    backlog = laptop.notification_backlog()
+    assert sorted(backlog.ids) == ids and backlog.count == 270
+    assert backlog.series == 38 and backlog.importance == 3
+    assert backlog.names[0] == "A" and len(backlog.names) == 3
+    assert laptop.mark_emitted(backlog.ids) == 270
+    assert laptop.unemitted_notifications() == [] and laptop.notification_backlog().count == 0
+    assert engine.notification_counts()["unemitted"] == 0  # is_emitted: shown somewhere
+
+
+def test_backlog_ids_are_exactly_what_was_counted_while_engines_commit(
+    mariadb_url: str, open_repo: Callable[[str], Repository]
+) -> None:
+    slow = open_repo(mariadb_url)
+    fast = open_repo(mariadb_url)
+    laptop = on_device(mariadb_url, open_repo, "laptop")
+    laptop.register_device()
+    with slow.atomic():
+        (held,) = slow.create_notifications([note(0)])
+        counted = fast.create_notifications([note(i) for i in range(1, 151)])
+        backlog = laptop.notification_backlog()
+    assert backlog.ids == tuple(counted)
+    laptop.mark_emitted(backlog.ids)  # after the held one committed: it must not be swallowed
+    assert show(laptop) == [held]
+
+
+# -- leases ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    next_check_at: datetime
+    interval_hours: int = 24
+    reason: str = "test"
+    consecutive_no_update_count: int = 0
+    consecutive_failures: int = 0
+    average_release_interval_days: float | None = None
+    preferred_release_day: int | None = None
+    preferred_release_hour: int | None = None
+    release_pattern_confidence: float | None = None
+    total_chapters_tracked: int = 0
+    last_chapter_date: datetime | None = None
+
+
+def lease_row(repo: Repository, link: str) -> tuple[str | None, datetime | None]:
+    s = repo.m.schedule
+    row = s.get(s.bato_link == link)
+    return row.lease_owner, row.lease_expires_at
+
+
+def test_an_engine_back_from_the_dead_leaves_the_new_owner_lease_alone(
+    database_url: str, open_repo: Callable[[str], Repository]
+) -> None:
+    a = open_repo(database_url)
+    b = open_repo(database_url)
+    link = "https://bato.to/title/1-s"
+    a.add_series(link, "1", now=NOW)
+    assert a.lease_next_due("engine-a", NOW, lease_seconds=60) is not None
+    later = NOW + timedelta(minutes=2)  # engine-a hung past its lease: engine-b takes over
+    assert b.lease_next_due("engine-b", later, lease_seconds=60) is not None
+    a.save_schedule_decision(link, -1, Decision(later + timedelta(hours=1)), scraped_at=later,
+                             status="success", lease_owner="engine-a")
+    assert lease_row(b, link)[0] == "engine-b"
+    a.release_lease(link, "engine-a")
+    assert lease_row(b, link)[0] == "engine-b"
+    b.save_schedule_decision(link, -1, Decision(later + timedelta(hours=1)), scraped_at=later,
+                             status="success", lease_owner="engine-b")
+    assert lease_row(b, link) == (None, None)
+
+
+def test_a_series_checked_by_another_engine_meanwhile_is_not_claimed_again(
+    database_url: str, open_repo: Callable[[str], Repository]
+) -> None:
+    a = open_repo(database_url)
+    b = open_repo(database_url)
+    links = [f"https://bato.to/title/{i}-s" for i in range(1, 4)]
+    for i, link in enumerate(links, start=1):
+        a.add_series(link, str(i), now=NOW + timedelta(seconds=i))
+    at = NOW + timedelta(minutes=1)
+    first = a.lease_next_due("engine-a", at)  # engine-a's cycle has read the due list
+    assert first is not None and first.bato_link == links[0]
+    second = b.lease_next_due("engine-b", at)
+    assert second is not None and second.bato_link == links[1]
+    b.save_schedule_decision(links[1], -2, Decision(at + timedelta(hours=6)), scraped_at=at,
+                             status="success", lease_owner="engine-b")  # checked and freed
+    third = a.lease_next_due("engine-a", at, exclude={links[0]})
+    assert third is not None and third.bato_link == links[2]
+    assert a.lease_next_due("engine-a", at, exclude={links[0], links[2]}) is None
+
+
+def test_a_cycle_reads_the_library_once_not_once_per_series(
+    database_url: str, open_repo: Callable[[str], Repository]
+) -> None:
+    repo = open_repo(database_url)
+    for i in range(1, 31):
+        repo.add_series(f"https://bato.to/title/{i}-s", str(i), now=NOW)
+    statements: list[str] = []
+    execute = repo.database.execute_sql
+
+    def counting(sql: str, *args: Any, **kwargs: Any) -> Any:
+        statements.append(sql)
+        return execute(sql, *args, **kwargs)
+
+    repo.database.execute_sql = counting  # type: ignore[method-assign]
+    seen: set[str] = set()
+    while (due := repo.lease_next_due("engine", NOW, exclude=seen)) is not None:
+        seen.add(due.bato_link)
+    assert len(seen) == 30
+    library_reads = [sql for sql in statements if "bato_library" in sql]
+    assert len(library_reads) <= 2, library_reads  # was one full read per claimed series

@@ -8,8 +8,11 @@ notifications, schedule and log of a scrape commit together or not at all.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +28,7 @@ from bato_desktop.db.rows import (
     HourBucket,
     LogRow,
     NewNotification,
+    NotificationBacklog,
     NotificationRow,
     ScheduleRow,
     ScrapeStats,
@@ -42,6 +46,11 @@ __all__ = ["NewNotification", "Repository"]
 ERROR_RATE_WARNING = 10.0  # percent of failed checks over the window that raises a warning
 SYSTEM_WARNING = "system_warning"
 INSERT_BATCH = 200
+MARK_BATCH = 500  # ids per statement when marking a backlog
+SETTLE_SECONDS = 600.0  # longer than any series transaction: older ids have all committed
+JOIN_MARGIN = timedelta(days=1)  # what a new device may take as settled history
+BACKLOG_NAMES = 3  # series named in a backlog summary
+RATE_LIMIT_KEY = "rate_limited_until"
 
 
 def to_db(value: datetime | None) -> datetime | None:
@@ -75,6 +84,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass
+class _LeaseCycle:
+    """One engine's pass over the due series: read once, then claimed row by row."""
+
+    owner: str
+    due_before: datetime
+    tracked: frozenset[str]
+    queue: deque[tuple[int, str, int, int | None, Any]]
+
+
 def synthetic_anilist_id(bato_id: str) -> int:
     """Series not on an AniList list get a negative id that cannot clash with a real one."""
     return -int(bato_id)
@@ -94,6 +113,10 @@ class Repository:
         self.device_id = device_id if device_id and self.is_mysql_db(database) else None
         self.device_name = device_name or (device_id or "")
         self._device_registered = False
+        self.settle_seconds = SETTLE_SECONDS
+        self._monotonic: Callable[[], float] = time.monotonic
+        self._settling: tuple[float, int] | None = None  # (when seen, newest id then)
+        self._lease_cycle: _LeaseCycle | None = None
 
     @staticmethod
     def is_mysql_db(database: peewee.Database) -> bool:
@@ -429,34 +452,83 @@ class Repository:
         still unread anywhere; otherwise it is the old global ``is_emitted`` flag.
         """
         n = self.m.notification
-        if self.device_id is None:
-            query = n.select().where(n.is_emitted == False)  # noqa: E712 (peewee expression)
-        else:
-            device = self.register_device()
-            d = self.m.delivery
-            delivered = d.select(d.notification_id).where(
-                (d.device_id == self.device_id) & (d.notification_id > device.delivered_through_id)
-            )
-            query = n.select().where(
-                (n.id > max(device.baseline_id, device.delivered_through_id))
-                & (n.is_read == False)  # noqa: E712
-                & n.id.not_in(delivered)
-            )
-        query = query.order_by(n.importance.desc(), n.created_at.asc(), n.id.asc()).limit(limit)
+        query = (
+            n.select().where(self._undelivered())
+            .order_by(n.importance.desc(), n.created_at.asc(), n.id.asc()).limit(limit)
+        )
         return [self._notification_row(row) for row in query]
 
+    def notification_backlog(self) -> NotificationBacklog:
+        """Everything :meth:`unemitted_notifications` would show, counted in the database.
+
+        For a device that was away for a week: one summary instead of pages of 100. Only the
+        ids leave the database (the rows never do), all read in one transaction, so marking
+        exactly these ids marks exactly what the summary counted, even while engines commit.
+        """
+        n = self.m.notification
+        with self.atomic():
+            pending = self._undelivered()
+            ids = tuple(i for (i,) in n.select(n.id).where(pending).order_by(n.id).tuples())
+            if not ids:
+                return NotificationBacklog(ids=())
+            series, importance = (
+                n.select(peewee.fn.COUNT(peewee.fn.DISTINCT(n.bato_link)),
+                         peewee.fn.MAX(n.importance))
+                .where(pending).tuples().get()
+            )
+            busiest = (
+                n.select(peewee.fn.MAX(n.manga_name))
+                .where(pending).group_by(n.bato_link)
+                .order_by(peewee.fn.COUNT(n.id).desc(), peewee.fn.MAX(n.manga_name))
+                .limit(BACKLOG_NAMES).tuples()
+            )
+            names = tuple(name for (name,) in busiest if name)
+        return NotificationBacklog(ids=ids, series=int(series or 0), names=names,
+                                   importance=int(importance or 1))
+
     def mark_emitted(self, ids: Sequence[int], now: datetime | None = None) -> int:
-        """Record that these were shown (here); ``is_emitted`` keeps its old global meaning."""
+        """Record that these were shown (here); ``is_emitted`` keeps its old global meaning.
+
+        Batched, so a backlog of thousands is one call without one huge statement.
+        """
         if not ids:
             return 0
         n = self.m.notification
+        unique = sorted(set(ids))
+        count = 0
         with self.atomic():
-            count = int(n.update(is_emitted=True).where(n.id.in_(list(ids))).execute())
-            if self.device_id is not None:
-                self._record_deliveries(list(ids), now or utcnow())
+            for start in range(0, len(unique), MARK_BATCH):
+                batch = unique[start:start + MARK_BATCH]
+                count += int(n.update(is_emitted=True).where(n.id.in_(batch)).execute())
+                if self.device_id is not None:
+                    self._record_deliveries(batch, now or utcnow())
         return count
 
+    def _undelivered(self) -> Any:
+        """The condition of "still to show here", cheap whatever the table's size.
+
+        Per device it only looks above the device's mark (an index range on the primary key)
+        and consults the deliveries table for the ids above it.
+        """
+        n = self.m.notification
+        if self.device_id is None:
+            return n.is_emitted == False  # noqa: E712 (peewee expression)
+        through = self._settle_delivery_mark(self.register_device())
+        d = self.m.delivery
+        delivered = d.select(d.notification_id).where(
+            (d.device_id == self.device_id) & (d.notification_id > through))
+        return (n.id > through) & (n.is_read == False) & n.id.not_in(delivered)  # noqa: E712
+
     # -- devices (several desktops and servers on one MariaDB) --------------------------------
+    #
+    # Why the mark moves slowly: MariaDB hands out auto-increment ids when a row is inserted,
+    # not when it commits. An engine can hold id 1 in an open transaction while another commits
+    # id 2; a mark moved to 2 would skip id 1 for good once it commits. So the mark only moves
+    # up to ids that are settled: the newest id seen at least ``settle_seconds`` ago (every
+    # lower id was handed out before that, and no series transaction stays open that long).
+    # Above the mark, the per-device deliveries table says what was shown, so nothing recent
+    # depends on commit order. The observation is timed with this process's monotonic clock,
+    # so no two machines' clocks are ever compared.
 
     def register_device(self, now: datetime | None = None) -> Any:
         """This device's row, created on first use with what it should not replay."""
@@ -465,42 +537,89 @@ class Repository:
             raise RuntimeError("no device id: per-device delivery is off")
         row = dev.get_or_none(dev.device_id == self.device_id)
         if row is None:
-            n = self.m.notification
-            # A new device starts with what nobody has been shown yet, not the whole history.
-            baseline = n.select(peewee.fn.MAX(n.id)).where(n.is_emitted == True).scalar() or 0  # noqa: E712
-            try:
-                row = dev.create(device_id=self.device_id, device_name=self.device_name[:200],
-                                 baseline_id=baseline, delivered_through_id=baseline,
-                                 last_seen_at=to_db(now or utcnow()))
-            except peewee.IntegrityError:  # another process registered it meanwhile
-                row = dev.get(dev.device_id == self.device_id)
+            row = self._create_device(now or utcnow())
         elif not self._device_registered:
             dev.update(last_seen_at=to_db(now or utcnow()), device_name=self.device_name[:200]) \
                 .where(dev.id == row.id).execute()
         self._device_registered = True
         return row
 
+    def _create_device(self, now: datetime) -> Any:
+        """A new device starts with what nobody has been shown yet, not the whole history.
+
+        The baseline is an id every lower one of which has surely committed: that of a
+        notification created over ``JOIN_MARGIN`` ago by the server's clock (a day: no clock is
+        that wrong, no transaction that long), and never above the newest shown one. What was
+        already shown somewhere between the baseline and now is recorded as delivered, so it
+        is history here too; a notification still uncommitted while the device joins is news.
+        """
+        dev, n, d = self.m.device, self.m.notification, self.m.delivery
+        cutoff = self._server_utcnow() - JOIN_MARGIN
+        settled = (
+            n.select(n.id).where(n.created_at <= cutoff)
+            .order_by(n.created_at.desc(), n.id.desc()).limit(1).scalar()
+        ) or 0
+        shown = n.select(peewee.fn.MAX(n.id)).where(n.is_emitted == True).scalar() or 0  # noqa: E712
+        baseline = min(settled, shown)
+        try:
+            with self.atomic():
+                row = dev.create(device_id=self.device_id, device_name=self.device_name[:200],
+                                 baseline_id=baseline, delivered_through_id=baseline,
+                                 last_seen_at=to_db(now))
+                history = n.select(n.id, peewee.Value(self.device_id),
+                                   peewee.Value(to_db(now))).where(
+                    (n.id > baseline) & (n.is_emitted == True))  # noqa: E712
+                d.insert_from(history, [d.notification_id, d.device_id, d.delivered_at]) \
+                    .on_conflict_ignore().execute()
+        except peewee.IntegrityError:  # another process registered it meanwhile
+            row = dev.get(dev.device_id == self.device_id)
+        return row
+
+    def _server_utcnow(self) -> datetime:
+        """The database server's clock (naive UTC), the one clock every device shares."""
+        value = self.database.execute_sql("SELECT UTC_TIMESTAMP()").fetchone()[0]
+        return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+    def _settle_delivery_mark(self, device: Any) -> int:
+        """Move the device's mark up to what is settled and done here; return the mark.
+
+        Costs one ``MAX(id)`` per ``settle_seconds`` and, when an observation has settled, one
+        range query and an update; in between it costs nothing.
+        """
+        through = int(max(device.baseline_id, device.delivered_through_id))
+        n = self.m.notification
+        if self._settling is not None and self._monotonic() - self._settling[0] >= \
+                self.settle_seconds:
+            settled = self._settling[1]
+            self._settling = None
+            if settled > through:
+                d = self.m.delivery
+                delivered = d.select(d.notification_id).where(
+                    (d.device_id == self.device_id) & (d.notification_id > through))
+                first_open = (
+                    n.select(peewee.fn.MIN(n.id))
+                    .where((n.id > through) & (n.id <= settled) & (n.is_read == False)  # noqa: E712
+                           & n.id.not_in(delivered))
+                    .scalar()
+                )
+                mark = settled if first_open is None else int(first_open) - 1
+                if mark > through:
+                    dev = self.m.device
+                    dev.update(delivered_through_id=mark).where(
+                        (dev.id == device.id) & (dev.delivered_through_id < mark)).execute()
+                    through = mark
+        if self._settling is None:
+            newest = int(n.select(peewee.fn.MAX(n.id)).scalar() or 0)
+            self._settling = (self._monotonic(), newest)  # timed after the read: conservative
+        return through
+
     def _record_deliveries(self, ids: list[int], now: datetime) -> None:
+        """That these were shown here; the mark itself moves in :meth:`_settle_delivery_mark`."""
         d = self.m.delivery
-        device = self.register_device()
+        self.register_device()
         rows = [{"notification_id": i, "device_id": self.device_id, "delivered_at": to_db(now)}
                 for i in ids]
         d.insert_many(rows).on_conflict_ignore().execute()
-        # Advance the high-water mark past every notification this device is done with.
-        n = self.m.notification
-        mark = max(device.baseline_id, device.delivered_through_id)
-        delivered = d.select(d.notification_id).where(
-            (d.device_id == self.device_id) & (d.notification_id > mark))
-        first_open = (
-            n.select(peewee.fn.MIN(n.id))
-            .where((n.id > mark) & (n.is_read == False) & n.id.not_in(delivered))  # noqa: E712
-            .scalar()
-        )
-        newest = n.select(peewee.fn.MAX(n.id)).scalar() or mark
-        through = (first_open - 1) if first_open is not None else newest
-        if through > device.delivered_through_id:
-            dev = self.m.device
-            dev.update(delivered_through_id=through).where(dev.id == device.id).execute()
 
     def devices(self) -> list[tuple[str, str, datetime | None]]:
         dev = self.m.device
@@ -643,10 +762,13 @@ class Repository:
     def save_schedule_decision(
         self, bato_link: str, anilist_id: int, decision: ScheduleDecision, *,
         scraped_at: datetime, status: str, error: str | None = None,
+        lease_owner: str | None = None,
     ) -> None:
         """The after-scrape update: next time, learned pattern and the reason, in one row."""
         s = self.m.schedule
         self._ensure_schedule(bato_link, anilist_id, scraped_at)
+        if lease_owner is not None:  # only this engine's claim: a newer owner's lease stays
+            self.release_lease(bato_link, lease_owner)
         s.update(
             scraping_interval_hours=max(1, int(decision.interval_hours)),
             last_scraped_at=to_db(scraped_at),
@@ -660,7 +782,7 @@ class Repository:
             consecutive_no_update_count=decision.consecutive_no_update_count,
             consecutive_failures=decision.consecutive_failures,
             schedule_reason=decision.reason[:500], last_status=status, last_error=error,
-            updated_at=to_db(scraped_at), lease_owner=None, lease_expires_at=None,
+            updated_at=to_db(scraped_at),
         ).where(s.bato_link == bato_link).execute()
 
     def make_due(self, bato_link: str | None, now: datetime | None = None) -> int:
@@ -697,39 +819,76 @@ class Repository:
     ) -> DueSeries | None:
         """Claim the most urgent due series for ``owner`` so no other engine checks it now.
 
-        MariaDB skips rows another engine holds locked (``FOR UPDATE SKIP LOCKED``); on both
-        backends the claim itself is a conditional UPDATE, so two engines can never win the
-        same series, and a crashed engine's claim simply expires.
+        A cycle (the calls with one owner and ``due_before``, starting with an empty
+        ``exclude``) reads the library and the due list once; each call then claims the next
+        row with a conditional UPDATE on its primary key that re-checks the row is still due
+        and free, so two engines never win one series and one another engine has checked
+        meanwhile (no longer due) is passed over. MariaDB first takes the row with
+        ``FOR UPDATE SKIP LOCKED``, so an engine never waits for another's claim. When the list
+        runs out, one fresh query picks up leases that expired in the meantime; a crashed
+        engine's claim simply expires. On SQLite (one machine) that is one indexed UPDATE per
+        series on top of the cycle's one read.
         """
         now = now or utcnow()
         due_before = due_before or now
-        s = self.m.schedule
-        tracked = {series.bato_link for series in self.tracked_series()}
         skip = set(exclude)
+        cycle = self._lease_cycle
+        fresh = (cycle is None or not skip or cycle.owner != owner
+                 or cycle.due_before != due_before)
+        if fresh or cycle is None:
+            tracked = frozenset(series.bato_link for series in self.tracked_series())
+            cycle = _LeaseCycle(owner, due_before, tracked,
+                                deque(self._lease_candidates(owner, now, due_before)))
+            self._lease_cycle = cycle
+        while True:
+            while cycle.queue:
+                row_id, link, anilist_id, priority, next_at = cycle.queue.popleft()
+                if link in skip or link not in cycle.tracked:
+                    continue
+                if self._claim(row_id, owner, now, lease_seconds, due_before):
+                    return DueSeries(link, anilist_id, priority or 1, _required(next_at))
+            if fresh:
+                return None
+            fresh = True
+            cycle.queue.extend(
+                self._lease_candidates(owner, now, due_before, limit=len(skip) + 20))
+
+    def _claimable(self, owner: str, now: datetime, due_before: datetime) -> Any:
+        s = self.m.schedule
         free = (s.lease_owner.is_null() | (s.lease_expires_at < to_db(now))
                 | (s.lease_owner == owner))
+        return (s.is_active == True) & (s.next_scrape_at <= to_db(due_before)) & free  # noqa: E712
+
+    def _lease_candidates(
+        self, owner: str, now: datetime, due_before: datetime, limit: int | None = None,
+    ) -> list[tuple[int, str, int, int | None, Any]]:
+        s = self.m.schedule
+        query = (
+            s.select(s.id, s.bato_link, s.anilist_id, s.priority, s.next_scrape_at)
+            .where(self._claimable(owner, now, due_before))
+            .order_by(s.priority.desc(), s.next_scrape_at.asc(), s.id.asc())
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        return list(query.tuples())
+
+    def _claim(
+        self, row_id: int, owner: str, now: datetime, lease_seconds: float, due_before: datetime,
+    ) -> bool:
+        s = self.m.schedule
+        claimable = (s.id == row_id) & self._claimable(owner, now, due_before)
         with self.atomic():
-            query = (
-                s.select(s.id, s.bato_link, s.anilist_id, s.priority, s.next_scrape_at)
-                .where((s.is_active == True) & (s.next_scrape_at <= to_db(due_before)) & free)  # noqa: E712
-                .order_by(s.priority.desc(), s.next_scrape_at.asc(), s.id.asc())
-                .limit(len(skip) + 20)
-            )
             if self.is_mysql:
-                query = query.for_update(skip_locked=True)
-            for row_id, link, anilist_id, priority, next_at in query.tuples():
-                if link not in tracked or link in skip:
-                    continue
-                claimed = (
-                    s.update(lease_owner=owner,
-                             lease_expires_at=to_db(now + timedelta(seconds=lease_seconds)))
-                    .where((s.id == row_id) & free).execute()
-                )
-                if claimed == 1:
-                    return DueSeries(link, anilist_id, priority or 1, _required(next_at))
-        return None
+                locked = s.select(s.id).where(claimable).for_update(skip_locked=True)
+                if locked.scalar() is None:
+                    return False
+            claimed = s.update(
+                lease_owner=owner, lease_expires_at=to_db(now + timedelta(seconds=lease_seconds)),
+            ).where(claimable).execute()
+        return bool(claimed == 1)
 
     def release_lease(self, bato_link: str, owner: str) -> None:
+        """Free a series, but only this owner's claim: a newer owner's lease stays."""
         s = self.m.schedule
         s.update(lease_owner=None, lease_expires_at=None).where(
             (s.bato_link == bato_link) & (s.lease_owner == owner)).execute()
@@ -737,25 +896,29 @@ class Repository:
     def shared_rate_limit_until(self) -> datetime | None:
         """The 429 pause every engine on this database respects."""
         state = self.m.engine_state
-        row = state.get_or_none(state.key == "rate_limited_until")
+        row = state.get_or_none(state.key == RATE_LIMIT_KEY)
         return from_db(row.value) if row and row.value else None
 
     def set_shared_rate_limit_until(self, until: datetime, now: datetime | None = None) -> None:
+        """Extend the shared pause to ``until``; never shortens one another engine set.
+
+        Each write is one conditional statement (the stored value is a fixed-format ISO
+        timestamp, so it compares as text), so two engines told 429 at once cannot overwrite
+        the longer pause with the shorter one.
+        """
         state = self.m.engine_state
         value = to_db(until)
         assert value is not None
-        with self.atomic():
-            current = self.shared_rate_limit_until()
-            if current is not None and current >= until:
-                return
-            if state.update(value=value.isoformat(), updated_at=to_db(now or utcnow())).where(
-                    state.key == "rate_limited_until").execute() == 0:
-                try:
-                    state.create(key="rate_limited_until", value=value.isoformat(),
-                                 updated_at=to_db(now or utcnow()))
-                except peewee.IntegrityError:
-                    state.update(value=value.isoformat()).where(
-                        state.key == "rate_limited_until").execute()
+        text = value.isoformat(timespec="microseconds")
+        stamp = to_db(now or utcnow())
+        longer = (state.key == RATE_LIMIT_KEY) & (state.value.is_null() | (state.value < text))
+        if state.update(value=text, updated_at=stamp).where(longer).execute():
+            return
+        try:
+            with self.atomic():
+                state.create(key=RATE_LIMIT_KEY, value=text, updated_at=stamp)
+        except peewee.IntegrityError:  # the row exists: longer or equal, or just created
+            state.update(value=text, updated_at=stamp).where(longer).execute()
 
     def next_check_at(self) -> datetime | None:
         s = self.m.schedule

@@ -64,6 +64,20 @@ class NotificationRow:
 
 
 @dataclass(frozen=True)
+class NotificationBacklog:
+    """Everything a device has not been shown yet, as the database counted it (no rows)."""
+
+    ids: tuple[int, ...]
+    series: int = 0
+    names: tuple[str, ...] = ()  # the series with the most of them, busiest first
+    importance: int = 1
+
+    @property
+    def count(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True)
 class ChapterRow:
     id: int
     bato_link: str

@@ -390,6 +390,7 @@ class ScrapingService:
     ) -> None:
         self._repo.save_schedule_decision(
             bato_link, anilist_id, decision, scraped_at=now, status=status, error=error,
+            lease_owner=self.owner,
         )
 
     def _failed(
