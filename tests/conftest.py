@@ -25,6 +25,7 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.fake_bato",
+    "tests.fixtures.unprivileged",
 ]
 
 
