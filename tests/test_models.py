@@ -33,6 +33,20 @@ def test_sort_and_filter_keep_the_rows_the_view_shows(qapp: object) -> None:
     assert model.rowCount() == 4
 
 
+def test_the_same_rows_again_do_not_reset_the_view(qapp: object) -> None:
+    """A refresh that finds nothing new keeps the reader's scroll position and selection."""
+    model = LogModel()
+    resets: list[bool] = []
+    model.modelReset.connect(lambda: resets.append(True))
+    model.set_rows(rows())
+    model.set_rows(rows())  # equal rows, new objects
+    assert len(resets) == 1
+    changed = rows()
+    changed[1] = replace(changed[1], status="failed")
+    model.set_rows(changed)
+    assert len(resets) == 2 and model.rows[1].status == "failed"
+
+
 def overview(index: int, **changes: object) -> SeriesOverview:
     row = SeriesOverview(
         bato_link=f"https://bato.to/title/{index}-s", bato_id=str(index), anilist_id=-index,

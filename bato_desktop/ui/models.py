@@ -49,6 +49,9 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
         self._sort: tuple[int, Qt.SortOrder] | None = None
 
     def set_rows(self, rows: Sequence[Row]) -> None:
+        """Show ``rows``; the same rows again change nothing (scroll and selection stay)."""
+        if len(rows) == len(self._all) and list(rows) == self._all:
+            return
         self.beginResetModel()
         self._all = list(rows)
         self.rows = self._arranged()
