@@ -1033,8 +1033,11 @@ def populate_demo(fake: FakeBato, count: int, *, seed: int = 7) -> list[FakeSeri
 
 
 def iter_catalogue(fake: FakeBato) -> Iterator[FakeSeries]:
+    # Copy under the lock, yield without it: a caller that sends requests while iterating
+    # must not hold the lock the server's request handlers need.
     with fake._lock:
-        yield from list(fake.series.values())
+        series = list(fake.series.values())
+    yield from series
 
 
 def main(argv: Sequence[str] | None = None) -> int:

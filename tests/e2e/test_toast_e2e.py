@@ -1,197 +1,216 @@
-"""End to end: a real X server (Xvfb), a private D-Bus session and a real notification server
-(dunst) receive the toast for a notification another process wrote into the database.
+"""End to end: the REAL app (``python -m bato_desktop``) on a real X server (Xvfb) with a system
+tray (trayer), a private D-Bus session and a real notification server (dunst).
 
-Needs Debian's ``xvfb``, ``dbus`` (+ ``dbus-x11``), ``dunst`` and ``libnotify-bin``. Missing
-binaries skip the test, unless ``BATO_REQUIRE_E2E=1`` (CI), where they fail it.
+Another process writes a notification into the app's SQLite database, as a headless engine on
+a shared database would. The test proves that dunst receives the toast within the poll
+interval (seen on the bus by ``dbus-monitor`` and in dunst's history), that the tray icon's
+unread badge appears on the screen and disappears again when the notification is read
+elsewhere, and that SIGTERM ends the app with exit code 0.
+
+Needs Debian's ``xvfb``, ``dbus``, ``trayer``, ``x11-utils``, ``dunst`` and ``libnotify-bin``.
+Missing programs skip the test, unless ``BATO_REQUIRE_E2E=1`` (CI), where they fail it.
+Screenshots go to ``$BATO_SCREENSHOT_DIR`` when set (e.g. docs/screenshots), else a temp dir.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
-import signal
+import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from bato_desktop.db import NewNotification, Repository, migrate, open_database
+from bato_desktop import settings as settings_mod
+from bato_desktop.db import NewNotification, Repository, open_database
+from bato_desktop.devtools.virtual_desktop import (
+    DesktopUnavailable,
+    VirtualDesktop,
+    stop_process,
+)
+from bato_desktop.settings import Settings
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
-BINARIES = ("Xvfb", "dbus-daemon", "dunst", "dunstctl", "dbus-monitor", "notify-send")
+POLL_INTERVAL = 5  # seconds: the shortest the settings allow
+APP_CLASS = "Bato Desktop"
+EXTRA_PROGRAMS = ("dunstctl", "dbus-monitor", "notify-send", "xprop")
 
 
-def _require_binaries() -> None:
-    missing = [name for name in BINARIES if shutil.which(name) is None]
-    if not missing:
-        return
-    reason = (
-        f"missing {', '.join(missing)} (apt-get install xvfb dbus dbus-x11 dunst libnotify-bin)"
-    )
+def _missing(reason: str) -> None:
     if os.environ.get("BATO_REQUIRE_E2E") == "1":
-        pytest.fail(f"{reason}; BATO_REQUIRE_E2E=1 makes the end-to-end test mandatory")
+        pytest.fail(f"{reason}; BATO_REQUIRE_E2E=1 makes the end-to-end tests mandatory")
     pytest.skip(reason)
 
 
-def _wait_for(predicate: object, timeout: float, what: str) -> None:
-    assert callable(predicate)
+def _wait_for(predicate: Callable[[], bool], timeout: float, what: str,
+              alive: Callable[[], str | None] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
+        if alive is not None and (died := alive()) is not None:
+            pytest.fail(f"while waiting for {what}: {died}")
         time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+    raise AssertionError(f"no {what} within {timeout} s")
 
 
-def _stop(process: subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=3)
-
-
-class Desktop:
-    """Xvfb on a free display, a private session bus and dunst; stopped in reverse order."""
-
-    def __init__(self, home: Path) -> None:
-        self.home = home
-        self.processes: list[subprocess.Popen[bytes]] = []
-        self.dbus_pid: int | None = None
-        self.env = dict(os.environ)
-
-    def start(self) -> None:
-        read_fd, write_fd = os.pipe()
-        xvfb = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1024x768x24",
-             "-nolisten", "tcp"],
-            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        self.processes.append(xvfb)
-        os.close(write_fd)
-        with os.fdopen(read_fd, "rb") as pipe:
-            display = pipe.readline().decode().strip()  # Xvfb writes it once it is ready
-        assert display, "Xvfb did not report its display"
-        (self.home / "config").mkdir(exist_ok=True)
-        self.env.update({
-            "DISPLAY": f":{display}",
-            "QT_QPA_PLATFORM": "xcb",
-            "HOME": str(self.home),
-            "XDG_CONFIG_HOME": str(self.home / "config"),
-            "XDG_RUNTIME_DIR": str(self.home),
-        })
-        self.env.pop("WAYLAND_DISPLAY", None)
-        out = subprocess.run(
-            ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
-            env=self.env, capture_output=True, text=True, timeout=10, check=True,
-        ).stdout.split()
-        address, self.dbus_pid = out[0], int(out[1])
-        self.env["DBUS_SESSION_BUS_ADDRESS"] = address
-        self.processes.append(subprocess.Popen(
-            ["dunst"], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        ))
-        _wait_for(
-            lambda: subprocess.run(["dunstctl", "is-paused"], env=self.env,
-                                   capture_output=True, timeout=5).returncode == 0,
-            5, "dunst to own org.freedesktop.Notifications",
-        )
-
-    def run(self, *args: str) -> str:
-        return subprocess.run(
-            list(args), env=self.env, capture_output=True, text=True, timeout=5, check=True
-        ).stdout
-
-    def stop(self) -> None:
-        for process in reversed(self.processes):
-            _stop(process)
-        if self.dbus_pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.dbus_pid, signal.SIGTERM)
+def app_env(home: Path) -> dict[str, str]:
+    """Isolated config/data/log dirs; nothing from the developer's desktop or venv settings."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("BATO_", "QT_", "DBUS_", "XDG_", "DATABASE_URI"))
+           and k not in ("DISPLAY", "WAYLAND_DISPLAY", "LOG_LEVEL")}
+    for name in ("config", "data", "log", "runtime", "xdg-config", "xdg-data"):
+        (home / name).mkdir(parents=True, exist_ok=True)
+    (home / "runtime").chmod(0o700)
+    env.update({
+        "HOME": str(home), "XDG_CONFIG_HOME": str(home / "xdg-config"),
+        "XDG_DATA_HOME": str(home / "xdg-data"), "XDG_RUNTIME_DIR": str(home / "runtime"),
+        "BATO_CONFIG_DIR": str(home / "config"), "BATO_DATA_DIR": str(home / "data"),
+        "BATO_LOG_DIR": str(home / "log"),
+        "BATO_API_URL": "http://127.0.0.1:9",  # an empty library: nothing is fetched anyway
+        "PYTHONPATH": str(ROOT),
+    })
+    return env
 
 
 @pytest.fixture
-def desktop(tmp_path: Path) -> Iterator[Desktop]:
-    _require_binaries()
-    home = tmp_path / "home"
-    home.mkdir()
-    session = Desktop(home)
+def desktop(tmp_path: Path) -> Iterator[VirtualDesktop]:
+    missing = [p for p in EXTRA_PROGRAMS if subprocess.run(
+        ["sh", "-c", f"command -v {p}"], capture_output=True).returncode]
+    if missing:
+        _missing(f"missing {', '.join(missing)} (apt-get install dunst libnotify-bin dbus "
+                 "x11-utils)")
     try:
-        session.start()
-        yield session
-    finally:
-        session.stop()
+        with VirtualDesktop(app_env(tmp_path / "home"), notifications=True,
+                            size="800x600x24") as session:
+            yield session
+    except DesktopUnavailable as exc:
+        _missing(str(exc))
 
 
-def test_toast_reaches_the_notification_server(desktop: Desktop, tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'e2e.db'}"
-    database = open_database(url)
-    migrate(database)
-    repo = Repository(database)
+def tray_icon_geometry(desktop: VirtualDesktop, pid: int) -> tuple[int, int, int, int] | None:
+    """(x, y, width, height) of the app's icon window inside trayer's panel, if embedded."""
+    tree = desktop.run("xwininfo", "-root", "-tree")
+    for line in tree.splitlines():
+        match = re.match(r'^\s*(0x[0-9a-f]+) .*\("[^"]*" "([^"]*)"\)\s+(\d+)x(\d+)\+-?\d+\+-?\d+'
+                         r'\s+\+(-?\d+)\+(-?\d+)', line)
+        if not match or match[2] != APP_CLASS:
+            continue
+        width, height = int(match[3]), int(match[4])
+        if not 16 <= width <= 64 or not 16 <= height <= 64:
+            continue  # a window of the app, not its tray icon
+        owner = re.search(r"= (\d+)", desktop.run("xprop", "-id", match[1], "_NET_WM_PID"))
+        if owner and int(owner[1]) == pid:
+            return int(match[5]), int(match[6]), width, height
+    return None
 
-    monitor_log = tmp_path / "dbus-monitor.log"
-    with monitor_log.open("wb") as sink:
+
+def red_pixels(path: Path, area: tuple[int, int, int, int]) -> int:
+    """Pixels of the badge's red (bato_desktop.ui.icons.BADGE_COLOR) inside ``area``."""
+    from PySide6.QtGui import QColor, QImage
+
+    image = QImage(str(path))
+    assert not image.isNull(), f"cannot read {path}"
+    x0, y0, width, height = area
+    count = 0
+    for x in range(max(0, x0), min(image.width(), x0 + width)):
+        for y in range(max(0, y0), min(image.height(), y0 + height)):
+            colour = QColor(image.pixel(x, y))
+            if colour.red() > 180 and colour.green() < 90 and colour.blue() < 90:
+                count += 1
+    return count
+
+
+def test_real_app_toasts_a_row_written_elsewhere_and_badges_the_tray(
+    desktop: VirtualDesktop, tmp_path: Path,
+) -> None:
+    settings_mod.save(replace(Settings(), poll_interval=POLL_INTERVAL),
+                      Path(desktop.env["BATO_CONFIG_DIR"]) / "settings.json")
+    shots = Path(os.environ.get("BATO_SCREENSHOT_DIR") or tmp_path)
+    bus_log = tmp_path / "dbus-monitor.log"
+    app_log = Path(desktop.env["BATO_LOG_DIR"]) / "bato.log"
+    output = tmp_path / "app-output.txt"
+    with bus_log.open("wb") as sink:
         monitor = subprocess.Popen(
             ["dbus-monitor", "--session", "interface='org.freedesktop.Notifications'"],
-            env=desktop.env, stdout=sink, stderr=subprocess.DEVNULL,
-        )
-    desktop.processes.append(monitor)
+            env=desktop.env, stdout=sink, stderr=subprocess.DEVNULL)
+    with output.open("wb") as sink:
+        app = subprocess.Popen([sys.executable, "-m", "bato_desktop"], env=desktop.env,
+                               cwd=tmp_path, stdout=sink, stderr=subprocess.STDOUT)
 
-    env = dict(desktop.env)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    app = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("toast_app.py")), url],
-        env=env, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True,
-    )
+    def details() -> str:
+        text = app_log.read_text(errors="replace") if app_log.exists() else "(no log)"
+        return (f"\n--- output ---\n{output.read_text(errors='replace')[-3000:]}"
+                f"\n--- bato.log ---\n{text[-3000:]}")
+
+    def alive() -> str | None:
+        return None if app.poll() is None else f"the app exited with {app.returncode}{details()}"
+
     try:
-        assert app.stdout is not None
-        first = app.stdout.readline().strip()
-        if not first.startswith("READY"):
-            _stop(app)
-            stderr = app.stderr.read() if app.stderr else ""
-            pytest.fail(f"the app did not start: {first!r}\n{stderr[-3000:]}")
+        icon: list[tuple[int, int, int, int]] = []
 
+        def embedded() -> bool:
+            found = tray_icon_geometry(desktop, app.pid)
+            icon[:] = [found] if found else []
+            return bool(icon)
+
+        _wait_for(embedded, 30, "tray icon of the app inside trayer's panel", alive)
+        _wait_for(lambda: app_log.exists()
+                  and "Tray icon shown" in app_log.read_text(errors="replace"), 10,
+                  "'Tray icon shown' in the log", alive)
+        database_file = Path(desktop.env["BATO_DATA_DIR"]) / "bato.db"
+        _wait_for(database_file.exists, 10, "the app's database", alive)
+        time.sleep(1)  # let it paint
+        desktop.screenshot(shots / "tray-before.png", sys.executable)
+        assert red_pixels(shots / "tray-before.png", icon[0]) == 0, "a badge with 0 unread"
+
+        # Another process (a headless engine elsewhere) writes a notification.
+        repo = Repository(open_database(f"sqlite:///{database_file}"))
         marker = f"Chapter e2e-{os.getpid()}-{time.monotonic_ns()}"
         (row_id,) = repo.create_notifications([NewNotification(
             anilist_id=42, bato_link="https://bato.to/title/42-e2e",
             notification_type="new_chapter", manga_name="E2E Series", message=marker,
-            chapter_full_url="https://bato.to/chapter/4242",
-        )])
-        written = time.monotonic()
+            chapter_full_url="https://bato.to/title/42-e2e/4242-ch_7")])
 
-        _wait_for(lambda: marker in monitor_log.read_text(errors="replace"), 5,
-                  "the Notify call on the session bus")
-        latency = time.monotonic() - written
-        assert latency < 3.0, f"toast reached the bus after {latency:.1f} s"
-
-        # dunst itself has it: closed notifications move to its history.
-        desktop.run("dunstctl", "close-all")
-        _wait_for(lambda: marker in desktop.run("dunstctl", "history"), 3,
-                  "the toast in dunst's history")
-        history = desktop.run("dunstctl", "history")
-        assert "E2E Series" in history
+        # The poll timer (5 s) is the only way this process can learn of the row.
+        _wait_for(lambda: marker in bus_log.read_text(errors="replace"), POLL_INTERVAL + 2,
+                  "Notify call on the session bus within the poll interval", alive)
+        assert "E2E Series" in bus_log.read_text(errors="replace")
 
         def emitted() -> bool:
             row = repo.get_notification(row_id)
             return row is not None and row.is_emitted
 
-        _wait_for(emitted, 3, "the row to be marked emitted")
-    finally:
-        if app.stdin is not None:
-            app.stdin.close()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            app.wait(timeout=5)
-        _stop(app)
-        for stream in (app.stdout, app.stderr):
-            if stream is not None:
-                stream.close()
+        _wait_for(emitted, 5, "row marked emitted", alive)
+        time.sleep(0.5)
+        desktop.screenshot(shots / "toast.png", sys.executable)  # dunst's toast on screen
+        desktop.run("dunstctl", "close-all")  # closed toasts move to dunst's history
+        _wait_for(lambda: marker in desktop.run("dunstctl", "history"), 5,
+                  "toast in dunst's history", alive)
+
+        time.sleep(0.5)
+        desktop.screenshot(shots / "tray-badge.png", sys.executable)
+        assert red_pixels(shots / "tray-badge.png", icon[0]) > 10, \
+            f"no unread badge on the tray icon {icon[0]} in {shots / 'tray-badge.png'}"
+
+        # Read on another device: the badge goes at the next poll.
+        repo.mark_all_read()
         repo.close()
-    assert app.returncode == 0
+
+        def badge_gone() -> bool:
+            desktop.screenshot(tmp_path / "tray-after.png", sys.executable)
+            return red_pixels(tmp_path / "tray-after.png", icon[0]) == 0
+
+        _wait_for(badge_gone, POLL_INTERVAL + 5, "badge to disappear after reading", alive)
+        assert alive() is None
+    finally:
+        code = stop_process(app, timeout=30)  # SIGTERM: the app's clean quit
+        stop_process(monitor)
+    assert code == 0, details()
+    assert "Traceback" not in output.read_text(errors="replace"), details()

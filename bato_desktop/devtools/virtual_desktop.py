@@ -1,0 +1,144 @@
+"""A throw-away Linux desktop for benchmarks and end-to-end checks: Xvfb, a private D-Bus
+session, a system tray (trayer, XEmbed) and optionally a notification server (dunst).
+
+Nothing here is used by the app itself. Each program is started with the environment of the
+session and stopped in reverse order; ``env`` is what a program needs to run inside it.
+Needs Debian's ``xvfb``, ``dbus``, ``trayer`` and ``dunst`` (``scripts/test.sh`` installs them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+
+REQUIRED = ("Xvfb", "dbus-daemon", "trayer", "xwininfo")
+
+
+class DesktopUnavailable(RuntimeError):
+    """A program the virtual desktop needs is not installed."""
+
+
+def missing_programs(extra: tuple[str, ...] = ()) -> list[str]:
+    return [name for name in (*REQUIRED, *extra) if shutil.which(name) is None]
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.02)
+
+
+class VirtualDesktop:
+    """``with VirtualDesktop(base_env, notifications=True) as desktop: ... desktop.env ...``"""
+
+    def __init__(self, base_env: Mapping[str, str] | None = None, *,
+                 notifications: bool = False, size: str = "1280x800x24") -> None:
+        extra = ("dunst",) if notifications else ()
+        missing = missing_programs(extra)
+        if missing:
+            raise DesktopUnavailable(
+                f"missing {', '.join(missing)} (apt-get install xvfb dbus dbus-x11 trayer "
+                "x11-utils dunst)")
+        self.env = dict(base_env if base_env is not None else os.environ)
+        self.notifications = notifications
+        self.size = size
+        self._processes: list[subprocess.Popen[bytes]] = []
+        self._dbus_pid: int | None = None
+
+    def __enter__(self) -> VirtualDesktop:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        read_fd, write_fd = os.pipe()
+        self._processes.append(subprocess.Popen(
+            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", self.size, "-nolisten", "tcp"],
+            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        os.close(write_fd)
+        with os.fdopen(read_fd, "rb") as pipe:
+            display = pipe.readline().decode().strip()  # written once the server is ready
+        if not display:
+            raise RuntimeError("Xvfb did not report its display")
+        for name in ("WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+            self.env.pop(name, None)
+        self.env.update({"DISPLAY": f":{display}", "QT_QPA_PLATFORM": "xcb"})
+        out = subprocess.run(
+            ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+            env=self.env, capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.split()
+        self.env["DBUS_SESSION_BUS_ADDRESS"], self._dbus_pid = out[0], int(out[1])
+        self._processes.append(subprocess.Popen(
+            ["trayer", "--edge", "top", "--align", "right", "--widthtype", "request",
+             "--height", "32", "--tint", "0x333333", "--transparent", "false"],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_for(self._tray_up, 10, "trayer's panel")
+        if self.notifications:
+            self._processes.append(subprocess.Popen(
+                ["dunst"], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            wait_for(self._notifications_up, 10, "dunst on the session bus")
+
+    def run(self, *args: str, timeout: float = 10) -> str:
+        return subprocess.run(list(args), env=self.env, capture_output=True, text=True,
+                              timeout=timeout, check=True).stdout
+
+    def _tray_up(self) -> bool:
+        return '"panel": ("panel" "trayer")' in self.run("xwininfo", "-root", "-tree")
+
+    def _notifications_up(self) -> bool:
+        try:
+            names = self.run("dbus-send", "--session", "--print-reply",
+                             "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+                             "org.freedesktop.DBus.ListNames")
+        except subprocess.CalledProcessError:
+            return False
+        return "org.freedesktop.Notifications" in names
+
+    def screenshot(self, path: Path, python: str) -> None:
+        """The whole screen as PNG, taken by Qt in a child process (no ImageMagick needed)."""
+        script = ("import sys\n"
+                  "from PySide6.QtGui import QGuiApplication\n"
+                  "app = QGuiApplication(sys.argv[:1])\n"
+                  "ok = app.primaryScreen().grabWindow(0).save(sys.argv[1], 'PNG')\n"
+                  "sys.exit(0 if ok else 1)\n")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([python, "-c", script, str(path)], env=self.env, capture_output=True,
+                       timeout=30, check=True)
+
+    def stop(self) -> None:
+        for process in reversed(self._processes):
+            stop_process(process)
+        self._processes.clear()
+        if self._dbus_pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._dbus_pid, signal.SIGTERM)
+            self._dbus_pid = None
+
+
+def stop_process(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM,
+                 timeout: float = 10) -> int:
+    """Ask ``process`` to stop (``sig``), kill it if it does not within ``timeout``."""
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+    return int(process.returncode)
