@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from pytestqt.qtbot import QtBot
 
 from bato_desktop.db import NewNotification, Repository, migrate, open_database
-from bato_desktop.db.rows import NotificationRow
+from bato_desktop.db.rows import NotificationBacklog, NotificationRow
 from bato_desktop.settings import Settings
 from bato_desktop.ui.poller import NotificationPoller, PollerThread
 from bato_desktop.ui.toast_policy import Toast
@@ -31,6 +31,7 @@ class FakeStore:
         self.rows: dict[int, NotificationRow] = {}
         self.next_id = 1
         self.broken: Exception | None = None
+        self.backlog_broken: Exception | None = None
         self.marked: list[list[int]] = []
 
     def add(self, name: str, message: str = "", importance: int = 1) -> int:
@@ -52,6 +53,13 @@ class FakeStore:
         rows = [r for r in self.rows.values() if not r.is_emitted]
         rows.sort(key=lambda r: (-r.importance, r.created_at))
         return rows[:limit]
+
+    def notification_backlog(self) -> NotificationBacklog:
+        if self.backlog_broken:
+            raise self.backlog_broken
+        rows = [r for r in self.rows.values() if not r.is_emitted]
+        return NotificationBacklog(ids=tuple(r.id for r in rows),
+                                   series=len({r.bato_link for r in rows}))
 
     def mark_emitted(self, ids: Sequence[int]) -> int:
         self.marked.append(list(ids))
@@ -547,3 +555,58 @@ def test_timer_catches_rows_from_other_processes(qtbot: QtBot, sqlite_repo_url: 
         assert thread.stop(5000)
         writer.close()
         shared.close()
+
+
+# -- a device that was away: one summary for the whole backlog ---------------------------------
+
+
+def _series_note(series: int, n: int) -> NewNotification:
+    return NewNotification(
+        anilist_id=-series, bato_link=f"https://bato.to/title/{series}-s",
+        notification_type="new_chapter", manga_name=f"Series {series}",
+        message=f"Chapter {n} is out", chapter_full_url=f"https://bato.to/chapter/{n}",
+    )
+
+
+@pytest.mark.parametrize("waiting", [250, 1200])
+def test_a_week_away_is_one_summary_and_all_of_it_is_marked_in_one_poll(
+    qtbot: QtBot, database_url: str, open_repo: Callable[[str], Repository], waiting: int,
+) -> None:
+    engine = open_repo(database_url)
+    laptop = Repository(open_repo(database_url).database, device_id="laptop")
+    if laptop.device_id is not None:  # MariaDB: per device; SQLite: the global flag
+        laptop.register_device()
+    engine.create_notifications([_series_note(i % 37, i) for i in range(waiting)])
+    toaster = FakeToaster()
+    poller = NotificationPoller(laptop, toaster, Settings(poll_interval=3600),
+                                clock=Clock(NOON))
+    try:
+        poller.start()
+        (toast,) = toaster.shown
+        assert toast.body == (f"While you were away: {waiting} new notifications in 37 series "
+                              "(Series 0, Series 1, Series 10 and 34 more)")
+        assert laptop.unemitted_notifications() == []
+        assert engine.notification_counts()["unemitted"] == 0  # is_emitted: shown somewhere
+        with qtbot.waitSignal(poller.polled, timeout=2000):
+            poller.poll_now()
+        assert len(toaster.shown) == 1  # nothing left for a second summary
+    finally:
+        poller.stop()
+
+
+def test_a_failed_backlog_count_shows_the_page_and_loses_nothing(
+    make_rig: Callable[..., Rig],
+) -> None:
+    rig = make_rig()
+    for i in range(150):
+        rig.store.add(f"Series {i % 3}")
+    rig.store.backlog_broken = peewee.OperationalError("lost connection")
+    failures: list[str] = []
+    rig.poller.poll_failed.connect(failures.append)
+    rig.poller.start()
+    assert failures == ["Could not count the waiting notifications: lost connection"]
+    assert "100+ new updates" in rig.toaster.shown[0].title  # the page, as before
+    assert len(rig.store.emitted()) == 100
+    rig.store.backlog_broken = None
+    rig.poll()
+    assert rig.store.emitted() == set(rig.store.rows)  # the other 50 in the next poll

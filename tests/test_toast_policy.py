@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from bato_desktop.db.rows import NotificationRow
+from bato_desktop.db.rows import NotificationBacklog, NotificationRow
 from bato_desktop.settings import Settings
 from bato_desktop.ui.toast_policy import (
     FailureTracker,
@@ -146,3 +146,34 @@ def test_dnd_query_reads_dunst(monkeypatch: pytest.MonkeyPatch) -> None:
     assert dnd.query_do_not_disturb()  # GNOME: banners off
     answers = {"dunstctl": "false", "gsettings": "true"}
     assert not dnd.query_do_not_disturb()
+
+
+def test_a_backlog_bigger_than_the_page_is_one_toast_for_all_of_it() -> None:
+    page = [row(i, f"Series {i % 4}") for i in range(1, 101)]
+    backlog = NotificationBacklog(ids=tuple(range(1, 5001)), series=37,
+                                  names=("One Piece", "Naruto", "Bleach"), importance=2)
+    plan = plan_poll(page, muted=None, waited=None, summary_threshold=5, backlog=backlog)
+    assert plan.kind is PlanKind.BACKLOG
+    (summary,) = plan.toasts
+    assert summary.ids == backlog.ids  # all 5,000 are marked once this toast is shown
+    assert summary.toast.body == ("While you were away: 5000 new notifications in 37 series "
+                                  "(One Piece, Naruto, Bleach and 34 more)")
+    assert summary.toast.importance == 2 and summary.toast.url is None
+    quiet = plan_poll(page, muted=None, waited=MuteReason.QUIET_HOURS, summary_threshold=5,
+                      backlog=backlog)
+    assert quiet.toasts[0].toast.body.startswith("While you were quiet: 5000 new notifications")
+    held = plan_poll(page, muted=MuteReason.SNOOZED, waited=None, summary_threshold=5,
+                     backlog=backlog)
+    assert held.kind is PlanKind.WAIT  # muted: the backlog waits like any row
+
+
+def test_a_backlog_no_bigger_than_the_page_plans_the_page() -> None:
+    page = [row(i, f"Series {i % 2}") for i in range(1, 8)]
+    backlog = NotificationBacklog(ids=tuple(r.id for r in page), series=2,
+                                  names=("Series 0", "Series 1"))
+    plan = plan_poll(page, muted=None, waited=None, summary_threshold=5, backlog=backlog)
+    assert plan.kind is PlanKind.SUMMARY and "7 new updates" in plan.toasts[0].toast.title
+    two = NotificationBacklog(ids=tuple(range(1, 201)), series=2, names=("A", "B"))
+    body = plan_poll(page, muted=None, waited=None, summary_threshold=5,
+                     backlog=two).toasts[0].toast.body
+    assert body == "While you were away: 200 new notifications in 2 series (A, B)"

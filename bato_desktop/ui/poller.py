@@ -36,7 +36,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
-from bato_desktop.db.rows import NotificationRow
+from bato_desktop.db.rows import NotificationBacklog, NotificationRow
 from bato_desktop.settings import Settings
 from bato_desktop.ui.dnd import os_do_not_disturb
 from bato_desktop.ui.threads import WorkerThread
@@ -59,6 +59,7 @@ class NotificationStore(Protocol):
     """The part of :class:`bato_desktop.db.Repository` the poller uses."""
 
     def unemitted_notifications(self, limit: int = 100) -> list[NotificationRow]: ...
+    def notification_backlog(self) -> NotificationBacklog: ...
     def mark_emitted(self, ids: Sequence[int]) -> int: ...
     def unread_count(self) -> int: ...
     def mark_all_read(self) -> int: ...
@@ -281,9 +282,11 @@ class NotificationPoller(QObject):
             return
         muted = mute_reason(self._settings, self._clock(), self._snoozed_until,
                             do_not_disturb=bool(rows) and self._do_not_disturb())
+        backlog = self._backlog(repo) if muted is None and len(rows) >= FETCH_LIMIT else None
         plan = plan_poll(
             rows, muted=muted, waited=self._waited,
             summary_threshold=self._settings.summary_threshold, limit=FETCH_LIMIT,
+            backlog=backlog,
         )
         if plan.kind is PlanKind.WAIT and muted is not None:
             if self._waited is None:
@@ -304,6 +307,22 @@ class NotificationPoller(QObject):
             self._report_unread(repo.unread_count())
         except Exception as exc:
             self._failed("Could not count unread notifications", exc)
+
+    def _backlog(self, repo: NotificationStore) -> NotificationBacklog | None:
+        """A full page came back: count everything waiting, so it becomes one summary.
+
+        A device away for a week would otherwise get a summary per page of 100 and poll. If
+        the count fails, this poll shows its page as before (nothing is lost).
+        """
+        try:
+            backlog = repo.notification_backlog()
+        except Exception as exc:
+            self._failed("Could not count the waiting notifications", exc)
+            return None
+        if backlog.count > FETCH_LIMIT:
+            log.info("%d notifications in %d series waited: one summary for all",
+                     backlog.count, backlog.series)
+        return backlog
 
     def _show(self, planned: Sequence[PlannedToast]) -> tuple[int, list[int]]:
         """Raise the planned toasts; return how many were shown and the ids to mark emitted.

@@ -1,9 +1,11 @@
 """What the notification poller shows, decided without Qt (so it is unit-testable on its own).
 
 One poll hands :func:`plan_poll` the unemitted rows and whether toasts are muted right now
-(notifications off, quiet hours, snooze). The plan says which toasts to raise and which row ids
-each one covers; the poller marks a row emitted only when the toast covering it was shown, so
-muted rows simply wait. :class:`FailureTracker` caps how often one broken row is retried.
+(notifications off, quiet hours, snooze), and, when a full page of rows came back, the whole
+backlog as the database counted it, which becomes one summary however many pages it spans.
+The plan says which toasts to raise and which row ids each one covers; the poller marks a row
+emitted only when the toast covering it was shown, so muted rows simply wait.
+:class:`FailureTracker` caps how often one broken row is retried.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from enum import Enum
 
-from bato_desktop.db.rows import NotificationRow
+from bato_desktop.db.rows import NotificationBacklog, NotificationRow
 from bato_desktop.settings import Settings
 
 APP_NAME = "Bato Desktop"
@@ -43,6 +45,7 @@ class PlanKind(Enum):
     SINGLE = "single"  # one toast per row
     SUMMARY = "summary"  # too many rows for one poll: one toast for all
     DIGEST = "digest"  # the first poll after a muted time: one toast for what waited
+    BACKLOG = "backlog"  # more than a page waits (a device away for days): one toast for all
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,18 @@ def digest_toast(
     )
 
 
+def backlog_toast(backlog: NotificationBacklog, reason: MuteReason | None) -> Toast:
+    """"While you were away: 5000 new notifications in 37 series (A, B, C and 34 more)"."""
+    word = "quiet" if reason is MuteReason.QUIET_HOURS else "away"
+    body = (f"While you were {word}: {_plural(backlog.count, 'new notification')} in "
+            f"{backlog.series} series")
+    if backlog.names:
+        named = ", ".join(backlog.names)
+        more = backlog.series - len(backlog.names)
+        body += f" ({named} and {more} more)" if more > 0 else f" ({named})"
+    return Toast(title=APP_NAME, body=body, importance=backlog.importance)
+
+
 def plan_poll(
     rows: Sequence[NotificationRow],
     *,
@@ -156,17 +171,23 @@ def plan_poll(
     waited: MuteReason | None,
     summary_threshold: int,
     limit: int = 100,
+    backlog: NotificationBacklog | None = None,
 ) -> PollPlan:
     """Decide one poll.
 
     ``muted``: why toasts must wait now (None: they may be shown). ``waited``: why rows were
     held back by an earlier poll (None: nothing waited), which turns the first poll after the
-    muted time into one digest toast when more than one row waited.
+    muted time into one digest toast when more than one row waited. ``backlog``: everything
+    waiting, when the caller fetched a full page; if it holds more than the page, one toast
+    covers all of it (its ids are the ones marked), instead of a summary per page and poll.
     """
     if not rows:
         return PollPlan(PlanKind.NOTHING)
     if muted is not None:
         return PollPlan(PlanKind.WAIT)
+    if backlog is not None and backlog.count > len(rows):
+        return PollPlan(PlanKind.BACKLOG, (PlannedToast(backlog_toast(backlog, waited),
+                                                        backlog.ids),))
     ids = tuple(row.id for row in rows)
     limit_reached = len(rows) >= limit
     if waited is not None and len(rows) > 1:
