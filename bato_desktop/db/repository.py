@@ -7,6 +7,7 @@ notifications, schedule and log of a scrape commit together or not at all.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections import deque
@@ -41,9 +42,12 @@ from bato_desktop.engine.records import ChapterRecord, SeriesDetails
 if TYPE_CHECKING:
     from bato_desktop.engine.schedule_policy import ScheduleDecision
 
-__all__ = ["NewNotification", "Repository"]
+log = logging.getLogger(__name__)
+__all__ = ["LibraryError", "NewNotification", "Repository", "ScheduleConflict"]
 
 ERROR_RATE_WARNING = 10.0  # percent of failed checks over the window that raises a warning
+MIN_WARNING_SAMPLE = 10  # fewer checks than this say nothing about an error rate
+OFFLINE_PREFIX = "offline:"  # log rows of checks that reached no host: not errors of Bato's
 SYSTEM_WARNING = "system_warning"
 INSERT_BATCH = 200
 MARK_BATCH = 500  # ids per statement when marking a backlog
@@ -51,6 +55,14 @@ SETTLE_SECONDS = 600.0  # longer than any series transaction: older ids have all
 JOIN_MARGIN = timedelta(days=1)  # what a new device may take as settled history
 BACKLOG_NAMES = 3  # series named in a backlog summary
 RATE_LIMIT_KEY = "rate_limited_until"
+
+
+class LibraryError(ValueError):
+    """A library change that cannot be made; the message says why (nothing was written)."""
+
+
+class ScheduleConflict(LibraryError):
+    """A series cannot get a schedule row (the old schema keeps one row per AniList id)."""
 
 
 def to_db(value: datetime | None) -> datetime | None:
@@ -117,6 +129,7 @@ class Repository:
         self._monotonic: Callable[[], float] = time.monotonic
         self._settling: tuple[float, int] | None = None  # (when seen, newest id then)
         self._lease_cycle: _LeaseCycle | None = None
+        self._conflicts_logged: set[str] = set()
 
     @staticmethod
     def is_mysql_db(database: peewee.Database) -> bool:
@@ -192,6 +205,23 @@ class Repository:
     def get_series(self, bato_link: str) -> TrackedSeries | None:
         return next((s for s in self.tracked_series() if s.bato_link == bato_link), None)
 
+    def series_by_bato_id(self, bato_id: str) -> TrackedSeries | None:
+        """The tracked series with this Bato id, whatever link form it was added with."""
+        return next((s for s in self.tracked_series() if s.bato_id == bato_id), None)
+
+    def find_series(self, link_or_id: str) -> TrackedSeries | None:
+        """By exact link first, then by the Bato id inside any link form (or a bare id)."""
+        series = self.get_series(link_or_id.strip())
+        if series is not None:
+            return series
+        bato_id = _bato_id_or_none(link_or_id)
+        return self.series_by_bato_id(bato_id) if bato_id else None
+
+    def is_loaded(self, bato_link: str) -> bool:
+        """Whether a first load ever succeeded (its details are stored)."""
+        d = self.m.details
+        return bool(d.select().where(d.bato_link == bato_link).exists())
+
     def series_count(self) -> int:
         return len(self.tracked_series())
 
@@ -199,13 +229,22 @@ class Repository:
         self, bato_link: str, bato_id: str, *, anilist_id: int | None = None,
         now: datetime | None = None,
     ) -> TrackedSeries:
-        """Track a series (idempotent) and make it due at once."""
+        """Track a series and make it due at once; idempotent by Bato id.
+
+        A series already tracked under another link form (``110100`` vs its URL) is returned
+        as it is, so one series never gets two rows. Raises :class:`ScheduleConflict` (writing
+        nothing) when ``anilist_id`` already belongs to another series.
+        """
         now = now or utcnow()
+        tracked = self.series_by_bato_id(bato_id)
+        if tracked is not None:
+            return tracked
         lib = self.m.library
         anilist = anilist_id if anilist_id is not None else synthetic_anilist_id(bato_id)
         with self.atomic():
             row = lib.get_or_none(lib.bato_link == bato_link)
             if row is None:
+                self._check_anilist_free(anilist, bato_link)
                 lib.create(bato_link=bato_link, bato_id=bato_id, anilist_id=anilist,
                            added_at=to_db(now))
             else:
@@ -215,6 +254,13 @@ class Repository:
         series = self.get_series(bato_link)
         assert series is not None
         return series
+
+    def _check_anilist_free(self, anilist_id: int, bato_link: str) -> None:
+        """One AniList id, one series: the old schema's schedule is UNIQUE on it."""
+        owner = next((s.bato_link for s in self.tracked_series()
+                      if s.anilist_id == anilist_id and s.bato_link != bato_link), None)
+        if owner is not None:
+            raise ScheduleConflict(f"AniList id {anilist_id} is already used by {owner}")
 
     def remove_series(self, bato_link: str) -> bool:
         """Stop tracking a series and forget its data (the scrape log stays as history)."""
@@ -695,11 +741,26 @@ class Repository:
     # -- schedules -----------------------------------------------------------------------------
 
     def _ensure_schedule(self, bato_link: str, anilist_id: int, now: datetime) -> None:
+        """Give a series its schedule row; an old row of its AniList id is taken over.
+
+        The old schema keeps one row per AniList id. A row left by a link that is no longer
+        tracked (the web app changed the link) is re-pointed to this one; a row another tracked
+        series still uses is a conflict, raised instead of silently leaving this series with
+        no schedule.
+        """
         s = self.m.schedule
         if s.get_or_none(s.bato_link == bato_link) is not None:
             return
-        if s.get_or_none(s.anilist_id == anilist_id) is not None:
-            return  # an old row keyed by the same AniList id
+        old = s.get_or_none(s.anilist_id == anilist_id)
+        if old is not None:
+            if self.get_series(old.bato_link) is not None:
+                raise ScheduleConflict(
+                    f"AniList id {anilist_id} is already used by {old.bato_link}; "
+                    f"{bato_link} cannot get a schedule")
+            s.update(bato_link=bato_link, next_scrape_at=to_db(now), updated_at=to_db(now),
+                     schedule_reason="new link of a known series").where(
+                s.id == old.id).execute()
+            return
         s.create(anilist_id=anilist_id, bato_link=bato_link, scraping_interval_hours=24,
                  next_scrape_at=to_db(now), is_active=True, priority=1,
                  created_at=to_db(now), updated_at=to_db(now), schedule_reason="new series")
@@ -710,10 +771,17 @@ class Repository:
         s = self.m.schedule
         have = {link for (link,) in s.select(s.bato_link).tuples()}
         missing = [series for series in self.tracked_series() if series.bato_link not in have]
+        made = 0
         with self.atomic():
             for series in missing:
-                self._ensure_schedule(series.bato_link, series.anilist_id, now)
-        return len(missing)
+                try:
+                    self._ensure_schedule(series.bato_link, series.anilist_id, now)
+                    made += 1
+                except ScheduleConflict as exc:  # one bad pair must not stop every cycle
+                    if series.bato_link not in self._conflicts_logged:
+                        self._conflicts_logged.add(series.bato_link)
+                        log.warning("%s: it is not checked until that is resolved", exc)
+        return made
 
     def due_series(
         self, now: datetime | None = None, *, limit: int | None = None
@@ -734,6 +802,11 @@ class Repository:
             if link in tracked
         ]
         return due[:limit] if limit else due
+
+    def schedule_links(self) -> list[str]:
+        """The link of every schedule row (tracked or not)."""
+        s = self.m.schedule
+        return [link for (link,) in s.select(s.bato_link).tuples()]
 
     def get_schedule(self, bato_link: str) -> ScheduleRow | None:
         s = self.m.schedule
@@ -764,12 +837,16 @@ class Repository:
         scraped_at: datetime, status: str, error: str | None = None,
         lease_owner: str | None = None,
     ) -> None:
-        """The after-scrape update: next time, learned pattern and the reason, in one row."""
+        """The after-scrape update: next time, learned pattern and the reason, in one row.
+
+        Raises :class:`ScheduleConflict` when no row was updated: a check whose schedule
+        cannot be saved must not look saved (the series would never be checked again).
+        """
         s = self.m.schedule
         self._ensure_schedule(bato_link, anilist_id, scraped_at)
         if lease_owner is not None:  # only this engine's claim: a newer owner's lease stays
             self.release_lease(bato_link, lease_owner)
-        s.update(
+        touched = s.update(
             scraping_interval_hours=max(1, int(decision.interval_hours)),
             last_scraped_at=to_db(scraped_at),
             next_scrape_at=to_db(decision.next_check_at),
@@ -784,6 +861,17 @@ class Repository:
             schedule_reason=decision.reason[:500], last_status=status, last_error=error,
             updated_at=to_db(scraped_at),
         ).where(s.bato_link == bato_link).execute()
+        if not touched:
+            raise ScheduleConflict(
+                f"the schedule of {bato_link} was not saved: it has no schedule row")
+
+    def postpone_check(self, bato_link: str, until: datetime, reason: str) -> None:
+        """Move a series' next check (e.g. a first load to after a 429 pause)."""
+        s = self.m.schedule
+        touched = s.update(next_scrape_at=to_db(until), schedule_reason=reason[:500],
+                           updated_at=to_db(utcnow())).where(s.bato_link == bato_link).execute()
+        if not touched:
+            raise ScheduleConflict(f"{bato_link} has no schedule row to postpone")
 
     def make_due(self, bato_link: str | None, now: datetime | None = None) -> int:
         """"Check now": one series, or every tracked series when ``bato_link`` is None."""
@@ -975,10 +1063,12 @@ class Repository:
         now = now or utcnow()
         lg = self.m.log
         since = to_db(now - timedelta(hours=hours))
+        # Checks that reached no host (offline) say nothing about Bato: not counted.
+        reached = lg.error_message.is_null() | ~lg.error_message.startswith(OFFLINE_PREFIX)
         query = (
             lg.select(lg.status, peewee.fn.COUNT(lg.id), peewee.fn.SUM(lg.duration_seconds),
                       peewee.fn.SUM(lg.chapters_found), peewee.fn.SUM(lg.new_chapters))
-            .where(lg.scraped_at >= since).group_by(lg.status).tuples()
+            .where((lg.scraped_at >= since) & reached).group_by(lg.status).tuples()
         )
         counts: dict[str, int] = {}
         duration = 0.0
@@ -994,7 +1084,7 @@ class Repository:
         failed = total - successful - rate_limited
         error_rate = 100.0 * (failed + rate_limited) / total if total else 0.0
         warning = None
-        if total and error_rate > ERROR_RATE_WARNING:
+        if total >= MIN_WARNING_SAMPLE and error_rate > ERROR_RATE_WARNING:
             warning = (f"High error rate: {error_rate:.1f}% of {total} checks failed in the "
                        f"last {hours} h (threshold {ERROR_RATE_WARNING:.0f}%)")
         return ScrapeStats(
@@ -1131,7 +1221,7 @@ def _bato_id_or_none(link: str) -> str | None:
     from bato_desktop.engine.errors import InvalidBatoLink
     from bato_desktop.engine.links import parse_bato_id
 
-    try:
-        return parse_bato_id(link)
+    try:  # stored links were accepted once: a mirror unknown to the host list still counts
+        return parse_bato_id(link, check_host=False)
     except InvalidBatoLink:
         return None
