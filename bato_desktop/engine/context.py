@@ -13,6 +13,7 @@ import peewee
 
 from bato_desktop.db import Repository, migrate, open_database
 from bato_desktop.engine.client import BatoClient
+from bato_desktop.engine.control import EngineControl
 from bato_desktop.engine.events import EventSink, ignore_events
 from bato_desktop.engine.service import ScrapingService
 from bato_desktop.settings import Settings
@@ -53,10 +54,13 @@ def open_engine(
     events: EventSink = ignore_events,
     rng: random.Random | None = None,
     backoff_base: float = 1.0,
+    control: EngineControl | None = None,
 ) -> Engine:
+    """``control`` lets other threads reach the engine before and after it exists."""
     database, repo, actions = open_repository(settings)
     client = BatoClient.from_settings(settings)
     service = ScrapingService(
-        repo, client, settings, events=events, rng=rng, backoff_base=backoff_base
+        repo, client, settings, events=events, rng=rng, backoff_base=backoff_base,
+        control=control,
     )
     return Engine(settings, database, repo, client, service, actions)

@@ -15,7 +15,9 @@ from datetime import datetime
 class SeriesResult:
     bato_link: str
     name: str
-    status: str  # "success" | "failed" | "rate_limited" | "skipped"
+    # "success" | "failed" | "rate_limited" | "offline" (no host answered; logged as failed
+    # with an "offline:" error and not counted as an error) | "skipped" (no request was sent)
+    status: str
     scrape_type: str
     chapters_found: int = 0
     new_chapters: int = 0
@@ -72,11 +74,23 @@ class CycleReport:
     stopped: bool = False
     error: str | None = None
     results: list[SeriesResult] = field(default_factory=list)
+    paused: bool = False  # checking was paused: the cycle ended after the current series
+    offline: bool = False  # no Bato host answered: the cycle ended, the series stay due
+    busy: bool = False  # another cycle was running: this one did not start (no overlap)
 
 
 @dataclass(frozen=True)
 class CycleFinished:
     report: CycleReport
+
+
+@dataclass(frozen=True)
+class AddFinished:
+    """An add request was served: ``result`` is its first load (None when nothing loaded)."""
+
+    link: str
+    result: SeriesResult | None
+    message: str
 
 
 EngineEvent = (
@@ -87,6 +101,7 @@ EngineEvent = (
     | RateLimitedEvent
     | EngineError
     | CycleFinished
+    | AddFinished
 )
 EventSink = Callable[[EngineEvent], None]
 

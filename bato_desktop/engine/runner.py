@@ -1,5 +1,9 @@
 """APScheduler drives the scraping cycles: one every ``scrape_interval``, plus "check now".
 
+Other threads reach the engine through the thread-safe ``request_*`` / ``set_paused`` /
+``offer_settings`` methods: a running cycle picks them up between two series, and
+:meth:`EngineRunner.serve_pending` (in the engine thread) serves them when no cycle runs.
+
 The runner is given its scheduler: the headless daemon uses a ``BlockingScheduler`` in the main
 thread, the desktop app a ``QtScheduler`` inside the engine's QThread. Both use APScheduler's
 in-thread executor, so every cycle runs in the engine's own thread, one at a time: overlap is
@@ -17,8 +21,8 @@ from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bato_desktop.db import DatabaseError, Repository
-from bato_desktop.engine.events import CycleReport, EngineError
+from bato_desktop.db import Repository
+from bato_desktop.engine.events import CycleReport
 from bato_desktop.engine.service import ScrapingService, utcnow
 from bato_desktop.settings import Settings
 
@@ -58,6 +62,10 @@ class HeadlessScheduler(BlockingScheduler):  # type: ignore[misc]
 
 
 class EngineRunner:
+    """Drives cycles in the engine thread; the ``request_*``/``set_paused`` methods are the
+    thread-safe way in for other threads (they reach a running cycle between two series).
+    """
+
     def __init__(
         self,
         service: ScrapingService,
@@ -72,14 +80,14 @@ class EngineRunner:
         self._settings = settings
         self._scheduler = scheduler
         self._limit = limit
-        self._paused = threading.Event()
+        self._control = service.control
         self._offline = threading.Event()
         self.last_report: CycleReport | None = None
         self.last_cycle_at: datetime | None = None
 
     @property
     def paused(self) -> bool:
-        return self._paused.is_set()
+        return self._control.paused
 
     def start(self, *, first_cycle_in: float = 0.0) -> None:
         """Add the cycle job and start the scheduler (blocks for a BlockingScheduler)."""
@@ -97,12 +105,14 @@ class EngineRunner:
         return self._offline.is_set()
 
     def run_scheduled_cycle(self) -> CycleReport | None:
-        if self._paused.is_set():
-            log.info("Checking is paused: scheduled cycle skipped")
-            return None
         if self._offline.is_set():
             # Checks now would only fail and count as errors; the due series simply wait.
             log.info("Offline: scheduled cycle skipped until the network is back")
+            return None
+        if self.paused:
+            if self._control.has_requests():  # explicit requests still go out while paused
+                return self._run(scrape_type="scheduled", walk_due=False)
+            log.info("Checking is paused: scheduled cycle skipped")
             return None
         return self._run(scrape_type="scheduled")
 
@@ -115,7 +125,7 @@ class EngineRunner:
                 self._service.request_stop()  # a running pause ends; nothing half-written
             return None
         self._offline.clear()
-        if was_offline and not self._paused.is_set():
+        if was_offline and not self.paused:
             log.info("Back online: checking the overdue series")
             return self._run(scrape_type="scheduled")
         return None
@@ -123,34 +133,72 @@ class EngineRunner:
     def resumed(self, slept_seconds: float) -> CycleReport | None:
         """After sleep: one polite cycle over everything that became due meanwhile."""
         log.info("Resumed after %.0f min asleep: checking the overdue series", slept_seconds / 60)
-        if self._paused.is_set() or self._offline.is_set():
+        if self.paused or self._offline.is_set():
             return None
         return self._run(scrape_type="scheduled")
 
-    def _run(self, *, scrape_type: str) -> CycleReport:
+    def _run(self, *, scrape_type: str, walk_due: bool = True) -> CycleReport:
         self._service.clear_stop()
-        report = self._service.run_cycle(limit=self._limit, scrape_type=scrape_type)
-        self.last_report = report
-        self.last_cycle_at = utcnow()
+        report = self._service.run_cycle(limit=self._limit, scrape_type=scrape_type,
+                                         walk_due=walk_due)
+        if not report.busy:
+            self.last_report = report
+            self.last_cycle_at = utcnow()
         return report
 
+    # -- requests: thread-safe ------------------------------------------------------------------
+
+    def request_check(self, bato_link: str | None = None) -> None:
+        """Thread-safe: check one series (or all, for None) as soon as possible.
+
+        A running cycle serves it between two series, before its remaining due ones; when no
+        cycle runs, call :meth:`serve_pending` in the engine thread.
+        """
+        self._control.request_check(bato_link)
+
+    def request_add(self, link: str, anilist_id: int | None = None) -> None:
+        """Thread-safe: track a series and run its first load as soon as possible."""
+        self._control.request_add(link, anilist_id)
+
+    def set_paused(self, paused: bool) -> None:
+        """Thread-safe: a pause ends a running cycle after its current series (a politeness
+        pause in progress ends at once); resuming lets :meth:`serve_pending` go on."""
+        self._control.set_paused(paused)
+
+    def offer_settings(self, settings: Settings) -> None:
+        """Thread-safe: a running cycle uses the new delays from its next pause on."""
+        self._control.offer_settings(settings)
+
+    # -- engine thread ------------------------------------------------------------------------
+
+    def serve_pending(self) -> CycleReport | None:
+        """Serve what other threads asked for: requests first, then the due series.
+
+        While paused (or offline) only the requests are served; after a resume the due
+        series are checked again. Nothing pending: nothing happens.
+        """
+        resumed = self._control.take_resumed()
+        idle = self.paused or self._offline.is_set()
+        if self._control.has_requests():
+            return self._run(scrape_type="scheduled", walk_due=not idle)
+        if resumed and not idle:
+            log.info("Checking resumed: going on with the due series")
+            return self._run(scrape_type="scheduled")
+        return None
+
     def check_now(self, bato_link: str | None = None) -> CycleReport | None:
-        """Make one series (or all) due and run a cycle at once, in the engine thread.
+        """Check one series (or all) now, before the other due ones, in the engine thread.
 
         Explicit user requests run even while scheduled checking is paused.
         """
-        try:
-            self._repo.make_due(bato_link, utcnow())
-        except DatabaseError as exc:
-            self._service.report_error(EngineError(f"Database unreachable: {exc}", True))
-            return None
-        return self._run(scrape_type="manual")
+        self._control.request_check(bato_link)
+        return self.serve_pending()
 
-    def set_paused(self, paused: bool) -> None:
-        if paused:
-            self._paused.set()
-        else:
-            self._paused.clear()
+    def add_series(self, link: str, anilist_id: int | None = None) -> CycleReport | None:
+        """Track and load a series now, in the engine thread (its outcome is an AddFinished
+        event)."""
+        self._control.request_add(link, anilist_id)
+        return self.serve_pending()
 
     def apply_settings(self, settings: Settings) -> None:
         """Use new delays at once and move the cycle job to the new interval."""

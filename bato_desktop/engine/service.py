@@ -3,7 +3,10 @@
 One series at a time, a uniform random pause between series, retries with exponential backoff for
 transient errors, a shared pause on 429, and every series' writes (details, chapters,
 notifications, schedule, log) in one transaction, so a crash or a stop never leaves half a series.
-A stop request interrupts any pause at once.
+A stop request interrupts any pause at once; a pause ends the cycle after the current series;
+check-now and add requests (:mod:`bato_desktop.engine.control`) are served between two series.
+A check that reaches no host at all means the machine is offline: the cycle ends, the series
+stay due and the attempt is logged as ``offline: ...``, not counted as an error.
 """
 
 from __future__ import annotations
@@ -15,20 +18,35 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from peewee import IntegrityError
+
 from bato_desktop.db import DatabaseError, NewNotification, Repository
+from bato_desktop.db.repository import OFFLINE_PREFIX, LibraryError, ScheduleConflict
 from bato_desktop.db.rows import TrackedSeries
 from bato_desktop.engine import comparator
 from bato_desktop.engine.client import BatoClient
+from bato_desktop.engine.control import (
+    AddRequest,
+    CheckRequest,
+    EngineControl,
+    Request,
+    StopRequested,
+)
 from bato_desktop.engine.errors import (
+    AlreadyTracked,
     BatoError,
     InvalidBatoLink,
+    PauseActive,
     RateLimited,
     SeriesNotFound,
     TransientError,
+    Unreachable,
 )
 from bato_desktop.engine.events import (
+    AddFinished,
     CycleFinished,
     CycleProgress,
     CycleReport,
@@ -68,8 +86,7 @@ def engine_owner(device_id: str) -> str:
     return f"{device_id[:36]}:{socket.gethostname()[:16]}:{os.getpid()}"[:64]
 
 
-class StopRequested(Exception):
-    """Raised inside the service when a stop arrives during a pause or a retry wait."""
+FAR_FUTURE = timedelta(days=36_500)  # "due before" for a requested series: any time will do
 
 
 class ScrapingService:
@@ -83,6 +100,7 @@ class ScrapingService:
         clock: Clock = utcnow,
         rng: random.Random | None = None,
         backoff_base: float = 1.0,
+        control: EngineControl | None = None,
     ) -> None:
         self._repo = repo
         self._client = client
@@ -91,22 +109,23 @@ class ScrapingService:
         self._clock = clock
         self._rng = rng or random.Random()
         self._backoff_base = backoff_base
-        self._stop = threading.Event()
+        self.control = control or EngineControl()
+        self._cycle_lock = threading.Lock()
         self.rate_limited_until: datetime | None = None
         self.owner = engine_owner(settings.device_id)
 
-    # -- control -------------------------------------------------------------------------
+    # -- control (thread-safe: see EngineControl) ---------------------------------------------
 
     def request_stop(self) -> None:
         """Thread-safe: ends a pause or a retry wait at once; the current write completes."""
-        self._stop.set()
+        self.control.request_stop()
 
     def clear_stop(self) -> None:
-        self._stop.clear()
+        self.control.clear_stop()
 
     @property
     def stopping(self) -> bool:
-        return self._stop.is_set()
+        return self.control.stopping
 
     def apply_settings(self, settings: Settings) -> None:
         self.settings = settings
@@ -116,33 +135,55 @@ class ScrapingService:
         self._events(event)
 
     def _wait(self, seconds: float) -> None:
-        if seconds > 0 and self._stop.wait(seconds):
-            raise StopRequested
-        if self._stop.is_set():
-            raise StopRequested
+        """A retry wait: only a stop ends it (it belongs to the series being checked)."""
+        self.control.wait(seconds)
 
     def politeness_pause(self) -> float:
+        newer = self.control.take_settings()  # settings changed during a running cycle
+        if newer is not None:
+            self.settings = newer
         return self._rng.uniform(self.settings.min_delay, self.settings.max_delay)
+
+    def pause_until(self) -> datetime | None:
+        """The 429 pause in force now (this engine's or another's on this database), or None."""
+        shared = self._repo.shared_rate_limit_until()
+        if shared and (self.rate_limited_until is None or shared > self.rate_limited_until):
+            self.rate_limited_until = shared
+        until = self.rate_limited_until
+        return until if until and until > self._clock() else None
 
     # -- cycle ---------------------------------------------------------------------------
 
-    def run_cycle(self, *, limit: int | None = None, scrape_type: str = "scheduled") -> CycleReport:
-        """Check the series due now, one at a time, each claimed by a lease.
+    def run_cycle(
+        self, *, limit: int | None = None, scrape_type: str = "scheduled", walk_due: bool = True,
+    ) -> CycleReport:
+        """Serve pending requests, then check the series due now, one at a time.
 
-        Leasing one series at a time (instead of reading the due list once) lets several engines
-        on one database split the work without ever checking the same series twice.
+        Requests (check-now, add) arriving meanwhile are served between two series, before the
+        remaining due ones; ``walk_due=False`` serves only them. Due series are claimed one at
+        a time by a lease, so several engines on one database split the work without ever
+        checking the same series twice. Two calls never overlap: a second one returns at once
+        with ``busy`` set (its requests are served by the running one).
         """
-        now = self._clock()
+        if not self._cycle_lock.acquire(blocking=False):
+            log.info("A cycle is already running; no second one is started")
+            return CycleReport(due=0, busy=True)
         try:
-            shared = self._repo.shared_rate_limit_until()
-            if shared and (self.rate_limited_until is None or shared > self.rate_limited_until):
-                self.rate_limited_until = shared
-            due_total = self._repo.count_due(now)
+            return self._cycle(limit, scrape_type, walk_due)
+        finally:
+            self._cycle_lock.release()
+
+    def _cycle(self, limit: int | None, scrape_type: str, walk_due: bool) -> CycleReport:
+        now = self._clock()
+        walk = _Walk(due_before=now, allowed=walk_due)
+        try:
+            until = self.pause_until()
+            due_total = self._repo.count_due(now) if self._may_walk(walk) else 0
         except DatabaseError as exc:
             return self._database_failed(0, exc, [])
-        if self.rate_limited_until and now < self.rate_limited_until:
-            log.info("Rate limited until %s: cycle skipped", self.rate_limited_until.isoformat())
-            report = CycleReport(due=0, rate_limited_until=self.rate_limited_until)
+        if until is not None:
+            log.info("Rate limited until %s: cycle skipped", until.isoformat())
+            report = self._report(0, self._drain(until))
             self._events(CycleFinished(report))
             return report
         total = min(due_total, limit) if limit else due_total
@@ -150,73 +191,189 @@ class ScrapingService:
         log.info("Cycle started: %d series due", total)
         results: list[SeriesResult] = []
         seen: set[str] = set()
-        stopped = False
-        while not limit or len(results) < limit:
+        outcome = ""
+        walked = 0
+        next_send = 0.0  # monotonic time before which no request may go out (politeness)
+        while True:
             try:
-                if results:
-                    self._wait(self.politeness_pause())
-                if self._shared_pause_active():
+                request = self.control.peek()
+                if request == CheckRequest(None):
+                    self.control.pop()
+                    total = self._check_all(walk, total, len(results))
+                    continue
+                if request is None and not (self._may_walk(walk)
+                                            and (not limit or walked < limit)):
+                    outcome = "paused" if walk.allowed and self.control.paused else ""
                     break
-                row = self._repo.lease_next_due(
-                    self.owner, self._clock(), lease_seconds=self.settings.lease_seconds,
-                    exclude=seen, due_before=now,
-                )
-                if row is None:
+                pausable = request is None and not self._forced(walk)
+                if not self.control.wait(next_send - time.monotonic(), until_paused=pausable):
+                    continue  # paused during the politeness pause: look again
+                if self.control.peek() != request:
+                    continue  # a request came during the pause: it goes first
+                until = self.pause_until()
+                if until is not None:  # another engine was told 429 meanwhile
+                    results += self._drain(until)
                     break
-                seen.add(row.bato_link)
-                total = max(total, len(results) + 1)
-                name = self._display_name(row.bato_link)
-                self._events(CycleProgress(len(results), total, name))
-                try:
-                    result = self._check(row.bato_link, row.anilist_id, scrape_type)
-                except StopRequested:  # nothing of this series was written: free it now
-                    self._repo.release_lease(row.bato_link, self.owner)
-                    raise
+                if request is not None:
+                    self.control.pop()
+                    result = self._serve(request, seen, len(results), total)
+                else:
+                    row = self._repo.lease_next_due(
+                        self.owner, self._clock(), lease_seconds=self.settings.lease_seconds,
+                        exclude=seen, due_before=walk.due_before,
+                    )
+                    if row is None:
+                        break
+                    seen.add(row.bato_link)
+                    walked += 1
+                    total = max(total, len(results) + 1)
+                    self._events(CycleProgress(len(results), total,
+                                               self._display_name(row.bato_link)))
+                    result = self._check_leased(row.bato_link, row.anilist_id,
+                                                walk.scrape_type or scrape_type)
             except StopRequested:
-                stopped = True
+                outcome = "stopped"
                 break
             except DatabaseError as exc:
                 return self._database_failed(total, exc, results)
+            if result is None:
+                continue  # answered without a request (e.g. already tracked)
             results.append(result)
+            total = max(total, len(results))
+            next_send = time.monotonic() + self.politeness_pause()
             if result.status == "rate_limited":
+                results += self._drain(self.rate_limited_until)
                 break
-        if not stopped and total:
+            if result.status == "offline":
+                outcome = "offline"
+                break
+        if outcome != "stopped" and total:
             self._events(CycleProgress(len(results), max(total, len(results)), ""))
-        report = self._report(total, results, stopped=stopped)
+        report = self._report(total, results, outcome=outcome)
         self._events(CycleFinished(report))
         log.info(
             "Cycle finished: %d/%d checked, %d new chapters, %d failed%s",
             report.checked, total, report.new_chapters, report.failed,
-            " (stopped)" if stopped else "",
+            f" ({outcome})" if outcome else "",
         )
         self._monitor_errors()
         return report
 
-    def _shared_pause_active(self) -> bool:
-        """Another engine on this database may have been told 429: respect its pause too."""
-        shared = self._repo.shared_rate_limit_until()
+    def _may_walk(self, walk: _Walk) -> bool:
+        """The due series are walked unless checking is paused (a "check all" overrides a
+        pause that was on before it was asked for, not one pressed after)."""
+        return walk.allowed and (not self.control.paused or self._forced(walk))
+
+    def _forced(self, walk: _Walk) -> bool:
+        return walk.forced_serial is not None and walk.forced_serial == self.control.pause_serial
+
+    def _check_all(self, walk: _Walk, total: int, done: int) -> int:
+        """"Check all now" inside a cycle: everything becomes due and is walked, even paused."""
         now = self._clock()
-        if shared and shared > now:
-            self.rate_limited_until = shared
-            log.info("Another engine was rate limited: pausing until %s", shared.isoformat())
+        self._repo.make_due(None, now)
+        walk.due_before = now
+        walk.allowed = True
+        walk.forced_serial = self.control.pause_serial
+        walk.scrape_type = "manual"
+        return max(total, done + self._repo.count_due(now))
+
+    def _drain(self, until: datetime | None) -> list[SeriesResult]:
+        """During a 429 pause: answer every pending request without sending one."""
+        results: list[SeriesResult] = []
+        while until is not None and (request := self.control.pop()) is not None:
+            if isinstance(request, AddRequest):
+                self._serve_add(request)
+            elif request.bato_link is None:
+                log.info("Check all now: %s", PauseActive(until))
+            else:
+                results.append(self._skipped(request.bato_link, str(PauseActive(until))))
+        return results
+
+    def _serve(
+        self, request: Request, seen: set[str], done: int, total: int,
+    ) -> SeriesResult | None:
+        """One requested check or add, inside a cycle (the politeness pause is behind us)."""
+        if isinstance(request, AddRequest):
+            self._events(CycleProgress(done, max(total, done + 1), request.link))
+            return self._serve_add(request)
+        assert request.bato_link is not None
+        series = self._repo.find_series(request.bato_link)
+        if series is None:
+            return self._skipped(request.bato_link, "not in the library")
+        seen.add(series.bato_link)
+        if not self._lease_requested(series.bato_link):
+            return self._skipped(series.bato_link, "another engine is checking it right now")
+        self._events(CycleProgress(done, max(total, done + 1), self._display_name(
+            series.bato_link)))
+        return self._check_leased(series.bato_link, series.anilist_id, "manual")
+
+    def _serve_add(self, request: AddRequest) -> SeriesResult | None:
+        """An add request: its outcome goes out as an AddFinished event."""
+        try:
+            result = self._add(request.link, request.anilist_id)
+        except StopRequested:
+            self._events(AddFinished(request.link, None, "Added; stopped before its first "
+                                     "load, which runs on the next cycle."))
+            raise
+        except (BatoError, LibraryError) as exc:
+            self._events(AddFinished(request.link, None, str(exc)))
+            return None
+        except DatabaseError as exc:  # the cycle ends as a database failure; say so here too
+            self._events(AddFinished(request.link, None, f"Database unreachable: {exc}"))
+            raise
+        self._events(AddFinished(request.link, result, _add_message(result)))
+        return result if result.status != "skipped" else None
+
+    def _lease_requested(self, bato_link: str) -> bool:
+        """Claim a requested series like a due one, so two engines never check it at once.
+
+        False when another engine holds it now; a series without an active schedule row has
+        no lease to take and is checked as asked.
+        """
+        others = set(self._repo.schedule_links()) - {bato_link}
+        now = self._clock()
+        row = self._repo.lease_next_due(
+            self.owner, now, lease_seconds=self.settings.lease_seconds, exclude=others,
+            due_before=now + FAR_FUTURE,
+        )
+        if row is not None:
             return True
-        return False
+        schedule = self._repo.get_schedule(bato_link)
+        return schedule is None or not schedule.is_active
+
+    def _check_leased(self, bato_link: str, anilist_id: int, scrape_type: str) -> SeriesResult:
+        try:
+            return self._check(bato_link, anilist_id, scrape_type)
+        except StopRequested:  # nothing of this series was written: free it now
+            self._repo.release_lease(bato_link, self.owner)
+            raise
+
+    def _skipped(self, bato_link: str, why: str) -> SeriesResult:
+        """A requested check that sent nothing; reported like a check so the GUI hears of it."""
+        log.info("Check of %s not sent: %s", bato_link, why)
+        result = SeriesResult(bato_link=bato_link, name=self._display_name(bato_link),
+                              status="skipped", scrape_type="manual", error=why)
+        self._events(SeriesChecked(result))
+        return result
 
     def _report(
-        self, due: int, results: list[SeriesResult], *, stopped: bool = False,
+        self, due: int, results: list[SeriesResult], *, outcome: str = "",
         error: str | None = None,
     ) -> CycleReport:
+        sent = [r for r in results if r.status != "skipped"]
         return CycleReport(
             due=due,
-            checked=len(results),
-            succeeded=sum(r.status == "success" for r in results),
-            failed=sum(r.status in {"failed", "rate_limited"} for r in results),
-            new_chapters=sum(r.new_chapters for r in results),
-            notifications=sum(r.notifications for r in results),
+            checked=len(sent),
+            succeeded=sum(r.status == "success" for r in sent),
+            failed=sum(r.status in {"failed", "rate_limited"} for r in sent),
+            new_chapters=sum(r.new_chapters for r in sent),
+            notifications=sum(r.notifications for r in sent),
             rate_limited_until=self.rate_limited_until,
-            stopped=stopped,
+            stopped=outcome == "stopped",
             error=error,
             results=results,
+            paused=outcome == "paused",
+            offline=outcome == "offline",
         )
 
     def _database_failed(
@@ -236,30 +393,68 @@ class ScrapingService:
     # -- one series ------------------------------------------------------------------------
 
     def check_series(self, bato_link: str, *, scrape_type: str = "manual") -> SeriesResult:
-        """Check one tracked series now (the old manual-scrape endpoint)."""
+        """Check one tracked series now (the old manual-scrape endpoint).
+
+        Raises PauseActive, sending nothing, while Bato's 429 pause lasts.
+        """
         series = self._repo.get_series(bato_link)
         if series is None:
             raise KeyError(f"{bato_link} is not in the library")
+        until = self.pause_until()
+        if until is not None:
+            raise PauseActive(until)
         self.clear_stop()
         return self._check(series.bato_link, series.anilist_id, scrape_type)
 
     def add_series(self, link: str, anilist_id: int | None = None) -> SeriesResult:
-        """Track a series and load it at once; the first load notifies nothing."""
-        bato_id = parse_bato_id(link)
-        bato_link = link.strip()
-        existing = self._repo.get_series(bato_link)
-        if existing is None:
-            existing = self._repo.add_series(bato_link, bato_id, anilist_id=anilist_id)
+        """Track a series and load it at once; the first load notifies nothing.
+
+        Raises AlreadyTracked when the series (under any link form) was loaded before: a
+        second first load would swallow the notifications of genuinely new chapters. During a
+        429 pause the series is recorded and its first load scheduled for after the pause
+        (status "skipped", nothing sent).
+        """
         self.clear_stop()
-        return self._check(existing.bato_link, existing.anilist_id, "initial")
+        return self._add(link, anilist_id)
+
+    def _add(self, link: str, anilist_id: int | None) -> SeriesResult:
+        bato_id = parse_bato_id(link, extra_hosts=self.settings.hosts)
+        existing = self._repo.series_by_bato_id(bato_id)
+        if existing is not None and self._repo.is_loaded(existing.bato_link):
+            raise AlreadyTracked(existing.bato_link)
+        series = existing or self._repo.add_series(link.strip(), bato_id, anilist_id=anilist_id)
+        until = self.pause_until()
+        if until is not None:
+            return self._load_after_pause(series, until)
+        try:
+            return self._check(series.bato_link, series.anilist_id, "initial")
+        except StopRequested:
+            raise  # the series is tracked and due: the next cycle loads it
+        except Exception:
+            if existing is None:  # no half-made series that would trip later adds
+                self._repo.remove_series(series.bato_link)
+            raise
+
+    def _load_after_pause(self, series: TrackedSeries, until: datetime) -> SeriesResult:
+        when = until + timedelta(seconds=self._rng.uniform(5, 60))
+        pause = PauseActive(until)
+        self._repo.postpone_check(series.bato_link, when, "first load after Bato's 429 pause")
+        log.info("Added %s; %s", series.bato_link, pause)
+        return SeriesResult(
+            bato_link=series.bato_link, name=series.name or series.bato_link, status="skipped",
+            scrape_type="initial", error=str(pause), next_check_at=when,
+            reason="first load after Bato's 429 pause",
+        )
 
     def _check(self, bato_link: str, anilist_id: int, scrape_type: str) -> SeriesResult:
         started = time.monotonic()
         try:
-            bato_id = parse_bato_id(bato_link)
+            bato_id = parse_bato_id(bato_link, check_host=False)
             snapshot = self._fetch_with_retries(bato_id)
         except RateLimited as exc:
             return self._rate_limited(bato_link, anilist_id, scrape_type, exc, started)
+        except Unreachable as exc:
+            return self._offline(bato_link, anilist_id, scrape_type, exc, started)
         except InvalidBatoLink as exc:
             return self._failed(bato_link, anilist_id, scrape_type, str(exc), started)
         except SeriesNotFound as exc:
@@ -267,7 +462,10 @@ class ScrapingService:
             return self._failed(bato_link, anilist_id, scrape_type, message, started)
         except BatoError as exc:
             return self._failed(bato_link, anilist_id, scrape_type, str(exc), started)
-        return self._store(bato_link, anilist_id, scrape_type, snapshot, started)
+        try:
+            return self._store(bato_link, anilist_id, scrape_type, snapshot, started)
+        except (ScheduleConflict, IntegrityError) as exc:  # rolled back; a failure, not a crash
+            return self._not_stored(bato_link, anilist_id, scrape_type, str(exc), started)
 
     def _fetch_with_retries(self, bato_id: str) -> SeriesSnapshot:
         attempts = self.settings.retry_max_attempts
@@ -443,6 +641,42 @@ class ScrapingService:
         self._events(SeriesChecked(result))
         return result
 
+    def _offline(
+        self, bato_link: str, anilist_id: int, scrape_type: str, exc: Unreachable,
+        started: float,
+    ) -> SeriesResult:
+        """No host answered: logged, but neither backed off nor counted as an error."""
+        message = f"{OFFLINE_PREFIX} {exc}"
+        log.warning("Offline (%s): the cycle stops; due series wait for the network", exc)
+        self._repo.add_log(bato_link, anilist_id, scrape_type, "failed", error_message=message,
+                           duration_seconds=time.monotonic() - started, scraped_at=self._clock())
+        self._repo.release_lease(bato_link, self.owner)  # still due: checked when back online
+        result = SeriesResult(
+            bato_link=bato_link, name=self._display_name(bato_link), status="offline",
+            scrape_type=scrape_type, error=message,
+            duration_seconds=time.monotonic() - started,
+            reason="offline: checked again when the network is back",
+        )
+        self._events(SeriesChecked(result))
+        return result
+
+    def _not_stored(
+        self, bato_link: str, anilist_id: int, scrape_type: str, problem: str, started: float,
+    ) -> SeriesResult:
+        """The answer could not be stored (a duplicate row, no schedule row): say so loudly."""
+        message = f"could not be stored: {problem}"
+        try:
+            return self._failed(bato_link, anilist_id, scrape_type, message, started)
+        except ScheduleConflict:  # no schedule to back off: the log still tells
+            self._repo.add_log(bato_link, anilist_id, scrape_type, "failed",
+                               error_message=message, scraped_at=self._clock(),
+                               duration_seconds=time.monotonic() - started)
+            self.report_error(EngineError(f"{bato_link} {message}"))
+            result = SeriesResult(bato_link=bato_link, name=self._display_name(bato_link),
+                                  status="failed", scrape_type=scrape_type, error=message)
+            self._events(SeriesChecked(result))
+            return result
+
     # -- monitoring ---------------------------------------------------------------------------
 
     def _monitor_errors(self) -> None:
@@ -455,3 +689,21 @@ class ScrapingService:
             self._repo.raise_system_warning(stats.warning, now=self._clock())
         except DatabaseError as exc:
             log.error("Error monitor could not read the log: %s", exc)
+
+
+@dataclass
+class _Walk:
+    """How a cycle walks the due series (changed by a "check all" served inside it)."""
+
+    due_before: datetime
+    allowed: bool = True
+    forced_serial: int | None = None  # the pause count when "check all" was asked for
+    scrape_type: str = ""  # "manual" once a "check all" was asked for
+
+
+def _add_message(result: SeriesResult) -> str:
+    if result.status == "success":
+        return f"Tracking {result.name}: {result.chapters_found} chapters loaded."
+    if result.status == "skipped":
+        return f"Added; {result.error} Its first load runs after the pause."
+    return f"Added, but the first load failed: {result.error}. It will be retried."

@@ -1,9 +1,10 @@
 """The engine's home in the desktop app: a worker object moved to its own QThread.
 
-The GUI talks to it only through queued signals and slots, so no network request or database
-write ever runs on the GUI thread. Cycles run inside this thread (APScheduler's in-thread
-executor), so they never overlap; a stop request interrupts the politeness pause at once from any
-thread.
+The GUI talks to it through queued signals and slots, so no network request or database write
+ever runs on the GUI thread. Cycles run inside this thread (APScheduler's in-thread executor), so
+they never overlap. Because a cycle can take half an hour, the thread-safe ``request_*`` methods
+(pause/resume, check now, add, settings) and ``request_stop`` / ``go_offline`` bypass the queue:
+a running cycle serves them between two series.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from datetime import datetime
 from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from bato_desktop.engine.context import Engine, open_engine
+from bato_desktop.engine.control import EngineControl
 from bato_desktop.engine.events import (
+    AddFinished,
     CycleFinished,
     CycleProgress,
     CycleStarted,
@@ -65,7 +68,13 @@ class ThreadTimerScheduler(BaseScheduler):  # type: ignore[misc]
 
 
 class EngineWorker(QObject):
-    """Owns the engine inside the worker thread; every slot runs there."""
+    """Owns the engine inside the worker thread; every slot runs there.
+
+    A cycle occupies this thread for up to half an hour, so queued slots wait for its end. What
+    must not wait goes through the thread-safe ``request_*`` methods (callable from the GUI
+    thread, like :meth:`go_offline`): they reach a running cycle between two series, or wake
+    this thread when it is idle.
+    """
 
     ready = Signal()
     cycle_started = Signal(int)
@@ -80,6 +89,8 @@ class EngineWorker(QObject):
     series_add_failed = Signal(str, str)  # link, message
     paused_changed = Signal(bool)
     stopped = Signal()
+    _pending = Signal()  # internal: wake this thread to serve requests
+    _settings_offered = Signal(object)  # internal: finish applying settings in this thread
 
     def __init__(self, settings: Settings, *, first_cycle_in: float = 5.0) -> None:
         super().__init__()
@@ -88,25 +99,62 @@ class EngineWorker(QObject):
         self._engine: Engine | None = None
         self._runner: EngineRunner | None = None
         self._scheduler: ThreadTimerScheduler | None = None
+        self.control = EngineControl()  # exists before the engine, so no request is lost
+        self._pending.connect(self._serve_pending, Qt.ConnectionType.QueuedConnection)
+        self._settings_offered.connect(self.apply_settings, Qt.ConnectionType.QueuedConnection)
 
     # -- thread-safe from the GUI ---------------------------------------------------------
 
     def request_stop(self) -> None:
         """Interrupt a pause or retry wait now; safe from any thread."""
-        if self._runner is not None:
-            self._runner.request_stop()
+        self.control.request_stop()
 
     def go_offline(self) -> None:
         """Thread-safe: mark offline at once (ends a running pause) without waiting for a slot."""
         if self._runner is not None:
             self._runner.set_offline(True)
 
+    def request_pause(self, paused: bool) -> None:
+        """Thread-safe pause/resume that takes effect at once.
+
+        Pausing ends a running cycle after its current series (a politeness pause in progress
+        ends now); resuming goes on with the due series. ``paused_changed`` is emitted here.
+        """
+        changed = self.control.set_paused(paused)
+        self.paused_changed.emit(paused)
+        if changed and not paused:
+            self._pending.emit()
+
+    def request_check(self, bato_link: str = "") -> None:
+        """Thread-safe "check now" of one series ("" = all): served next, even mid-cycle.
+
+        Inside a running cycle it comes between two series, before the remaining due ones,
+        after the usual politeness pause; its result arrives as ``series_checked``.
+        """
+        self.control.request_check(bato_link or None)
+        self._pending.emit()
+
+    def request_add(self, link: str, anilist_id: int | None = None) -> None:
+        """Thread-safe "add series": tracked and loaded next, even mid-cycle.
+
+        The outcome arrives as ``series_added`` or ``series_add_failed`` (with the reason).
+        """
+        self.control.request_add(link, anilist_id)
+        self._pending.emit()
+
+    def request_settings(self, settings: Settings) -> None:
+        """Thread-safe: a running cycle uses the new delays from its next pause on; the cycle
+        interval is rescheduled in this thread as soon as it is free."""
+        self.control.offer_settings(settings)
+        self._settings_offered.emit(settings)
+
     # -- slots (worker thread) ----------------------------------------------------------------
 
     @Slot()
     def start(self) -> None:
         try:
-            self._engine = open_engine(self._settings, events=self._on_event)
+            self._engine = open_engine(self._settings, events=self._on_event,
+                                       control=self.control)
         except Exception as exc:
             log.exception("Engine could not start")
             self.engine_error.emit(f"Engine could not start: {exc}", True)
@@ -120,6 +168,13 @@ class EngineWorker(QObject):
         self._runner.start(first_cycle_in=self._first_cycle_in)
         self.ready.emit()
         self.next_cycle_changed.emit(self._runner.next_cycle_at())
+        if self.control.has_requests():  # asked for before the engine was up
+            self._pending.emit()
+
+    @Slot()
+    def _serve_pending(self) -> None:
+        if self._runner is not None:
+            self._runner.serve_pending()
 
     @Slot(str)
     def check_now(self, bato_link: str = "") -> None:
@@ -132,6 +187,7 @@ class EngineWorker(QObject):
         if self._runner is not None:
             self._runner.set_paused(paused)
             self.paused_changed.emit(paused)
+            self._runner.serve_pending()  # after a resume: on with the due series
 
     @Slot(bool)
     def set_offline(self, offline: bool) -> None:
@@ -152,20 +208,10 @@ class EngineWorker(QObject):
 
     @Slot(str, object)
     def add_series(self, link: str, anilist_id: int | None = None) -> None:
-        if self._engine is None:
+        if self._runner is None:
             self.series_add_failed.emit(link, "The engine is not running.")
             return
-        try:
-            result = self._engine.service.add_series(link, anilist_id=anilist_id)
-        except Exception as exc:  # every failure goes back to the form as a message
-            self.series_add_failed.emit(link, str(exc))
-            return
-        if result.status == "success":
-            self.series_added.emit(result)
-        else:
-            self.series_add_failed.emit(
-                link, f"Added, but the first load failed: {result.error}. It will be retried."
-            )
+        self._runner.add_series(link, anilist_id)  # the outcome is an AddFinished event
 
     @Slot()
     def stop(self) -> None:
@@ -198,6 +244,11 @@ class EngineWorker(QObject):
                 self.rate_limited.emit(until)
             case EngineError(message=message, database=database):
                 self.engine_error.emit(message, database)
+            case AddFinished(link=link, result=result, message=message):
+                if result is not None and result.status == "success":
+                    self.series_added.emit(result)
+                else:
+                    self.series_add_failed.emit(link, message)
             case CycleFinished(report=report):
                 self.cycle_finished.emit(report)
                 if self._runner is not None:

@@ -1,0 +1,114 @@
+"""The Qt engine worker during a running cycle: its thread is busy, yet pause, check-now, add
+and new settings reach the cycle through the thread-safe ``request_*`` methods."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from bato_desktop.db import Repository
+from bato_desktop.devtools.fake_bato import FakeBato
+from bato_desktop.engine.client import BatoClient
+from bato_desktop.engine.events import CycleReport, SeriesResult
+from bato_desktop.engine.service import ScrapingService
+from bato_desktop.settings import Settings
+from bato_desktop.ui.engine_worker import EngineThread, EngineWorker
+
+LIVENESS_MS = 60_000
+IDS = ["150100", "150200", "150300"]
+
+
+@pytest.fixture
+def library(fake_bato: FakeBato, sqlite_url: str,
+            open_repo: Callable[[str], Repository]) -> list[str]:
+    """Three loaded series, all due now."""
+    repo = open_repo(sqlite_url)
+    settings = replace(Settings(), hosts=(fake_bato.url,), min_delay=0.0, max_delay=0.0)
+    with BatoClient([fake_bato.url], timeout=2.0) as client:
+        service = ScrapingService(repo, client, settings)
+        links = []
+        for bato_id in IDS:
+            fake_bato.add_series(bato_id, f"Worker {bato_id}", chapters=3)
+            links.append(service.add_series(f"https://bato.to/title/{bato_id}-w").bato_link)
+    repo.make_due(None, datetime.now(UTC) - timedelta(seconds=1))
+    fake_bato.clear_requests()
+    return links
+
+
+def worker_settings(fake_bato: FakeBato, sqlite_url: str, delay: float) -> Settings:
+    return replace(Settings(), database_url=sqlite_url, hosts=(fake_bato.url,),
+                   min_delay=delay, max_delay=delay, request_timeout=2.0)
+
+
+@pytest.fixture
+def start_worker(qtbot: QtBot) -> Iterator[Callable[[Settings], EngineWorker]]:
+    threads: list[EngineThread] = []
+
+    def start(settings: Settings) -> EngineWorker:
+        worker = EngineWorker(settings, first_cycle_in=0.0)
+        thread = EngineThread(worker)
+        threads.append(thread)
+        with qtbot.waitSignal(worker.ready, timeout=LIVENESS_MS):
+            thread.start()
+        return worker
+
+    yield start
+    for thread in threads:
+        assert thread.stop(LIVENESS_MS)
+
+
+def requested_ids(fake: FakeBato) -> list[str]:
+    return [str(r.variables.get("id")) for r in fake.requests if r.method == "POST"]
+
+
+def test_pause_ends_a_running_cycle_at_once_and_resume_goes_on(
+    fake_bato: FakeBato, sqlite_url: str, library: list[str], qtbot: QtBot,
+    start_worker: Callable[[Settings], EngineWorker],
+) -> None:
+    finished: list[CycleReport] = []
+    checked: list[SeriesResult] = []
+    worker = start_worker(worker_settings(fake_bato, sqlite_url, 600.0))
+    worker.cycle_finished.connect(finished.append)
+    worker.series_checked.connect(checked.append)
+    qtbot.waitUntil(lambda: len(checked) == 1, timeout=LIVENESS_MS)
+    with qtbot.waitSignal(worker.paused_changed, timeout=LIVENESS_MS):
+        worker.request_pause(True)  # from this (GUI) thread, while the cycle sleeps 600 s
+    qtbot.waitUntil(lambda: len(finished) == 1, timeout=LIVENESS_MS)
+    assert finished[0].paused and finished[0].checked == 1
+    assert requested_ids(fake_bato) == [IDS[0]]
+    worker.request_settings(worker_settings(fake_bato, sqlite_url, 0.0))
+    worker.request_pause(False)
+    qtbot.waitUntil(lambda: len(checked) == 3, timeout=LIVENESS_MS)
+    assert requested_ids(fake_bato) == IDS
+
+
+def test_check_now_and_add_during_a_cycle_are_served_next(
+    fake_bato: FakeBato, sqlite_url: str, library: list[str], qtbot: QtBot,
+    start_worker: Callable[[Settings], EngineWorker],
+) -> None:
+    fake_bato.add_series("150900", "Added Mid-Cycle", chapters=2)
+    checked: list[SeriesResult] = []
+    added: list[SeriesResult] = []
+    worker = start_worker(worker_settings(fake_bato, sqlite_url, 0.3))
+    worker.series_checked.connect(checked.append)
+    worker.series_added.connect(added.append)
+    qtbot.waitUntil(lambda: len(checked) == 1, timeout=LIVENESS_MS)
+    worker.request_check(library[2])
+    worker.request_add("https://bato.to/title/150900-added", None)
+    qtbot.waitUntil(lambda: len(added) == 1 and len(checked) >= 4, timeout=LIVENESS_MS)
+    assert requested_ids(fake_bato)[:4] == [IDS[0], IDS[2], "150900", IDS[1]]
+    assert added[0].name == "Added Mid-Cycle" and added[0].chapters_found == 2
+
+
+def test_an_add_of_a_tracked_series_says_so(
+    fake_bato: FakeBato, sqlite_url: str, library: list[str], qtbot: QtBot,
+    start_worker: Callable[[Settings], EngineWorker],
+) -> None:
+    worker = start_worker(worker_settings(fake_bato, sqlite_url, 0.0))
+    with qtbot.waitSignal(worker.series_add_failed, timeout=LIVENESS_MS) as failed:
+        worker.request_add(IDS[1], None)
+    assert failed.args == [IDS[1], f"already tracked as {library[1]}"]
