@@ -499,7 +499,7 @@ class Repository:
         """
         n = self.m.notification
         query = (
-            n.select().where(self._undelivered())
+            self._pending(self._undelivered())
             .order_by(n.importance.desc(), n.created_at.asc(), n.id.asc()).limit(limit)
         )
         return [self._notification_row(row) for row in query]
@@ -514,17 +514,17 @@ class Repository:
         n = self.m.notification
         with self.atomic():
             pending = self._undelivered()
-            ids = tuple(i for (i,) in n.select(n.id).where(pending).order_by(n.id).tuples())
+            ids = tuple(i for (i,) in self._pending(pending, n.id).order_by(n.id).tuples())
             if not ids:
                 return NotificationBacklog(ids=())
             series, importance = (
-                n.select(peewee.fn.COUNT(peewee.fn.DISTINCT(n.bato_link)),
-                         peewee.fn.MAX(n.importance))
-                .where(pending).tuples().get()
+                self._pending(pending, peewee.fn.COUNT(peewee.fn.DISTINCT(n.bato_link)),
+                              peewee.fn.MAX(n.importance))
+                .tuples().get()
             )
             busiest = (
-                n.select(peewee.fn.MAX(n.manga_name))
-                .where(pending).group_by(n.bato_link)
+                self._pending(pending, peewee.fn.MAX(n.manga_name))
+                .group_by(n.bato_link)
                 .order_by(peewee.fn.COUNT(n.id).desc(), peewee.fn.MAX(n.manga_name))
                 .limit(BACKLOG_NAMES).tuples()
             )
@@ -549,6 +549,19 @@ class Repository:
                 if self.device_id is not None:
                     self._record_deliveries(batch, now or utcnow())
         return count
+
+    def _pending(self, condition: Any, *fields: Any) -> Any:
+        """SELECT ``fields`` of the notifications matching :meth:`_undelivered`.
+
+        Per device the primary key is forced: the range above the mark is small by design,
+        whereas the ``is_read`` index an optimizer with stale statistics may prefer covers
+        every unread notification ever (many users never mark any read).
+        """
+        n = self.m.notification
+        query = n.select(*fields)
+        if self.device_id is not None:
+            query = query.from_(peewee.NodeList((n, peewee.SQL("FORCE INDEX (PRIMARY)"))))
+        return query.where(condition)
 
     def _undelivered(self) -> Any:
         """The condition of "still to show here", cheap whatever the table's size.
