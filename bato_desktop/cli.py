@@ -76,7 +76,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             report = engine.service.run_cycle(limit=args.limit)
             print(f"Cycle done: {report.checked}/{report.due} checked, {report.succeeded} ok, "
                   f"{report.failed} failed, {report.new_chapters} new chapters"
-                  + (" (stopped)" if report.stopped else ""))
+                  + (" (stopped)" if report.stopped else "")
+                  + (" (offline: no Bato host answered; the series stay due)"
+                     if report.offline else ""))
             if report.error:
                 print(report.error, file=sys.stderr)
                 return EXIT_ERROR
@@ -98,10 +100,24 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    from bato_desktop.db.repository import LibraryError
     from bato_desktop.engine.context import open_engine
+    from bato_desktop.engine.errors import AlreadyTracked
 
     with open_engine(settings) as engine:
-        result = engine.service.add_series(args.link, anilist_id=args.anilist_id)
+        try:
+            result = engine.service.add_series(args.link, anilist_id=args.anilist_id)
+        except AlreadyTracked as exc:
+            print(f"{args.link}: {exc}")
+            return EXIT_OK
+        except LibraryError as exc:
+            print(f"bato-desktop: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+    if result.status == "skipped":  # a 429 pause is running: nothing was sent
+        print(f"Added {result.bato_link}, but {result.error}", file=sys.stderr)
+        print(f"Its first load runs after the pause ({_local(result.next_check_at)}).",
+              file=sys.stderr)
+        return EXIT_ERROR
     if result.status != "success":
         print(f"Added {args.link}, but the first load failed: {result.error}", file=sys.stderr)
         print("It will be retried on the next cycle.", file=sys.stderr)
@@ -116,7 +132,12 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
 
     database, repo, _ = open_repository(settings)
     try:
-        series = _find_series(repo, args.link)
+        series = _find_series(repo, args.link, settings)
+        if series is not None and series.source == "manga_list":
+            print(f"{series.bato_link} is tracked by the web app's reading list "
+                  "(manga_list.bato_link), so its chapters and notifications are the web app's "
+                  "too: remove the Bato link there. Nothing was removed.", file=sys.stderr)
+            return EXIT_ERROR
         removed = series is not None and repo.remove_series(series.bato_link)
     finally:
         database.close()
@@ -127,19 +148,23 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def _find_series(repo: Any, link: str) -> Any:
-    """Find a tracked series by its exact link or by the Bato id inside any link form."""
+def _find_series(repo: Any, link: str, settings: Settings) -> Any:
+    """A tracked series by its exact link or by the Bato id inside any link form.
+
+    Input that is no Bato link at all raises InvalidBatoLink (a clear message) rather than
+    "not in the library".
+    """
     from bato_desktop.engine.links import parse_bato_id
 
-    series = repo.get_series(link.strip())
-    if series is not None:
-        return series
-    bato_id = parse_bato_id(link)
-    return next((s for s in repo.tracked_series() if s.bato_id == bato_id), None)
+    series = repo.find_series(link)
+    if series is None:
+        parse_bato_id(link, extra_hosts=settings.hosts)
+    return series
 
 
 def _series_rows(repo: Any) -> list[dict[str, Any]]:
     rows = []
+    now = datetime.now(UTC)
     for series in repo.tracked_series():
         details = repo.get_details(series.bato_link)
         schedule = repo.get_schedule(series.bato_link)
@@ -153,7 +178,8 @@ def _series_rows(repo: Any) -> list[dict[str, Any]]:
             "chapters": repo.chapter_count(series.bato_link),
             "last_chapter": last.dname if last else None,
             "last_chapter_date": _iso(last.date_public) if last else None,
-            "paused": bool(schedule and not schedule.is_active),
+            "paused": bool(schedule and not schedule.is_active)
+                      or bool(series.paused_until and series.paused_until > now),
             "muted": series.muted,
             "last_check": _iso(schedule.last_scraped_at) if schedule else None,
             "next_check": _iso(schedule.next_scrape_at) if schedule else None,
@@ -185,6 +211,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bato_desktop.db.repository import LibraryError
     from bato_desktop.engine.context import open_repository
     from bato_desktop.library_io import ImportEntry, parse_library_text
     from bato_desktop.tracker_import import looks_like_tracker_export, parse_tracker_export
@@ -206,21 +233,28 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     else:
         parsed = parse_library_text(text)
         entries, problems = parsed.entries, parsed.problems
+    given_problems = len(problems)
     database, repo, _ = open_repository(settings)
     added = 0
     try:
         with repo.atomic():
             for entry in entries:
-                if repo.get_series(entry.bato_link) is None:
+                if repo.series_by_bato_id(entry.bato_id) is not None:
+                    continue  # tracked already, perhaps under another link form
+                try:
                     repo.add_series(entry.bato_link, entry.bato_id, anilist_id=entry.anilist_id)
-                    added += 1
+                except LibraryError as exc:  # nothing of this entry was written
+                    problems.append(f"{entry.bato_link}: {exc}")
+                    continue
+                added += 1
     finally:
         database.close()
     for problem in problems:
         print(f"{args.file}: {problem}", file=sys.stderr)
     for title in unmatched:
         print(f"not matched (no Bato link in the entry): {title}", file=sys.stderr)
-    print(f"Imported {added} new series ({len(entries) - added} already tracked, "
+    refused = len(problems) - given_problems
+    print(f"Imported {added} new series ({len(entries) - added - refused} already tracked, "
           f"{len(problems)} problems, {len(unmatched)} not matched). "
           "They load on the next cycle.")
     return EXIT_ERROR if (problems or unmatched) and not entries else EXIT_OK
@@ -245,13 +279,18 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     from bato_desktop.engine.context import open_engine
+    from bato_desktop.engine.errors import PauseActive
 
     with open_engine(settings) as engine:
-        series = _find_series(engine.repo, args.link)
+        series = _find_series(engine.repo, args.link, settings)
         if series is None:
             print(f"Not in the library: {args.link} (add it first)", file=sys.stderr)
             return EXIT_ERROR
-        result = engine.service.check_series(series.bato_link)
+        try:
+            result = engine.service.check_series(series.bato_link)
+        except PauseActive as exc:
+            print(f"{args.link}: {exc}", file=sys.stderr)
+            return EXIT_ERROR
     if result.status != "success":
         print(f"{result.name}: {result.status}: {result.error}", file=sys.stderr)
         return EXIT_ERROR
@@ -271,7 +310,7 @@ def cmd_notifications(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _print_json([{
             "id": n.id, "type": n.notification_type, "series": n.manga_name,
-            "bato_link": n.bato_link, "message": n.message, "chapter": n.chapter_dname,
+            "bato_link": n.bato_link or None, "message": n.message, "chapter": n.chapter_dname,
             "url": n.chapter_full_url, "importance": n.importance, "is_read": n.is_read,
             "is_emitted": n.is_emitted, "created_at": _iso(n.created_at),
         } for n in items])
@@ -289,9 +328,16 @@ def cmd_read(args: argparse.Namespace, settings: Settings) -> int:
 
     database, repo, _ = open_repository(settings)
     try:
+        if not args.all and repo.get_notification(args.id) is None:
+            print(f"No notification #{args.id} (see: bato-desktop notifications)",
+                  file=sys.stderr)
+            return EXIT_ERROR
         count = repo.mark_all_read() if args.all else repo.mark_read([args.id])
     finally:
         database.close()
+    if not args.all and count == 0:
+        print(f"Notification #{args.id} was already read.")
+        return EXIT_OK
     print(f"Marked {count} notification(s) read.")
     return EXIT_OK
 
@@ -358,7 +404,7 @@ def cmd_set(args: argparse.Namespace, settings: Settings) -> int:
     database, repo, _ = open_repository(settings)
     changes: list[str] = []
     try:
-        series = _find_series(repo, args.link)
+        series = _find_series(repo, args.link, settings)
         if series is None:
             print(f"Not in the library: {args.link}", file=sys.stderr)
             return EXIT_ERROR
@@ -423,7 +469,7 @@ def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
 
     database, repo, _ = open_repository(settings)
     try:
-        series = _find_series(repo, args.link)
+        series = _find_series(repo, args.link, settings)
         if series is None:
             print(f"Not in the library: {args.link}", file=sys.stderr)
             return EXIT_ERROR
@@ -472,7 +518,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--database", metavar="URL",
-                        help="sqlite:///path or mysql://user@host:port/db (password in keyring)")
+                        help="sqlite:///path or mysql://user@host:port/db (password in keyring; "
+                        "mysql+pymysql:// accepted)")
     parser.add_argument("--selftest", action="store_true",
                         help="check Qt plugins, database, toasts and keyring, then exit")
     parser.set_defaults(handler=cmd_gui)
@@ -586,9 +633,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except Exception as exc:  # a clear message, not a traceback, for expected failures
         from bato_desktop.db import DatabaseError
+        from bato_desktop.db.repository import LibraryError
         from bato_desktop.engine.errors import BatoError
 
-        if isinstance(exc, BatoError | DatabaseError | SettingsError):
+        if isinstance(exc, BatoError | DatabaseError | SettingsError | LibraryError):
             log.error("%s", exc)
             print(f"bato-desktop: {exc}", file=sys.stderr)
             return EXIT_ERROR

@@ -2,7 +2,7 @@
 
 Accepts one link per line, CSV with a ``bato_link`` column (and optional ``anilist_id``), or JSON
 (a list of links or of objects with ``bato_link``). Bad entries are reported with their line
-number and the good ones are kept.
+number (their item number in a JSON list) and the good ones are kept.
 """
 
 from __future__ import annotations
@@ -31,21 +31,23 @@ class ImportResult:
     problems: list[str] = field(default_factory=list)
 
 
-def _entry(result: ImportResult, line: int, link: object, anilist: object = None) -> None:
+def _entry(result: ImportResult, line: int, link: object, anilist: object = None,
+           where: str = "line") -> None:
+    """``where`` names the position: "line" in text and CSV, "item" in a JSON list."""
     if not isinstance(link, str) or not link.strip():
-        result.problems.append(f"line {line}: no bato_link")
+        result.problems.append(f"{where} {line}: no bato_link")
         return
     try:
         bato_id = parse_bato_id(link)
     except InvalidBatoLink as exc:
-        result.problems.append(f"line {line}: {exc}")
+        result.problems.append(f"{where} {line}: {exc}")
         return
     anilist_id: int | None = None
     if anilist not in (None, ""):
         try:
             anilist_id = int(str(anilist).strip())
         except ValueError:
-            result.problems.append(f"line {line}: anilist_id {anilist!r} is not a number")
+            result.problems.append(f"{where} {line}: anilist_id {anilist!r} is not a number")
             return
     result.entries.append(ImportEntry(line, link.strip(), bato_id, anilist_id))
 
@@ -65,16 +67,17 @@ def parse_library_text(text: str) -> ImportResult:
             return result
         for number, item in enumerate(items, start=1):
             if isinstance(item, dict):
-                _entry(result, number, item.get("bato_link"), item.get("anilist_id"))
+                _entry(result, number, item.get("bato_link"), item.get("anilist_id"), "item")
             else:
-                _entry(result, number, item)
+                _entry(result, number, item, where="item")
         return result
     first_line = stripped.splitlines()[0] if stripped else ""
     if "bato_link" in first_line and ("," in first_line or ";" in first_line):
         dialect = csv.Sniffer().sniff(first_line, delimiters=",;\t")
-        reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+        skipped = text[: len(text) - len(stripped)].count("\n")  # blank lines before the header
+        reader = csv.DictReader(io.StringIO(stripped), dialect=dialect)
         for row in reader:
-            _entry(result, reader.line_num, row.get("bato_link"), row.get("anilist_id"))
+            _entry(result, reader.line_num + skipped, row.get("bato_link"), row.get("anilist_id"))
         return result
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()

@@ -211,7 +211,7 @@ def load(path: Path | None = None, environ: dict[str, str] | None = None) -> Set
     """
     path = path or paths.settings_file()
     environ = dict(os.environ) if environ is None else environ
-    if path.exists():
+    if _file_exists(path):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
@@ -242,6 +242,14 @@ def load(path: Path | None = None, environ: dict[str, str] | None = None) -> Set
     if env_password is not None:
         _remember_password(settings.database_url, env_password)
     return settings
+
+
+def _file_exists(path: Path) -> bool:
+    """Whether the settings file is there; a folder that cannot be searched is a clear error."""
+    try:
+        return path.exists()
+    except OSError as exc:
+        raise SettingsError(f"cannot read settings file {path}: {exc}") from None
 
 
 def _remember_password(database_url: str, password: str) -> None:

@@ -136,10 +136,32 @@ def test_faults_lose_nothing_and_reschedule(
     make_all_due(repo)
     cli("run", "--once")
     notes = cli("notifications", "--json", json_out=True)
-    assert sorted(n["message"] for n in notes if n["type"] != "system_warning") == [
-        "New chapter available: Chapter 4"] * 2
-    # a third of the checks failed: the error monitor raised one warning (not one per cycle)
-    assert [n["type"] for n in notes].count("system_warning") == 1
+    assert sorted(n["message"] for n in notes) == ["New chapter available: Chapter 4"] * 2
+    # a third of 6 checks failed: too few checks to call that an error rate
+    stats = cli("stats", "--json", json_out=True)
+    assert (stats["total_jobs"], stats["failed"], stats["rate_limited"]) == (6, 1, 1)
+    assert stats["warning"] is None
+
+
+def test_error_monitor_warns_once_over_a_real_sample(
+    cli: Callable[..., Any], fake_bato: FakeBato, database_url: str,
+    open_repo: Callable[[str], Repository],
+) -> None:
+    ids = [str(125100 + i) for i in range(8)]
+    for bato_id in ids:
+        fake_bato.add_series(bato_id, f"Sampled {bato_id}", chapters=2)
+        cli("add", bato_id)
+    repo = open_repo(database_url)
+    for _ in range(2):  # 16 more checks, 6 of them failing (500 on every attempt)
+        make_all_due(repo)
+        fake_bato.inject("500", count=9)
+        cli("run", "--once")
+    stats = cli("stats", "--json", json_out=True)
+    assert stats["total_jobs"] == 24 and stats["failed"] == 6
+    assert "25.0% of 24 checks failed" in stats["warning"]
+    notes = cli("notifications", "--json", json_out=True)
+    [warning] = [n for n in notes if n["type"] == "system_warning"]  # one, not one per cycle
+    assert warning["bato_link"] is None and warning["series"] == "Bato Desktop"
 
 
 def test_bad_input_gets_clear_messages(cli: Callable[..., Any], fake_bato: FakeBato) -> None:
@@ -159,11 +181,12 @@ def test_run_daemon_stops_on_sigterm(fake_bato: FakeBato, sqlite_url: str,
     """The headless daemon: SIGTERM during a pause finishes cleanly with exit 0."""
     fake_bato.add_series(130100, "Daemon", chapters=2)
     fake_bato.add_series(130200, "Daemon 2", chapters=2)
-    env = {**os.environ, "BATO_API_URL": fake_bato.url, "BATO_MIN_DELAY": "20",
-           "BATO_MAX_DELAY": "20"}
+    add_env = {**os.environ, "BATO_API_URL": fake_bato.url}
+    env = {**os.environ, "BATO_API_URL": fake_bato.url, "BATO_MIN_DELAY": "300",
+           "BATO_MAX_DELAY": "300"}
     base = [sys.executable, "-m", "bato_desktop", "--database", sqlite_url]
     for bato_id in ("130100", "130200"):
-        subprocess.run([*base, "add", bato_id], env=env, check=True, capture_output=True,
+        subprocess.run([*base, "add", bato_id], env=add_env, check=True, capture_output=True,
                        timeout=60)
     subprocess.run([*base, "db", "migrate"], env=env, check=True, capture_output=True)
     import sqlite3
@@ -172,6 +195,7 @@ def test_run_daemon_stops_on_sigterm(fake_bato: FakeBato, sqlite_url: str,
     db.execute("UPDATE bato_scraping_schedule SET next_scrape_at = '2000-01-01 00:00:00'")
     db.commit()
     db.close()
+    fake_bato.clear_requests()
     proc = subprocess.Popen([*base, "run"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
@@ -183,11 +207,14 @@ def test_run_daemon_stops_on_sigterm(fake_bato: FakeBato, sqlite_url: str,
                 break
         else:
             pytest.fail("the daemon checked nothing")
-        time.sleep(0.5)
-        started = time.monotonic()
+        time.sleep(0.5)  # into the 300 s politeness pause
+        checked = [r for r in fake_bato.requests if r.method == "POST"]
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
-        assert time.monotonic() - started < 10
+        # liveness only: an uninterrupted pause would last 300 s, far beyond this
+        assert proc.wait(timeout=60) == 0
+        # the stop ended the pause: the second series was never asked for
+        assert [r for r in fake_bato.requests if r.method == "POST"] == checked
+        assert len(checked) == 1
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -259,3 +286,134 @@ def test_environment_password_never_reaches_messages_logs_or_files(
         for file in Path(os.environ[name]).rglob("*"):
             if file.is_file():
                 assert "topsecret" not in file.read_text(encoding="utf-8", errors="replace")
+
+
+def test_one_series_whatever_the_link_form(
+    cli: Callable[..., Any], fake_bato: FakeBato, database_url: str,
+    open_repo: Callable[[str], Repository],
+) -> None:
+    fake_bato.add_series(110100, "Same One", chapters=4)
+    cli("add", "https://bato.to/title/110100-x")
+    requests = len(fake_bato.requests)
+    for again in ("110100", "https://batotwo.com/title/110100-other-slug"):
+        assert "already tracked as https://bato.to/title/110100-x" in cli("add", again)
+    assert len(fake_bato.requests) == requests  # no second "first load"
+    assert [r["bato_link"] for r in cli("list", "--json", json_out=True)] == [
+        "https://bato.to/title/110100-x"]
+    repo = open_repo(database_url)
+    assert repo.m.library.select().count() == 1 and repo.m.details.select().count() == 1
+    assert "Same One: 4 chapters" in cli("check", "110100")
+
+
+def test_a_failed_first_load_leaves_nothing_that_breaks_a_later_add(
+    cli: Callable[..., Any], fake_bato: FakeBato,
+) -> None:
+    fake_bato.add_series(110500, "Late Bloomer", chapters=2)
+    fake_bato.inject("html", status=403)
+    assert "first load failed" in cli("add", "https://bato.to/title/110500-x", code=1,
+                                      stderr=True)
+    assert "Tracking Late Bloomer: 2 chapters loaded" in cli("add", "110500")
+    [row] = cli("list", "--json", json_out=True)
+    assert (row["bato_link"], row["chapters"]) == ("https://bato.to/title/110500-x", 2)
+
+
+def test_an_anilist_id_is_refused_for_a_second_series(
+    cli: Callable[..., Any], fake_bato: FakeBato,
+) -> None:
+    fake_bato.add_series(111100, "First", chapters=1)
+    fake_bato.add_series(111200, "Second", chapters=1)
+    cli("add", "111100", "--anilist-id", "5")
+    err = cli("add", "111200", "--anilist-id", "5", code=1, stderr=True)
+    assert "AniList id 5 is already used by 111100" in err
+    rows = cli("list", "--json", json_out=True)
+    assert [(r["bato_id"], r["anilist_id"], r["next_check"] is not None) for r in rows] == [
+        ("111100", 5, True)]
+
+
+def test_check_and_add_wait_out_a_429_pause(
+    cli: Callable[..., Any], fake_bato: FakeBato, database_url: str,
+    open_repo: Callable[[str], Repository],
+) -> None:
+    fake_bato.add_series(112100, "Tracked", chapters=2)
+    fake_bato.add_series(112200, "Newcomer", chapters=2)
+    cli("add", "112100")
+    until = datetime.now(UTC) + timedelta(minutes=30)
+    open_repo(database_url).set_shared_rate_limit_until(until)  # another engine got a 429
+    fake_bato.clear_requests()
+    shown = until.astimezone().strftime("%Y-%m-%d %H:%M")
+    err = cli("check", "112100", code=1, stderr=True)
+    assert "Bato asked to wait (HTTP 429) until" in err and shown in err
+    err = cli("add", "https://bato.to/title/112200-new", code=1, stderr=True)
+    assert "Added https://bato.to/title/112200-new, but Bato asked to wait" in err
+    assert "first load runs after the pause" in err
+    assert fake_bato.requests == []  # nothing was sent
+    [row] = [r for r in cli("list", "--json", json_out=True) if r["bato_id"] == "112200"]
+    assert datetime.fromisoformat(row["next_check"]) > until and row["chapters"] == 0
+
+
+def test_list_json_shows_a_hiatus_pause(cli: Callable[..., Any], fake_bato: FakeBato) -> None:
+    fake_bato.add_series(113100, "Resting", chapters=1)
+    cli("add", "113100")
+    assert [r["paused"] for r in cli("list", "--json", json_out=True)] == [False]
+    cli("set", "113100", "--pause-until", "2031-01-01")
+    assert [r["paused"] for r in cli("list", "--json", json_out=True)] == [True]
+    assert "(paused)" in cli("list")
+    cli("set", "113100", "--resume")
+    assert [r["paused"] for r in cli("list", "--json", json_out=True)] == [False]
+
+
+def test_import_names_json_items_and_csv_lines(
+    cli: Callable[..., Any], tmp_path: Path,
+) -> None:
+    items = tmp_path / "library.json"
+    items.write_text(json.dumps([
+        {"bato_link": "https://bato.to/title/114100-a"},
+        {"name": "no link"},
+        "https://google.com/title/114300",
+        {"bato_link": "https://bato.to/title/114400-d", "anilist_id": 7},
+        {"bato_link": "https://bato.to/title/114500-e", "anilist_id": 7},
+    ], indent=2), encoding="utf-8")
+    err = cli("import", str(items), stderr=True)
+    assert f"{items}: item 2: no bato_link" in err
+    assert f"{items}: item 3: Not a Bato series link" in err
+    assert "https://bato.to/title/114500-e: AniList id 7 is already used by" in err
+    table = tmp_path / "library.csv"
+    table.write_text("\nbato_link,anilist_id\nhttps://bato.to/title/114600-f,\nftp://x/title/1,"
+                     "\n", encoding="utf-8")
+    err = cli("import", str(table), stderr=True)
+    assert f"{table}: line 4: Not a Bato series link: 'ftp://x/title/1'" in err
+    assert sorted(r["bato_id"] for r in cli("list", "--json", json_out=True)) == [
+        "114100", "114400", "114600"]
+
+
+def test_read_of_an_unknown_notification_says_so(cli: Callable[..., Any]) -> None:
+    assert "No notification #999" in cli("read", "999", code=1, stderr=True)
+
+
+@pytest.mark.mariadb
+def test_remove_refuses_a_series_of_the_web_apps_reading_list(
+    mariadb_url: str, fake_bato: FakeBato, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str], open_repo: Callable[[str], Repository],
+) -> None:
+    from tests.fixtures.database import mariadb_connect
+
+    link = "https://bato.to/title/115100-shared-hero"
+    repo = open_repo(mariadb_url)
+    with mariadb_connect(mariadb_url.rsplit("/", 1)[1]) as conn, conn.cursor() as cursor:
+        cursor.execute("CREATE TABLE manga_list (id_default INT AUTO_INCREMENT PRIMARY KEY, "
+                       "id_anilist INT NOT NULL, title_english VARCHAR(255), "
+                       "title_romaji VARCHAR(255), status VARCHAR(255), "
+                       "last_updated_on_site TIMESTAMP NULL, bato_link TEXT)")
+        cursor.execute("INSERT INTO manga_list (id_anilist, title_english, bato_link) "
+                       f"VALUES (30013, 'Shared Hero', '{link}')")
+    fake_bato.add_series(115100, "Shared Hero", chapters=3)
+    Path(os.environ["BATO_CONFIG_DIR"], "settings.json").write_text(json.dumps(FAST))
+    monkeypatch.setenv("BATO_API_URL", fake_bato.url)
+    assert main(["--database", mariadb_url, "run", "--once"]) == 0  # the web app's series
+    assert repo.chapter_count(link) == 3
+    capsys.readouterr()
+    assert main(["--database", mariadb_url, "remove", "115100"]) == 1
+    err = capsys.readouterr().err
+    assert "tracked by the web app's reading list (manga_list.bato_link)" in err
+    assert repo.chapter_count(link) == 3 and repo.get_details(link) is not None
+    assert [s.bato_link for s in repo.tracked_series()] == [link]

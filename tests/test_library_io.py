@@ -21,7 +21,19 @@ def test_json_objects_and_strings() -> None:
     text = '[{"bato_link": "https://bato.to/title/9-x", "anilist_id": 7}, "12", {"name": "no"}]'
     result = parse_library_text(text)
     assert [(e.bato_id, e.anilist_id) for e in result.entries] == [("9", 7), ("12", None)]
-    assert result.problems == ["line 3: no bato_link"]
+    assert result.problems == ["item 3: no bato_link"]
+
+
+def test_json_items_are_counted_not_lines() -> None:
+    text = '[\n  {"bato_link": "https://bato.to/title/9-x"},\n\n  "ftp://bato.to/title/5"\n]'
+    assert [p.split(":")[0] for p in parse_library_text(text).problems] == ["item 2"]
+
+
+def test_csv_after_blank_lines_keeps_file_line_numbers() -> None:
+    text = "\n\nbato_link,anilist_id\nhttps://bato.to/title/1-a,55\nnot a link,3\n"
+    result = parse_library_text(text)
+    assert [(e.line, e.bato_id, e.anilist_id) for e in result.entries] == [(4, "1", 55)]
+    assert [p.split(":")[0] for p in result.problems] == ["line 5"]
 
 
 def test_broken_json_is_reported_not_raised() -> None:
