@@ -8,8 +8,11 @@ produces (429, 5xx, timeouts, Cloudflare pages, GraphQL errors, malformed items)
 
 Standalone::
 
-    python -m bato_desktop.devtools.fake_bato --port 8765 --series 20
+    python -m bato_desktop.devtools.fake_bato --port 8765 --series 20 --release-every 60
     BATO_API_URL=http://127.0.0.1:8765 bato-desktop ...
+
+``--release-every N`` releases a chapter in a random demo series every N seconds (now and then
+an upload status change), so the app has something to notify.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -1032,6 +1035,69 @@ def populate_demo(fake: FakeBato, count: int, *, seed: int = 7) -> list[FakeSeri
     return result
 
 
+STATUS_FLIPS = {"ongoing": "completed", "completed": "ongoing", "hiatus": "ongoing"}
+
+
+class DemoReleases:
+    """Keeps a demo catalogue alive: a new chapter in a random series every ``every`` seconds,
+    and every ``status_every``-th release an upload status change instead.
+
+    Why: someone trying the app against the fake server should see notifications arrive, as
+    they would from Bato, without editing the catalogue by hand.
+    """
+
+    def __init__(
+        self, fake: FakeBato, every: float, *, status_every: int = 10,
+        rng: random.Random | None = None, on_release: Callable[[str], None] | None = None,
+    ) -> None:
+        if every <= 0:
+            raise ValueError("the release interval must be more than 0 seconds")
+        self.fake = fake
+        self.every = every
+        self.status_every = max(1, status_every)
+        self.released: list[str] = []
+        self._rng = rng or random.Random()
+        self._on_release = on_release
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def release_once(self) -> str:
+        """One release (or status change) now; returns what happened, for the console."""
+        with self.fake._lock:
+            candidates = sorted(self.fake.series.values(), key=lambda s: s.bato_id)
+            if not candidates:
+                return "no series to release in"
+            series = self._rng.choice(candidates)
+            if (len(self.released) + 1) % self.status_every == 0:
+                old = series.upload_status
+                series.upload_status = STATUS_FLIPS.get(old, "ongoing")
+                what = f"{series.name}: status {old} -> {series.upload_status}"
+            else:
+                [chapter] = self.fake.add_chapters(series.bato_id, 1)
+                what = f"{series.name}: new {chapter.dname}"
+        self.released.append(what)
+        if self._on_release is not None:
+            self._on_release(what)
+        return what
+
+    def start(self) -> DemoReleases:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="fake-bato-releases",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self.release_once()
+
+
 def iter_catalogue(fake: FakeBato) -> Iterator[FakeSeries]:
     # Copy under the lock, yield without it: a caller that sends requests while iterating
     # must not hold the lock the server's request handlers need.
@@ -1048,21 +1114,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--examples", action="store_true",
                         help="serve the spec example responses verbatim")
+    parser.add_argument("--release-every", type=float, default=0.0, metavar="SECONDS",
+                        help="release a chapter in a random demo series every SECONDS "
+                        "(every 10th release is an upload status change instead); 0 = never")
     args = parser.parse_args(argv)
+    if args.release_every < 0:
+        parser.error("--release-every must be 0 (off) or more seconds")
     fake = FakeBato(host=args.host, port=args.port, examples=args.examples)
     populate_demo(fake, args.series, seed=args.seed)
     fake.start()
+    releases = None
     try:
         print(f"Fake Bato serving {len(fake.series)} series at {fake.url}", flush=True)
         print(f"Use: BATO_API_URL={fake.url}", flush=True)
+        if args.release_every > 0:
+            print(f"A new chapter every {args.release_every:g} s", flush=True)
         for series in iter_catalogue(fake):
             print(f"  {fake.url}/title/{series.bato_id}  {series.name} "
                   f"({len(series.chapters)} ch, {series.upload_status})", flush=True)
+        if args.release_every > 0:  # after the listing, so every release names a listed series
+            releases = DemoReleases(
+                fake, args.release_every,
+                on_release=lambda what: print(f"released: {what}", flush=True)).start()
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         pass
     finally:
+        if releases is not None:
+            releases.stop()
         fake.stop()
     return 0
 
