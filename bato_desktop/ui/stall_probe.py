@@ -3,7 +3,7 @@
 Off unless ``BATO_STALL_PROBE=<file>`` is set. A precise QTimer on the GUI thread fires every
 10 ms; how late each tick arrives is how long the loop was busy (a stall). ``SIGUSR1`` stops the
 probe (so it costs nothing during an idle measurement); when the app quits the figures are
-written to the file as JSON: the largest lateness and every stall of 20 ms or more, stamped with
+written to the file as JSON: the largest lateness and every stall of 5 ms or more, stamped with
 ``time.monotonic()`` (CLOCK_MONOTONIC, comparable with another process's clock on Linux).
 Used by ``python -m benchmarks.footprint``.
 """
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 ENV = "BATO_STALL_PROBE"
 INTERVAL_MS = 10
-RECORD_FROM_MS = 20.0
+RECORD_FROM_MS = 5.0
 MAX_RECORDED = 10_000
 
 
