@@ -36,6 +36,12 @@ class RecordingToaster:
     def set_fallback(self, _fallback: object) -> None:
         pass
 
+    def set_click_handler(self, handler: object) -> None:
+        self.click = handler
+
+    def close(self) -> None:
+        pass
+
     def show(self, toast: Toast) -> bool:
         self.shown.append((time.monotonic(), toast))
         return True

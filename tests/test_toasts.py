@@ -90,3 +90,81 @@ def test_fallback_that_raises_is_a_failed_toast() -> None:
     assert toaster.last_error == "RuntimeError: tray gone"
     toaster.set_fallback(None)
     assert not toaster.show(Toast("A", "1")) and toaster.backend_name == "none"
+
+
+FAKE_NOTIFY_SEND = """#!/bin/sh
+# A notify-send that records its arguments, prints a toast id, then (after the test touches
+# the click file) the default action, as libnotify does when the user clicks the toast.
+if [ "$1" = "--help" ]; then echo "  -p, --print-id  -A, --action=[NAME=]Text"; exit 0; fi
+printf '%s\\n' "$@" > "{args}"
+echo 7
+i=0
+while [ ! -e "{click}" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
+[ -e "{click}" ] && echo default
+exit 0
+"""
+
+
+def clickable_toaster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Toaster, Path]:
+    script = tmp_path / "notify-send"
+    script.write_text(FAKE_NOTIFY_SEND.format(args=tmp_path / "args", click=tmp_path / "click"))
+    script.chmod(0o755)
+    which = toasts.shutil.which
+    monkeypatch.setattr(toasts.shutil, "which",
+                        lambda name: str(script) if name == "notify-send" else which(name))
+
+    class NotifySendNotification:  # what plyer picks when only the notify-send command exists
+        pass
+
+    monkeypatch.setattr(toasts, "plyer_implementation", NotifySendNotification)
+    return Toaster(), tmp_path / "click"
+
+
+def test_a_clicked_toast_reports_its_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    toaster, click = clickable_toaster(tmp_path, monkeypatch)
+    clicked: list[str] = []
+    done = threading.Event()
+    toaster.set_click_handler(lambda url: (clicked.append(url), done.set()))
+    assert toaster.clickable and toaster.backend_name == "notify-send"
+    url = "https://bato.to/title/42-x/4242-ch_7"
+    assert toaster.show(Toast("E2E Series", "New chapter available: Chapter 7", url))
+    args = (tmp_path / "args").read_text().splitlines()
+    assert "--print-id" in args and "--action=default=Open chapter" in args
+    assert args[-2:] == ["E2E Series", "New chapter available: Chapter 7"]
+    click.touch()
+    assert done.wait(10)
+    assert clicked == [url]
+    toaster.close()
+
+
+def test_without_a_click_handler_toasts_do_not_wait(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    toaster, click = clickable_toaster(tmp_path, monkeypatch)
+    click.touch()  # the fake would otherwise wait for a click
+    assert not toaster.clickable
+    assert toaster.show(Toast("A", "1", "https://bato.to/title/1-a"))
+    args = (tmp_path / "args").read_text().splitlines()
+    assert "--print-id" not in args and not any(a.startswith("--action") for a in args)
+
+
+def test_a_toast_server_that_never_answers_is_a_failed_toast(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    script = tmp_path / "notify-send"
+    script.write_text('#!/bin/sh\n[ "$1" = "--help" ] && { echo "--print-id --action"; exit 0; }'
+                      '\necho "GDBus.Error: timeout" >&2\nexit 1\n')
+    script.chmod(0o755)
+    which = toasts.shutil.which
+    monkeypatch.setattr(toasts.shutil, "which",
+                        lambda name: str(script) if name == "notify-send" else which(name))
+
+    class NotifySendNotification:
+        pass
+
+    monkeypatch.setattr(toasts, "plyer_implementation", NotifySendNotification)
+    toaster = Toaster()
+    toaster.set_click_handler(lambda _url: None)
+    assert not toaster.show(Toast("A", "1", "https://bato.to/title/1-a"))
+    assert toaster.last_error is not None and "GDBus.Error: timeout" in toaster.last_error

@@ -68,6 +68,12 @@ class DatabaseOpener(QObject):
                                     device_name=self._settings.device_name))
 
 
+class ToastClicks(QObject):
+    """Carries a toast click from the toaster's watcher thread to the GUI thread."""
+
+    clicked = Signal(str)  # the chapter URL, or "" for a summary
+
+
 class BatoDesktopApp(QObject):
     """Owns the windows, the tray and the worker threads for one run of the app."""
 
@@ -110,6 +116,9 @@ class BatoDesktopApp(QObject):
 
     def start(self) -> None:
         self.toaster.set_fallback(self.tray.show_message)
+        self._toast_clicks = ToastClicks(self)
+        self._toast_clicks.clicked.connect(self.tray.open_link)  # queued: GUI thread
+        self.toaster.set_click_handler(self._toast_clicks.clicked.emit)
         self._db_opener.opened.connect(self._on_database_opened)
         self._db_opener.failed.connect(self._on_database_failed)
         self._opener.start()
@@ -346,6 +355,7 @@ class BatoDesktopApp(QObject):
         if self.data_thread is not None:
             self.data_thread.stop()
             self.data_thread = None
+        self.toaster.close()
         self.tray.hide()
 
 

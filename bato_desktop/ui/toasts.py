@@ -13,8 +13,10 @@ Qt call that belongs on the GUI thread (the poller forwards fallback toasts by s
 from __future__ import annotations
 
 import logging
+import selectors
 import shutil
 import subprocess
+import threading
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +32,22 @@ __all__ = ["APP_NAME", "FallbackShow", "Toast", "Toaster", "plyer_implementation
 FallbackShow = Callable[[str, str, str], object]
 
 TOAST_TIMEOUT_S = 10
+#: At most this many clickable toasts wait for a click at once (one notify-send each).
+MAX_CLICKABLE = 16
+SHOWN_WITHIN_S = 5.0  # notify-send prints the toast's id once the server has it
+
+#: ``on_click(url)``: the user clicked a toast; ``url`` is "" for a summary (open the app).
+ClickHandler = Callable[[str], object]
+
+
+def notify_send_has_actions(path: str) -> bool:
+    """libnotify >= 0.7.10's notify-send can wait for a click (--action, --print-id)."""
+    try:
+        text = subprocess.run([path, "--help"], capture_output=True, text=True, timeout=5,
+                              check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return "--action" in text and "--print-id" in text
 
 
 def plyer_implementation() -> Any | None:
@@ -72,12 +90,24 @@ class Toaster:
         self._fallback: FallbackShow | None = None
         self._impl: Any | None = plyer_implementation() if use_plyer else None
         self._notify_send: str | None = None
+        self._clickable = False
+        self._stdbuf: str | None = None
+        self._on_click: ClickHandler | None = None
+        self._waiting: list[subprocess.Popen[str]] = []
+        self._lock = threading.Lock()
         self.last_error: str | None = None  # why the last toast failed (None after a success)
         if self._impl is not None and type(self._impl).__name__ == "NotifySendNotification":
             self._notify_send = shutil.which("notify-send")
             if self._notify_send is None:
                 self._impl = None
-        log.info("Desktop notifications via %s", self.backend_name)
+            else:
+                # notify-send block-buffers its stdout into a pipe, so the toast's id (and the
+                # click) would arrive only when it exits; stdbuf makes it line-buffered.
+                self._stdbuf = shutil.which("stdbuf")
+                self._clickable = self._stdbuf is not None and notify_send_has_actions(
+                    self._notify_send)
+        log.info("Desktop notifications via %s%s", self.backend_name,
+                 " (clickable)" if self._clickable else "")
 
     @property
     def native(self) -> bool:
@@ -91,6 +121,23 @@ class Toaster:
         if self._impl is not None:
             return f"plyer:{type(self._impl).__name__}"
         return "fallback" if self._fallback is not None else "none"
+
+    @property
+    def clickable(self) -> bool:
+        """Whether a click on a native toast can reach :meth:`set_click_handler`'s handler."""
+        return self._clickable and self._on_click is not None
+
+    def set_click_handler(self, handler: ClickHandler | None) -> None:
+        """Called from a watcher thread when a toast is clicked (make it thread-safe)."""
+        self._on_click = handler
+
+    def close(self) -> None:
+        """Stop waiting for clicks (quitting): the toasts stay, their watchers go."""
+        with self._lock:
+            waiting, self._waiting = self._waiting, []
+        for process in waiting:
+            if process.poll() is None:
+                process.terminate()
 
     def set_fallback(self, fallback: FallbackShow | None) -> None:
         """Where toasts go when plyer has no backend (the tray's ``show_message``)."""
@@ -154,8 +201,59 @@ class Toaster:
         ]
         if self.app_icon:
             args += ["--icon", self.app_icon]
-        args += ["--", toast.title[:256], toast.body[:1000]]
-        result = subprocess.run(args, capture_output=True, text=True, timeout=10, check=False)
+        text = ["--", toast.title[:256], toast.body[:1000]]
+        if self.clickable and self._room_to_wait():
+            label = "Open chapter" if toast.url else "Open Bato Desktop"
+            assert self._stdbuf is not None
+            return self._run_clickable(
+                [self._stdbuf, "-oL", *args, "--print-id", f"--action=default={label}", *text],
+                toast.url or "")
+        result = subprocess.run([*args, *text], capture_output=True, text=True, timeout=10,
+                                check=False)
         if result.returncode != 0:
             return f"exit {result.returncode}: {result.stderr.strip()}"
         return None
+
+    def _room_to_wait(self) -> bool:
+        with self._lock:
+            self._waiting = [p for p in self._waiting if p.poll() is None]
+            return len(self._waiting) < MAX_CLICKABLE
+
+    def _run_clickable(self, args: list[str], url: str) -> str | None:
+        """notify-send that stays to report a click: shown once it prints the toast's id."""
+        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True)
+        assert process.stdout is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            ready = selector.select(SHOWN_WITHIN_S)
+        first = process.stdout.readline().strip() if ready else ""
+        if not first.isdigit():
+            if process.poll() is None:
+                process.kill()
+            _, err = process.communicate(timeout=5)
+            return f"exit {process.returncode}: {(err or first).strip() or 'no toast id'}"
+        with self._lock:
+            self._waiting.append(process)
+        threading.Thread(target=self._await_click, args=(process, url),
+                         name="bato-toast-click", daemon=True).start()
+        return None
+
+    def _await_click(self, process: subprocess.Popen[str], url: str) -> None:
+        assert process.stdout is not None
+        try:
+            for line in process.stdout:  # ends when the toast closes (timeout, dismiss, click)
+                if line.strip() == "default" and self._on_click is not None:
+                    log.info("Toast clicked: %s", url or "open the app")
+                    try:
+                        self._on_click(url)
+                    except Exception:
+                        log.exception("Handling a toast click failed")
+        finally:
+            process.wait()
+            for stream in (process.stdout, process.stderr):
+                if stream is not None:
+                    stream.close()
+            with self._lock:
+                if process in self._waiting:
+                    self._waiting.remove(process)

@@ -224,9 +224,14 @@ class TrayController(QObject):
             self.open_dashboard.emit()
 
     def _on_message_clicked(self) -> None:
-        if self.last_url:
-            log.info("Opening %s", self.last_url)
-            self._open_url(QUrl(self.last_url))
+        self.open_link(self.last_url or "")
+
+    @Slot(str)
+    def open_link(self, url: str) -> None:
+        """A clicked balloon or toast: the chapter in the browser, or the dashboard."""
+        if url:
+            log.info("Opening %s", url)
+            self._open_url(QUrl(url))
         else:
             self.open_dashboard.emit()
 

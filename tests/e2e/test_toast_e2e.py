@@ -4,8 +4,9 @@ tray (trayer), a private D-Bus session and a real notification server (dunst).
 Another process writes a notification into the app's SQLite database, as a headless engine on
 a shared database would. The test proves that dunst receives the toast within the poll
 interval (seen on the bus by ``dbus-monitor`` and in dunst's history), that the tray icon's
-unread badge appears on the screen and disappears again when the notification is read
-elsewhere, and that SIGTERM ends the app with exit code 0.
+unread badge appears on the screen, that clicking the toast opens the chapter in the browser,
+that the badge disappears again when the notification is read elsewhere, and that SIGTERM ends
+the app with exit code 0.
 
 Needs Debian's ``xvfb``, ``dbus``, ``trayer``, ``x11-utils``, ``dunst`` and ``libnotify-bin``.
 Missing programs skip the test, unless ``BATO_REQUIRE_E2E=1`` (CI), where they fail it.
@@ -111,6 +112,14 @@ def tray_icon_geometry(desktop: VirtualDesktop, pid: int) -> tuple[int, int, int
     return None
 
 
+def _crop(source: Path, target: Path, area: tuple[int, int, int, int]) -> None:
+    """The top-right corner (toast and tray) for the README."""
+    from PySide6.QtGui import QImage
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    assert QImage(str(source)).copy(*area).save(str(target)), f"cannot write {target}"
+
+
 def red_pixels(path: Path, area: tuple[int, int, int, int]) -> int:
     """Pixels of the badge's red (bato_desktop.ui.icons.BADGE_COLOR) inside ``area``."""
     from PySide6.QtGui import QColor, QImage
@@ -132,6 +141,13 @@ def test_real_app_toasts_a_row_written_elsewhere_and_badges_the_tray(
 ) -> None:
     settings_mod.save(replace(Settings(), poll_interval=POLL_INTERVAL),
                       Path(desktop.env["BATO_CONFIG_DIR"]) / "settings.json")
+    # The "browser": Qt opens links with xdg-open; this one writes down what it was given.
+    opened = tmp_path / "opened-urls.txt"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "xdg-open").write_text(f'#!/bin/sh\necho "$1" >> "{opened}"\n')
+    (bin_dir / "xdg-open").chmod(0o755)
+    desktop.env["PATH"] = f"{bin_dir}{os.pathsep}{desktop.env.get('PATH', '')}"
     shots = Path(os.environ.get("BATO_SCREENSHOT_DIR") or tmp_path)
     bus_log = tmp_path / "dbus-monitor.log"
     app_log = Path(desktop.env["BATO_LOG_DIR"]) / "bato.log"
@@ -167,21 +183,22 @@ def test_real_app_toasts_a_row_written_elsewhere_and_badges_the_tray(
         database_file = Path(desktop.env["BATO_DATA_DIR"]) / "bato.db"
         _wait_for(database_file.exists, 10, "the app's database", alive)
         time.sleep(1)  # let it paint
-        desktop.screenshot(shots / "tray-before.png", sys.executable)
-        assert red_pixels(shots / "tray-before.png", icon[0]) == 0, "a badge with 0 unread"
+        desktop.screenshot(tmp_path / "tray-before.png", sys.executable)
+        assert red_pixels(tmp_path / "tray-before.png", icon[0]) == 0, "a badge with 0 unread"
 
         # Another process (a headless engine elsewhere) writes a notification.
         repo = Repository(open_database(f"sqlite:///{database_file}"))
-        marker = f"Chapter e2e-{os.getpid()}-{time.monotonic_ns()}"
+        # (The session bus is private to this test, so a fixed text cannot be confused.)
+        marker = "New chapter available: Chapter 112"
         (row_id,) = repo.create_notifications([NewNotification(
             anilist_id=42, bato_link="https://bato.to/title/42-e2e",
-            notification_type="new_chapter", manga_name="E2E Series", message=marker,
-            chapter_full_url="https://bato.to/title/42-e2e/4242-ch_7")])
+            notification_type="new_chapter", manga_name="Return of the Mad Knight",
+            message=marker, chapter_full_url="https://bato.to/title/42-e2e/4242-ch_7")])
 
         # The poll timer (5 s) is the only way this process can learn of the row.
         _wait_for(lambda: marker in bus_log.read_text(errors="replace"), POLL_INTERVAL + 2,
                   "Notify call on the session bus within the poll interval", alive)
-        assert "E2E Series" in bus_log.read_text(errors="replace")
+        assert "Return of the Mad Knight" in bus_log.read_text(errors="replace")
 
         def emitted() -> bool:
             row = repo.get_notification(row_id)
@@ -189,15 +206,22 @@ def test_real_app_toasts_a_row_written_elsewhere_and_badges_the_tray(
 
         _wait_for(emitted, 5, "row marked emitted", alive)
         time.sleep(0.5)
-        desktop.screenshot(shots / "toast.png", sys.executable)  # dunst's toast on screen
+        desktop.screenshot(tmp_path / "toast.png", sys.executable)  # dunst's toast on screen
+        _crop(tmp_path / "toast.png", shots / "desktop-toast.png", (440, 0, 360, 160))
+        # Click it (dunst's default action): the chapter opens in the "browser".
+        desktop.run("dunstctl", "action", "0")
+        _wait_for(lambda: opened.exists() and "4242-ch_7" in opened.read_text(), 10,
+                  "chapter URL opened after clicking the toast", alive)
+        assert opened.read_text().split() == ["https://bato.to/title/42-e2e/4242-ch_7"]
+
         desktop.run("dunstctl", "close-all")  # closed toasts move to dunst's history
         _wait_for(lambda: marker in desktop.run("dunstctl", "history"), 5,
                   "toast in dunst's history", alive)
 
         time.sleep(0.5)
-        desktop.screenshot(shots / "tray-badge.png", sys.executable)
-        assert red_pixels(shots / "tray-badge.png", icon[0]) > 10, \
-            f"no unread badge on the tray icon {icon[0]} in {shots / 'tray-badge.png'}"
+        desktop.screenshot(tmp_path / "tray-badge.png", sys.executable)
+        assert red_pixels(tmp_path / "tray-badge.png", icon[0]) > 10, \
+            f"no unread badge on the tray icon {icon[0]} in {tmp_path / 'tray-badge.png'}"
 
         # Read on another device: the badge goes at the next poll.
         repo.mark_all_read()
