@@ -240,7 +240,8 @@ class ScrapingService:
                 continue  # answered without a request (e.g. already tracked)
             results.append(result)
             total = max(total, len(results))
-            next_send = time.monotonic() + self.politeness_pause()
+            if result.status != "skipped":  # a request went out: the next one waits its turn
+                next_send = time.monotonic() + self.politeness_pause()
             if result.status == "rate_limited":
                 results += self._drain(self.rate_limited_until)
                 break
