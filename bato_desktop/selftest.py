@@ -229,6 +229,73 @@ def tray_check() -> Check:
                 "shows its dashboard instead")
 
 
+class _CountingSink:
+    """Stands in for the native toaster: the self-test must not pop up a real toast."""
+
+    native = True
+
+    def __init__(self) -> None:
+        self.shown = 0
+
+    def show(self, _toast: Any) -> bool:
+        self.shown += 1
+        return True
+
+
+def app_objects_check() -> Check:
+    """The app's own objects work together on a temporary database: the poller turns a row
+    into a toast and an unread count, the tray paints that count, the dashboard fills its cards
+    from the data worker (all in this thread, so every signal is answered at once)."""
+    from bato_desktop.db import NewNotification, Repository, migrate, open_database
+    from bato_desktop.settings import Settings
+    from bato_desktop.ui.dashboard import DashboardWindow
+    from bato_desktop.ui.data_worker import DataWorker
+    from bato_desktop.ui.poller import NotificationPoller
+    from bato_desktop.ui.tray import TrayController
+
+    with tempfile.TemporaryDirectory(prefix="bato-selftest-") as directory:
+        database = open_database(f"sqlite:///{Path(directory) / 'objects.db'}")
+        try:
+            migrate(database)
+            repo = Repository(database)
+            repo.create_notifications([NewNotification(
+                anilist_id=-1, bato_link="https://bato.to/title/1-selftest",
+                notification_type="new_chapter", manga_name="Self-test",
+                message="New chapter available: Chapter 1")])
+            sink = _CountingSink()
+            poller = NotificationPoller(repo, sink, Settings(), do_not_disturb=lambda: False)
+            unread: list[int] = []
+            poller.unread_changed.connect(unread.append)
+            poller.start()  # polls once, here
+            poller.stop()
+            tray = TrayController()
+            tray.set_unread(unread[-1] if unread else 0)
+            badge = tray.unread
+            window = DashboardWindow(DataWorker(repo, database_label="self-test"))
+            window.refresh()
+            cards = window.cards["tracked"].value.text()
+            window.allow_close()
+            window.close()
+            window.deleteLater()
+            tray.hide()
+            tray.deleteLater()
+        finally:
+            database.close()
+    problems = []
+    if sink.shown != 1:
+        problems.append(f"the poller raised {sink.shown} toasts for 1 row")
+    if unread[-1:] != [1]:
+        problems.append(f"unread count {unread[-1:] or 'never reported'}, expected 1")
+    if badge != 1:
+        problems.append("the tray did not take the unread count")
+    if cards == "–":
+        problems.append("the dashboard's cards stayed empty")
+    if problems:
+        return fail("app objects", "; ".join(problems))
+    return ok("app objects", "poller, tray and dashboard work on a temporary database "
+              f"(1 toast, badge 1, series tracked {cards})")
+
+
 # -- Qt-free parts ----------------------------------------------------------------------------
 
 
@@ -376,6 +443,7 @@ def collect_checks() -> list[Check]:
     qt_steps: list[tuple[str, Callable[[], Check]]] = [
         ("SVG icons", icons_check), ("PNG images", png_check), ("QtCharts", charts_check),
         ("QtDBus", dbus_check), ("QtNetwork", network_check), ("system tray", tray_check),
+        ("app objects", app_objects_check),
     ]
     app: Any = None
     if find_plugin("platforms", chosen) is None and chosen:

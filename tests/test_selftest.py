@@ -16,7 +16,8 @@ from bato_desktop.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 CHECK_NAMES = (
     "runtime", "Qt platform plugins", "Qt application", "SVG icons", "PNG images", "QtCharts",
-    "QtDBus", "QtNetwork", "system tray", "app modules", "database (SQLite)", "MySQL driver",
+    "QtDBus", "QtNetwork", "system tray", "app objects", "app modules", "database (SQLite)",
+    "MySQL driver",
     "APScheduler", "plyer backend", "toast backend", "keyring",
 )
 
@@ -43,6 +44,17 @@ def test_every_check_reports_and_passes(qapp: Any) -> None:
     assert lines[-1].startswith("Self-test passed"), report
     assert "offscreen" in line_of(lines, "Qt application")
     assert "OK" in line_of(lines, "database (SQLite)")
+    assert line_of(lines, "app objects").split()[0] == "OK"
+
+
+def test_app_objects_that_do_not_work_together_fail(
+    qapp: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bato_desktop.ui import tray
+
+    monkeypatch.setattr(tray.TrayController, "set_unread", lambda self, count: None)
+    check = selftest.app_objects_check()
+    assert check.failed and "the tray did not take the unread count" in check.detail
 
 
 def test_plyer_base_class_fails_naming_the_backend(

@@ -144,7 +144,7 @@ def test_built_bundle_passes_its_selftest(bundle: Path, tmp_path: Path) -> None:
     assert "frozen bundle" in result.stdout, output
     assert "Self-test passed" in result.stdout, output
     for name in ("Qt platform plugins", "SVG icons", "QtCharts", "plyer backend", "keyring",
-                 "database (SQLite)", "app modules"):
+                 "database (SQLite)", "app modules", "app objects"):
         assert f"  {name} " in result.stdout, f"no {name!r} line:\n{output}"
 
 
@@ -333,5 +333,5 @@ def test_built_app_shows_its_tray_icon_under_xvfb(
         assert alive() is None
     finally:
         _stop(app)  # SIGTERM first; killed only if it does not go within 5 s
-    assert app.returncode is not None
+    assert app.returncode == 0, f"the app did not quit cleanly on SIGTERM{details()}"
     assert "Traceback" not in output.read_text(errors="replace"), details()
