@@ -383,3 +383,10 @@ def test_every_setting_control_has_an_accessible_name(dialog: SettingsDialog) ->
                 if not w.accessibleName() and not isinstance(
                     w.parentWidget(), QComboBox | QAbstractSpinBox)]
     assert unnamed == []
+
+
+def test_quiet_hour_times_follow_their_checkbox(dialog: SettingsDialog) -> None:
+    assert not dialog.quiet_enabled.isChecked()
+    assert not dialog.quiet_start.isEnabled() and not dialog.quiet_end.isEnabled()
+    dialog.quiet_enabled.setChecked(True)
+    assert dialog.quiet_start.isEnabled() and dialog.quiet_end.isEnabled()

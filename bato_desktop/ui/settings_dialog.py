@@ -187,6 +187,9 @@ class SettingsDialog(QDialog):
         self.quiet_end = QTimeEdit(QTime.fromString(s.quiet_end, "HH:mm"))
         self.quiet_end.setDisplayFormat("HH:mm")
         self.quiet_end.setAccessibleName("Quiet hours end")
+        for edit in (self.quiet_start, self.quiet_end):
+            edit.setEnabled(s.quiet_hours_enabled)
+            self.quiet_enabled.toggled.connect(edit.setEnabled)
         self.start_at_login = QCheckBox("Start Bato Desktop when I log in")
         self.start_at_login.setChecked(s.start_at_login)
         quiet = QHBoxLayout()
