@@ -291,6 +291,9 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         except PauseActive as exc:
             print(f"{args.link}: {exc}", file=sys.stderr)
             return EXIT_ERROR
+    if result.status == "offline":  # its error already says "offline: ..."
+        print(f"{result.name}: {result.error}; it stays due", file=sys.stderr)
+        return EXIT_ERROR
     if result.status != "success":
         print(f"{result.name}: {result.status}: {result.error}", file=sys.stderr)
         return EXIT_ERROR

@@ -417,3 +417,24 @@ def test_remove_refuses_a_series_of_the_web_apps_reading_list(
     assert "tracked by the web app's reading list (manga_list.bato_link)" in err
     assert repo.chapter_count(link) == 3 and repo.get_details(link) is not None
     assert [s.bato_link for s in repo.tracked_series()] == [link]
+
+
+def test_check_with_every_mirror_down_is_offline_not_a_failure(
+    cli: Callable[..., Any], fake_bato: FakeBato, database_url: str,
+    open_repo: Callable[[str], Repository], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_bato.add_series(116100, "Unplugged", chapters=2)
+    cli("add", "116100")
+    before = open_repo(database_url).get_schedule("116100")
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on: connection refused
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    monkeypatch.setenv("BATO_API_URL", dead)
+    err = cli("check", "116100", code=1, stderr=True)
+    assert "Unplugged: offline: No Bato host reachable" in err and "stays due" in err
+    repo = open_repo(database_url)
+    assert repo.get_schedule("116100") == before  # no failure back-off
+    stats = cli("stats", "--json", json_out=True)
+    assert (stats["total_jobs"], stats["failed"]) == (1, 0)  # the add; the offline try is no error
