@@ -11,6 +11,7 @@ stay due and the attempt is logged as ``offline: ...``, not counted as an error.
 
 from __future__ import annotations
 
+import enum
 import logging
 import os
 import random
@@ -18,7 +19,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from peewee import IntegrityError
@@ -189,73 +190,86 @@ class ScrapingService:
         total = min(due_total, limit) if limit else due_total
         self._events(CycleStarted(total))
         log.info("Cycle started: %d series due", total)
-        results: list[SeriesResult] = []
-        seen: set[str] = set()
-        outcome = ""
-        walked = 0
-        next_send = 0.0  # monotonic time before which no request may go out (politeness)
+        run = _Run(walk=walk, total=total, limit=limit, scrape_type=scrape_type)
         while True:
             try:
-                request = self.control.peek()
-                if request == CheckRequest(None):
-                    self.control.pop()
-                    total = self._check_all(walk, total, len(results))
-                    continue
-                if request is None and not (self._may_walk(walk)
-                                            and (not limit or walked < limit)):
-                    outcome = "paused" if walk.allowed and self.control.paused else ""
-                    break
-                pausable = request is None and not self._forced(walk)
-                if not self.control.wait(next_send - time.monotonic(), until_paused=pausable):
-                    continue  # paused during the politeness pause: look again
-                if self.control.peek() != request:
-                    continue  # a request came during the pause: it goes first
-                until = self.pause_until()
-                if until is not None:  # another engine was told 429 meanwhile
-                    results += self._drain(until)
-                    break
-                if request is not None:
-                    self.control.pop()
-                    result = self._serve(request, seen, len(results), total)
-                else:
-                    row = self._repo.lease_next_due(
-                        self.owner, self._clock(), lease_seconds=self.settings.lease_seconds,
-                        exclude=seen, due_before=walk.due_before,
-                    )
-                    if row is None:
-                        break
-                    seen.add(row.bato_link)
-                    walked += 1
-                    total = max(total, len(results) + 1)
-                    self._events(CycleProgress(len(results), total,
-                                               self._display_name(row.bato_link)))
-                    result = self._check_leased(row.bato_link, row.anilist_id,
-                                                walk.scrape_type or scrape_type)
+                step = self._step(run)
             except StopRequested:
-                outcome = "stopped"
+                run.outcome = "stopped"
                 break
             except DatabaseError as exc:
-                return self._database_failed(total, exc, results)
-            if result is None:
-                continue  # answered without a request (e.g. already tracked)
-            results.append(result)
-            total = max(total, len(results))
-            if result.status != "skipped":  # a request went out: the next one waits its turn
-                next_send = time.monotonic() + self.politeness_pause()
-            if result.status == "rate_limited":
-                results += self._drain(self.rate_limited_until)
+                return self._database_failed(run.total, exc, run.results)
+            if step is _END or (isinstance(step, SeriesResult) and self._record(run, step)):
                 break
-            if result.status == "offline":
-                outcome = "offline"
-                break
-        if outcome != "stopped" and total:
-            self._events(CycleProgress(len(results), max(total, len(results)), ""))
-        report = self._report(total, results, outcome=outcome)
+        return self._finish(run)
+
+    def _step(self, run: _Run) -> SeriesResult | _End | None:
+        """Serve the next request, or check the next due series.
+
+        None: nothing was checked, look again (a "check all" was noted, a request came during
+        the politeness pause, or checking was paused in it); ``_END``: the cycle is over.
+        """
+        request = self.control.peek()
+        if request == CheckRequest(None):
+            self.control.pop()
+            run.total = self._check_all(run.walk, run.total, len(run.results))
+            return None
+        if request is None and not (self._may_walk(run.walk)
+                                    and (not run.limit or run.walked < run.limit)):
+            run.outcome = "paused" if run.walk.allowed and self.control.paused else ""
+            return _END
+        pausable = request is None and not self._forced(run.walk)
+        if not self.control.wait(run.next_send - time.monotonic(), until_paused=pausable):
+            return None  # paused during the politeness pause
+        if self.control.peek() != request:
+            return None  # a request came during the pause: it goes first
+        until = self.pause_until()
+        if until is not None:  # another engine was told 429 meanwhile
+            run.results += self._drain(until)
+            return _END
+        if request is not None:
+            self.control.pop()
+            return self._serve(request, run.seen, len(run.results), run.total)
+        return self._check_next_due(run)
+
+    def _check_next_due(self, run: _Run) -> SeriesResult | _End:
+        row = self._repo.lease_next_due(
+            self.owner, self._clock(), lease_seconds=self.settings.lease_seconds,
+            exclude=run.seen, due_before=run.walk.due_before,
+        )
+        if row is None:
+            return _END
+        run.seen.add(row.bato_link)
+        run.walked += 1
+        run.total = max(run.total, len(run.results) + 1)
+        self._events(CycleProgress(len(run.results), run.total,
+                                   self._display_name(row.bato_link)))
+        return self._check_leased(row.bato_link, row.anilist_id,
+                                  run.walk.scrape_type or run.scrape_type)
+
+    def _record(self, run: _Run, result: SeriesResult) -> bool:
+        """Note one result; True when it ends the cycle (a 429, or offline)."""
+        run.results.append(result)
+        run.total = max(run.total, len(run.results))
+        if result.status != "skipped":  # a request went out: the next one waits its turn
+            run.next_send = time.monotonic() + self.politeness_pause()
+        if result.status == "rate_limited":
+            run.results += self._drain(self.rate_limited_until)
+            return True
+        if result.status == "offline":
+            run.outcome = "offline"
+            return True
+        return False
+
+    def _finish(self, run: _Run) -> CycleReport:
+        if run.outcome != "stopped" and run.total:
+            self._events(CycleProgress(len(run.results), max(run.total, len(run.results)), ""))
+        report = self._report(run.total, run.results, outcome=run.outcome)
         self._events(CycleFinished(report))
         log.info(
             "Cycle finished: %d/%d checked, %d new chapters, %d failed%s",
-            report.checked, total, report.new_chapters, report.failed,
-            f" ({outcome})" if outcome else "",
+            report.checked, run.total, report.new_chapters, report.failed,
+            f" ({run.outcome})" if run.outcome else "",
         )
         self._monitor_errors()
         return report
@@ -690,6 +704,30 @@ class ScrapingService:
             self._repo.raise_system_warning(stats.warning, now=self._clock())
         except DatabaseError as exc:
             log.error("Error monitor could not read the log: %s", exc)
+
+
+class _End(enum.Enum):
+    """Returned by a cycle step when the cycle is over."""
+
+    END = "end"
+
+
+_END = _End.END
+
+
+@dataclass
+class _Run:
+    """One cycle's progress."""
+
+    walk: _Walk
+    total: int
+    limit: int | None
+    scrape_type: str
+    results: list[SeriesResult] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+    walked: int = 0
+    next_send: float = 0.0  # monotonic time before which no request may go out (politeness)
+    outcome: str = ""  # "", "stopped", "paused" or "offline"
 
 
 @dataclass
