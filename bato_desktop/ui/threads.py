@@ -9,9 +9,25 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QThread, QTimer
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 log = logging.getLogger(__name__)
+
+
+class _PythonThread(QThread):
+    """A QThread whose event loop runs inside a Python call.
+
+    With the stock ``run()`` every slot call gets a fresh Python thread state, so
+    ``threading.local`` data is gone by the next call; peewee keeps its connection there, so
+    each poll or cycle opened a new connection and a pooled MariaDB ran out after 15 of them.
+    ``running`` is emitted inside ``run()`` (``started`` comes before it, outside that state).
+    """
+
+    running = Signal()
+
+    def run(self) -> None:
+        self.running.emit()
+        self.exec()
 
 
 class WorkerThread(QObject):
@@ -30,14 +46,14 @@ class WorkerThread(QObject):
         quit the thread); ``interrupt`` is thread-safe and called first, from the caller."""
         super().__init__(parent)
         self.worker = worker
-        self.qthread = QThread()
+        self.qthread = _PythonThread()
         self.qthread.setObjectName(name)
         self._on_stop = on_stop
         self._interrupt = interrupt
         self._stop_timeout_ms = stop_timeout_ms
         worker.moveToThread(self.qthread)
         if on_start is not None:
-            self.qthread.started.connect(on_start)
+            self.qthread.running.connect(on_start)
 
     def start(self) -> None:
         self.qthread.start()
