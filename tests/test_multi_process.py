@@ -1,7 +1,11 @@
 """Two engine processes and three notifying devices on one real MariaDB and the fake Bato.
 
-Every due series is checked exactly once per cycle, every notification reaches every device
-exactly once, and the lease of an engine killed mid-check is taken over after it expires.
+Everything runs at once: two ``bato-desktop run --once`` engines per cycle split the due series
+while three device processes, each the real NotificationPoller in its own QThread under an
+offscreen QCoreApplication with a recording toaster and its own device id, poll the same
+database. Every due series is checked exactly once per cycle, every notification reaches every
+device exactly once (whatever order the engines' transactions commit in), and the lease of an
+engine killed mid-check is taken over after it expires.
 """
 
 from __future__ import annotations
@@ -16,26 +20,85 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from PySide6.QtCore import QObject, Signal
+from pytestqt.qtbot import QtBot
 
 from bato_desktop.cli import main
-from bato_desktop.db import Repository
+from bato_desktop.db import Repository, open_database
 from bato_desktop.devtools.fake_bato import FakeBato
+from bato_desktop.settings import Settings
+from bato_desktop.ui.poller import NotificationPoller, PollerThread
+from bato_desktop.ui.toast_policy import Toast
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.slow]
 
+DEVICES = ("laptop", "desktop", "server")
+SETTLE_SECONDS = 2.0  # short, so the devices' marks really move while the engines write
+
+# One device: the real poller in its own thread, a toaster and a repository that record what
+# was shown and marked (one JSON object a line), a wake-up every 0.1 s. SIGTERM stops it, and
+# so does losing its parent (the test) or running over a minute and a half: never an orphan.
 DEVICE_SCRIPT = """
-import json, sys
+import json, os, signal, sys, threading, time
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from bato_desktop.db import Repository, open_database
-repo = Repository(open_database(sys.argv[1], password_lookup=lambda _i: None),
-                  device_id=sys.argv[2])
-shown = []
-for _ in range(3):
-    rows = repo.unemitted_notifications(limit=100)
-    repo.mark_emitted([r.id for r in rows])
-    shown += [r.id for r in rows]
-print(json.dumps(shown))
+from bato_desktop.settings import Settings
+from bato_desktop.ui.poller import NotificationPoller, PollerThread
+
+url, device, out_path, settle = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+out, lock = open(out_path, "a", buffering=1, encoding="utf-8"), threading.Lock()
+
+def record(kind, **data):
+    with lock:
+        out.write(json.dumps({"kind": kind, **data}) + "\\n")
+
+class RecordingRepository(Repository):
+    def mark_emitted(self, ids, now=None):
+        count = super().mark_emitted(ids, now)
+        record("marked", ids=list(ids))
+        return count
+
+class Toaster:
+    native = True
+    def show(self, toast):
+        record("toast", title=toast.title, body=toast.body)
+        return True
+
+def open_store():
+    repo = RecordingRepository(open_database(url, password_lookup=lambda _i: None),
+                               device_id=device, device_name=device)
+    repo.settle_seconds = settle
+    return repo
+
+class Waker(QObject):
+    wake = Signal()
+
+app = QCoreApplication([])
+poller = NotificationPoller(open_store, Toaster(), Settings(poll_interval=3600),
+                            do_not_disturb=lambda: False, tray_available=True)
+polls = []
+poller.polled.connect(lambda: polls.append(1) or (len(polls) == 1 and record("ready")))
+poller.poll_failed.connect(lambda message: record("failed", message=message))
+thread = PollerThread(poller)
+waker = Waker()
+waker.wake.connect(poller.poll_now)  # queued into the poller's thread, like the engine's signal
+parent, deadline = os.getppid(), time.monotonic() + 90
+
+def tick():  # Python code in the main thread now and then also lets SIGTERM's handler run
+    if os.getppid() != parent or time.monotonic() > deadline:
+        app.quit()
+    waker.wake.emit()
+
+timer = QTimer()
+timer.timeout.connect(tick)
+timer.start(100)
+signal.signal(signal.SIGTERM, lambda *_: app.quit())
+thread.start()
+app.exec()
+record("stopped", clean=thread.stop(5000))
 """
 
 
@@ -60,7 +123,47 @@ def fetched_ids(fake: FakeBato) -> Counter[str]:
     return Counter(str(r.variables.get("id")) for r in fake.requests if r.method == "POST")
 
 
-def test_engines_split_work_and_devices_each_get_everything(
+def records(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.endswith("}")]
+
+
+def marked(path: Path) -> list[int]:
+    return [i for r in records(path) if r["kind"] == "marked" for i in r["ids"]]
+
+
+def stopped(process: subprocess.Popen[str]) -> str:
+    """The output of a device process told to stop; killed if it does not."""
+    try:
+        return process.communicate(timeout=20)[0]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.communicate()[0] + "\n(killed: did not stop on SIGTERM)"
+
+
+def wait_for(what: str, condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting after {timeout:.0f} s: {what}")
+        time.sleep(0.05)
+
+
+def run_cycle(url: str, fake: FakeBato, tmp: Path, ids: list[str]) -> list[str]:
+    """Both engines at once over the due series; returns their outputs."""
+    fake.clear_requests()
+    engines = [engine(url, engine_env(fake, tmp, name)) for name in ("a", "b")]
+    outputs = [p.communicate(timeout=60)[0] for p in engines]
+    assert [p.returncode for p in engines] == [0, 0], outputs
+    assert fetched_ids(fake) == Counter(dict.fromkeys(ids, 1)), outputs  # each exactly once
+    checked = [int(out.split("Cycle done: ")[1].split("/")[0]) for out in outputs]
+    assert sum(checked) == len(ids) and all(checked), outputs  # both engines did part of it
+    return outputs
+
+
+def test_engines_split_work_while_devices_each_get_everything_once(
     mariadb_url: str, fake_bato: FakeBato, tmp_path: Path,
     open_repo: Callable[[str], Repository], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -71,34 +174,47 @@ def test_engines_split_work_and_devices_each_get_everything(
     for bato_id in ids:
         assert main(["--database", mariadb_url, "add", bato_id]) == 0
     repo = open_repo(mariadb_url)
-    for device in ("laptop", "desktop", "server"):  # devices join before the news arrives
-        Repository(repo.database, device_id=device).register_device()
-    for bato_id in ids:
-        fake_bato.add_chapters(bato_id, 1)
-    repo.make_due(None, datetime.now(UTC) - timedelta(seconds=1))
-    fake_bato.clear_requests()
 
-    engines = [engine(mariadb_url, engine_env(fake_bato, tmp_path, n)) for n in ("a", "b")]
-    outputs = [p.communicate(timeout=120)[0] for p in engines]
-    assert [p.returncode for p in engines] == [0, 0], outputs
-    assert fetched_ids(fake_bato) == Counter(dict.fromkeys(ids, 1))  # each exactly once
-    checked = [int(out.split("Cycle done: ")[1].split("/")[0]) for out in outputs]
-    assert sum(checked) == 12 and all(checked), outputs  # both engines did part of it
-    logs = repo.recent_logs(hours=1, status="success")
-    assert Counter(row.bato_link for row in logs if row.scrape_type == "scheduled").most_common(
-        1)[0][1] == 1
-    notes = [n for n in repo.list_notifications() if n.notification_type == "new_chapter"]
-    assert len(notes) == 12
-
+    outs = {device: tmp_path / f"{device}.jsonl" for device in DEVICES}
     devices = [
-        subprocess.Popen([sys.executable, "-c", DEVICE_SCRIPT, mariadb_url, device],
-                         stdout=subprocess.PIPE, text=True)
-        for device in ("laptop", "desktop", "server")
+        subprocess.Popen([sys.executable, "-c", DEVICE_SCRIPT, mariadb_url, device,
+                          str(outs[device]), str(SETTLE_SECONDS)],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for device in DEVICES
     ]
-    shown = [json.loads(p.communicate(timeout=60)[0]) for p in devices]
-    for device_shown in shown:
-        assert sorted(device_shown) == sorted(n.id for n in notes)  # all, each once
+    try:
+        # the devices join (register, first poll) before the news arrives
+        wait_for("every device polled once", lambda: all(
+            any(r["kind"] == "ready" for r in records(out)) for out in outs.values()))
+        for cycle in (1, 2):
+            for bato_id in ids:
+                fake_bato.add_chapters(bato_id, cycle)  # 1, then 2 new chapters per series
+            repo.make_due(None, datetime.now(UTC) - timedelta(seconds=1))
+            run_cycle(mariadb_url, fake_bato, tmp_path, ids)  # the devices poll meanwhile
+        notes = sorted(n.id for n in repo.list_notifications(limit=1000))
+        assert len(notes) >= 2 * len(ids)  # every series announced something in each cycle
+        wait_for("every device has shown every notification", lambda: all(
+            set(marked(out)) == set(notes) for out in outs.values()))
+        # the marks move while they deliver: every device ends with its mark at the top
+        dev = repo.m.device
+        wait_for("every device's mark settled at the newest id", lambda: all(
+            dev.get(dev.device_id == device).delivered_through_id == notes[-1]
+            for device in DEVICES))
+    finally:
+        for process in devices:
+            process.send_signal(signal.SIGTERM)
+        outputs = [stopped(process) for process in devices]
+    assert [p.returncode for p in devices] == [0, 0, 0], outputs
+    for device, out in outs.items():
+        found = records(out)
+        assert Counter(marked(out)) == Counter(dict.fromkeys(notes, 1)), device  # once each
+        assert [r for r in found if r["kind"] == "failed"] == [], device
+        assert any(r["kind"] == "toast" for r in found), device
+        assert found[-1] == {"kind": "stopped", "clean": True}, device
     assert repo.unemitted_notifications() == []  # is_emitted: shown somewhere
+    logs = repo.recent_logs(hours=1, status="success")
+    per_series = Counter(row.bato_link for row in logs if row.scrape_type == "scheduled")
+    assert set(per_series.values()) == {2}  # two cycles, each series checked once in each
 
 
 def test_killed_engine_lease_is_taken_over(
@@ -118,12 +234,11 @@ def test_killed_engine_lease_is_taken_over(
     (Path(env["BATO_CONFIG_DIR"]) / "settings.json").write_text(json.dumps(env_settings))
     fake_bato.clear_requests()  # the add above made requests too
     dying = engine(mariadb_url, env)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not fake_bato.requests:
-        time.sleep(0.05)
-    time.sleep(0.3)
-    schedule = repo.m.schedule.get(repo.m.schedule.bato_link == "160100")
-    assert schedule.lease_owner and schedule.lease_owner.startswith("engine-dying")
+    wait_for("the dying engine's request", lambda: bool(fake_bato.requests), timeout=20)
+    schedule = repo.m.schedule
+    wait_for("the dying engine's lease", lambda: bool(
+        (schedule.get(schedule.bato_link == "160100").lease_owner or "")
+        .startswith("engine-dying")), timeout=5)
     dying.send_signal(signal.SIGKILL)
     dying.communicate(timeout=10)
 
@@ -132,8 +247,54 @@ def test_killed_engine_lease_is_taken_over(
     # the hung series is still leased by the dead engine: nobody checks it twice meanwhile
     assert "Cycle done: 0/1 checked" in early.communicate(timeout=60)[0]
     assert repo.list_notifications() == []  # nothing half-written by the killed engine
-    time.sleep(5.5)  # the lease expires
+    expires = schedule.get(schedule.bato_link == "160100").lease_expires_at
+    wait_for("the dead engine's lease to expire",
+             lambda: datetime.now(UTC).replace(tzinfo=None) > expires, timeout=10)
     late = engine(mariadb_url, survivor_env)
     out = late.communicate(timeout=60)[0]
     assert "1/1 checked" in out, out
     assert [n.message for n in repo.list_notifications()] == ["New chapter available: Chapter 4"]
+    assert schedule.get(schedule.bato_link == "160100").lease_owner is None  # freed after
+
+
+class _Toaster:
+    native = True
+
+    def show(self, toast: Toast) -> bool:
+        return True
+
+
+class _Waker(QObject):
+    wake = Signal()
+
+
+def test_a_device_poller_thread_keeps_one_pooled_connection_across_polls(
+    qtbot: QtBot, mariadb_url: str, open_repo: Callable[[str], Repository],
+) -> None:
+    """What the device processes above rely on: each poll used to open a new connection.
+
+    A stock QThread gives every slot call a fresh Python thread state, so peewee's per-thread
+    connection was forgotten between polls and the pool (15) ran dry after 15 polls.
+    """
+    open_repo(mariadb_url)  # migrated
+    repo = Repository(open_database(mariadb_url, password_lookup=lambda _i: None),
+                      device_id="laptop")
+    poller = NotificationPoller(repo, _Toaster(), Settings(poll_interval=3600),
+                                do_not_disturb=lambda: False, tray_available=True)
+    failures: list[str] = []
+    poller.poll_failed.connect(failures.append)
+    thread = PollerThread(poller)
+    waker = _Waker()
+    waker.wake.connect(poller.poll_now)
+    try:
+        with qtbot.waitSignal(poller.polled, timeout=5000):
+            thread.start()
+        in_use = len(repo.database._in_use)  # this thread's (opened) and the poller's
+        for _ in range(20):
+            with qtbot.waitSignal(poller.polled, timeout=5000):
+                waker.wake.emit()
+        assert failures == []
+        assert len(repo.database._in_use) == in_use  # the poller kept its one connection
+    finally:
+        assert thread.stop(5000)
+    assert len(repo.database._in_use) == in_use - 1  # closed in its own thread on stop
