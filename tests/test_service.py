@@ -553,3 +553,13 @@ def test_a_request_arriving_during_the_pause_goes_before_the_next_due_series(
                              control=control)
     engine.run_cycle()
     assert client.calls == ["580", "589", "581"]
+
+
+def test_settings_applied_later_win_over_older_offered_ones(setup: Setup,
+                                                             settings: Settings) -> None:
+    service, _, _, _ = setup
+    older = replace(settings, min_delay=9.0, max_delay=9.0)
+    newer = replace(settings, min_delay=1.0, max_delay=1.0)
+    service.control.offer_settings(older)  # offered while no pause came to take it
+    service.apply_settings(newer)
+    assert service.politeness_pause() == 1.0 and service.settings is newer

@@ -129,6 +129,8 @@ class ScrapingService:
         return self.control.stopping
 
     def apply_settings(self, settings: Settings) -> None:
+        """Engine thread: these settings win over any offered before (which are older)."""
+        self.control.take_settings()
         self.settings = settings
 
     def report_error(self, event: EngineError) -> None:
