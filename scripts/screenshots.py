@@ -16,6 +16,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -104,6 +105,7 @@ def main() -> int:
         window.resize(1280, 860)
         window.show()
         try:
+            window.on_next_cycle_changed(datetime.now(UTC) + timedelta(minutes=4))
             window.refresh()
             wait_until(app, lambda: window.cards["jobs"].value.text() != "–")
             grab(window, out / "overview.png")

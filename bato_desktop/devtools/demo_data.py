@@ -21,7 +21,12 @@ TITLES = (
     "A Witch's Quiet Garden", "Blade of the Ninth Heaven", "My Neighbour the Demon Lord",
     "The Archivist", "Sword Saint Reborn", "Starfall Academy", "Winter Court Chronicles",
     "The Last Alchemist", "Shadow Regent", "Maple Street Detectives", "Cursed Hunter",
-    "Heavenly Chef",
+    "Heavenly Chef", "The Tower's Gardener", "Iron Lotus", "Midnight Courier",
+    "Saintess on Strike", "The Ninth Prince Wants Out", "Cloud Sea Merchant",
+    "Villainess Runs a Library", "Ghost Lantern Inn", "Reincarnated as a Bridge Troll",
+    "Crane Dancer", "The Glass Knight", "Harbour of Stars", "Thousand-Year Apprentice",
+    "Snow Fox Pharmacy", "Duke of Small Things", "Orbit Academy", "Rice Wine and Swords",
+    "The Quiet Exorcist", "Seven Days of Spring", "Ledger of the Dead",
 )
 
 
@@ -30,6 +35,27 @@ class DemoSeries:
     bato_link: str
     name: str
     chapters: int
+
+
+def release_history(rng: random.Random, last: datetime, gap_days: float,
+                    count: int) -> list[datetime]:
+    """``count`` release times ending at ``last``, oldest first, the way real series look:
+    weekly ones keep their weekday but skip a week now and then, others drift by a few hours,
+    some take a months-long break, and the first chapters were uploaded together in one dump."""
+    times = [last]
+    while len(times) < count:
+        if gap_days == 7:
+            step = timedelta(days=14 if rng.random() < 0.08 else 7, minutes=rng.randint(-20, 20))
+        else:
+            step = timedelta(days=gap_days * rng.uniform(0.85, 1.2))
+        if len(times) > 12 and rng.random() < 0.02:
+            step += timedelta(days=rng.uniform(30, 90))  # a hiatus
+        times.append(times[-1] - step)
+    times.reverse()
+    dump = min(rng.randint(3, 10), count - 1)
+    for k in range(1, dump):  # the first upload: several chapters within minutes
+        times[k] = times[0] + timedelta(minutes=3 * k)
+    return times
 
 
 def seed_demo(repo: Repository, count: int = 20, *, now: datetime | None = None,
@@ -55,8 +81,8 @@ def seed_demo(repo: Repository, count: int = 20, *, now: datetime | None = None,
         last = now - timedelta(days=rng.uniform(0.5, gap))
         if gap == 7:
             last -= timedelta(days=(last.weekday() - weekday) % 7)
-        times = [last - timedelta(days=gap * i, minutes=rng.randint(0, 40)) for i in range(n)]
-        times = [t.replace(hour=hour) for t in sorted(times)]
+        times = release_history(rng, last.replace(hour=hour, minute=rng.randint(0, 40)),
+                                gap, n)
         chapters = [
             ChapterRecord(f"{bato_id}{i:05d}", f"ch_{i}", float(i), f"Chapter {i}", None,
                           f"/title/{bato_id}/{bato_id}{i:05d}-ch_{i}",
@@ -76,28 +102,13 @@ def seed_demo(repo: Repository, count: int = 20, *, now: datetime | None = None,
         made.append(DemoSeries(link, name, n))
         if failed:
             failing.append(made[-1])
-        if index < 8:
-            last_chapter = chapters[-1]
-            kind = index % 3
-            note = NewNotification(
-                anilist_id=-int(bato_id), bato_link=link, manga_name=name,
-                notification_type=("new_chapter", "batch_update", "status_change")[kind],
-                message=(f"New chapter available: {last_chapter.dname}",
-                         f"4 new chapters available: Chapter {n - 3} - Chapter {n}",
-                         "Status changed from 'ongoing' to 'completed'")[kind],
-                chapter_dname=last_chapter.dname if kind < 2 else None,
-                chapter_full_url=last_chapter.full_url if kind < 2 else None,
-                chapters_count=(1, 4, 0)[kind], importance=kind + 1,
-            )
-            ids = repo.create_notifications([note], now=now - timedelta(hours=index * 9))
-            if index >= 4:
-                repo.mark_read(ids)
-            repo.mark_emitted(ids)
+        if index < 14:
+            _notify(repo, rng, now, index, link, name, chapters)
     for hour in range(168):
         at = now - timedelta(hours=hour, minutes=rng.randint(0, 50))
-        for _ in range(rng.randint(0, 4)):
+        for _ in range(rng.randint(1, 5)):
             series = rng.choice(made)
-            status = rng.choices(["success", "failed", "rate_limited"], [0.93, 0.05, 0.02])[0]
+            status = rng.choices(["success", "failed", "rate_limited"], [0.96, 0.03, 0.01])[0]
             repo.add_log(series.bato_link, 0, "scheduled", status,
                          chapters_found=series.chapters,
                          new_chapters=rng.choice([0, 0, 0, 1]) if status == "success" else 0,
@@ -106,8 +117,34 @@ def seed_demo(repo: Repository, count: int = 20, *, now: datetime | None = None,
                           if status == "rate_limited" else "Bato server error [HTTP 502]"),
                          duration_seconds=rng.uniform(0.3, 1.6), scraped_at=at)
     for series in failing:  # the current run of failures the error list shows
-        for minutes in (200, 90, 20):
+        for minutes in (90, 20):
             repo.add_log(series.bato_link, 0, "scheduled", "failed",
                          error_message="Bato server error from https://batotwo.com [HTTP 502]",
                          duration_seconds=15.2, scraped_at=now - timedelta(minutes=minutes))
     return made
+
+
+def _notify(repo: Repository, rng: random.Random, now: datetime, index: int, link: str,
+            name: str, chapters: list[ChapterRecord]) -> None:
+    """One to three notifications over the last days; the newest ones still unread."""
+    n = len(chapters)
+    for step in range(1 + index % 3):
+        kind = (index + step) % 5
+        kind = 0 if kind > 2 else kind  # mostly single chapters
+        chapter = chapters[-1 - step]
+        note = NewNotification(
+            anilist_id=-int(link.split("/title/")[1].split("-")[0]), bato_link=link,
+            manga_name=name, notification_type=("new_chapter", "batch_update",
+                                                "status_change")[kind],
+            message=(f"New chapter available: {chapter.dname}",
+                     f"4 new chapters available: Chapter {n - 3 - step} - Chapter {n - step}",
+                     "Status changed from 'ongoing' to 'completed'")[kind],
+            chapter_dname=chapter.dname if kind < 2 else None,
+            chapter_full_url=chapter.full_url if kind < 2 else None,
+            chapters_count=(1, 4, 0)[kind], importance=kind + 1,
+        )
+        hours_ago = index * 7 + step * 26 + rng.uniform(0, 3)
+        ids = repo.create_notifications([note], now=now - timedelta(hours=hours_ago))
+        if hours_ago > 30:
+            repo.mark_read(ids)
+        repo.mark_emitted(ids)

@@ -304,7 +304,8 @@ class DashboardWindow(QMainWindow):
         self.cards["found"].set(str(stats.chapters_found))
         self.cards["new"].set(" · ".join(str(n) for n in data.new_by_window))
         self.cards["tracked"].set(f"{status.series_tracked} ({status.due_now} due)")
-        self.cards["next"].set(local_time(status.next_check_at, "%a %H:%M"))
+        due = status.next_check_at is not None and status.next_check_at <= datetime.now(UTC)
+        self.cards["next"].set("due now" if due else local_time(status.next_check_at, "%a %H:%M"))
         if data.warning:
             self.warning.setText(f"⚠ {data.warning}")
             self.warning.setStyleSheet(theme.style_colour(theme.warning_colour()))
