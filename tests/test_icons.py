@@ -83,3 +83,20 @@ def test_resource_path_prefers_the_bundle(tmp_path: Path, monkeypatch: pytest.Mo
     assert resources.resource_path("README") == source.parent / "README"  # falls back
     with pytest.raises(FileNotFoundError, match="no-such-file"):
         resources.resource_path("no-such-file")
+
+
+@pytest.mark.parametrize("name", ["bato-desktop.ico", "bato-desktop.icns"])
+def test_platform_icons_carry_every_size(qapp: object, name: str) -> None:
+    """build.spec gives these to Windows and macOS; each holds sharp small AND large sizes."""
+    from PySide6.QtGui import QImageReader
+
+    from bato_desktop.resources import resource_path
+
+    reader = QImageReader(str(resource_path(name)))
+    sizes = set()
+    for index in range(reader.imageCount()):
+        reader.jumpToImage(index)
+        image = reader.read()
+        assert not image.isNull(), f"{name} image {index}: {reader.errorString()}"
+        sizes.add(image.width())
+    assert {16, 32, 256} <= sizes, sizes
