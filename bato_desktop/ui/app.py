@@ -345,7 +345,13 @@ class BatoDesktopApp(QObject):
         self.app.quit()
 
     def shutdown(self) -> None:
-        """Stop the engine first (it may be writing), then the poller and the data worker."""
+        """Stop the engine first (it may be writing), then the poller and the data worker.
+
+        The icon and windows go at once, so quitting looks immediate even while the engine
+        finishes the series it is writing."""
+        self.tray.hide()
+        if self.dashboard is not None:
+            self.dashboard.hide()
         if self.engine is not None:
             self.engine.stop()
             self.engine = None

@@ -71,5 +71,12 @@ class WorkerThread(QObject):
         timeout = self._stop_timeout_ms if timeout_ms is None else timeout_ms
         finished = self.qthread.wait(timeout)
         if not finished:
-            log.error("Thread %s did not stop within %d ms", self.qthread.objectName(), timeout)
+            # Something hangs beyond every timeout the worker has. Dropping a running QThread
+            # aborts the whole process ("QThread: Destroyed while thread is still running"),
+            # so it is ended like a killed process would be; SQLite and MariaDB roll back
+            # whatever transaction it held.
+            log.error("Thread %s did not stop within %d ms: terminating it",
+                      self.qthread.objectName(), timeout)
+            self.qthread.terminate()
+            self.qthread.wait(5_000)
         return finished
