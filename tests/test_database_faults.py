@@ -185,11 +185,6 @@ def test_mariadb_gone_for_seconds_mid_cycle_and_mid_transaction(
 
 
 @pytest.mark.mariadb
-@pytest.mark.xfail(strict=True, reason=(
-    "the rollback on the dead connection raises pymysql's InterfaceError (0, '') and that "
-    "replaces the 2013 'Lost connection', so the engine reports 'Database unreachable: "
-    "(0, '')'; the fix belongs in db/connection.py (MariaDatabase.rollback on a lost "
-    "connection: drop it and let the original error through)"))
 def test_connection_lost_inside_a_transaction_names_the_cause(
     mariadb_url: str, open_repo: Callable[[str], Repository]
 ) -> None:

@@ -194,6 +194,16 @@ class BackoffReconnectMixin(ReconnectMixin):  # type: ignore[misc]
                     log.warning("Reconnect failed: %s", connect_exc)
         raise AssertionError("unreachable")
 
+    def rollback(self) -> None:
+        """A rollback on a lost connection: drop the connection and let the error that lost it
+        be the one reported (the server has rolled the transaction back already)."""
+        try:
+            super().rollback()
+        except (peewee.InterfaceError, peewee.OperationalError) as exc:
+            log.warning("Rollback impossible, the connection is gone (%s); dropping it",
+                        exc or type(exc).__name__)
+            self._drop_connection()
+
     def _drop_connection(self) -> None:
         try:
             if not self.is_closed():
