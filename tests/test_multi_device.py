@@ -288,3 +288,16 @@ def test_a_cycle_reads_the_library_once_not_once_per_series(
     assert len(seen) == 30
     library_reads = [sql for sql in statements if "bato_library" in sql]
     assert len(library_reads) <= 2, library_reads  # was one full read per claimed series
+
+
+def test_a_series_added_during_a_cycle_is_not_mistaken_for_an_untracked_one(
+    database_url: str, open_repo: Callable[[str], Repository]
+) -> None:
+    repo = open_repo(database_url)
+    first, later = "https://bato.to/title/1-s", "https://bato.to/title/2-s"
+    repo.add_series(first, "1", now=NOW - timedelta(minutes=2))
+    claimed = repo.lease_next_due("engine", NOW)
+    assert claimed is not None and claimed.bato_link == first
+    repo.add_series(later, "2", now=NOW - timedelta(minutes=1))  # due within this cycle
+    again = repo.lease_next_due("engine", NOW, exclude={first})
+    assert again is not None and again.bato_link == later

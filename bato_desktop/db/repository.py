@@ -104,6 +104,7 @@ class _LeaseCycle:
     due_before: datetime
     tracked: frozenset[str]
     queue: deque[tuple[int, str, int, int | None, Any]]
+    reread: bool = False  # the library was read again for a row it did not know
 
 
 def synthetic_anilist_id(bato_id: str) -> int:
@@ -944,6 +945,9 @@ class Repository:
         while True:
             while cycle.queue:
                 row_id, link, anilist_id, priority, next_at = cycle.queue.popleft()
+                if link not in cycle.tracked and not cycle.reread:  # added since: read again
+                    cycle.tracked = frozenset(s.bato_link for s in self.tracked_series())
+                    cycle.reread = True
                 if link in skip or link not in cycle.tracked:
                     continue
                 if self._claim(row_id, owner, now, lease_seconds, due_before):
