@@ -265,7 +265,7 @@ def app_objects_check() -> Check:
             sink = _CountingSink()
             poller = NotificationPoller(repo, sink, Settings(), do_not_disturb=lambda: False)
             unread: list[int] = []
-            poller.unread_changed.connect(unread.append)
+            poller.unread_changed.connect(lambda count: unread.append(count))
             poller.start()  # polls once, here
             poller.stop()
             tray = TrayController()

@@ -137,7 +137,7 @@ def in_process(app: QCoreApplication, url: str, samples: int) -> list[float]:
         failed: list[str] = []
         ready: list[bool] = []
         worker.ready.connect(lambda: ready.append(True), Qt.ConnectionType.DirectConnection)
-        worker.series_added.connect(added.append)
+        worker.series_added.connect(lambda result: added.append(result))
         worker.series_add_failed.connect(lambda _link, message: failed.append(message))
         with running(engine), running(poller_thread):
             wait_for(app, lambda: bool(ready), 20, "the engine")

@@ -105,7 +105,7 @@ def test_resume_from_sleep_holds_toasts_for_a_digest(
     desktop: app_module.BatoDesktopApp, qtbot: QtBot
 ) -> None:
     held: list[object] = []
-    desktop.hold_toasts.connect(held.append)
+    desktop.hold_toasts.connect(lambda value: held.append(value))
     desktop._resume_detector = type("Slept", (), {"poll": lambda self: 3600.0})()
     desktop.resume_delay_ms = 10
     assert desktop.engine is not None
@@ -233,3 +233,50 @@ def test_saved_settings_reach_the_running_engine(
     assert isinstance(when, datetime)
     # the next cycle moved out to the new interval (the old one was 300 s)
     assert when > datetime.now(UTC) + timedelta(minutes=90)
+
+
+def test_pause_from_the_gui_ends_a_running_cycle_after_the_current_series(
+    qapp: QApplication, fake_bato: FakeBato, tmp_path: Path, qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A cycle over a big library takes half an hour; Pause must not wait for its end."""
+    monkeypatch.setattr(app_module, "Toaster", RecordingToaster)
+    settings = replace(Settings(), database_url=f"sqlite:///{tmp_path / 'pause.db'}",
+                       hosts=(fake_bato.url,), min_delay=0.4, max_delay=0.4,
+                       poll_interval=3600, request_timeout=2.0)
+    from bato_desktop.db import Repository, migrate, open_database
+
+    database = open_database(settings.database_url)
+    migrate(database)
+    repo = Repository(database)
+    for index in range(8):
+        bato_id = 191000 + index
+        fake_bato.add_series(bato_id, f"Pause Hero {index}", chapters=3)
+        repo.add_series(f"https://bato.to/title/{bato_id}-pause", str(bato_id))  # due now
+    database.close()
+    desktop = app_module.BatoDesktopApp(qapp, settings)
+    desktop.start()
+    try:
+        qtbot.waitUntil(lambda: desktop.engine is not None, timeout=10_000)
+        assert desktop.engine is not None
+        worker = desktop.engine.worker
+        reports: list[object] = []
+        worker.cycle_finished.connect(lambda value: reports.append(value))
+        checked: list[object] = []
+        worker.series_checked.connect(lambda value: checked.append(value))
+        desktop.check_all_requested.emit("")
+        qtbot.waitUntil(lambda: len(checked) >= 1, timeout=15_000)
+        desktop.set_paused(True)  # the tray's Pause, while the cycle runs
+        assert desktop.tray.paused
+        qtbot.waitUntil(lambda: bool(reports), timeout=15_000)
+        report = reports[-1]
+        assert getattr(report, "paused", False), report
+        assert getattr(report, "checked", 8) < 8  # it did not walk the whole library first
+        requests = len(fake_bato.requests)
+        qtbot.wait(1500)  # nothing more is fetched while paused
+        assert len(fake_bato.requests) == requests
+    finally:
+        desktop.shutdown()
+        if desktop.dashboard is not None:
+            desktop.dashboard.allow_close()
+            desktop.dashboard.close()

@@ -359,7 +359,7 @@ def test_large_library_and_log_fill_sort_and_filter(
         win.log_period.setCurrentIndex(2)  # 7 days
         win.tabs.setCurrentIndex(3)
         received: list[object] = []
-        win._data.logs_loaded.connect(received.append)
+        win._data.logs_loaded.connect(lambda value: received.append(value))
         qtbot.waitUntil(lambda: bool(received)
                         and win.log_model.rowCount() == 100_000, timeout=20_000)
         win.show_logs(received[-1])  # type: ignore[arg-type]
@@ -410,7 +410,7 @@ def test_refused_and_unexpected_errors_are_messages_not_crashes(
 
     monkeypatch.setattr(seeded, "series_overview", broken)
     failures: list[str] = []
-    window._data.failed.connect(failures.append)
+    window._data.failed.connect(lambda value: failures.append(value))
     window.request_library.emit()
     # (another queued read that also lists the series may fail first; both must be messages)
     qtbot.waitUntil(lambda: "Could not load the library: RuntimeError: disk on fire"
@@ -532,3 +532,35 @@ def test_retry_failed_only_makes_the_failing_series_due(window: DashboardWindow,
     qtbot.waitUntil(lambda: failing <= {s.bato_link for s in seeded.due_series()}, timeout=5000)
     # only the failing ones: nothing else became due
     assert {s.bato_link for s in seeded.due_series()} == due_before | failing
+
+
+def test_remove_refuses_a_series_the_web_app_tracks(
+    window: DashboardWindow, qtbot: QtBot, seeded: Repository, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a shared MariaDB, series of the web app's manga_list are the web app's to remove."""
+    from dataclasses import replace as dc_replace
+
+    link = seeded.tracked_series()[0].bato_link
+    original = seeded.get_series
+    monkeypatch.setattr(seeded, "get_series", lambda wanted: dc_replace(
+        original(wanted), source="manga_list") if wanted == link else original(wanted))
+    removed: list[str] = []
+    monkeypatch.setattr(seeded, "remove_series", lambda wanted: removed.append(wanted))
+    with qtbot.waitSignal(window._data.refused) as refused:
+        window.request_remove.emit(link)
+    assert "tracked by the web app's reading list" in refused.args[0]
+    assert removed == []
+    qtbot.waitUntil(lambda: "Nothing was removed" in window.statusBar().currentMessage(),
+                    timeout=5000)
+
+
+def test_links_on_a_configured_mirror_are_accepted(window: DashboardWindow) -> None:
+    requested: list[str] = []
+    window.add_series_requested.connect(lambda link, _anilist: requested.append(link))
+    window.tabs.setCurrentIndex(2)
+    window.link_input.setText("http://127.0.0.1:8765/title/110100-demo")
+    window.add_button.click()
+    assert requested == [] and "Not a Bato series link" in window.add_status.text()
+    window.set_hosts(("http://127.0.0.1:8765",))
+    window.add_button.click()
+    assert requested == ["http://127.0.0.1:8765/title/110100-demo"]

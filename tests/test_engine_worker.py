@@ -72,8 +72,8 @@ def test_pause_ends_a_running_cycle_at_once_and_resume_goes_on(
     finished: list[CycleReport] = []
     checked: list[SeriesResult] = []
     worker = start_worker(worker_settings(fake_bato, sqlite_url, 600.0))
-    worker.cycle_finished.connect(finished.append)
-    worker.series_checked.connect(checked.append)
+    worker.cycle_finished.connect(lambda value: finished.append(value))
+    worker.series_checked.connect(lambda value: checked.append(value))
     qtbot.waitUntil(lambda: len(checked) == 1, timeout=LIVENESS_MS)
     with qtbot.waitSignal(worker.paused_changed, timeout=LIVENESS_MS):
         worker.request_pause(True)  # from this (GUI) thread, while the cycle sleeps 600 s
@@ -94,8 +94,8 @@ def test_check_now_and_add_during_a_cycle_are_served_next(
     checked: list[SeriesResult] = []
     added: list[SeriesResult] = []
     worker = start_worker(worker_settings(fake_bato, sqlite_url, 0.3))
-    worker.series_checked.connect(checked.append)
-    worker.series_added.connect(added.append)
+    worker.series_checked.connect(lambda value: checked.append(value))
+    worker.series_added.connect(lambda value: added.append(value))
     qtbot.waitUntil(lambda: len(checked) == 1, timeout=LIVENESS_MS)
     worker.request_check(library[2])
     worker.request_add("https://bato.to/title/150900-added", None)

@@ -401,7 +401,7 @@ def test_toast_backend_raising_repeats_and_loses_nothing(
     poller = NotificationPoller(repo, toaster, Settings(poll_interval=3600),
                                 do_not_disturb=lambda: False, monotonic=lambda: now[0])
     failed: list[str] = []
-    poller.poll_failed.connect(failed.append)
+    poller.poll_failed.connect(lambda value: failed.append(value))
 
     def add(*names: str) -> None:
         repo.create_notifications([NewNotification(

@@ -282,7 +282,7 @@ def test_a_device_poller_thread_keeps_one_pooled_connection_across_polls(
     poller = NotificationPoller(repo, _Toaster(), Settings(poll_interval=3600),
                                 do_not_disturb=lambda: False, tray_available=True)
     failures: list[str] = []
-    poller.poll_failed.connect(failures.append)
+    poller.poll_failed.connect(lambda value: failures.append(value))
     thread = PollerThread(poller)
     waker = _Waker()
     waker.wake.connect(poller.poll_now)

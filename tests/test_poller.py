@@ -162,8 +162,8 @@ def test_each_row_is_one_toast_and_marked_emitted(make_rig: Callable[..., Rig]) 
     second = rig.store.add("Naruto")
     shown: list[int] = []
     unread: list[int] = []
-    rig.poller.toasts_shown.connect(shown.append)
-    rig.poller.unread_changed.connect(unread.append)
+    rig.poller.toasts_shown.connect(lambda value: shown.append(value))
+    rig.poller.unread_changed.connect(lambda value: unread.append(value))
     rig.poller.start()
     assert shown == [2]
     assert unread == [2]
@@ -222,7 +222,7 @@ def test_notification_server_down_keeps_every_row_and_backs_off(
     rig.toaster.down = True
     ids = [rig.store.add(f"Series {i}") for i in range(rows)]
     failed: list[str] = []
-    rig.poller.poll_failed.connect(failed.append)
+    rig.poller.poll_failed.connect(lambda value: failed.append(value))
     rig.poller.start()
     per_try = rows if rows <= 5 else 1
     assert len(rig.toaster.attempts) == per_try and rig.store.marked == []
@@ -282,7 +282,7 @@ def test_toast_that_raises_counts_as_failed_and_the_poll_goes_on(
     bad = rig.store.add("Raises")
     last = rig.store.add("Last")
     shown: list[int] = []
-    rig.poller.toasts_shown.connect(shown.append)
+    rig.poller.toasts_shown.connect(lambda value: shown.append(value))
     rig.poller.start()  # no exception escapes the poll
     assert shown == [2] and rig.store.emitted() == {first, last}
     for n in range(2):
@@ -389,8 +389,8 @@ def test_without_backend_or_tray_rows_wait_unread(make_rig: Callable[..., Rig]) 
     failed: list[str] = []
     unread: list[int] = []
     rig.poller.fallback_toast.connect(lambda title, _body, _url: balloons.append(title))
-    rig.poller.poll_failed.connect(failed.append)
-    rig.poller.unread_changed.connect(unread.append)
+    rig.poller.poll_failed.connect(lambda value: failed.append(value))
+    rig.poller.unread_changed.connect(lambda value: unread.append(value))
     rig.poller.start()
     rig.poll()
     assert balloons == [] and rig.store.marked == []
@@ -602,7 +602,7 @@ def test_a_failed_backlog_count_shows_the_page_and_loses_nothing(
         rig.store.add(f"Series {i % 3}")
     rig.store.backlog_broken = peewee.OperationalError("lost connection")
     failures: list[str] = []
-    rig.poller.poll_failed.connect(failures.append)
+    rig.poller.poll_failed.connect(lambda value: failures.append(value))
     rig.poller.start()
     assert failures == ["Could not count the waiting notifications: lost connection"]
     assert "100+ new updates" in rig.toaster.shown[0].title  # the page, as before

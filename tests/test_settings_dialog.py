@@ -113,7 +113,7 @@ def test_saving_waits_for_the_keyring_off_the_gui_thread(
     keyring.set_keyring(ring)
     fill_mariadb(dialog, "pw-slow")
     saved: list[Settings] = []
-    dialog.settings_saved.connect(saved.append)
+    dialog.settings_saved.connect(lambda value: saved.append(value))
     dialog.save()  # returns while the keyring call is still blocked
     qtbot.waitUntil(lambda: bool(ring.threads), timeout=10_000)
     assert dialog.saving and dialog.error.text().startswith("Saving…")
@@ -139,7 +139,7 @@ def test_cancel_while_saving_writes_nothing(
     keyring.set_keyring(ring)
     fill_mariadb(dialog, "pw-cancel")
     saved: list[Settings] = []
-    dialog.settings_saved.connect(saved.append)
+    dialog.settings_saved.connect(lambda value: saved.append(value))
     dialog.save()
     qtbot.waitUntil(lambda: bool(ring.threads), timeout=10_000)
     dialog.reject()
@@ -158,7 +158,7 @@ def test_keyring_refusal_is_a_message_and_nothing_is_saved(
     monkeypatch.setattr(keyring, "get_keyring", lambda: ring)
     fill_mariadb(dialog, "pw-refused")
     saved: list[Settings] = []
-    dialog.settings_saved.connect(saved.append)
+    dialog.settings_saved.connect(lambda value: saved.append(value))
     dialog.save()
     qtbot.waitUntil(lambda: not dialog.saving, timeout=10_000)
     text = dialog.error.text()
