@@ -231,7 +231,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{args.file}: {export.source} export, {len(entries)} entries with a Bato link, "
               f"{len(unmatched)} without")
     else:
-        parsed = parse_library_text(text)
+        parsed = parse_library_text(text, hosts=settings.hosts)
         entries, problems = parsed.entries, parsed.problems
     given_problems = len(problems)
     database, repo, _ = open_repository(settings)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,13 +33,13 @@ class ImportResult:
 
 
 def _entry(result: ImportResult, line: int, link: object, anilist: object = None,
-           where: str = "line") -> None:
+           where: str = "line", hosts: Sequence[str] = ()) -> None:
     """``where`` names the position: "line" in text and CSV, "item" in a JSON list."""
     if not isinstance(link, str) or not link.strip():
         result.problems.append(f"{where} {line}: no bato_link")
         return
     try:
-        bato_id = parse_bato_id(link)
+        bato_id = parse_bato_id(link, extra_hosts=hosts)
     except InvalidBatoLink as exc:
         result.problems.append(f"{where} {line}: {exc}")
         return
@@ -52,7 +53,8 @@ def _entry(result: ImportResult, line: int, link: object, anilist: object = None
     result.entries.append(ImportEntry(line, link.strip(), bato_id, anilist_id))
 
 
-def parse_library_text(text: str) -> ImportResult:
+def parse_library_text(text: str, *, hosts: Sequence[str] = ()) -> ImportResult:
+    """Entries and numbered problems; ``hosts``: configured mirrors accepted besides Bato's."""
     result = ImportResult()
     stripped = text.lstrip()
     if stripped.startswith(("[", "{")):
@@ -67,9 +69,10 @@ def parse_library_text(text: str) -> ImportResult:
             return result
         for number, item in enumerate(items, start=1):
             if isinstance(item, dict):
-                _entry(result, number, item.get("bato_link"), item.get("anilist_id"), "item")
+                _entry(result, number, item.get("bato_link"), item.get("anilist_id"), "item",
+                       hosts=hosts)
             else:
-                _entry(result, number, item, where="item")
+                _entry(result, number, item, where="item", hosts=hosts)
         return result
     first_line = stripped.splitlines()[0] if stripped else ""
     if "bato_link" in first_line and ("," in first_line or ";" in first_line):
@@ -77,12 +80,13 @@ def parse_library_text(text: str) -> ImportResult:
         skipped = text[: len(text) - len(stripped)].count("\n")  # blank lines before the header
         reader = csv.DictReader(io.StringIO(stripped), dialect=dialect)
         for row in reader:
-            _entry(result, reader.line_num + skipped, row.get("bato_link"), row.get("anilist_id"))
+            _entry(result, reader.line_num + skipped, row.get("bato_link"),
+                   row.get("anilist_id"), hosts=hosts)
         return result
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if line and not line.startswith("#"):
-            _entry(result, number, line)
+            _entry(result, number, line, hosts=hosts)
     return result
 
 

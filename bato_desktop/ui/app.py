@@ -143,9 +143,12 @@ class BatoDesktopApp(QObject):
     def _on_database_opened(self, repo: Repository) -> None:
         self._opener.stop()
         self.repo = repo
-        data = DataWorker(repo, database_label=describe_url(self.settings.effective_database_url))
+        data = DataWorker(repo, database_label=describe_url(self.settings.effective_database_url),
+                          hosts=self.settings.hosts)
         self.data_thread = WorkerThread(data, "bato-data")
         self.dashboard = DashboardWindow(data)
+        self.dashboard.set_hosts(self.settings.hosts)
+        self.settings_changed.connect(lambda new: self._hosts_changed(data, new))
         self.data_thread.start()
         self._wire_dashboard(self.dashboard)
         data.changed.connect(self._on_data_changed)
@@ -185,9 +188,12 @@ class BatoDesktopApp(QObject):
         worker = EngineWorker(self.settings)
         self.engine = EngineThread(worker)
         worker.notifications_created.connect(poller.poll_now)
-        self.check_all_requested.connect(worker.check_now)
-        self.pause_requested.connect(worker.set_paused)
-        self.settings_changed.connect(worker.apply_settings)
+        # Check-now, pause, add and settings go through the worker's thread-safe request_*
+        # methods, called here on the GUI thread: a queued slot would wait for the running
+        # cycle (half an hour over 300 series) to end.
+        self.check_all_requested.connect(self._request_check)
+        self.pause_requested.connect(self._request_pause)
+        self.settings_changed.connect(self._request_settings)
         self.offline_changed.connect(worker.set_offline)
         self.resumed.connect(worker.resumed)
         worker.cycle_started.connect(self._on_cycle_started)
@@ -209,9 +215,34 @@ class BatoDesktopApp(QObject):
             # A bound slot, not a lambda: PySide6 runs a lambda in the emitting (engine) thread,
             # and the dashboard's widgets must only be touched from the GUI thread.
             worker.series_checked.connect(dashboard.on_series_checked)
-            dashboard.add_series_requested.connect(worker.add_series)
-            dashboard.check_now_requested.connect(worker.check_now)
+            dashboard.add_series_requested.connect(self._request_add)
+            dashboard.check_now_requested.connect(self._request_check)
         self.engine.start()
+
+    def _hosts_changed(self, data: DataWorker, settings: Settings) -> None:
+        if self.dashboard is not None:
+            self.dashboard.set_hosts(settings.hosts)
+        QTimer.singleShot(0, data, lambda: data.set_hosts(settings.hosts))  # in its thread
+
+    @Slot(str)
+    def _request_check(self, bato_link: str) -> None:
+        if self.engine is not None:
+            self.engine.worker.request_check(bato_link)
+
+    @Slot(bool)
+    def _request_pause(self, paused: bool) -> None:
+        if self.engine is not None:
+            self.engine.worker.request_pause(paused)
+
+    @Slot(str, object)
+    def _request_add(self, link: str, anilist_id: int | None) -> None:
+        if self.engine is not None:
+            self.engine.worker.request_add(link, anilist_id)
+
+    @Slot(object)
+    def _request_settings(self, settings: Settings) -> None:
+        if self.engine is not None:
+            self.engine.worker.request_settings(settings)
 
     def _wire_dashboard(self, dashboard: DashboardWindow) -> None:
         dashboard.setWindowIcon(app_icon())

@@ -162,6 +162,7 @@ class DashboardWindow(QMainWindow):
         self._selected_link = ""
         self._app_log_shown = False
         self._notify_only = False
+        self._hosts: tuple[str, ...] = ()
         self.last_file_message = ""
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Dashboard sections")
@@ -593,7 +594,7 @@ class DashboardWindow(QMainWindow):
     def _add_series(self) -> None:
         link = self.link_input.text().strip()
         try:
-            parse_bato_id(link)
+            parse_bato_id(link, extra_hosts=self._hosts)
         except InvalidBatoLink as exc:
             self._set_add_status(str(exc), error=True)
             return
@@ -828,6 +829,10 @@ class DashboardWindow(QMainWindow):
     @Slot(object)
     def on_series_checked(self, _result: SeriesResult) -> None:
         self.refresh_soon()
+
+    def set_hosts(self, hosts: tuple[str, ...]) -> None:
+        """The configured mirror hosts: links on them are accepted in the add box."""
+        self._hosts = tuple(hosts)
 
     def set_notify_only(self, notify_only: bool) -> None:
         """This desktop only shows notifications; another device runs the checks."""

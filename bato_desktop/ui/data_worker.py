@@ -90,10 +90,16 @@ class DataWorker(QObject):
     app_log_loaded = Signal(str)  # the tail of bato.log
     tracked = Signal(str, str)  # link, message: added for another device's engine to load
 
-    def __init__(self, repo: Repository, *, database_label: str = "") -> None:
+    def __init__(self, repo: Repository, *, database_label: str = "",
+                 hosts: tuple[str, ...] = ()) -> None:
         super().__init__()
         self._repo = repo
         self._label = database_label
+        self._hosts = hosts  # configured mirrors: their links are accepted like Bato's
+
+    @Slot(object)
+    def set_hosts(self, hosts: tuple[str, ...]) -> None:
+        self._hosts = tuple(hosts)
 
     def _run(self, what: str, job: Callable[[], Any]) -> Any:
         try:
@@ -197,6 +203,14 @@ class DataWorker(QObject):
 
     @Slot(str)
     def remove_series(self, bato_link: str) -> None:
+        series = self._run("find the series", lambda: self._repo.get_series(bato_link))
+        if series is not None and series.source == "manga_list":
+            # Its rows belong to the old web app too; removing them here would pull them out
+            # from under it. The reading list is where it stops being tracked.
+            self.refused.emit(f"{series.name or bato_link} is tracked by the web app's reading "
+                              "list (manga_list.bato_link): remove the Bato link there. "
+                              "Nothing was removed.")
+            return
         self._write("remove the series", lambda: self._repo.remove_series(bato_link))
 
     @Slot(str, bool)
@@ -227,7 +241,7 @@ class DataWorker(QObject):
         from bato_desktop.engine.links import parse_bato_id
 
         try:
-            bato_id = parse_bato_id(link)
+            bato_id = parse_bato_id(link, extra_hosts=self._hosts)
         except InvalidBatoLink as exc:
             self.refused.emit(str(exc))
             self.tracked.emit(link, "")
@@ -264,7 +278,7 @@ class DataWorker(QObject):
                        if e.bato_link and e.bato_id]
             problems, unmatched = export.problems, export.unmatched
         else:
-            parsed = parse_library_text(text)
+            parsed = parse_library_text(text, hosts=self._hosts)
             entries = [(e.bato_link, e.bato_id, e.anilist_id) for e in parsed.entries]
             problems = parsed.problems
 
