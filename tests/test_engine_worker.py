@@ -44,12 +44,18 @@ def worker_settings(fake_bato: FakeBato, sqlite_url: str, delay: float) -> Setti
                    min_delay=delay, max_delay=delay, request_timeout=2.0)
 
 
+Wire = Callable[[EngineWorker], object]
+
+
 @pytest.fixture
-def start_worker(qtbot: QtBot) -> Iterator[Callable[[Settings], EngineWorker]]:
+def start_worker(qtbot: QtBot) -> Iterator[Callable[[Settings, Wire], EngineWorker]]:
+    """Start a worker whose first cycle begins at once; ``wire`` connects to its signals
+    BEFORE it starts, so not even the cycle's first series can slip past the test."""
     threads: list[EngineThread] = []
 
-    def start(settings: Settings) -> EngineWorker:
+    def start(settings: Settings, wire: Wire) -> EngineWorker:
         worker = EngineWorker(settings, first_cycle_in=0.0)
+        wire(worker)
         thread = EngineThread(worker)
         threads.append(thread)
         with qtbot.waitSignal(worker.ready, timeout=LIVENESS_MS):
@@ -67,13 +73,16 @@ def requested_ids(fake: FakeBato) -> list[str]:
 
 def test_pause_ends_a_running_cycle_at_once_and_resume_goes_on(
     fake_bato: FakeBato, sqlite_url: str, library: list[str], qtbot: QtBot,
-    start_worker: Callable[[Settings], EngineWorker],
+    start_worker: Callable[[Settings, Wire], EngineWorker],
 ) -> None:
     finished: list[CycleReport] = []
     checked: list[SeriesResult] = []
-    worker = start_worker(worker_settings(fake_bato, sqlite_url, 600.0))
-    worker.cycle_finished.connect(lambda value: finished.append(value))
-    worker.series_checked.connect(lambda value: checked.append(value))
+
+    def wire(worker: EngineWorker) -> None:
+        worker.cycle_finished.connect(lambda value: finished.append(value))
+        worker.series_checked.connect(lambda value: checked.append(value))
+
+    worker = start_worker(worker_settings(fake_bato, sqlite_url, 600.0), wire)
     qtbot.waitUntil(lambda: len(checked) == 1, timeout=LIVENESS_MS)
     with qtbot.waitSignal(worker.paused_changed, timeout=LIVENESS_MS):
         worker.request_pause(True)  # from this (GUI) thread, while the cycle sleeps 600 s
@@ -88,14 +97,17 @@ def test_pause_ends_a_running_cycle_at_once_and_resume_goes_on(
 
 def test_check_now_and_add_during_a_cycle_are_served_next(
     fake_bato: FakeBato, sqlite_url: str, library: list[str], qtbot: QtBot,
-    start_worker: Callable[[Settings], EngineWorker],
+    start_worker: Callable[[Settings, Wire], EngineWorker],
 ) -> None:
     fake_bato.add_series("150900", "Added Mid-Cycle", chapters=2)
     checked: list[SeriesResult] = []
     added: list[SeriesResult] = []
-    worker = start_worker(worker_settings(fake_bato, sqlite_url, 0.3))
-    worker.series_checked.connect(lambda value: checked.append(value))
-    worker.series_added.connect(lambda value: added.append(value))
+
+    def wire(worker: EngineWorker) -> None:
+        worker.series_checked.connect(lambda value: checked.append(value))
+        worker.series_added.connect(lambda value: added.append(value))
+
+    worker = start_worker(worker_settings(fake_bato, sqlite_url, 0.3), wire)
     qtbot.waitUntil(lambda: len(checked) == 1, timeout=LIVENESS_MS)
     worker.request_check(library[2])
     worker.request_add("https://bato.to/title/150900-added", None)
@@ -106,9 +118,9 @@ def test_check_now_and_add_during_a_cycle_are_served_next(
 
 def test_an_add_of_a_tracked_series_says_so(
     fake_bato: FakeBato, sqlite_url: str, library: list[str], qtbot: QtBot,
-    start_worker: Callable[[Settings], EngineWorker],
+    start_worker: Callable[[Settings, Wire], EngineWorker],
 ) -> None:
-    worker = start_worker(worker_settings(fake_bato, sqlite_url, 0.0))
+    worker = start_worker(worker_settings(fake_bato, sqlite_url, 0.0), lambda _worker: None)
     with qtbot.waitSignal(worker.series_add_failed, timeout=LIVENESS_MS) as failed:
         worker.request_add(IDS[1], None)
     assert failed.args == [IDS[1], f"already tracked as {library[1]}"]
