@@ -80,3 +80,16 @@ def test_ics_file(repo: Repository) -> None:
     assert "DTSTART:20261126T140000Z" in text
     assert "SUMMARY:Weekly Hero: next chapter expected" in text
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+
+
+def test_explain_in_the_readers_time_zone(repo: Repository) -> None:
+    """The dashboard shows the dates in local time, named; the learned pattern stays UTC."""
+    from datetime import timezone
+
+    seed(repo)
+    tokyo = timezone(timedelta(hours=9), "JST")
+    text = explain_series(repo, LINK, NOW, tz=tokyo).as_text()
+    assert "Next check:      2026-11-27 Fri 00:00 JST" in text  # Thu 15:00 UTC
+    assert "11-19 Thu 23:05" in text and "(JST)" in text
+    assert "usually on Thursdays around 14:00 UTC" in text
+    assert "the learned pattern, not the count, sets the next check" in text

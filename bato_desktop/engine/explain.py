@@ -7,7 +7,7 @@ answer to "why was this not checked?" never depends on where you ask.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from bato_desktop.db import Repository
 
@@ -26,8 +26,11 @@ class Explanation:
         return f"{self.name}  ({self.bato_link})\n{body}"
 
 
-def _when(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %a %H:%M UTC") if value else "never"
+def _when(value: datetime | None, tz: tzinfo = UTC) -> str:
+    if value is None:
+        return "never"
+    local = value.astimezone(tz)
+    return local.strftime("%Y-%m-%d %a %H:%M ") + (local.tzname() or "UTC")
 
 
 def describe_pattern(
@@ -51,8 +54,11 @@ def describe_pattern(
 
 
 def explain_series(
-    repo: Repository, bato_link: str, now: datetime | None = None, *, recent: int = 8
+    repo: Repository, bato_link: str, now: datetime | None = None, *, recent: int = 8,
+    tz: tzinfo = UTC,
 ) -> Explanation:
+    """The explanation lines; dates in ``tz`` (the dashboard passes the local zone; the learned
+    weekday and hour, and the schedule's own reason, stay in UTC as they were learned)."""
     now = now or datetime.now(UTC)
     series = repo.get_series(bato_link)
     if series is None:
@@ -67,31 +73,35 @@ def explain_series(
     count = repo.chapter_count(bato_link)
     last = repo.last_chapter(bato_link)
     lines.append(("Chapters", f"{count} tracked" + (
-        f", latest {last.dname} ({_when(last.date_public)})" if last else "")))
+        f", latest {last.dname} ({_when(last.date_public, tz)})" if last else "")))
     releases = sorted(repo.chapter_release_times(bato_link), reverse=True)[:recent]
     if releases:
         lines.append(("Recent releases", ", ".join(
-            t.astimezone(UTC).strftime("%m-%d %a %H:%M") for t in releases)))
+            t.astimezone(tz).strftime("%m-%d %a %H:%M") for t in releases)
+            + f" ({releases[0].astimezone(tz).tzname() or 'UTC'})"))
     if schedule is None:
         lines.append(("Schedule", "none yet: it is checked on the next cycle"))
         return Explanation(name, bato_link, lines)
     lines.append(("Pattern", describe_pattern(
         schedule.average_release_interval_days, schedule.preferred_release_day,
         schedule.preferred_release_hour, schedule.release_pattern_confidence)))
-    lines.append(("Last check", f"{_when(schedule.last_scraped_at)}"
+    lines.append(("Last check", f"{_when(schedule.last_scraped_at, tz)}"
                   + (f" ({schedule.last_status})" if schedule.last_status else "")))
-    due = "due now" if schedule.next_scrape_at <= now else _when(schedule.next_scrape_at)
+    due = "due now" if schedule.next_scrape_at <= now else _when(schedule.next_scrape_at, tz)
     lines.append(("Next check", f"{due}, because {schedule.schedule_reason or 'new series'}"))
     if schedule.consecutive_no_update_count:
+        grows = ("each one stretches the next interval, up to 3 times"
+                 if schedule.average_release_interval_days is None
+                 else "the learned pattern, not the count, sets the next check")
         lines.append(("Empty checks", f"{schedule.consecutive_no_update_count} in a row found "
-                                      "nothing new (the interval grows, up to 3 times)"))
+                                      f"nothing new ({grows})"))
     if schedule.consecutive_failures:
         lines.append(("Failures", f"{schedule.consecutive_failures} in a row, retried with "
                                   f"backoff; last error: {schedule.last_error}"))
     if not schedule.is_active:
         lines.append(("Skipped", "checking is paused for this series"))
     if series.paused_until and series.paused_until > now:
-        lines.append(("Skipped", f"on hiatus pause until {_when(series.paused_until)}"))
+        lines.append(("Skipped", f"on hiatus pause until {_when(series.paused_until, tz)}"))
     if series.muted:
         lines.append(("Notifications", "muted (chapters are still recorded)"))
     elif series.notify_after > 1:

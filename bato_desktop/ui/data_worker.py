@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -151,7 +151,8 @@ class DataWorker(QObject):
     @Slot(str)
     def load_series_detail(self, bato_link: str) -> None:
         def job() -> SeriesDetail:
-            return SeriesDetail(bato_link, explain_series(self._repo, bato_link),
+            local = datetime.now().astimezone().tzinfo or UTC
+            return SeriesDetail(bato_link, explain_series(self._repo, bato_link, tz=local),
                                 self._repo.list_chapters(bato_link, limit=200),
                                 self._repo.chapter_release_times(bato_link))
         data = self._run("load the series", job)
