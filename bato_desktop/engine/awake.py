@@ -1,7 +1,9 @@
 """Notice that the machine slept, so overdue checks run politely afterwards.
 
-While a laptop sleeps the monotonic clock stops but the wall clock does not; a gap between the
-two larger than a timer could drift means the process was suspended.
+Two signs, because platforms differ: on Linux and macOS the monotonic clock stops while the
+machine sleeps but the wall clock does not, so a gap between the two means it was suspended;
+where the monotonic clock keeps counting through sleep (Windows), a periodic poll that comes
+far later than its interval means the same (nothing else delays a timer by minutes).
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ class ResumeDetector:
         self,
         *,
         threshold: float = 90.0,
+        expected_interval: float | None = None,
         wall: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``expected_interval``: how often :meth:`poll` is called (None: only the clock gap)."""
         self._threshold = threshold
+        self._expected = expected_interval
         self._wall = wall
         self._monotonic = monotonic
         self._last_wall = wall()
@@ -27,6 +32,8 @@ class ResumeDetector:
     def poll(self) -> float | None:
         """Seconds the machine slept since the previous poll, or None if it did not."""
         wall, mono = self._wall(), self._monotonic()
-        gap = (wall - self._last_wall) - (mono - self._last_mono)
+        slept = (wall - self._last_wall) - (mono - self._last_mono)
+        if self._expected is not None:
+            slept = max(slept, (mono - self._last_mono) - self._expected)
         self._last_wall, self._last_mono = wall, mono
-        return gap if gap >= self._threshold else None
+        return slept if slept >= self._threshold else None

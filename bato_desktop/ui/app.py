@@ -40,6 +40,8 @@ from bato_desktop.ui.tray import TrayController
 
 log = logging.getLogger(__name__)
 
+RESUME_POLL_MS = 15_000  # how often the app looks for a resume from sleep
+
 
 class DatabaseOpener(QObject):
     """Opens and migrates the database off the GUI thread, then hands out the repository."""
@@ -107,9 +109,9 @@ class BatoDesktopApp(QObject):
         self._catching_up = False
         self.resume_delay_ms = 20_000
         self._no_tray_box: QMessageBox | None = None
-        self._resume_detector = ResumeDetector()
+        self._resume_detector = ResumeDetector(expected_interval=RESUME_POLL_MS / 1000)
         self._resume_timer = QTimer(self)
-        self._resume_timer.setInterval(15_000)
+        self._resume_timer.setInterval(RESUME_POLL_MS)
         self._resume_timer.timeout.connect(self._check_resume)
 
     # -- start-up -----------------------------------------------------------------------------
