@@ -146,6 +146,12 @@ def test_dnd_query_reads_dunst(monkeypatch: pytest.MonkeyPatch) -> None:
     assert dnd.query_do_not_disturb()  # GNOME: banners off
     answers = {"dunstctl": "false", "gsettings": "true"}
     assert not dnd.query_do_not_disturb()
+    answers = {"gsettings": "true", "gdbus": "(<true>,)"}
+    assert dnd.query_do_not_disturb()  # KDE Plasma: notifications inhibited
+    answers = {"gdbus": "(<false>,)", "xfconf-query": "true"}
+    assert dnd.query_do_not_disturb()  # Xfce: do not disturb
+    answers = {"gdbus": "(<false>,)", "xfconf-query": "false"}
+    assert not dnd.query_do_not_disturb()
 
 
 def test_a_backlog_bigger_than_the_page_is_one_toast_for_all_of_it() -> None:

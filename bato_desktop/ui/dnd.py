@@ -1,8 +1,9 @@
 """Whether the desktop is in do-not-disturb mode, where the platform lets us ask.
 
 Qt exposes nothing for this, so the notification servers are asked directly: dunst
-(``dunstctl is-paused``) and GNOME (``show-banners`` off). Anything else counts as "not
-paused". Answers are cached briefly because the poller asks on every poll.
+(``dunstctl is-paused``), GNOME (``show-banners`` off), KDE Plasma (the notification server's
+``Inhibited`` property) and Xfce (``xfce4-notifyd``'s ``do-not-disturb``). Anything else counts
+as "not paused". Answers are cached briefly because the poller asks on every poll.
 """
 
 from __future__ import annotations
@@ -31,8 +32,15 @@ def query_do_not_disturb() -> bool:
         return False
     if _ask(["dunstctl", "is-paused"]) == "true":
         return True
-    return _ask(["gsettings", "get", "org.gnome.desktop.notifications", "show-banners"]) \
-        == "false"
+    if _ask(["gsettings", "get", "org.gnome.desktop.notifications", "show-banners"]) == "false":
+        return True
+    plasma = _ask(["gdbus", "call", "--session", "--dest", "org.freedesktop.Notifications",
+                   "--object-path", "/org/freedesktop/Notifications", "--method",
+                   "org.freedesktop.DBus.Properties.Get", "org.freedesktop.Notifications",
+                   "Inhibited"])
+    if plasma is not None and "true" in plasma:  # "(<true>,)"
+        return True
+    return _ask(["xfconf-query", "-c", "xfce4-notifyd", "-p", "/do-not-disturb"]) == "true"
 
 
 def os_do_not_disturb() -> bool:
