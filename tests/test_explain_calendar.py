@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bato_desktop.db import Repository
@@ -13,24 +12,10 @@ from bato_desktop.engine.calendar_export import (
 )
 from bato_desktop.engine.explain import describe_pattern, explain_series
 from bato_desktop.engine.records import ChapterRecord, SeriesDetails
+from tests.decisions import decision
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)  # a Sunday
 LINK = "https://bato.to/title/110100-weekly"
-
-
-@dataclass(frozen=True)
-class Decision:
-    next_check_at: datetime
-    interval_hours: int = 168
-    reason: str = "weekly on Thursday ~14:00, checking 1 h after the expected release"
-    consecutive_no_update_count: int = 2
-    consecutive_failures: int = 0
-    average_release_interval_days: float | None = 7.0
-    preferred_release_day: int | None = 3
-    preferred_release_hour: int | None = 14
-    release_pattern_confidence: float | None = 0.87
-    total_chapters_tracked: int = 5
-    last_chapter_date: datetime | None = datetime(2026, 11, 19, 14, 5, tzinfo=UTC)
 
 
 def seed(repo: Repository) -> None:
@@ -42,7 +27,12 @@ def seed(repo: Repository) -> None:
     repo.insert_chapters(LINK, -110100, [
         ChapterRecord(str(9000 + i), f"ch_{5 - i}", 5.0 - i, f"Chapter {5 - i}", None, "/x",
                       "https://bato.to/x", t, t) for i, t in enumerate(times)])
-    repo.save_schedule_decision(LINK, -110100, Decision(NOW + timedelta(days=4, hours=3)),  # type: ignore[arg-type]
+    repo.save_schedule_decision(LINK, -110100, decision(
+        NOW + timedelta(days=4, hours=3), interval_hours=168,
+        reason="weekly on Thursday ~14:00, checking 1 h after the expected release",
+        consecutive_no_update_count=2, average_release_interval_days=7.0,
+        preferred_release_day=3, preferred_release_hour=14, release_pattern_confidence=0.87,
+        total_chapters_tracked=5, last_chapter_date=datetime(2026, 11, 19, 14, 5, tzinfo=UTC)),
                                 scraped_at=NOW, status="success")
 
 

@@ -4,31 +4,16 @@ and an error rate that needs a sample and ignores offline attempts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bato_desktop.db import Repository
 from bato_desktop.db.repository import OFFLINE_PREFIX, ScheduleConflict
+from tests.decisions import decision
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 URL = "https://bato.to/title/110100-my-amazing-manga"
-
-
-@dataclass(frozen=True)
-class Decision:
-    next_check_at: datetime
-    interval_hours: int = 24
-    reason: str = "test"
-    consecutive_no_update_count: int = 0
-    consecutive_failures: int = 0
-    average_release_interval_days: float | None = None
-    preferred_release_day: int | None = None
-    preferred_release_hour: int | None = None
-    release_pattern_confidence: float | None = None
-    total_chapters_tracked: int = 0
-    last_chapter_date: datetime | None = None
 
 
 def test_one_series_one_row_whatever_the_link_form(repo: Repository) -> None:
@@ -59,7 +44,7 @@ def test_a_schedule_save_that_touches_no_row_fails_loudly(
     repo.m.schedule.delete().execute()
     monkeypatch.setattr(repo, "_ensure_schedule", lambda *_a: None)  # as if a race won
     with pytest.raises(ScheduleConflict, match="not saved"):
-        repo.save_schedule_decision(URL, -110100, Decision(NOW), scraped_at=NOW,  # type: ignore[arg-type]
+        repo.save_schedule_decision(URL, -110100, decision(NOW), scraped_at=NOW,
                                     status="success")
 
 
@@ -71,7 +56,7 @@ def test_a_series_sharing_an_old_anilist_row_gets_a_loud_conflict(repo: Reposito
                           added_at=NOW.replace(tzinfo=None))
     assert repo.sync_schedules(NOW) == 0  # logged, not raised: the other series go on
     with pytest.raises(ScheduleConflict, match="AniList id 5 is already used"):
-        repo.save_schedule_decision("https://bato.to/title/2-b", 5, Decision(NOW),  # type: ignore[arg-type]
+        repo.save_schedule_decision("https://bato.to/title/2-b", 5, decision(NOW),
                                     scraped_at=NOW, status="success")
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bato_desktop.db import NewNotification, Repository
+from tests.decisions import decision
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
@@ -207,21 +207,6 @@ def test_backlog_ids_are_exactly_what_was_counted_while_engines_commit(
 # -- leases ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Decision:
-    next_check_at: datetime
-    interval_hours: int = 24
-    reason: str = "test"
-    consecutive_no_update_count: int = 0
-    consecutive_failures: int = 0
-    average_release_interval_days: float | None = None
-    preferred_release_day: int | None = None
-    preferred_release_hour: int | None = None
-    release_pattern_confidence: float | None = None
-    total_chapters_tracked: int = 0
-    last_chapter_date: datetime | None = None
-
-
 def lease_row(repo: Repository, link: str) -> tuple[str | None, datetime | None]:
     s = repo.m.schedule
     row = s.get(s.bato_link == link)
@@ -238,12 +223,12 @@ def test_an_engine_back_from_the_dead_leaves_the_new_owner_lease_alone(
     assert a.lease_next_due("engine-a", NOW, lease_seconds=60) is not None
     later = NOW + timedelta(minutes=2)  # engine-a hung past its lease: engine-b takes over
     assert b.lease_next_due("engine-b", later, lease_seconds=60) is not None
-    a.save_schedule_decision(link, -1, Decision(later + timedelta(hours=1)), scraped_at=later,
+    a.save_schedule_decision(link, -1, decision(later + timedelta(hours=1)), scraped_at=later,
                              status="success", lease_owner="engine-a")
     assert lease_row(b, link)[0] == "engine-b"
     a.release_lease(link, "engine-a")
     assert lease_row(b, link)[0] == "engine-b"
-    b.save_schedule_decision(link, -1, Decision(later + timedelta(hours=1)), scraped_at=later,
+    b.save_schedule_decision(link, -1, decision(later + timedelta(hours=1)), scraped_at=later,
                              status="success", lease_owner="engine-b")
     assert lease_row(b, link) == (None, None)
 
@@ -261,7 +246,7 @@ def test_a_series_checked_by_another_engine_meanwhile_is_not_claimed_again(
     assert first is not None and first.bato_link == links[0]
     second = b.lease_next_due("engine-b", at)
     assert second is not None and second.bato_link == links[1]
-    b.save_schedule_decision(links[1], -2, Decision(at + timedelta(hours=6)), scraped_at=at,
+    b.save_schedule_decision(links[1], -2, decision(at + timedelta(hours=6)), scraped_at=at,
                              status="success", lease_owner="engine-b")  # checked and freed
     third = a.lease_next_due("engine-a", at, exclude={links[0]})
     assert third is not None and third.bato_link == links[2]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bato_desktop.db import NewNotification, Repository
 from bato_desktop.engine.records import ChapterRecord, SeriesDetails
+from bato_desktop.engine.schedule_policy import ScheduleDecision
+from tests.decisions import decision as make_decision
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 LINK = "https://bato.to/title/110100-my-amazing-manga"
@@ -39,19 +40,13 @@ def note(kind: str = "new_chapter", importance: int = 1, msg: str = "m") -> NewN
                            manga_name="My Amazing Manga", message=msg, importance=importance)
 
 
-@dataclass(frozen=True)
-class Decision:
-    next_check_at: datetime
-    interval_hours: int = 36
-    reason: str = "weekly on Thursdays"
-    consecutive_no_update_count: int = 0
-    consecutive_failures: int = 0
-    average_release_interval_days: float | None = 7.0
-    preferred_release_day: int | None = 3
-    preferred_release_hour: int | None = 14
-    release_pattern_confidence: float | None = 0.87
-    total_chapters_tracked: int = 9
-    last_chapter_date: datetime | None = None
+def weekly(next_check_at: datetime, **fields: object) -> ScheduleDecision:
+    values: dict[str, object] = {
+        "interval_hours": 36, "reason": "weekly on Thursdays",
+        "average_release_interval_days": 7.0, "preferred_release_day": 3,
+        "preferred_release_hour": 14, "release_pattern_confidence": 0.87,
+        "total_chapters_tracked": 9, **fields}
+    return make_decision(next_check_at, **values)
 
 
 def test_add_series_is_idempotent_and_due_at_once(repo: Repository) -> None:
@@ -135,8 +130,8 @@ def test_schedule_after_scrape_and_priority_order(repo: Repository) -> None:
     repo.set_priority(other, 3)
     assert [d.bato_link for d in repo.due_series(NOW + timedelta(hours=1))] == [other, LINK]
     assert len(repo.due_series(NOW + timedelta(hours=1), limit=1)) == 1
-    decision = Decision(next_check_at=NOW + timedelta(days=2), last_chapter_date=NOW)
-    repo.save_schedule_decision(LINK, -110100, decision, scraped_at=NOW, status="success")  # type: ignore[arg-type]
+    decision = weekly(NOW + timedelta(days=2), last_chapter_date=NOW)
+    repo.save_schedule_decision(LINK, -110100, decision, scraped_at=NOW, status="success")
     row = repo.get_schedule(LINK)
     assert row is not None
     assert (row.next_scrape_at, row.last_scraped_at, row.scraping_interval_hours) == (
@@ -260,8 +255,8 @@ def test_error_list_counts_the_current_run_of_failures(repo: Repository) -> None
     for i in range(3):
         repo.add_log(LINK, -110100, "scheduled", "failed", error_message=f"HTTP 50{i}",
                      scraped_at=at + timedelta(hours=2 + i))
-    decision = Decision(next_check_at=NOW + timedelta(hours=1), consecutive_failures=3)
-    repo.save_schedule_decision(LINK, -110100, decision, scraped_at=NOW, status="failed",  # type: ignore[arg-type]
+    decision = weekly(NOW + timedelta(hours=1), consecutive_failures=3)
+    repo.save_schedule_decision(LINK, -110100, decision, scraped_at=NOW, status="failed",
                                 error="HTTP 502")
     [entry] = repo.error_list(hours=24, now=NOW)
     assert (entry.count, entry.last_error) == (3, "HTTP 502")

@@ -14,7 +14,6 @@ where they fail them. Needs Debian's ``xvfb``, ``dbus``, ``trayer`` and ``x11-ut
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import os
 import re
@@ -28,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from bato_desktop.devtools.virtual_desktop import VirtualDesktop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -198,42 +199,9 @@ def embedded_in_tray(windows: list[Window]) -> list[Window]:
     return inside
 
 
-class Desktop:
-    """Xvfb on a free display, a private session bus and trayer; stopped in reverse order."""
-
-    def __init__(self, home: Path) -> None:
-        self.env = app_env(home)
-        self.processes: list[subprocess.Popen[bytes]] = []
-        self.dbus_pid: int | None = None
-
-    def start(self) -> None:
-        read_fd, write_fd = os.pipe()
-        self.processes.append(subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "800x600x24",
-             "-nolisten", "tcp"],
-            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        ))
-        os.close(write_fd)
-        with os.fdopen(read_fd, "rb") as pipe:
-            display = pipe.readline().decode().strip()  # written once the server is ready
-        assert display, "Xvfb did not report its display"
-        self.env.update({"DISPLAY": f":{display}", "QT_QPA_PLATFORM": "xcb"})
-        out = subprocess.run(
-            ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
-            env=self.env, capture_output=True, text=True, timeout=10, check=True,
-        ).stdout.split()
-        self.env["DBUS_SESSION_BUS_ADDRESS"], self.dbus_pid = out[0], int(out[1])
-        self.processes.append(subprocess.Popen(
-            ["trayer", "--edge", "top", "--align", "right", "--widthtype", "request",
-             "--height", "32", "--tint", "0x333333", "--transparent", "false"],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        ))
-        _wait_for(lambda: any("trayer" in w.classes and w.name == "panel"
-                              for w in self.windows()), 10, "trayer's panel")
-
-    def run(self, *args: str) -> str:
-        return subprocess.run(list(args), env=self.env, capture_output=True, text=True,
-                              timeout=10, check=True).stdout
+class Desktop(VirtualDesktop):
+    """Xvfb, a private session bus and trayer (bato_desktop.devtools.virtual_desktop), plus
+    what this test reads off the screen."""
 
     def windows(self) -> list[Window]:
         return parse_tree(self.run("xwininfo", "-root", "-tree"))
@@ -242,29 +210,6 @@ class Desktop:
         match = re.search(r"= (\d+)", self.run("xprop", "-id", window.id, "_NET_WM_PID"))
         return int(match[1]) if match else None
 
-    def screenshot(self, path: Path) -> None:
-        """The whole screen as PNG: ImageMagick's ``import`` when present, else Qt."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if shutil.which("import"):
-            self.run("import", "-window", "root", str(path))
-            return
-        script = (
-            "import sys\n"
-            "from PySide6.QtGui import QGuiApplication\n"
-            "app = QGuiApplication(sys.argv[:1])\n"
-            "ok = app.primaryScreen().grabWindow(0).save(sys.argv[1], 'PNG')\n"
-            "sys.exit(0 if ok else 1)\n"
-        )
-        subprocess.run([sys.executable, "-c", script, str(path)], env=self.env,
-                       capture_output=True, timeout=30, check=True)
-
-    def stop(self) -> None:
-        for process in reversed(self.processes):
-            _stop(process)
-        if self.dbus_pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.dbus_pid, signal.SIGTERM)
-
 
 @pytest.fixture
 def desktop(tmp_path: Path) -> Iterator[Desktop]:
@@ -272,12 +217,8 @@ def desktop(tmp_path: Path) -> Iterator[Desktop]:
     if missing:
         _missing(f"missing {', '.join(missing)} "
                  "(apt-get install xvfb dbus dbus-x11 trayer x11-utils)")
-    session = Desktop(tmp_path / "home")
-    try:
-        session.start()
+    with Desktop(app_env(tmp_path / "home"), size="800x600x24") as session:
         yield session
-    finally:
-        session.stop()
 
 
 def _painted_colors(path: Path, window: Window) -> int:
@@ -324,7 +265,7 @@ def test_built_app_shows_its_tray_icon_under_xvfb(
 
         time.sleep(0.5)  # let it paint
         screenshot = (Path(SCREENSHOT_DIR) if SCREENSHOT_DIR else tmp_path) / "tray.png"
-        desktop.screenshot(screenshot)
+        desktop.screenshot(screenshot, sys.executable)
         assert _painted_colors(screenshot, icon) >= 3, \
             f"the tray icon area {icon} is blank in {screenshot}"
 
