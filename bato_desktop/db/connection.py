@@ -144,11 +144,27 @@ def _keyring_password(info: DatabaseUrl) -> str | None:
     try:
         return keyring.get_password(KEYRING_SERVICE, info.keyring_user)
     except KeyringError as exc:
-        log.warning("Could not read the MariaDB password from the keyring: %s", exc)
+        _warn_once(f"No password from the OS keyring for {info.keyring_user} ({exc}); "
+                   "connecting without one")
         return None
     except Exception as exc:  # a broken backend must not stop the app from opening
-        log.warning("Keyring backend failed: %s", exc)
+        _warn_once(f"Keyring backend failed: {type(exc).__name__}: {exc}")
         return None
+
+
+_warned: set[str] = set()
+_warned_lock = threading.Lock()
+
+
+def _warn_once(message: str) -> None:
+    """Every pooled connection asks the keyring; a machine without one says so once."""
+    with _warned_lock:
+        first = message not in _warned
+        _warned.add(message)
+    if first:
+        log.warning("%s", message)
+    else:
+        log.debug("%s", message)
 
 
 class BackoffReconnectMixin(ReconnectMixin):  # type: ignore[misc]
