@@ -564,3 +564,23 @@ def test_links_on_a_configured_mirror_are_accepted(window: DashboardWindow) -> N
     window.set_hosts(("http://127.0.0.1:8765",))
     window.add_button.click()
     assert requested == ["http://127.0.0.1:8765/title/110100-demo"]
+
+
+def test_older_notifications_come_a_page_at_a_time(window: DashboardWindow, qtbot: QtBot,
+                                                    seeded: Repository) -> None:
+    from bato_desktop.db import NewNotification
+
+    seeded.create_notifications([NewNotification(
+        anilist_id=-9, bato_link="https://bato.to/title/9-many", notification_type="new_chapter",
+        manga_name="Many Chapters", message=f"New chapter available: Chapter {i}")
+        for i in range(600)])
+    total = len(seeded.list_notifications(limit=10_000))
+    assert 600 < total < 1000
+    window.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: len(shown_items(window)) == 500, timeout=5000)
+    assert window.older_button.isVisible()
+    window.older_button.click()
+    qtbot.waitUntil(lambda: len(shown_items(window)) == total, timeout=5000)
+    assert not window.older_button.isVisible()
+    window.unread_only.setChecked(True)  # a new filter starts from the first page again
+    qtbot.waitUntil(lambda: len(shown_items(window)) == 500, timeout=5000)

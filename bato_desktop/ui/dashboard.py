@@ -7,6 +7,7 @@ through signals and paints what comes back, so it stays responsive on a slow dat
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,7 @@ TYPE_ICONS = {"new_chapter": "●", "batch_update": "◆", "status_change": "▲
               "system_warning": "⚠"}
 IMPORTANCE_NAMES = {1: "normal", 2: "high", 3: "urgent"}
 REFRESH_COALESCE_MS = 1500
+NOTIFICATION_PAGE = 500  # notifications listed at first; "Show older" adds as many again
 
 
 def _table(model: RowTableModel[Any], name: str) -> QTableView:
@@ -163,6 +165,7 @@ class DashboardWindow(QMainWindow):
         self._app_log_shown = False
         self._notify_only = False
         self._hosts: tuple[str, ...] = ()
+        self._notification_limit = NOTIFICATION_PAGE
         self.last_file_message = ""
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Dashboard sections")
@@ -352,8 +355,8 @@ class DashboardWindow(QMainWindow):
             self.type_filter.addItem(label, value)
         self.unread_only = QCheckBox("&Unread only")
         for widget in (self.series_filter, self.type_filter):
-            widget.currentIndexChanged.connect(lambda _i: self._load_notifications())
-        self.unread_only.toggled.connect(lambda _c: self._load_notifications())
+            widget.currentIndexChanged.connect(lambda _i: self._filter_notifications())
+        self.unread_only.toggled.connect(lambda _c: self._filter_notifications())
         self.mark_read_button = QPushButton("&Mark read")
         self.mark_read_button.clicked.connect(self._mark_selected_read)
         self.mark_all_button = QPushButton("Mark &all read")
@@ -379,6 +382,14 @@ class DashboardWindow(QMainWindow):
         header.resizeSection(1, 70)
         header.resizeSection(2, 260)
         layout.addWidget(self.notifications)
+        more = QHBoxLayout()
+        self.older_button = QPushButton("Show &older notifications")
+        self.older_button.setAccessibleName("Show older notifications")
+        self.older_button.clicked.connect(self._show_older_notifications)
+        self.older_button.hide()
+        more.addStretch(1)
+        more.addWidget(self.older_button)
+        layout.addLayout(more)
         return page
 
     def _notification_filter(self) -> NotificationFilter:
@@ -386,7 +397,16 @@ class DashboardWindow(QMainWindow):
             bato_link=self.series_filter.currentData() or None,
             notification_type=self.type_filter.currentData() or None,
             unread_only=self.unread_only.isChecked(),
+            limit=self._notification_limit,
         )
+
+    def _filter_notifications(self) -> None:
+        self._notification_limit = NOTIFICATION_PAGE
+        self._load_notifications()
+
+    def _show_older_notifications(self) -> None:
+        self._notification_limit += NOTIFICATION_PAGE
+        self._load_notifications()
 
     def _load_notifications(self) -> None:
         self.request_notifications.emit(self._notification_filter())
@@ -411,9 +431,11 @@ class DashboardWindow(QMainWindow):
                 parent.setExpanded(True)
                 groups[label] = parent
             parent.addChild(self._notification_item(note))
+        self.older_button.setVisible(len(data.rows) >= data.filter.limit)
         if not data.rows:
+            filtered = replace(data.filter, limit=NOTIFICATION_PAGE) != NotificationFilter()
             empty = QTreeWidgetItem(["No notifications" + (
-                " match the filter" if data.filter != NotificationFilter() else " yet")])
+                " match the filter" if filtered else " yet")])
             self.notifications.addTopLevelItem(empty)
             empty.setFirstColumnSpanned(True)
 
