@@ -83,3 +83,16 @@ def test_explain_in_the_readers_time_zone(repo: Repository) -> None:
     assert "11-19 Thu 23:05" in text and "(JST)" in text
     assert "usually on Thursdays around 14:00 UTC" in text
     assert "the learned pattern, not the count, sets the next check" in text
+
+
+def test_explain_says_why_a_series_waits_on_other_engines(repo: Repository) -> None:
+    """On a shared database: another engine is checking it, and a 429 pauses everyone."""
+    seed(repo)
+    repo.make_due(LINK, NOW)
+    leased = repo.lease_next_due("engine-on-the-nas", NOW, lease_seconds=600)
+    assert leased is not None and leased.bato_link == LINK
+    repo.set_shared_rate_limit_until(NOW + timedelta(minutes=5), NOW)
+    text = explain_series(repo, LINK, NOW).as_text()
+    assert "Checking:" in text and "by engine engine-on-the-nas" in text
+    assert "lapses 2026-11-22 Sun 12:10 UTC" in text
+    assert "every check waits until 2026-11-22 Sun 12:05 UTC: Bato answered 429" in text

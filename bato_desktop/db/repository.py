@@ -874,6 +874,7 @@ class Repository:
             is_active=bool(row.is_active) if row.is_active is not None else True,
             priority=row.priority or 1, schedule_reason=row.schedule_reason,
             last_status=row.last_status, last_error=row.last_error,
+            lease_owner=row.lease_owner, lease_expires_at=from_db(row.lease_expires_at),
         )
 
     def save_schedule_decision(

@@ -131,6 +131,8 @@ class ScheduleRow:
     schedule_reason: str | None
     last_status: str | None
     last_error: str | None
+    lease_owner: str | None = None  # the engine checking it right now (shared MariaDB)
+    lease_expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)

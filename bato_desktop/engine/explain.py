@@ -100,6 +100,15 @@ def explain_series(
                                   f"backoff; last error: {schedule.last_error}"))
     if not schedule.is_active:
         lines.append(("Skipped", "checking is paused for this series"))
+    if (schedule.lease_owner and schedule.lease_expires_at is not None
+            and schedule.lease_expires_at > now):
+        lines.append(("Checking", f"right now, by engine {schedule.lease_owner} (its claim "
+                                  f"lapses {_when(schedule.lease_expires_at, tz)} if it stops)"))
+    rate_limited = repo.shared_rate_limit_until()
+    if rate_limited is not None and rate_limited > now:
+        lines.append(("Skipped", "every check waits until "
+                                 f"{_when(rate_limited, tz)}: Bato answered 429 (too many "
+                                 "requests)"))
     if series.paused_until and series.paused_until > now:
         lines.append(("Skipped", f"on hiatus pause until {_when(series.paused_until, tz)}"))
     if series.muted:
