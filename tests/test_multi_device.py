@@ -59,6 +59,22 @@ def test_sqlite_ignores_device_ids(sqlite_url: str, open_repo: Callable[[str], R
     assert repo.unemitted_notifications() == []
 
 
+def test_a_requested_series_is_claimed_by_link_whenever_it_is_due(
+    database_url: str, open_repo: Callable[[str], Repository]
+) -> None:
+    a = open_repo(database_url)
+    b = open_repo(database_url)
+    link = "https://bato.to/title/7-s"
+    assert a.lease_series(link, "engine-a", NOW) is None  # not tracked: no schedule to claim
+    a.add_series(link, "7", now=NOW)
+    a.pause_series(link, NOW + timedelta(days=30))  # not due for a month: still claimable
+    assert a.lease_series(link, "engine-a", NOW, lease_seconds=60) is True
+    assert b.lease_series(link, "engine-b", NOW, lease_seconds=60) is False
+    assert b.lease_series(link, "engine-b", NOW + timedelta(minutes=2)) is True  # expired
+    a.set_active(link, False)
+    assert a.lease_series(link, "engine-a", NOW + timedelta(minutes=2)) is None
+
+
 def test_leases_split_work_and_expire(
     database_url: str, open_repo: Callable[[str], Repository]
 ) -> None:

@@ -50,6 +50,7 @@ MIN_WARNING_SAMPLE = 10  # fewer checks than this say nothing about an error rat
 OFFLINE_PREFIX = "offline:"  # log rows of checks that reached no host: not errors of Bato's
 SYSTEM_WARNING = "system_warning"
 INSERT_BATCH = 500
+ANY_DUE_TIME = timedelta(days=36_500)  # a requested series is claimed whenever it is due
 MARK_BATCH = 500  # ids per statement when marking a backlog
 SETTLE_SECONDS = 600.0  # longer than any series transaction: older ids have all committed
 JOIN_MARGIN = timedelta(days=1)  # what a new device may take as settled history
@@ -847,11 +848,6 @@ class Repository:
         ]
         return due[:limit] if limit else due
 
-    def schedule_links(self) -> list[str]:
-        """The link of every schedule row (tracked or not)."""
-        s = self.m.schedule
-        return [link for (link,) in s.select(s.bato_link).tuples()]
-
     def get_schedule(self, bato_link: str) -> ScheduleRow | None:
         s = self.m.schedule
         row = s.get_or_none(s.bato_link == bato_link)
@@ -988,6 +984,24 @@ class Repository:
             fresh = True
             cycle.queue.extend(
                 self._lease_candidates(owner, now, due_before, limit=len(skip) + 20))
+
+    def lease_series(
+        self, bato_link: str, owner: str, now: datetime | None = None, *,
+        lease_seconds: float = 600,
+    ) -> bool | None:
+        """Claim one series by link, due or not (a requested check), like a due one is claimed.
+
+        True: claimed for ``owner``; False: another engine holds it now; None: it has no
+        active schedule row, so there is nothing to claim. A running cycle's cached due list
+        (see :meth:`lease_next_due`) is left alone.
+        """
+        now = now or utcnow()
+        s = self.m.schedule
+        row_id = s.select(s.id).where(
+            (s.bato_link == bato_link) & (s.is_active == True)).scalar()  # noqa: E712
+        if row_id is None:
+            return None
+        return self._claim(row_id, owner, now, lease_seconds, now + ANY_DUE_TIME)
 
     def _claimable(self, owner: str, now: datetime, due_before: datetime) -> Any:
         s = self.m.schedule

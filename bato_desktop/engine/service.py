@@ -87,9 +87,6 @@ def engine_owner(device_id: str) -> str:
     return f"{device_id[:36]}:{socket.gethostname()[:16]}:{os.getpid()}"[:64]
 
 
-FAR_FUTURE = timedelta(days=36_500)  # "due before" for a requested series: any time will do
-
-
 class ScrapingService:
     def __init__(
         self,
@@ -347,16 +344,9 @@ class ScrapingService:
         False when another engine holds it now; a series without an active schedule row has
         no lease to take and is checked as asked.
         """
-        others = set(self._repo.schedule_links()) - {bato_link}
-        now = self._clock()
-        row = self._repo.lease_next_due(
-            self.owner, now, lease_seconds=self.settings.lease_seconds, exclude=others,
-            due_before=now + FAR_FUTURE,
-        )
-        if row is not None:
-            return True
-        schedule = self._repo.get_schedule(bato_link)
-        return schedule is None or not schedule.is_active
+        claimed = self._repo.lease_series(bato_link, self.owner, self._clock(),
+                                          lease_seconds=self.settings.lease_seconds)
+        return claimed is not False
 
     def _check_leased(self, bato_link: str, anilist_id: int, scrape_type: str) -> SeriesResult:
         try:
