@@ -41,7 +41,12 @@ from pathlib import Path
 from bato_desktop import settings as settings_mod
 from bato_desktop.db import Repository, migrate, open_database
 from bato_desktop.devtools.fake_bato import FakeBato, iter_catalogue, populate_demo
-from bato_desktop.devtools.virtual_desktop import VirtualDesktop, stop_process, wait_for
+from bato_desktop.devtools.virtual_desktop import (
+    VirtualDesktop,
+    isolated_env,
+    stop_process,
+    wait_for,
+)
 from bato_desktop.engine.context import open_engine
 from bato_desktop.settings import Settings
 
@@ -116,21 +121,7 @@ class Launched:
 
 
 def app_env(home: Path, fake_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("BATO_", "QT_", "DBUS_", "XDG_", "DATABASE_URI"))
-           and k not in ("DISPLAY", "WAYLAND_DISPLAY", "LOG_LEVEL")}
-    runtime = home / "runtime"
-    for name in ("config", "data", "log", "runtime", "xdg-config", "xdg-data"):
-        (home / name).mkdir(parents=True, exist_ok=True)
-    runtime.chmod(0o700)
-    env.update({
-        "HOME": str(home), "XDG_CONFIG_HOME": str(home / "xdg-config"),
-        "XDG_DATA_HOME": str(home / "xdg-data"), "XDG_RUNTIME_DIR": str(runtime),
-        "BATO_CONFIG_DIR": str(home / "config"), "BATO_DATA_DIR": str(home / "data"),
-        "BATO_LOG_DIR": str(home / "log"), "BATO_API_URL": fake_url,
-        "PYTHONPATH": str(ROOT),
-    })
-    return env
+    return dict(isolated_env(home, fake_url), PYTHONPATH=str(ROOT))
 
 
 def seed(settings: Settings, fake: FakeBato) -> list[str]:

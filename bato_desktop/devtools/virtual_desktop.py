@@ -29,6 +29,29 @@ def missing_programs(extra: tuple[str, ...] = ()) -> list[str]:
     return [name for name in (*REQUIRED, *extra) if shutil.which(name) is None]
 
 
+def isolated_env(home: Path, api_url: str, *, frozen: bool = False) -> dict[str, str]:
+    """An environment in which the app sees nothing of the developer's desktop and files.
+
+    Its config, data, log and XDG folders live under ``home`` (created here), Bato requests go
+    to ``api_url``, and no BATO_/QT_/D-Bus/display setting leaks in. ``frozen`` (a PyInstaller
+    bundle) also drops the Python and library paths of the virtualenv it was built from.
+    """
+    dropped = ("BATO_", "QT_", "DBUS_", "XDG_", "DATABASE_URI") + (("PYTHON",) if frozen else ())
+    names = {"DISPLAY", "WAYLAND_DISPLAY", "LOG_LEVEL"} | (
+        {"LD_LIBRARY_PATH", "VIRTUAL_ENV"} if frozen else set())
+    env = {k: v for k, v in os.environ.items() if not k.startswith(dropped) and k not in names}
+    for name in ("config", "data", "log", "runtime", "xdg-config", "xdg-data"):
+        (home / name).mkdir(parents=True, exist_ok=True)
+    (home / "runtime").chmod(0o700)
+    env.update({
+        "HOME": str(home), "XDG_CONFIG_HOME": str(home / "xdg-config"),
+        "XDG_DATA_HOME": str(home / "xdg-data"), "XDG_RUNTIME_DIR": str(home / "runtime"),
+        "BATO_CONFIG_DIR": str(home / "config"), "BATO_DATA_DIR": str(home / "data"),
+        "BATO_LOG_DIR": str(home / "log"), "BATO_API_URL": api_url,
+    })
+    return env
+
+
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():

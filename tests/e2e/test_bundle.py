@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from bato_desktop.devtools.virtual_desktop import VirtualDesktop
+from bato_desktop.devtools.virtual_desktop import VirtualDesktop, isolated_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -80,26 +80,9 @@ def _du(path: Path) -> int:
 
 
 def app_env(home: Path) -> dict[str, str]:
-    """The environment of the built program: isolated dirs, no network, nothing from the venv."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTHON", "BATO_", "QT_", "DBUS_", "XDG_"))
-           and k not in ("DISPLAY", "WAYLAND_DISPLAY", "LD_LIBRARY_PATH", "VIRTUAL_ENV")}
-    runtime = home / "runtime"
-    for name in ("config", "data", "log", "runtime", "xdg-config", "xdg-data"):
-        (home / name).mkdir(parents=True, exist_ok=True)
-    runtime.chmod(0o700)
-    env.update({
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / "xdg-config"),
-        "XDG_DATA_HOME": str(home / "xdg-data"),
-        "XDG_RUNTIME_DIR": str(runtime),
-        "BATO_CONFIG_DIR": str(home / "config"),
-        "BATO_DATA_DIR": str(home / "data"),
-        "BATO_LOG_DIR": str(home / "log"),
-        # The library is empty, so nothing is fetched; should anything try, it goes nowhere.
-        "BATO_API_URL": "http://127.0.0.1:9",
-    })
-    return env
+    """The built program's environment: isolated dirs, nothing from the venv; the library is
+    empty, so nothing is fetched (should anything try, it goes nowhere)."""
+    return isolated_env(home, "http://127.0.0.1:9", frozen=True)
 
 
 # -- the bundle, built once per test session ---------------------------------------------------

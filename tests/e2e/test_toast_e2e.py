@@ -31,6 +31,7 @@ from bato_desktop.db import NewNotification, Repository, open_database
 from bato_desktop.devtools.virtual_desktop import (
     DesktopUnavailable,
     VirtualDesktop,
+    isolated_env,
     stop_process,
 )
 from bato_desktop.settings import Settings
@@ -62,22 +63,8 @@ def _wait_for(predicate: Callable[[], bool], timeout: float, what: str,
 
 
 def app_env(home: Path) -> dict[str, str]:
-    """Isolated config/data/log dirs; nothing from the developer's desktop or venv settings."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("BATO_", "QT_", "DBUS_", "XDG_", "DATABASE_URI"))
-           and k not in ("DISPLAY", "WAYLAND_DISPLAY", "LOG_LEVEL")}
-    for name in ("config", "data", "log", "runtime", "xdg-config", "xdg-data"):
-        (home / name).mkdir(parents=True, exist_ok=True)
-    (home / "runtime").chmod(0o700)
-    env.update({
-        "HOME": str(home), "XDG_CONFIG_HOME": str(home / "xdg-config"),
-        "XDG_DATA_HOME": str(home / "xdg-data"), "XDG_RUNTIME_DIR": str(home / "runtime"),
-        "BATO_CONFIG_DIR": str(home / "config"), "BATO_DATA_DIR": str(home / "data"),
-        "BATO_LOG_DIR": str(home / "log"),
-        "BATO_API_URL": "http://127.0.0.1:9",  # an empty library: nothing is fetched anyway
-        "PYTHONPATH": str(ROOT),
-    })
-    return env
+    """Isolated dirs; an empty library, so nothing is fetched (and would go nowhere)."""
+    return dict(isolated_env(home, "http://127.0.0.1:9"), PYTHONPATH=str(ROOT))
 
 
 @pytest.fixture
