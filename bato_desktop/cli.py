@@ -211,53 +211,32 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from bato_desktop.db.repository import LibraryError
     from bato_desktop.engine.context import open_repository
-    from bato_desktop.library_io import ImportEntry, parse_library_text
-    from bato_desktop.tracker_import import looks_like_tracker_export, parse_tracker_export
+    from bato_desktop.library_io import add_to_library, parse_import
 
     try:
         text = Path(args.file).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         print(f"Cannot read {args.file}: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    unmatched: list[str] = []
-    if looks_like_tracker_export(text):
-        export = parse_tracker_export(text)
-        entries = [ImportEntry(0, e.bato_link, e.bato_id, e.anilist_id)
-                   for e in export.matched if e.bato_link and e.bato_id]
-        problems = export.problems
-        unmatched = export.unmatched
-        print(f"{args.file}: {export.source} export, {len(entries)} entries with a Bato link, "
-              f"{len(unmatched)} without")
-    else:
-        parsed = parse_library_text(text, hosts=settings.hosts)
-        entries, problems = parsed.entries, parsed.problems
-    given_problems = len(problems)
+    report = parse_import(text, hosts=settings.hosts)
+    if report.source is not None:
+        print(f"{args.file}: {report.source} export, {len(report.entries)} entries with a Bato "
+              f"link, {len(report.unmatched)} without")
     database, repo, _ = open_repository(settings)
-    added = 0
     try:
-        with repo.atomic():
-            for entry in entries:
-                if repo.series_by_bato_id(entry.bato_id) is not None:
-                    continue  # tracked already, perhaps under another link form
-                try:
-                    repo.add_series(entry.bato_link, entry.bato_id, anilist_id=entry.anilist_id)
-                except LibraryError as exc:  # nothing of this entry was written
-                    problems.append(f"{entry.bato_link}: {exc}")
-                    continue
-                added += 1
+        add_to_library(repo, report)
     finally:
         database.close()
-    for problem in problems:
+    for problem in report.problems:
         print(f"{args.file}: {problem}", file=sys.stderr)
-    for title in unmatched:
+    for title in report.unmatched:
         print(f"not matched (no Bato link in the entry): {title}", file=sys.stderr)
-    refused = len(problems) - given_problems
-    print(f"Imported {added} new series ({len(entries) - added - refused} already tracked, "
-          f"{len(problems)} problems, {len(unmatched)} not matched). "
+    print(f"Imported {report.added} new series ({report.already_tracked} already tracked, "
+          f"{len(report.problems)} problems, {len(report.unmatched)} not matched). "
           "They load on the next cycle.")
-    return EXIT_ERROR if (problems or unmatched) and not entries else EXIT_OK
+    failed = (report.problems or report.unmatched) and not report.entries
+    return EXIT_ERROR if failed else EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,8 +1,10 @@
 """Reading and writing lists of series links (``import`` / ``export``).
 
 Accepts one link per line, CSV with a ``bato_link`` column (and optional ``anilist_id``), or JSON
-(a list of links or of objects with ``bato_link``). Bad entries are reported with their line
-number (their item number in a JSON list) and the good ones are kept.
+(a list of links or of objects with ``bato_link``), or an AniList / MangaUpdates export
+(:mod:`bato_desktop.tracker_import`). Bad entries are reported with their line number (their
+item number in a JSON list) and the good ones are kept. The CLI's ``import`` and the
+dashboard's File → Import both go through :func:`parse_import` and :func:`add_to_library`.
 """
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bato_desktop.engine.errors import InvalidBatoLink
 from bato_desktop.engine.links import parse_bato_id
+
+if TYPE_CHECKING:
+    from bato_desktop.db import Repository
 
 
 @dataclass(frozen=True)
@@ -92,3 +98,53 @@ def parse_library_text(text: str, *, hosts: Sequence[str] = ()) -> ImportResult:
 
 def read_library_file(path: Path) -> ImportResult:
     return parse_library_text(path.read_text(encoding="utf-8-sig"))
+
+
+@dataclass
+class ImportReport:
+    """What a file held and what became of it in the library."""
+
+    source: str | None = None  # the tracker export's format, None for a plain link list
+    entries: list[ImportEntry] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)  # export entries without a Bato link
+    added: int = 0
+    refused: int = 0  # entries the library refused (reasons in ``problems``)
+
+    @property
+    def already_tracked(self) -> int:
+        return len(self.entries) - self.added - self.refused
+
+
+def parse_import(text: str, *, hosts: Sequence[str] = ()) -> ImportReport:
+    """A tracker export (matched by the Bato links inside its entries) or a link list."""
+    from bato_desktop.tracker_import import looks_like_tracker_export, parse_tracker_export
+
+    if looks_like_tracker_export(text):
+        export = parse_tracker_export(text)
+        entries = [ImportEntry(0, e.bato_link, e.bato_id, e.anilist_id)
+                   for e in export.matched if e.bato_link and e.bato_id]
+        return ImportReport(export.source, entries, list(export.problems),
+                            list(export.unmatched))
+    parsed = parse_library_text(text, hosts=hosts)
+    return ImportReport(None, parsed.entries, list(parsed.problems))
+
+
+def add_to_library(repo: Repository, report: ImportReport) -> ImportReport:
+    """Track the report's new series (due at once, loaded on the next cycle), in one
+    transaction; a series already tracked under any link form is left as it is, and an entry
+    the library refuses is a problem, not the end of the import."""
+    from bato_desktop.db.repository import LibraryError
+
+    with repo.atomic():
+        for entry in report.entries:
+            if repo.series_by_bato_id(entry.bato_id) is not None:
+                continue
+            try:
+                repo.add_series(entry.bato_link, entry.bato_id, anilist_id=entry.anilist_id)
+            except LibraryError as exc:  # nothing of this entry was written
+                report.problems.append(f"{entry.bato_link}: {exc}")
+                report.refused += 1
+                continue
+            report.added += 1
+    return report

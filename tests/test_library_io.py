@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from bato_desktop.library_io import parse_library_text
+from bato_desktop.db import Repository
+from bato_desktop.library_io import add_to_library, parse_import, parse_library_text
 
 
 def test_plain_lines_with_bad_ones_reported_by_line() -> None:
@@ -39,3 +40,19 @@ def test_csv_after_blank_lines_keeps_file_line_numbers() -> None:
 def test_broken_json_is_reported_not_raised() -> None:
     result = parse_library_text('[{"bato_link": ')
     assert not result.entries and "invalid JSON" in result.problems[0]
+
+
+def test_add_to_library_skips_other_link_forms_and_keeps_going_past_a_refusal(
+    repo: Repository,
+) -> None:
+    """One piece for the CLI's import and the dashboard's: a series tracked under another
+    link form is not added twice, and a refused entry is a problem, not the end."""
+    repo.add_series("https://bato.to/title/110100-known", "110100", anilist_id=5)
+    report = parse_import("bato_link,anilist_id\n110100,\n"
+                          "https://bato.to/title/110200-taken,5\n"
+                          "https://bato.to/title/110300-new,\n")
+    assert [e.anilist_id for e in report.entries] == [None, 5, None]
+    add_to_library(repo, report)
+    assert (report.added, report.already_tracked, report.refused) == (1, 1, 1)
+    assert any("AniList id 5 is already used" in p for p in report.problems)
+    assert sorted(s.bato_id for s in repo.tracked_series()) == ["110100", "110300"]

@@ -264,43 +264,23 @@ class DataWorker(QObject):
     @Slot(str)
     def import_file(self, path: str) -> None:
         """A link list or an AniList / MangaUpdates export; the series load on the next cycle."""
-        from bato_desktop.library_io import parse_library_text
-        from bato_desktop.tracker_import import looks_like_tracker_export, parse_tracker_export
+        from bato_desktop.library_io import add_to_library, parse_import
 
         try:
             text = Path(path).read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             self.imported.emit(f"Cannot read {path}: {exc}")
             return
-        unmatched: list[str] = []
-        if looks_like_tracker_export(text):
-            export = parse_tracker_export(text)
-            entries = [(e.bato_link, e.bato_id, e.anilist_id) for e in export.matched
-                       if e.bato_link and e.bato_id]
-            problems, unmatched = export.problems, export.unmatched
-        else:
-            parsed = parse_library_text(text, hosts=self._hosts)
-            entries = [(e.bato_link, e.bato_id, e.anilist_id) for e in parsed.entries]
-            problems = parsed.problems
-
-        def job() -> int:
-            added = 0
-            with self._repo.atomic():
-                for link, bato_id, anilist_id in entries:
-                    if self._repo.get_series(link) is None:
-                        self._repo.add_series(link, bato_id, anilist_id=anilist_id)
-                        added += 1
-            return added
-
-        added = self._run("import the series", job)
-        if added is None:
+        report = parse_import(text, hosts=self._hosts)
+        if self._run("import the series", lambda: add_to_library(self._repo, report)) is None:
             return
-        lines = [f"Imported {added} new series ({len(entries) - added} already tracked); "
-                 "they load on the next cycle."]
-        lines += [f"Problem: {p}" for p in problems[:20]]
-        if unmatched:
-            lines.append(f"No Bato link in {len(unmatched)} entries: " + ", ".join(unmatched[:30])
-                         + ("…" if len(unmatched) > 30 else ""))
+        lines = [f"Imported {report.added} new series ({report.already_tracked} already "
+                 "tracked); they load on the next cycle."]
+        lines += [f"Problem: {p}" for p in report.problems[:20]]
+        if report.unmatched:
+            lines.append(f"No Bato link in {len(report.unmatched)} entries: "
+                         + ", ".join(report.unmatched[:30])
+                         + ("…" if len(report.unmatched) > 30 else ""))
         self.imported.emit("\n".join(lines))
         self.changed.emit()
 
