@@ -475,9 +475,10 @@ def test_notify_only_mode_adds_to_the_shared_library(window: DashboardWindow, qt
                     timeout=5000)
     assert seeded.get_series("https://bato.to/title/777001-shared-add") is not None
     qtbot.waitUntil(lambda: window.library_model.rowCount() == SERIES + 1, timeout=5000)
-    window.link_input.setText("https://bato.to/title/777001-shared-add")
+    window.link_input.setText("777001")  # the same series as a bare id
     window.add_button.click()
     qtbot.waitUntil(lambda: "Already tracked" in window.add_status.text(), timeout=5000)
+    assert "https://bato.to/title/777001-shared-add" in window.add_status.text()
 
 
 def test_pause_one_series_hiatus_and_notify_after(window: DashboardWindow, qtbot: QtBot,

@@ -249,7 +249,7 @@ class DataWorker(QObject):
             return
 
         def job() -> str:
-            existing = self._repo.get_series(link.strip())
+            existing = self._repo.series_by_bato_id(bato_id)  # whatever its link form
             if existing is not None:
                 return f"Already tracked: {existing.bato_link}"
             self._repo.add_series(link.strip(), bato_id, anilist_id=anilist_id)
