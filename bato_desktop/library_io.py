@@ -137,8 +137,11 @@ def add_to_library(repo: Repository, report: ImportReport) -> ImportReport:
     from bato_desktop.db.repository import LibraryError
 
     with repo.atomic():
+        # Read once: asking per entry re-reads the whole library (an import of 2,000 links
+        # into a 2,000-series library would read it 2,000 times).
+        tracked = {series.bato_id for series in repo.tracked_series()}
         for entry in report.entries:
-            if repo.series_by_bato_id(entry.bato_id) is not None:
+            if entry.bato_id in tracked:
                 continue
             try:
                 repo.add_series(entry.bato_link, entry.bato_id, anilist_id=entry.anilist_id)
@@ -146,5 +149,6 @@ def add_to_library(repo: Repository, report: ImportReport) -> ImportReport:
                 report.problems.append(f"{entry.bato_link}: {exc}")
                 report.refused += 1
                 continue
+            tracked.add(entry.bato_id)
             report.added += 1
     return report
