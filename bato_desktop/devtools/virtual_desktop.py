@@ -107,15 +107,36 @@ class VirtualDesktop:
             env=self.env, capture_output=True, text=True, timeout=10, check=True,
         ).stdout.split()
         self.env["DBUS_SESSION_BUS_ADDRESS"], self._dbus_pid = out[0], int(out[1])
-        self._processes.append(subprocess.Popen(
-            ["trayer", "--edge", "top", "--align", "right", "--widthtype", "request",
-             "--height", "32", "--tint", "0x333333", "--transparent", "false"],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        wait_for(self._tray_up, 10, "trayer's panel")
+        self._start_tray()
         if self.notifications:
             self._processes.append(subprocess.Popen(
                 ["dunst"], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             wait_for(self._notifications_up, 10, "dunst on the session bus")
+
+    def _start_tray(self, tries: int = 3) -> None:
+        """trayer, started again if it dies or never shows its panel (seen once in a while on
+        a loaded machine); the last try's own words go into the error."""
+        problem = ""
+        for _ in range(tries):
+            tray = subprocess.Popen(
+                ["trayer", "--edge", "top", "--align", "right", "--widthtype", "request",
+                 "--height", "32", "--tint", "0x333333", "--transparent", "false"],
+                env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            def up_or_gone(tray: subprocess.Popen[bytes] = tray) -> bool:
+                return self._tray_up() or tray.poll() is not None
+
+            with contextlib.suppress(TimeoutError):
+                wait_for(up_or_gone, 10, "trayer's panel")
+            if tray.poll() is None and self._tray_up():
+                assert tray.stderr is not None
+                tray.stderr.close()  # it is up; what it says from now on does not matter
+                self._processes.append(tray)
+                return
+            stop_process(tray)
+            _, err = tray.communicate()
+            problem = (err or b"").decode(errors="replace").strip()[-500:] or \
+                f"exit code {tray.returncode}, no panel"
+        raise RuntimeError(f"trayer did not show its panel after {tries} tries: {problem}")
 
     def run(self, *args: str, timeout: float = 10) -> str:
         return subprocess.run(list(args), env=self.env, capture_output=True, text=True,
