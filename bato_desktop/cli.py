@@ -283,19 +283,16 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_notifications(args: argparse.Namespace, settings: Settings) -> int:
     from bato_desktop.engine.context import open_repository
+    from bato_desktop.notification_json import notification_json
 
     database, repo, _ = open_repository(settings)
     try:
         items = repo.list_notifications(limit=args.limit, unread_only=args.unread)
+        shared = repo.is_mysql
     finally:
         database.close()
     if args.json:
-        _print_json([{
-            "id": n.id, "type": n.notification_type, "series": n.manga_name,
-            "bato_link": n.bato_link or None, "message": n.message, "chapter": n.chapter_dname,
-            "url": n.chapter_full_url, "importance": n.importance, "is_read": n.is_read,
-            "is_emitted": n.is_emitted, "created_at": _iso(n.created_at),
-        } for n in items])
+        _print_json([notification_json(n, shared_mariadb=shared) for n in items])
         return EXIT_OK
     if not items:
         print("No notifications." if not args.unread else "No unread notifications.")
