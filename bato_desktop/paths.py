@@ -37,3 +37,16 @@ def settings_file() -> Path:
 
 def default_database_url() -> str:
     return f"sqlite:///{data_dir() / 'bato.db'}"
+
+
+def cache_dir() -> Path:
+    return _override("BATO_CACHE_DIR") or Path(platformdirs.user_cache_dir(_APP, appauthor=False))
+
+
+def domain_findings_file() -> Path:
+    """What each configured domain was last found to serve (a cache: losing it costs a probe).
+
+    Kept with the data, not the cache, so the CLI, the daemon and the app of one machine share
+    it and an isolated data dir (tests, the bundle check) gets its own.
+    """
+    return data_dir() / "domains.json"

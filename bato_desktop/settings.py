@@ -23,7 +23,17 @@ from urllib.parse import unquote, urlsplit
 
 from bato_desktop import paths
 
-DEFAULT_HOSTS = ("https://batotwo.com", "https://bato.to")
+#: XCOMIC's domains first (the generation live since August 2026), then V4's and v3x's, which
+#: answer nothing today but are where a relaunch would most likely appear again.
+DEFAULT_HOSTS = (
+    "https://xcomic.me", "https://xcomic.net", "https://comik.to", "https://yona.to",
+    "https://bato.si", "https://bato.ing", "https://xbat.app",
+    "https://bato.to", "https://batotwo.com",
+)
+#: The list every settings file written before 2026-12 holds: it is replaced by the new
+#: default on load, because none of its domains has answered since January 2026.
+OLD_DEFAULT_HOSTS = ("https://batotwo.com", "https://bato.to")
+API_PATH_SUFFIXES = ("/apo", "/ap2", "/query")
 DEFAULT_USER_AGENT = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
     "(KHTML, like Gecko) Chrome/124.0 Safari/537.36"
@@ -71,7 +81,8 @@ class Settings:
     rate_limit_delay: float = 300.0  # pause on 429 when Retry-After is absent
     request_timeout: float = 15.0
     lease_seconds: float = 600.0  # how long an engine's claim on a series outlives a crash
-    hosts: tuple[str, ...] = DEFAULT_HOSTS
+    hosts: tuple[str, ...] = DEFAULT_HOSTS  # the ordered domains (any generation)
+    languages: tuple[str, ...] = ("en",)  # the editions to follow, in order of preference
     user_agent: str = DEFAULT_USER_AGENT
     poll_interval: int = 60
     log_level: str = "INFO"
@@ -113,7 +124,12 @@ class Settings:
         _check(len(self.hosts) > 0, "hosts", "needs at least one host")
         for host in self.hosts:
             _check(bool(re.match(r"^https?://[A-Za-z0-9.\-]+(:\d+)?/?$", host)), "hosts",
-                   f"{host!r} is not a host URL like https://bato.to")
+                   f"{host!r} is not a domain URL like https://xcomic.me")
+        _check(len(set(self.hosts)) == len(self.hosts), "hosts", "lists a domain twice")
+        _check(0 < len(self.languages) <= 10, "languages", "needs 1 to 10 language codes")
+        for language in self.languages:
+            _check(bool(re.match(r"^[a-z]{2,3}(_[a-z]{2,4})?$", language)), "languages",
+                   f"{language!r} is not a language code like en, es or pt_br")
         _check(bool(self.user_agent.strip()), "user_agent", "must not be empty")
         _check(5 <= self.poll_interval <= 3600, "poll_interval", "must be between 5 and 3600 s")
         _check(self.log_level in LOG_LEVELS, "log_level", f"must be one of {', '.join(LOG_LEVELS)}")
@@ -133,6 +149,7 @@ class Settings:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["hosts"] = list(self.hosts)
+        data["languages"] = list(self.languages)
         return data
 
 
@@ -220,6 +237,8 @@ def load(path: Path | None = None, environ: dict[str, str] | None = None) -> Set
             raise SettingsError(f"settings file {path} is not valid JSON: {exc}") from None
         if not isinstance(data, dict):
             raise SettingsError(f"settings file {path} must hold a JSON object")
+        if tuple(data.get("hosts") or ()) == OLD_DEFAULT_HOSTS:
+            data = {**data, "hosts": list(DEFAULT_HOSTS)}  # dead since January 2026
         settings = from_mapping(data, f"settings file {path}")
         if "device_id" not in data:  # an older install or a hand-written server config
             _persist_device_id(path, data, settings.device_id)
@@ -231,7 +250,9 @@ def load(path: Path | None = None, environ: dict[str, str] | None = None) -> Set
     if environ.get("BATO_DATABASE_URL"):
         env_values["database_url"] = environ["BATO_DATABASE_URL"]
     if environ.get("BATO_API_URL"):
-        host = environ["BATO_API_URL"].rstrip("/").removesuffix("/apo")
+        host = environ["BATO_API_URL"].rstrip("/")
+        for suffix in API_PATH_SUFFIXES:  # the one domain to use, whatever it serves
+            host = host.removesuffix(suffix)
         env_values["hosts"] = host
     env_password: str | None = None
     if "database_url" in env_values:  # the old DATABASE_URI often carries its password

@@ -23,11 +23,13 @@ MIRROR_HOSTS = (
     "bato.to", "batotwo.com", "batotoo.com", "mto.to", "dto.to", "hto.to", "wto.to", "xbato.com",
     "xbato.net", "xbato.org", "zbato.com", "zbato.net", "zbato.org", "comiko.net",
     "batocomic.com", "batocomic.net", "batocomic.org", "readtoto.com", "readtoto.net",
-    "mangatoto.com", "mangatoto.net",
+    "mangatoto.com", "mangatoto.net", "xcomic.me", "xcomic.net", "comik.to", "yona.to",
+    "bato.si", "bato.ing",
 )
 BATO_LINK = re.compile(
     r"https?://(?:www\.)?(?:[a-z0-9-]+\.)*(?:" + "|".join(re.escape(h) for h in MIRROR_HOSTS)
-    + r"|[a-z0-9-]*bato[a-z0-9-]*\.[a-z]{2,})/(?:title|series)/\d+[^\s\"'<>,)\]]*",
+    + r"|[a-z0-9-]*(?:bato|xcomic)[a-z0-9-]*\.[a-z]{2,})"
+    r"/(?:(?:title|series)/\d+|comic/(?!_/)[A-Za-z0-9_]+)[^\s\"'<>,)\]]*",
     re.IGNORECASE,
 )
 TITLE_KEYS = ("title", "series_title", "manga_title", "name", "romaji", "english", "userPreferred")

@@ -26,7 +26,8 @@ from typing import Any
 from bato_desktop.db import Repository, migrate, open_database
 from bato_desktop.devtools.fake_bato import FakeBato
 from bato_desktop.engine import parsing, queries
-from bato_desktop.engine.records import SeriesSnapshot
+from bato_desktop.engine.generations import SeriesKey
+from bato_desktop.engine.records import KnownChapters, SeriesSnapshot
 from bato_desktop.engine.service import ScrapingService
 from bato_desktop.settings import Settings
 from benchmarks.poll_query import database_url
@@ -40,7 +41,9 @@ class InProcessClient:
     def __init__(self, fake: FakeBato) -> None:
         self.fake = fake
 
-    def fetch_series(self, bato_id: str) -> SeriesSnapshot:
+    def fetch_series(self, key: SeriesKey | str, known: KnownChapters | None = None
+                     ) -> SeriesSnapshot:
+        bato_id = str(key)
         body = {"query": queries.SERIES_QUERY, "variables": queries.series_variables(bato_id)}
         status, _headers, payload = self.fake.respond(body)
         data: dict[str, Any] = json.loads(payload)["data"]

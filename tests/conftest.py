@@ -31,7 +31,7 @@ pytest_plugins = [
 
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    for name in ("CONFIG", "DATA", "LOG"):
+    for name in ("CONFIG", "DATA", "LOG", "CACHE"):
         directory = tmp_path / name.lower()
         directory.mkdir()
         monkeypatch.setenv(f"BATO_{name}_DIR", str(directory))

@@ -22,7 +22,7 @@ from bato_desktop.db import NewNotification, Repository
 from bato_desktop.devtools.fake_bato import FakeBato
 from bato_desktop.engine.client import BatoClient
 from bato_desktop.engine.errors import BatoRequestError
-from bato_desktop.engine.events import EngineEvent, SeriesChecked
+from bato_desktop.engine.events import DomainChanged, EngineEvent, SeriesChecked
 from bato_desktop.engine.service import ScrapingService
 from bato_desktop.settings import Settings
 from tests.fixtures.database import mariadb_connect
@@ -53,7 +53,7 @@ def due_all(repo: Repository) -> None:
     ("kind", "options", "expected"),
     [
         ("html", {"status": 200}, "HTTP 200"),
-        ("html", {"status": 403}, "HTTP 403"),
+        ("html", {"status": 403, "body": "<html><body>Forbidden</body></html>"}, "HTTP 403"),
         ("truncated", {}, "HTTP 200"),
         ("graphql_error", {"message": "Internal server error"}, "Internal server error"),
     ],
@@ -74,6 +74,37 @@ def test_bad_answers_fail_the_series_with_a_clear_message(
         assert repo.chapter_count("170100") == 3  # nothing half-stored
         due_all(repo)
         assert service.run_cycle().new_chapters == 1  # and nothing lost
+
+
+def test_a_challenge_blocks_the_domain_not_the_series(
+    repo: Repository, fake_bato: FakeBato,
+) -> None:
+    """A Cloudflare browser check is the domain's state, not the series' failure: the cycle
+    ends, nothing is counted as an error or backed off, the series stays due and is checked
+    as soon as the domain answers again."""
+    events: list[EngineEvent] = []
+    service, client = service_for(repo, fake_bato, events)
+    with client:
+        load(service, fake_bato, ["170200", "170201"])
+        fake_bato.add_chapters("170200", 1)
+        due_all(repo)
+        fake_bato.clear_requests()
+        fake_bato.set_mode("challenge")
+        report = service.run_cycle()
+        assert report.blocked and report.failed == 0 and report.new_chapters == 0
+        assert len(fake_bato.requests) == 1  # the cycle stopped at the first browser check
+        assert repo.stats(hours=1).failed == 0  # not an error of Bato's
+        [log] = repo.recent_logs(hours=1, status="failed")
+        assert (log.error_message or "").startswith("blocked:")
+        assert "browser check" in (log.error_message or "")
+        assert repo.count_due(datetime.now(UTC)) == 2  # both still due, nothing backed off
+        notices = [e for e in events if isinstance(e, DomainChanged)]
+        assert [n.state for n in notices] == ["blocked"]
+        assert "open it in your browser" in notices[0].message
+        fake_bato.set_mode("up")
+        report = service.run_cycle()
+        assert report.succeeded == 2 and report.new_chapters == 1
+        assert [n.state for n in events if isinstance(n, DomainChanged)] == ["blocked", "up"]
 
 
 def test_429_storm_never_hammers(repo: Repository, fake_bato: FakeBato) -> None:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from bato_desktop.engine.errors import InvalidBatoLink
-from bato_desktop.engine.links import canonical_link, is_bato_host, parse_bato_id
+from bato_desktop.engine.generations import SeriesKey
+from bato_desktop.engine.links import (
+    ChapterRef,
+    TitleRef,
+    canonical_link,
+    is_bato_host,
+    parse_bato_id,
+    parse_link,
+)
 
 
 @pytest.mark.parametrize(
@@ -115,3 +123,46 @@ def test_stored_links_skip_the_host_check() -> None:
     assert parse_bato_id("https://newmirror.example/title/5", check_host=False) == "5"
     with pytest.raises(InvalidBatoLink):
         parse_bato_id("ftp://bato.to/title/5", check_host=False)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://xcomic.me/comic/vg7ypp-en-the-last-archmage", SeriesKey.xcomic("vg7ypp")),
+        ("https://comik.to/comic/vg7ypp-en-the-last-archmage/k1x2y3-en-chapter-12",
+         SeriesKey.xcomic("vg7ypp")),
+        ("yona.to/comic/vg7ypp", SeriesKey.xcomic("vg7ypp")),
+        ("https://xcomic.net/comic/110100", SeriesKey.xcomic("110100")),  # legacy /series/ form
+        ("https://bato.si/title/110100-slug/3000000-ch_1", SeriesKey.bato("110100")),
+        ("https://xbat.app/series/110100", SeriesKey.bato("110100")),
+        ("vg7ypp", SeriesKey.xcomic("vg7ypp")),
+        ("xcomic:abcdef", SeriesKey.xcomic("abcdef")),
+        ("110100", SeriesKey.bato("110100")),
+        ("https://xcomic.me/comic/_/k1x2y3", ChapterRef("k1x2y3")),
+        ("https://xcomic.me/title/t9x8-the-last-archmage", TitleRef("t9x8")),
+        ("https://xcomic.me/title/12345-the-last-archmage", TitleRef("12345")),
+    ],
+)
+def test_every_generations_link_forms(value: str, expected: object) -> None:
+    assert parse_link(value) == expected
+
+
+def test_ids_are_opaque_strings_with_their_catalogue() -> None:
+    assert parse_bato_id("https://xcomic.me/comic/vg7ypp-en-x") == "xcomic:vg7ypp"
+    assert SeriesKey.from_storage_id("xcomic:vg7ypp") == SeriesKey.xcomic("vg7ypp")
+    assert canonical_link("xcomic:vg7ypp", "https://xcomic.me") == "https://xcomic.me/comic/vg7ypp"
+    assert canonical_link("110100") == "https://bato.to/title/110100"
+    with pytest.raises(ValueError):
+        SeriesKey.bato("vg7ypp")
+
+
+@pytest.mark.parametrize("value", ["https://xcomic.me/search?word=x", "https://xcomic.me/"])
+def test_a_wrong_paste_names_the_accepted_forms(value: str) -> None:
+    with pytest.raises(InvalidBatoLink, match="/comic/<id>") as info:
+        parse_link(value)
+    assert "bare id" in str(info.value)
+
+
+def test_links_that_need_the_site_are_said_so_where_it_cannot_be_asked() -> None:
+    with pytest.raises(InvalidBatoLink, match="XCOMIC chapter"):
+        parse_bato_id("https://xcomic.me/comic/_/k1x2y3")

@@ -33,7 +33,8 @@ from bato_desktop.engine.events import (
     NotificationsCreated,
     SeriesChecked,
 )
-from bato_desktop.engine.records import ChapterRecord, SeriesDetails, SeriesSnapshot
+from bato_desktop.engine.generations import SeriesKey
+from bato_desktop.engine.records import ChapterRecord, KnownChapters, SeriesDetails, SeriesSnapshot
 from bato_desktop.engine.service import ScrapingService
 from bato_desktop.settings import Settings
 
@@ -67,7 +68,9 @@ class ScriptedClient:
         details = SeriesDetails(bato_id=bato_id, name=f"Series {bato_id}", upload_status=status)
         self.catalogue[bato_id] = SeriesSnapshot(details, chapters(bato_id, n), [])
 
-    def fetch_series(self, bato_id: str) -> SeriesSnapshot:
+    def fetch_series(self, key: SeriesKey | str, known: KnownChapters | None = None
+                     ) -> SeriesSnapshot:
+        bato_id = str(key)  # a key's str is its stored id
         self.calls.append(bato_id)
         queued = self.errors.get(bato_id)
         if queued:

@@ -41,6 +41,7 @@ def migrate(database: peewee.Database) -> list[str]:
         existing = set(database.get_tables())
         actions += _create_missing_tables(models, existing)
         actions += _add_missing_columns(models, existing)
+        actions += _widen_id_columns(models)
         actions += _backfill_chapter_keys(models)
         actions += _drop_old_chapter_unique(models)
         actions += _create_missing_indexes(models)
@@ -103,6 +104,33 @@ def _add_missing_columns(models: ModelSet, existing: set[str]) -> list[str]:
             with database.atomic():
                 run_operations(migrator.add_column(table, field.column_name, addable))
             actions.append(f"added column {table}.{field.column_name}")
+    return actions
+
+
+#: Id columns the old schema made varchar(20): XCOMIC's alphanumeric ids are stored with their
+#: catalogue prefix (``xcomic:<id>``), which a long id would push past 20 characters.
+WIDE_ID_COLUMNS = (("bato_manga_details", "bato_id"), ("bato_library", "bato_id"),
+                   ("bato_chapters", "bato_chapter_id"))
+WIDE_ID_LENGTH = 64
+
+
+def _widen_id_columns(models: ModelSet) -> list[str]:
+    """MariaDB enforces varchar lengths (SQLite does not): widen the id columns once."""
+    database = models.database
+    if isinstance(database, peewee.SqliteDatabase):
+        return []
+    actions = []
+    for table, column in WIDE_ID_COLUMNS:
+        row = database.execute_sql(
+            "SELECT CHARACTER_MAXIMUM_LENGTH, IS_NULLABLE FROM information_schema.COLUMNS WHERE "
+            "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s AND COLUMN_NAME = %s",
+            (table, column)).fetchone()
+        if row is None or row[0] is None or int(row[0]) >= WIDE_ID_LENGTH:
+            continue
+        nullable = "NULL" if str(row[1]).upper() == "YES" else "NOT NULL"
+        database.execute_sql(
+            f"ALTER TABLE `{table}` MODIFY `{column}` VARCHAR({WIDE_ID_LENGTH}) {nullable}")
+        actions.append(f"widened {table}.{column} to varchar({WIDE_ID_LENGTH})")
     return actions
 
 

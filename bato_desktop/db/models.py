@@ -61,7 +61,7 @@ class Library(BaseModel):
 
     id = peewee.AutoField()
     bato_link = peewee.CharField(500, unique=True)
-    bato_id = peewee.CharField(20, index=True)
+    bato_id = peewee.CharField(64, index=True)
     anilist_id = peewee.IntegerField()
     muted = peewee.BooleanField(default=False)
     excluded = peewee.BooleanField(default=False)  # removed although manga_list still lists it
@@ -78,7 +78,7 @@ class MangaDetails(BaseModel):
     id = peewee.AutoField()
     anilist_id = peewee.IntegerField()
     bato_link = peewee.CharField(500, unique=True)
-    bato_id = peewee.CharField(20, unique=True)
+    bato_id = peewee.CharField(64, unique=True)
     name = peewee.CharField(500)
     alt_names = JSONField(null=True)
     authors = JSONField(null=True)
@@ -110,7 +110,7 @@ class Chapter(BaseModel):
     id = peewee.AutoField()
     anilist_id = peewee.IntegerField()
     bato_link = peewee.CharField(500, index=True)
-    bato_chapter_id = peewee.CharField(20, unique=True)
+    bato_chapter_id = peewee.CharField(64, unique=True)
     canonical_chapter_id = peewee.CharField(50, null=True)
     chapter_key = peewee.CharField(80)  # canonical ch_N token, else bato_chapter_id
     chapter_number = peewee.FloatField(null=True)

@@ -37,7 +37,7 @@ from bato_desktop.db.rows import (
     SystemStatus,
     TrackedSeries,
 )
-from bato_desktop.engine.records import ChapterRecord, SeriesDetails
+from bato_desktop.engine.records import ChapterRecord, KnownChapters, SeriesDetails, name_key
 
 if TYPE_CHECKING:
     from bato_desktop.engine.schedule_policy import ScheduleDecision
@@ -48,6 +48,7 @@ __all__ = ["LibraryError", "NewNotification", "Repository", "ScheduleConflict"]
 ERROR_RATE_WARNING = 10.0  # percent of failed checks over the window that raises a warning
 MIN_WARNING_SAMPLE = 10  # fewer checks than this say nothing about an error rate
 OFFLINE_PREFIX = "offline:"  # log rows of checks that reached no host: not errors of Bato's
+BLOCKED_PREFIX = "blocked:"  # log rows of checks every domain met with a browser check
 SYSTEM_WARNING = "system_warning"
 INSERT_BATCH = 500
 ANY_DUE_TIME = timedelta(days=36_500)  # a requested series is claimed whenever it is due
@@ -110,7 +111,9 @@ class _LeaseCycle:
 
 def synthetic_anilist_id(bato_id: str) -> int:
     """Series not on an AniList list get a negative id that cannot clash with a real one."""
-    return -int(bato_id)
+    from bato_desktop.engine.generations import synthetic_anilist_id as synthetic
+
+    return synthetic(bato_id)
 
 
 class Repository:
@@ -371,6 +374,25 @@ class Repository:
             d.create(bato_link=bato_link, first_scraped_at=now_db, **values)
 
     # -- chapters ------------------------------------------------------------------------------
+
+    def known_chapters(self, bato_link: str) -> KnownChapters:
+        """Keys, numbers and special names of the stored chapters (see KnownChapters)."""
+        from bato_desktop.engine.parsing import number_from_dname
+
+        c = self.m.chapter
+        keys: set[str] = set()
+        numbers: set[float] = set()
+        names: set[str] = set()
+        query = c.select(c.chapter_key, c.bato_chapter_id, c.canonical_chapter_id,
+                         c.chapter_number, c.dname, c.title).where(c.bato_link == bato_link)
+        for key, chapter_id, canonical, number, dname, title in query.tuples():
+            keys.update((key, chapter_id))
+            stated = number if canonical else number_from_dname(dname or "")
+            if stated is not None and (canonical or number == stated):
+                numbers.add(float(stated))
+            else:
+                names.add(name_key(dname or "", title))
+        return KnownChapters(frozenset(keys), frozenset(numbers), frozenset(names))
 
     def existing_chapter_keys(self, bato_link: str) -> set[str]:
         c = self.m.chapter
@@ -1126,7 +1148,9 @@ class Repository:
         lg = self.m.log
         since = to_db(now - timedelta(hours=hours))
         # Checks that reached no host (offline) say nothing about Bato: not counted.
-        reached = lg.error_message.is_null() | ~lg.error_message.startswith(OFFLINE_PREFIX)
+        reached = lg.error_message.is_null() | ~(
+            lg.error_message.startswith(OFFLINE_PREFIX)
+            | lg.error_message.startswith(BLOCKED_PREFIX))
         query = (
             lg.select(lg.status, peewee.fn.COUNT(lg.id), peewee.fn.SUM(lg.duration_seconds),
                       peewee.fn.SUM(lg.chapters_found), peewee.fn.SUM(lg.new_chapters))

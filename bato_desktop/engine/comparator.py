@@ -1,7 +1,9 @@
 """Decide what changed in a series and which notifications that deserves.
 
-Chapters are compared by their stable identity (the ``ch_N`` token, else Bato's id), never by list
-position, so deletions, reorders and re-uploads do not look like new chapters.
+Chapters are compared by their number (the ``ch_N`` token, ``chaNum``/``serial``, or the number
+the display name states), else, for specials, by id and name, never by list position, so
+deletions, reorders, re-uploads, second groups' uploads and changed links do not look like new
+chapters, and a chapter inserted in the middle of the list is found.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bato_desktop.db.rows import NewNotification
-from bato_desktop.engine.records import ChapterRecord
+from bato_desktop.engine.records import ChapterRecord, KnownChapters
 
 NEW_CHAPTER = "new_chapter"
 BATCH_UPDATE = "batch_update"
@@ -48,13 +50,26 @@ def unique_by_identity(chapters: Iterable[ChapterRecord]) -> list[ChapterRecord]
 
 def compare(
     chapters: Sequence[ChapterRecord],
-    known_keys: set[str],
+    known: KnownChapters | set[str],
     previous_status: str | None,
     current_status: str | None,
     *,
     first_scrape: bool,
 ) -> ChangeSet:
-    new = [c for c in unique_by_identity(chapters) if c.identity not in known_keys]
+    """New chapters: a number never seen (a re-upload, a second group's upload or a changed
+    id/URL of a stored number is not new), or a special whose id and name are both unknown."""
+    if not isinstance(known, KnownChapters):
+        known = KnownChapters.from_keys(known)
+    new: list[ChapterRecord] = []
+    numbers: set[float] = set()
+    for chapter in unique_by_identity(chapters):
+        if known.knows(chapter):
+            continue
+        if chapter.numbered:  # two uploads of one new number in one answer: one chapter
+            if chapter.chapter_number in numbers:
+                continue
+            numbers.add(chapter.chapter_number)
+        new.append(chapter)
     new.sort(key=lambda c: c.chapter_number)
     return ChangeSet(new, previous_status, current_status, first_scrape)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import peewee
 
+from bato_desktop import paths
 from bato_desktop.db import Repository, migrate, open_database
 from bato_desktop.engine.client import BatoClient
 from bato_desktop.engine.control import EngineControl
@@ -48,6 +49,12 @@ def open_repository(settings: Settings) -> tuple[peewee.Database, Repository, li
     return database, repo, actions
 
 
+def open_client(settings: Settings) -> BatoClient:
+    """The site client over the configured domains, sharing this machine's domain findings
+    (the service it is given to hears of domain changes)."""
+    return BatoClient.from_settings(settings, book_path=paths.domain_findings_file())
+
+
 def open_engine(
     settings: Settings,
     *,
@@ -58,7 +65,7 @@ def open_engine(
 ) -> Engine:
     """``control`` lets other threads reach the engine before and after it exists."""
     database, repo, actions = open_repository(settings)
-    client = BatoClient.from_settings(settings)
+    client = open_client(settings)
     service = ScrapingService(
         repo, client, settings, events=events, rng=rng, backoff_base=backoff_base,
         control=control,

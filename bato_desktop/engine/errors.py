@@ -8,8 +8,12 @@
         ├── RateLimited          HTTP 429; ``retry_after`` seconds (300 when the header is absent)
         ├── TransientError       5xx, timeouts, connection errors: worth a retry
         │   └── Unreachable      no mirror answered at all (DNS/connect failures): offline
+        ├── NoLiveDomain         no configured domain serves the series' catalogue now
         ├── BlockedError         an HTML page (challenge / maintenance) instead of JSON
+        │   └── SiteBlocked      every live domain asks for a browser check (Cloudflare)
         ├── GraphQLError         the API answered ``{"errors": [...]}``
+        │   └── QueryRetired     ... naming a field or type this path no longer has
+        ├── NotServed            the path is not served on this domain (404, an HTML page)
         ├── SeriesNotFound       the node is null: unknown or removed series
         └── MalformedResponse    JSON of the wrong shape (missing series fields)
 """
@@ -73,12 +77,44 @@ class Unreachable(TransientError):
     """No mirror host answered at all: the machine is most likely offline."""
 
 
+class NoLiveDomain(BatoRequestError):
+    """No configured domain serves this catalogue's ids now (all down, blocked or moved on).
+
+    Nothing was sent for the series: it waits for a domain (a new one in Settings, a domain
+    that comes back, or a relink to another generation).
+    """
+
+
 class BlockedError(BatoRequestError):
     """Bato served an HTML page (Cloudflare challenge or maintenance) instead of JSON."""
 
 
+class SiteBlocked(BlockedError):
+    """Every domain that could serve the series asks for a browser check (a challenge).
+
+    Not the series' fault: it is neither counted as an error nor backed off.
+    """
+
+
 class GraphQLError(BatoRequestError):
     pass
+
+
+class QueryRetired(GraphQLError):
+    """A query stopped working on a domain: an unknown-field error, or a 200 whose field is
+    ``null`` where data must be. ``field`` names it; the domain is asked again later."""
+
+    def __init__(self, message: str, status: int | None = None, *, field: str = "") -> None:
+        self.field = field
+        super().__init__(message, status)
+
+
+class NotServed(BatoRequestError):
+    """The API path is not served on this domain (404/405, or a site's HTML page)."""
+
+
+class Challenge(BlockedError):
+    """A Cloudflare browser check (403/503 HTML): the domain is blocked for this app."""
 
 
 class SeriesNotFound(BatoRequestError):

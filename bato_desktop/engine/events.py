@@ -16,7 +16,8 @@ class SeriesResult:
     bato_link: str
     name: str
     # "success" | "failed" | "rate_limited" | "offline" (no host answered; logged as failed
-    # with an "offline:" error and not counted as an error) | "skipped" (no request was sent)
+    # with an "offline:" error and not counted as an error) | "blocked" (every domain asks
+    # for a browser check; logged like offline, not an error) | "skipped" (no request sent)
     status: str
     scrape_type: str
     chapters_found: int = 0
@@ -77,6 +78,7 @@ class CycleReport:
     paused: bool = False  # checking was paused: the cycle ended after the current series
     offline: bool = False  # no Bato host answered: the cycle ended, the series stay due
     busy: bool = False  # another cycle was running: this one did not start (no overlap)
+    blocked: bool = False  # every domain showed a browser check: the cycle ended, series due
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,15 @@ class AddFinished:
     message: str
 
 
+@dataclass(frozen=True)
+class DomainChanged:
+    """A domain went down, got blocked, came back or stopped answering a query; said once."""
+
+    domain: str
+    state: str  # a DomainState value
+    message: str
+
+
 EngineEvent = (
     CycleStarted
     | CycleProgress
@@ -102,6 +113,7 @@ EngineEvent = (
     | EngineError
     | CycleFinished
     | AddFinished
+    | DomainChanged
 )
 EventSink = Callable[[EngineEvent], None]
 

@@ -62,16 +62,56 @@ def number_from_dname(dname: str) -> float | None:
 
 
 def epoch_ms_to_utc(value: object) -> datetime | None:
-    """Bato dates are epoch **milliseconds**; the old client forgot to divide."""
+    """A Bato date: epoch **milliseconds** normally (the old client forgot to divide), epoch
+    seconds at times (a value below 1e11 cannot be a post-1973 date in ms), or ISO-8601 text
+    (``2025-10-20T12:00:00.000Z``, seen on v3x). Anything else, or a date outside 1990-2200,
+    is None: a missing date, not a release in 1970."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
+    if isinstance(value, str) and not _NUMERIC.match(value):
+        return _iso_to_utc(value)
     try:
-        millis = float(value)
+        number = float(value)
     except ValueError:
         return None
-    if not math.isfinite(millis) or not _MIN_MS <= millis <= _MAX_MS:
+    if not math.isfinite(number):
+        return None
+    millis = number if abs(number) >= _SECONDS_LIMIT else number * 1000.0
+    if not _MIN_MS <= millis <= _MAX_MS:
         return None
     return datetime.fromtimestamp(millis / 1000.0, tz=UTC)
+
+
+parse_date = epoch_ms_to_utc
+
+
+def _iso_to_utc(text: str) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    return when if _MIN_MS <= when.timestamp() * 1000 <= _MAX_MS else None
+
+
+_NUMERIC = re.compile(r"^\s*-?\d+(?:\.\d+)?\s*$")
+_SECONDS_LIMIT = 1e11  # below: epoch seconds (1e11 s is the year 5138; 1e11 ms is 1973)
+
+
+STATUS_ALIASES = {
+    "releasing": "ongoing", "publishing": "ongoing", "on going": "ongoing",
+    "complete": "completed", "finished": "completed", "ended": "completed",
+    "on hiatus": "hiatus", "paused": "hiatus", "canceled": "cancelled",
+    "discontinued": "cancelled", "unknown": "pending",
+}
+
+
+def normalize_status(value: object) -> str | None:
+    """One spelling per status across generations (XCOMIC's ``releasing`` is ``ongoing``)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip().lower().replace("_", " ")
+    return STATUS_ALIASES.get(text, text.replace(" ", "_"))
 
 
 def _int(value: object) -> int:
@@ -143,10 +183,10 @@ def parse_details(
         artists=_str_list(comic.get("artists")),
         genres=_str_list(comic.get("genres")),
         orig_lang=_str_or_none(comic.get("origLang")),
-        original_status=_str_or_none(comic.get("originalStatus")),
+        original_status=normalize_status(comic.get("originalStatus")),
         original_pub_from=_str_or_none(comic.get("originalPubFrom")),
         original_pub_till=_str_or_none(comic.get("originalPubTill")),
-        upload_status=_str_or_none(comic.get("uploadStatus")),
+        upload_status=normalize_status(comic.get("uploadStatus")),
         read_direction=_str_or_none(comic.get("readDirection")),
         summary=_str_or_none(summary.get("text")) if isinstance(summary, Mapping) else None,
         score=float(score) if isinstance(score, int | float) and not isinstance(score, bool)
@@ -186,6 +226,7 @@ def parse_chapter(item: object, position: int, host: str) -> ChapterRecord:
     number = number_from_token(token)
     if number is None:
         number = number_from_dname(dname)
+    numbered = number is not None
     if number is None:
         number = float(position)
     title = data.get("title")
@@ -202,6 +243,7 @@ def parse_chapter(item: object, position: int, host: str) -> ChapterRecord:
         views_guest=_int(data.get("stat_count_views_guest")),
         views_login=_int(data.get("stat_count_views_login")),
         post_reply=_int(data.get("stat_count_post_reply")),
+        numbered=numbered,
     )
 
 

@@ -75,3 +75,7 @@ def chapters_variables(bato_id: str) -> dict[str, str]:
 
 def series_variables(bato_id: str) -> dict[str, str]:
     return {"id": bato_id, "comicId": bato_id}
+
+
+PROBE_QUERY = "query probe($id: ID!) {\n  get_content_comicNode(id: $id) {\n    id\n  }\n}\n"
+"""A tiny question any ``/apo/`` answers with data (``null`` for the id ``0``)."""

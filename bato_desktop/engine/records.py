@@ -30,6 +30,10 @@ class ChapterRecord:
     views_guest: int = 0
     views_login: int = 0
     post_reply: int = 0
+    #: False when ``chapter_number`` is only the list position (a special without a number):
+    #: such a chapter is matched by id and name, never by number.
+    numbered: bool = True
+    group: str | None = None  # the uploading group, where the generation names it
 
     @property
     def identity(self) -> str:
@@ -71,6 +75,11 @@ class SeriesDetails:
     score_counts: dict[str, int] = field(default_factory=dict)
     emotions: dict[str, int] = field(default_factory=dict)
     views: dict[str, int] = field(default_factory=dict)
+    cover_url: str | None = None  # absolute, resolved against the domain that answered
+    language: str | None = None  # the translated language of this edition (XCOMIC, V4)
+    anilist_id: int | None = None  # the site's own link to AniList (XCOMIC trackingSites)
+    generation: str | None = None  # which API generation answered (Generation value)
+    chapter_count: int | None = None  # the site's count (chaps_normal), where it gives one
 
 
 @dataclass(frozen=True)
@@ -83,3 +92,52 @@ class SeriesSnapshot:
     details: SeriesDetails
     chapters: list[ChapterRecord]
     warnings: list[str] = field(default_factory=list)
+    #: How many chapters the site lists in all; None when ``chapters`` is the whole list.
+    #: A paged generation (XCOMIC) stops reading pages once every chapter beyond them is
+    #: known, so ``chapters`` then holds only the newest pages.
+    total_chapters: int | None = None
+    domain: str | None = None  # the domain that answered
+
+    @property
+    def chapters_found(self) -> int:
+        return self.total_chapters if self.total_chapters is not None else len(self.chapters)
+
+
+def name_key(dname: str, title: str | None) -> str:
+    """How an unnumbered chapter (a special) is recognised when its id changes."""
+    return f"{' '.join(dname.lower().split())}|{' '.join((title or '').lower().split())}"
+
+
+@dataclass(frozen=True)
+class KnownChapters:
+    """What is stored of a series' chapters, to tell a new chapter from one seen before.
+
+    A chapter is new only when its number was never seen (a re-upload, another group's upload
+    or a changed chapter id/URL of a stored number is not new); an unnumbered special is new
+    only when neither its id nor its name is known.
+    """
+
+    keys: frozenset[str] = frozenset()
+    numbers: frozenset[float] = frozenset()
+    names: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_keys(cls, keys: set[str] | frozenset[str]) -> KnownChapters:
+        numbers = set()
+        for key in keys:
+            if key.startswith("ch_"):
+                try:
+                    numbers.add(float(key.removeprefix("ch_")))
+                except ValueError:
+                    continue
+        return cls(frozenset(keys), frozenset(numbers))
+
+    def knows(self, chapter: ChapterRecord) -> bool:
+        if chapter.identity in self.keys or chapter.bato_chapter_id in self.keys:
+            return True
+        if chapter.numbered:
+            return chapter.chapter_number in self.numbers
+        return name_key(chapter.dname, chapter.title) in self.names
+
+    def __len__(self) -> int:
+        return len(self.keys)

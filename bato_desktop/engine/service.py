@@ -11,6 +11,7 @@ stay due and the attempt is logged as ``offline: ...``, not counted as an error.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 import os
@@ -25,7 +26,12 @@ from datetime import UTC, datetime, timedelta
 from peewee import IntegrityError
 
 from bato_desktop.db import DatabaseError, NewNotification, Repository
-from bato_desktop.db.repository import OFFLINE_PREFIX, LibraryError, ScheduleConflict
+from bato_desktop.db.repository import (
+    BLOCKED_PREFIX,
+    OFFLINE_PREFIX,
+    LibraryError,
+    ScheduleConflict,
+)
 from bato_desktop.db.rows import TrackedSeries
 from bato_desktop.engine import comparator
 from bato_desktop.engine.client import BatoClient
@@ -36,13 +42,16 @@ from bato_desktop.engine.control import (
     Request,
     StopRequested,
 )
+from bato_desktop.engine.domains import DomainNotice
 from bato_desktop.engine.errors import (
     AlreadyTracked,
     BatoError,
     InvalidBatoLink,
+    NoLiveDomain,
     PauseActive,
     RateLimited,
     SeriesNotFound,
+    SiteBlocked,
     TransientError,
     Unreachable,
 )
@@ -52,6 +61,7 @@ from bato_desktop.engine.events import (
     CycleProgress,
     CycleReport,
     CycleStarted,
+    DomainChanged,
     EngineError,
     EventSink,
     NotificationsCreated,
@@ -60,9 +70,10 @@ from bato_desktop.engine.events import (
     SeriesResult,
     ignore_events,
 )
-from bato_desktop.engine.links import parse_bato_id
+from bato_desktop.engine.generations import SeriesKey
+from bato_desktop.engine.links import canonical_link, host_of, parse_link, parse_series_key
 from bato_desktop.engine.patterns import analyse
-from bato_desktop.engine.records import SeriesSnapshot
+from bato_desktop.engine.records import KnownChapters, SeriesSnapshot
 from bato_desktop.engine.schedule_policy import (
     CheckOutcome,
     ScheduleDecision,
@@ -76,6 +87,16 @@ log = logging.getLogger(__name__)
 perf = logging.getLogger(PERFORMANCE_LOGGER)
 
 Clock = Callable[[], datetime]
+NO_DOMAIN_RETRY = timedelta(hours=6)
+
+
+def _origin(link: str) -> str:
+    """``scheme://host[:port]`` of a pasted link, for the canonical link of what it names."""
+    text = link.strip()
+    if "://" not in text:
+        return f"https://{host_of(text)}"
+    scheme, _, rest = text.partition("://")
+    return f"{scheme.lower()}://{rest.split('/', 1)[0]}"
 
 
 def utcnow() -> datetime:
@@ -111,6 +132,9 @@ class ScrapingService:
         self._cycle_lock = threading.Lock()
         self.rate_limited_until: datetime | None = None
         self.owner = engine_owner(settings.device_id)
+        client.pace = self._pace_within_check
+        if hasattr(client, "set_notice_sink"):  # test doubles of the client have none
+            client.set_notice_sink(self._domain_notice)
 
     # -- control (thread-safe: see EngineControl) ---------------------------------------------
 
@@ -128,7 +152,21 @@ class ScrapingService:
     def apply_settings(self, settings: Settings) -> None:
         """Engine thread: these settings win over any offered before (which are older)."""
         self.control.take_settings()
+        self._use_settings(settings)
+
+    def _use_settings(self, settings: Settings) -> None:
+        if (settings.hosts, settings.languages) != (self.settings.hosts,
+                                                     self.settings.languages):
+            self._client.configure(settings.hosts, settings.languages)
         self.settings = settings
+
+    def _domain_notice(self, notice: DomainNotice) -> None:
+        self._events(DomainChanged(notice.base, notice.state.value, notice.message))
+
+    def _pace_within_check(self) -> None:
+        """A second request inside one check (the next page, another domain) waits the
+        politeness pause too: one request at a time, never back to back."""
+        self.control.wait(self._rng.uniform(self.settings.min_delay, self.settings.max_delay))
 
     def report_error(self, event: EngineError) -> None:
         log.error(event.message)
@@ -141,7 +179,7 @@ class ScrapingService:
     def politeness_pause(self) -> float:
         newer = self.control.take_settings()  # settings changed during a running cycle
         if newer is not None:
-            self.settings = newer
+            self._use_settings(newer)
         return self._rng.uniform(self.settings.min_delay, self.settings.max_delay)
 
     def pause_until(self) -> datetime | None:
@@ -255,8 +293,8 @@ class ScrapingService:
         if result.status == "rate_limited":
             run.results += self._drain(self.rate_limited_until)
             return True
-        if result.status == "offline":
-            run.outcome = "offline"
+        if result.status in ("offline", "blocked"):
+            run.outcome = result.status
             return True
         return False
 
@@ -381,6 +419,7 @@ class ScrapingService:
             results=results,
             paused=outcome == "paused",
             offline=outcome == "offline",
+            blocked=outcome == "blocked",
         )
 
     def _database_failed(
@@ -425,11 +464,19 @@ class ScrapingService:
         return self._add(link, anilist_id)
 
     def _add(self, link: str, anilist_id: int | None) -> SeriesResult:
-        bato_id = parse_bato_id(link, extra_hosts=self.settings.hosts)
-        existing = self._repo.series_by_bato_id(bato_id)
+        target = parse_link(link, extra_hosts=self.settings.hosts)
+        stored_link = link.strip()
+        if not isinstance(target, SeriesKey):  # a work or a chapter: the site names its comic
+            until = self.pause_until()
+            if until is not None:
+                raise PauseActive(until)
+            target = self._client.resolve(target)
+            stored_link = canonical_link(target.storage_id, _origin(link))
+        existing = self._repo.series_by_bato_id(target.storage_id)
         if existing is not None and self._repo.is_loaded(existing.bato_link):
             raise AlreadyTracked(existing.bato_link)
-        series = existing or self._repo.add_series(link.strip(), bato_id, anilist_id=anilist_id)
+        series = existing or self._repo.add_series(stored_link, target.storage_id,
+                                                   anilist_id=anilist_id)
         until = self.pause_until()
         if until is not None:
             return self._load_after_pause(series, until)
@@ -456,12 +503,17 @@ class ScrapingService:
     def _check(self, bato_link: str, anilist_id: int, scrape_type: str) -> SeriesResult:
         started = time.monotonic()
         try:
-            bato_id = parse_bato_id(bato_link, check_host=False)
-            snapshot = self._fetch_with_retries(bato_id)
+            key = self._key_of(bato_link)
+            snapshot = self._fetch_with_retries(key, self._repo.known_chapters(bato_link))
         except RateLimited as exc:
             return self._rate_limited(bato_link, anilist_id, scrape_type, exc, started)
         except Unreachable as exc:
             return self._offline(bato_link, anilist_id, scrape_type, exc, started)
+        except SiteBlocked as exc:
+            return self._offline(bato_link, anilist_id, scrape_type, exc, started,
+                                 status="blocked")
+        except NoLiveDomain as exc:
+            return self._no_domain(bato_link, scrape_type, exc)
         except InvalidBatoLink as exc:
             return self._failed(bato_link, anilist_id, scrape_type, str(exc), started)
         except SeriesNotFound as exc:
@@ -474,11 +526,27 @@ class ScrapingService:
         except (ScheduleConflict, IntegrityError) as exc:  # rolled back; a failure, not a crash
             return self._not_stored(bato_link, anilist_id, scrape_type, str(exc), started)
 
-    def _fetch_with_retries(self, bato_id: str) -> SeriesSnapshot:
+    def _key_of(self, bato_link: str) -> SeriesKey:
+        """The series' identity: from its link, else from the id stored with it (a link of
+        a form this version does not read names its series by the stored id)."""
+        try:
+            return parse_series_key(bato_link, check_host=False)
+        except InvalidBatoLink:
+            series = self._repo.get_series(bato_link)
+            if series is None:
+                raise
+            try:
+                return SeriesKey.from_storage_id(series.bato_id)
+            except ValueError:
+                raise InvalidBatoLink(bato_link, f"stored id {series.bato_id!r} is unknown"
+                                      ) from None
+
+    def _fetch_with_retries(self, key: SeriesKey, known: KnownChapters) -> SeriesSnapshot:
         attempts = self.settings.retry_max_attempts
+        bato_id = key.storage_id
         for attempt in range(1, attempts + 1):
             try:
-                return self._client.fetch_series(bato_id)
+                return self._client.fetch_series(key, known)
             except TransientError as exc:
                 if attempt == attempts:
                     raise
@@ -501,8 +569,8 @@ class ScrapingService:
         now = self._clock()
         with self._repo.atomic():
             previous = self._repo.get_details(bato_link)
-            known = self._repo.existing_chapter_keys(bato_link)
-            first = scrape_type == "initial" or (previous is None and not known)
+            known = self._repo.known_chapters(bato_link)
+            first = scrape_type == "initial" or (previous is None and not known.keys)
             self._repo.upsert_details(bato_link, anilist_id, details)
             changes = comparator.compare(
                 snapshot.chapters, known,
@@ -534,16 +602,16 @@ class ScrapingService:
             duration = time.monotonic() - started
             self._repo.add_log(
                 bato_link, anilist_id, scrape_type, "success",
-                chapters_found=len(snapshot.chapters), new_chapters=new_count,
+                chapters_found=snapshot.chapters_found, new_chapters=new_count,
                 duration_seconds=duration, scraped_at=now,
             )
         perf.info("scrape %s %s: %.3f s, %d chapters, %d new", scrape_type, bato_link,
-                  duration, len(snapshot.chapters), len(changes.new_chapters))
+                  duration, snapshot.chapters_found, len(changes.new_chapters))
         if notifications:
             self._events(NotificationsCreated(len(notifications)))
         result = SeriesResult(
             bato_link=bato_link, name=details.name, status="success", scrape_type=scrape_type,
-            chapters_found=len(snapshot.chapters), new_chapters=new_count,
+            chapters_found=snapshot.chapters_found, new_chapters=new_count,
             notifications=len(notifications), duration_seconds=duration,
             next_check_at=decision.next_check_at, reason=decision.reason,
         )
@@ -649,20 +717,43 @@ class ScrapingService:
         return result
 
     def _offline(
-        self, bato_link: str, anilist_id: int, scrape_type: str, exc: Unreachable,
-        started: float,
+        self, bato_link: str, anilist_id: int, scrape_type: str, exc: BatoError,
+        started: float, *, status: str = "offline",
     ) -> SeriesResult:
-        """No host answered: logged, but neither backed off nor counted as an error."""
-        message = f"{OFFLINE_PREFIX} {exc}"
-        log.warning("Offline (%s): the cycle stops; due series wait for the network", exc)
+        """No host answered, or every domain asks for a browser check: logged, but neither
+        backed off nor counted as an error; the cycle ends and the series stay due."""
+        if status == "blocked":
+            message = f"{BLOCKED_PREFIX} {exc}"
+            log.warning("Blocked (%s): the cycle stops; due series wait", exc)
+        else:
+            message = f"{OFFLINE_PREFIX} {exc}"
+            log.warning("Offline (%s): the cycle stops; due series wait for the network", exc)
         self._repo.add_log(bato_link, anilist_id, scrape_type, "failed", error_message=message,
                            duration_seconds=time.monotonic() - started, scraped_at=self._clock())
         self._repo.release_lease(bato_link, self.owner)  # still due: checked when back online
         result = SeriesResult(
-            bato_link=bato_link, name=self._display_name(bato_link), status="offline",
+            bato_link=bato_link, name=self._display_name(bato_link), status=status,
             scrape_type=scrape_type, error=message,
             duration_seconds=time.monotonic() - started,
-            reason="offline: checked again when the network is back",
+            reason="offline: checked again when the network is back" if status == "offline"
+            else "blocked: checked again once a domain answers without a browser check",
+        )
+        self._events(SeriesChecked(result))
+        return result
+
+    def _no_domain(self, bato_link: str, scrape_type: str, exc: NoLiveDomain) -> SeriesResult:
+        """No configured domain serves the series' catalogue: nothing was sent. The series
+        is looked at again in a few hours (or when the domains change), not counted as an
+        error: the site moved, the series did not fail."""
+        when = self._clock() + NO_DOMAIN_RETRY
+        reason = "no live domain serves its ids: add a domain or relink it"
+        log.warning("Series %s not checked: %s", bato_link, exc)
+        with contextlib.suppress(ScheduleConflict):  # a series without a schedule row
+            self._repo.postpone_check(bato_link, when, reason)
+        self._repo.release_lease(bato_link, self.owner)
+        result = SeriesResult(
+            bato_link=bato_link, name=self._display_name(bato_link), status="skipped",
+            scrape_type=scrape_type, error=str(exc), next_check_at=when, reason=reason,
         )
         self._events(SeriesChecked(result))
         return result
