@@ -563,6 +563,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hours", type=int, default=24)
     p.add_argument("--status", choices=["success", "failed", "rate_limited"])
     p.add_argument("--limit", type=int, default=200)
+    from bato_desktop import mirrors_cli
+
+    mirrors_cli.add_parser(command)
     db = command("db", lambda *_: EXIT_USAGE, "database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     migrate_parser = db_sub.add_parser("migrate", help="create or upgrade the schema (idempotent)")
