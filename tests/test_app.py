@@ -280,3 +280,63 @@ def test_pause_from_the_gui_ends_a_running_cycle_after_the_current_series(
         if desktop.dashboard is not None:
             desktop.dashboard.allow_close()
             desktop.dashboard.close()
+
+
+def test_a_blocked_domain_shows_in_the_tray_and_the_banner_until_it_answers(
+    desktop: app_module.BatoDesktopApp, fake_bato: FakeBato, qtbot: QtBot,
+) -> None:
+    dashboard = desktop.dashboard
+    assert desktop.engine is not None and dashboard is not None
+    worker = desktop.engine.worker
+    fake_bato.add_series(190300, "Behind Cloudflare", chapters=2)
+    with qtbot.waitSignal(worker.series_added, timeout=10_000):
+        dashboard.add_series_requested.emit("https://bato.to/title/190300-cf", None)
+    host = fake_bato.url.removeprefix("http://")
+    fake_bato.set_mode("challenge")
+    with qtbot.waitSignal(worker.domain_changed, timeout=10_000):
+        desktop.check_all_requested.emit("")
+    # Queued into the GUI thread: the tray and the banner follow once the event loop runs.
+    qtbot.waitUntil(lambda: f"{host} blocked: browser check needed"
+                    in desktop.tray.tooltip().splitlines(), timeout=5000)
+    qtbot.waitUntil(lambda: dashboard.banner.text()
+                    == f"{host} asks for a browser check: open it in your browser", timeout=5000)
+    assert "Unread:" in desktop.tray.tooltip()  # the rest of the tooltip is still there
+    fake_bato.set_mode("up")
+    with qtbot.waitSignal(worker.domain_changed, timeout=10_000,
+                          check_params_cb=lambda _d, state, _m: state == "up"):
+        desktop.check_all_requested.emit("")
+    qtbot.waitUntil(lambda: "blocked" not in desktop.tray.tooltip(), timeout=5000)
+    qtbot.waitUntil(lambda: "browser check" not in dashboard.banner.text(), timeout=5000)
+
+
+def test_domains_found_blocked_earlier_show_at_start_and_go_with_the_domain(
+    qapp: QApplication, tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The engine tells only of changes: a block found by an earlier run is read from the
+    findings file; removing the domain in Settings clears it."""
+    from bato_desktop import paths
+    from bato_desktop.engine.domains import DomainBook
+
+    monkeypatch.setattr(app_module, "Toaster", RecordingToaster)
+    hosts = ("http://127.0.0.1:9", "http://127.0.0.1:7")  # loopback: nothing leaves the box
+    DomainBook(hosts, path=paths.domain_findings_file()).record_blocked(
+        "http://127.0.0.1:7", "403 challenge")
+    settings = replace(Settings(), database_url=f"sqlite:///{tmp_path / 'app.db'}",
+                       hosts=hosts, poll_interval=3600)
+    desktop = app_module.BatoDesktopApp(qapp, settings)
+    desktop.settings_path = tmp_path / "settings.json"
+    desktop.start()
+    try:
+        qtbot.waitUntil(lambda: desktop.engine is not None, timeout=10_000)
+        dashboard = desktop.dashboard
+        assert dashboard is not None
+        assert "127.0.0.1:7 blocked: browser check needed" in desktop.tray.tooltip().splitlines()
+        assert "127.0.0.1:7 asks for a browser check" in dashboard.banner.text()
+        desktop._apply_settings(replace(desktop.settings, hosts=("http://127.0.0.1:9",)))
+        assert "blocked" not in desktop.tray.tooltip()
+        assert "browser check" not in dashboard.banner.text()
+    finally:
+        desktop.shutdown()
+        if desktop.dashboard is not None:
+            desktop.dashboard.allow_close()
+            desktop.dashboard.close()

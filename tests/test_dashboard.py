@@ -585,3 +585,22 @@ def test_older_notifications_come_a_page_at_a_time(window: DashboardWindow, qtbo
     assert not window.older_button.isVisible()
     window.unread_only.setChecked(True)  # a new filter starts from the first page again
     qtbot.waitUntil(lambda: len(shown_items(window)) == 500, timeout=5000)
+
+
+def test_banner_names_a_blocked_domain_or_a_retired_query_until_it_clears(
+    window: DashboardWindow,
+) -> None:
+    window.on_next_cycle_changed(None)
+    assert window.banner.text() == "Running."
+    blocked = "xcomic.me asks for a browser check: open it in your browser"
+    window.on_domain_changed("https://xcomic.me", "blocked", blocked)
+    assert window.banner.text() == blocked
+    retired = "comik.to no longer answers get_comic_latestUploads; checks moved to yona.to"
+    window.on_domain_changed("https://comik.to", "up", retired)
+    assert window.banner.text() == f"{blocked}\n{retired}"
+    window.on_domain_changed("https://xcomic.me", "up", "xcomic.me answers again (XCOMIC /query/)")
+    assert window.banner.text() == retired
+    window.on_domain_changed("https://comik.to", "down", "comik.to is down: refused")
+    assert window.banner.text() == "Running."
+    window.on_domain_changed("https://yona.to", "up", "answers again")  # no notice: nothing
+    assert window.banner.text() == "Running."

@@ -146,7 +146,7 @@ def test_xcomic_pages_only_as_far_as_chapters_may_be_missing() -> None:
         fake.add_chapters("vg7ypp", 1)
         again = client.fetch_series(SeriesKey.xcomic("vg7ypp"), known)
         assert len(fake.requests) == 1  # uniqList is not asked again on this domain
-        assert [c for c in again.chapters if not known.knows(c)][0].chapter_number == 251
+        assert next(c for c in again.chapters if not known.knows(c)).chapter_number == 251
         assert again.chapters_found == 251
 
         fake.clear_requests()

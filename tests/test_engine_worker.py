@@ -124,3 +124,25 @@ def test_an_add_of_a_tracked_series_says_so(
     with qtbot.waitSignal(worker.series_add_failed, timeout=LIVENESS_MS) as failed:
         worker.request_add(IDS[1], None)
     assert failed.args == [IDS[1], f"already tracked as {library[1]}"]
+
+
+def test_domain_changes_are_re_emitted_as_a_signal(
+    fake_bato: FakeBato, sqlite_url: str, library: list[str], qtbot: QtBot,
+    start_worker: Callable[[Settings, Wire], EngineWorker],
+) -> None:
+    """A Cloudflare challenge, then the domain answering again, reach the GUI as signals."""
+    changes: list[tuple[str, str, str]] = []
+
+    def wire(worker: EngineWorker) -> None:
+        worker.domain_changed.connect(lambda *args: changes.append(args))
+
+    fake_bato.set_mode("challenge")
+    host = fake_bato.url.removeprefix("http://")
+    worker = start_worker(worker_settings(fake_bato, sqlite_url, 0.0), wire)
+    qtbot.waitUntil(lambda: bool(changes), timeout=LIVENESS_MS)
+    assert changes[0] == (fake_bato.url, "blocked",
+                          f"{host} asks for a browser check: open it in your browser")
+    fake_bato.set_mode("up")
+    worker.request_check(library[0])
+    qtbot.waitUntil(lambda: len(changes) == 2, timeout=LIVENESS_MS)
+    assert changes[1][:2] == (fake_bato.url, "up") and "answers again" in changes[1][2]

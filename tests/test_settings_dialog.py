@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import keyring
@@ -15,7 +16,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from bato_desktop.db.connection import KEYRING_SERVICE
-from bato_desktop.settings import Settings
+from bato_desktop.devtools.fake_bato import FakeBato
+from bato_desktop.settings import DEFAULT_HOSTS, Settings
 from bato_desktop.ui.database_form import (
     MARIADB,
     SQLITE,
@@ -47,9 +49,18 @@ def test_invalid_input_is_refused_with_the_reason(dialog: SettingsDialog) -> Non
     assert "max_delay" in dialog.error.text() and "min_delay" in dialog.error.text()
     dialog.max_delay.setValue(12)
     assert save_button(dialog).isEnabled()  # type: ignore[attr-defined]
-    dialog.hosts.setPlainText("not a host")
-    assert "hosts" in dialog.error.text()
-    dialog.hosts.setPlainText("https://bato.to\nhttps://batotwo.com/")
+    while dialog.domains.domains():
+        dialog.domains.remove_button.click()
+    assert "hosts needs at least one host" in dialog.error.text()
+    assert not save_button(dialog).isEnabled()  # type: ignore[attr-defined]
+    dialog.domains.add_edit.setText("https://bato.to/")
+    dialog.domains.add_button.click()
+    assert dialog.error.text() == ""
+    dialog.languages.setText("en, english")
+    assert "languages 'english' is not a language code" in dialog.error.text()
+    dialog.languages.setText("")
+    assert "languages needs 1 to 10 language codes" in dialog.error.text()
+    dialog.languages.setText("en")
     assert dialog.error.text() == ""
 
 
@@ -65,8 +76,57 @@ def test_save_writes_the_file_and_emits(dialog: SettingsDialog, qtbot: QtBot,
     assert (new.min_delay, new.max_delay, new.quiet_hours_enabled, new.summary_threshold) == (
         5, 8, True, 7)
     stored = json.loads((tmp_path / "settings.json").read_text())
-    assert stored["max_delay"] == 8 and stored["hosts"] == ["https://batotwo.com",
-                                                            "https://bato.to"]
+    assert stored["max_delay"] == 8 and stored["hosts"] == list(DEFAULT_HOSTS)
+    assert stored["languages"] == ["en"]
+
+
+def test_domains_are_saved_in_the_edited_order_with_the_languages(
+    dialog: SettingsDialog, qtbot: QtBot, tmp_path: Path,
+) -> None:
+    editor = dialog.domains
+    editor.reset_button.click()
+    while editor.domains() != ("https://xcomic.me",):  # keep only the first
+        editor.list.setCurrentRow(1)
+        editor.remove_button.click()
+    for typed in ("comik.to", "https://yona.to/", "http://127.0.0.1:8765"):
+        editor.add_edit.setText(typed)
+        editor.add_button.click()
+    editor.list.setCurrentRow(3)  # the loopback domain goes first
+    for _ in range(3):
+        editor.up_button.click()
+    dialog.languages.setText("en, es; pt-BR, es")
+    with qtbot.waitSignal(dialog.settings_saved) as saved:
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    order = ("http://127.0.0.1:8765", "https://xcomic.me", "https://comik.to", "https://yona.to")
+    new: Settings = saved.args[0]
+    assert new.hosts == order and new.languages == ("en", "es", "pt_br")
+    stored = json.loads((tmp_path / "settings.json").read_text())
+    assert stored["hosts"] == list(order) and stored["languages"] == ["en", "es", "pt_br"]
+    reopened = SettingsDialog(new, path=tmp_path / "settings.json")
+    qtbot.addWidget(reopened)
+    assert reopened.domains.domains() == order and reopened.languages.text() == "en, es, pt_br"
+
+
+def test_probe_now_in_the_dialog_asks_the_listed_domains_and_remembers(
+    qtbot: QtBot, tmp_path: Path,
+) -> None:
+    live, challenged = FakeBato(generations=("xcomic",)), FakeBato(generations=("xcomic",))
+    with live, challenged:
+        challenged.set_mode("challenge")
+        findings = tmp_path / "domains.json"
+        settings = replace(Settings(), hosts=(challenged.url, live.url), request_timeout=2.0)
+        dlg = SettingsDialog(settings, path=tmp_path / "settings.json", findings_path=findings)
+        qtbot.addWidget(dlg)
+        assert dlg.domains.row_texts()[1].endswith(": not probed yet")
+        with qtbot.waitSignal(dlg.domains.probe_finished, timeout=30_000):
+            dlg.domains.probe_button.click()
+            assert dlg.domains.probe_button.text() == "Probing…"
+    rows = dlg.domains.row_texts()
+    assert rows[0].endswith("asks for a browser check: open it in your browser")
+    assert rows[1].endswith(": XCOMIC /query/")
+    reopened = SettingsDialog(settings, path=tmp_path / "settings.json", findings_path=findings)
+    qtbot.addWidget(reopened)
+    assert reopened.domains.row_texts() == rows  # read from the findings file, no network
 
 
 def fill_mariadb(dlg: SettingsDialog, password: str) -> None:
@@ -375,13 +435,23 @@ def test_every_field_is_saved(dialog: SettingsDialog, qtbot: QtBot, tmp_path: Pa
 
 
 def test_every_setting_control_has_an_accessible_name(dialog: SettingsDialog) -> None:
-    from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QPlainTextEdit
+    from PySide6.QtWidgets import (
+        QAbstractSpinBox,
+        QComboBox,
+        QLineEdit,
+        QListWidget,
+        QPlainTextEdit,
+        QPushButton,
+    )
 
-    unnamed = [type(w).__name__ for kind in (QComboBox, QAbstractSpinBox, QPlainTextEdit)
+    unnamed = [type(w).__name__ for kind in (QComboBox, QAbstractSpinBox, QPlainTextEdit,
+                                             QListWidget)
                for w in dialog.findChildren(kind) if not w.accessibleName()]
     unnamed += [type(w).__name__ for w in dialog.findChildren(QLineEdit)
                 if not w.accessibleName() and not isinstance(
                     w.parentWidget(), QComboBox | QAbstractSpinBox)]
+    unnamed += [w.text() for w in dialog.domains.findChildren(QPushButton)
+                if not w.accessibleName()]
     assert unnamed == []
 
 
@@ -390,3 +460,18 @@ def test_quiet_hour_times_follow_their_checkbox(dialog: SettingsDialog) -> None:
     assert not dialog.quiet_start.isEnabled() and not dialog.quiet_end.isEnabled()
     dialog.quiet_enabled.setChecked(True)
     assert dialog.quiet_start.isEnabled() and dialog.quiet_end.isEnabled()
+
+
+def test_enter_in_the_add_box_adds_and_does_not_save(dialog: SettingsDialog, qtbot: QtBot,
+                                                     tmp_path: Path) -> None:
+    from PySide6.QtCore import Qt
+
+    saved: list[Settings] = []
+    dialog.settings_saved.connect(lambda value: saved.append(value))
+    dialog.show()
+    dialog.domains.add_edit.setText("xbat.si")
+    qtbot.keyClick(dialog.domains.add_edit, Qt.Key.Key_Return)
+    assert dialog.domains.domains()[-1] == "https://xbat.si"
+    qtbot.keyClick(dialog.domains.add_edit, Qt.Key.Key_Return)  # empty: a message, no save
+    assert dialog.domains.message.text().startswith("Type a domain first")
+    assert saved == [] and not (tmp_path / "settings.json").exists() and dialog.isVisible()

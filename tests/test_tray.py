@@ -129,3 +129,23 @@ def test_availability_offscreen(tray: TrayController) -> None:
     assert tray_module.available() is False  # offscreen has no tray
     assert TrayController.available() is False
     assert tray.show() is False
+
+
+def test_a_blocked_domain_shows_on_one_tooltip_line_until_it_answers(
+    tray: TrayController,
+) -> None:
+    tray.set_unread(2)
+    tray.set_domain_state("https://xcomic.me", "blocked",
+                          "xcomic.me asks for a browser check: open it in your browser")
+    tip = tray.tooltip().splitlines()
+    assert "xcomic.me blocked: browser check needed" in tip and "Unread: 2" in tip
+    tray.set_domain_state("https://comik.to", "blocked", "comik.to asks for a browser check")
+    tray.set_domain_state("https://yona.to", "blocked", "yona.to asks for a browser check")
+    lines = [line for line in tray.tooltip().splitlines() if "blocked" in line]
+    assert lines == ["xcomic.me, comik.to (+1 more) blocked: browser check needed"]
+    tray.set_domain_state("https://comik.to", "down", "comik.to is down: refused")
+    tray.set_domain_state("https://yona.to", "up", "yona.to answers again (XCOMIC /query/)")
+    assert "xcomic.me blocked: browser check needed" in tray.tooltip().splitlines()
+    tray.set_domain_state("https://xcomic.me", "up", "xcomic.me answers again (XCOMIC /query/)")
+    assert "blocked" not in tray.tooltip() and tray.blocked_domains == ()
+    assert "Unread: 2" in tray.tooltip() and "Next check: -" in tray.tooltip()

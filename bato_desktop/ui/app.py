@@ -19,10 +19,11 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtNetwork import QNetworkInformation
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from bato_desktop import __version__
+from bato_desktop import __version__, paths
 from bato_desktop import settings as settings_mod
 from bato_desktop.db import Repository, describe_url, migrate, open_database
 from bato_desktop.engine.awake import ResumeDetector
+from bato_desktop.engine.domains import DomainBook, DomainState, normalize_domain
 from bato_desktop.engine.service import utcnow
 from bato_desktop.settings import Settings, SettingsError
 from bato_desktop.ui.autostart import is_autostart_enabled, set_autostart
@@ -203,6 +204,7 @@ class BatoDesktopApp(QObject):
         worker.cycle_finished.connect(self._on_cycle_finished)
         worker.next_cycle_changed.connect(self._on_next_cycle)
         worker.engine_error.connect(self._on_engine_error)
+        worker.domain_changed.connect(self.tray.set_domain_state)
         dashboard = self.dashboard
         if dashboard is not None:
             worker.cycle_started.connect(dashboard.on_cycle_started)
@@ -214,12 +216,31 @@ class BatoDesktopApp(QObject):
             worker.next_cycle_changed.connect(dashboard.on_next_cycle_changed)
             worker.series_added.connect(dashboard.on_series_added)
             worker.series_add_failed.connect(dashboard.on_series_add_failed)
+            worker.domain_changed.connect(dashboard.on_domain_changed)
             # A bound slot, not a lambda: PySide6 runs a lambda in the emitting (engine) thread,
             # and the dashboard's widgets must only be touched from the GUI thread.
             worker.series_checked.connect(dashboard.on_series_checked)
             dashboard.add_series_requested.connect(self._request_add)
             dashboard.check_now_requested.connect(self._request_check)
+        self._show_known_blocks(self.settings.hosts)
         self.engine.start()
+
+    def _show_known_blocks(self, hosts: tuple[str, ...]) -> None:
+        """Domains found blocked by an earlier run say so from the start: the engine only
+        tells of changes. The findings file is a small local read, no network."""
+        try:
+            statuses = DomainBook(hosts, path=paths.domain_findings_file()).statuses()
+        except ValueError:  # no domain configured: Settings.validate refuses that anyway
+            return
+        for status in statuses:
+            if status.state is DomainState.BLOCKED:
+                self._domain_changed(status.base, DomainState.BLOCKED.value, status.summary())
+
+    def _domain_changed(self, domain: str, state: str, message: str) -> None:
+        """What the engine's domain_changed does, for news that comes from elsewhere."""
+        self.tray.set_domain_state(domain, state, message)
+        if self.dashboard is not None:
+            self.dashboard.on_domain_changed(domain, state, message)
 
     def _hosts_changed(self, data: DataWorker, settings: Settings) -> None:
         if self.dashboard is not None:
@@ -364,6 +385,9 @@ class BatoDesktopApp(QObject):
                 with contextlib.suppress(OSError, SettingsError):
                     settings_mod.save(new, self.settings_path)
         self.settings = new
+        kept = {normalize_domain(h) for h in new.hosts}
+        for removed in {normalize_domain(h) for h in old.hosts} - kept:
+            self._domain_changed(removed, DomainState.UNKNOWN.value, "")  # no longer asked
         self.settings_changed.emit(new)
         if (new.effective_database_url != old.effective_database_url
                 or new.mode != old.mode):

@@ -165,6 +165,7 @@ class DashboardWindow(QMainWindow):
         self._app_log_shown = False
         self._notify_only = False
         self._hosts: tuple[str, ...] = ()
+        self._domain_notices: dict[str, str] = {}  # host -> blocked or retired-query message
         self._notification_limit = NOTIFICATION_PAGE
         self.last_file_message = ""
         self.tabs = QTabWidget()
@@ -328,6 +329,8 @@ class DashboardWindow(QMainWindow):
             text = ("Rate limited by Bato: checking resumes at "
                     f"{local_time(self._rate_limited_until, '%H:%M')}")
             colour = theme.warning_colour()
+        elif self._domain_notices:
+            text, colour = "\n".join(self._domain_notices.values()), theme.warning_colour()
         elif self._notify_only:
             text = "Notify only: another device checks Bato; new chapters still arrive here."
             colour = theme.success_colour()
@@ -902,6 +905,21 @@ class DashboardWindow(QMainWindow):
             self._db_error = message
         else:
             self.show_message(message)
+        self._update_banner()
+
+    @Slot(str, str, str)
+    def on_domain_changed(self, domain: str, state: str, message: str) -> None:
+        """The banner shows what needs the user while a domain is blocked (a browser check) or
+        stopped answering a query; the domain's next other news (back, down) clears it.
+
+        The event carries no kind, and a retired query leaves its domain "up": the engine's
+        wording ("no longer answers") tells it from "answers again".
+        """
+        host = domain.partition("://")[2] or domain
+        if state == "blocked" or (state != "down" and "no longer answers" in message):
+            self._domain_notices[host] = message if host in message else f"{host}: {message}"
+        elif self._domain_notices.pop(host, None) is None:
+            return
         self._update_banner()
 
     @Slot(str)

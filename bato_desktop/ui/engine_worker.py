@@ -23,6 +23,7 @@ from bato_desktop.engine.events import (
     CycleFinished,
     CycleProgress,
     CycleStarted,
+    DomainChanged,
     EngineError,
     EngineEvent,
     NotificationsCreated,
@@ -88,6 +89,7 @@ class EngineWorker(QObject):
     series_added = Signal(object)  # SeriesResult
     series_add_failed = Signal(str, str)  # link, message
     paused_changed = Signal(bool)
+    domain_changed = Signal(str, str, str)  # domain, DomainState value, message for people
     stopped = Signal()
     _pending = Signal()  # internal: wake this thread to serve requests
     _settings_offered = Signal(object)  # internal: finish applying settings in this thread
@@ -249,6 +251,8 @@ class EngineWorker(QObject):
                     self.series_added.emit(result)
                 else:
                     self.series_add_failed.emit(link, message)
+            case DomainChanged(domain=domain, state=state, message=message):
+                self.domain_changed.emit(domain, state, message)
             case CycleFinished(report=report):
                 self.cycle_finished.emit(report)
                 if self._runner is not None:

@@ -1,13 +1,16 @@
 """The settings window: every delay, interval and notification option, validated as you type.
 
 Values go through ``Settings.validate`` (the same rules as the file), so the form refuses what
-the engine would refuse, with the reason. A MariaDB password goes to the OS keyring only.
+the engine would refuse, with the reason. A MariaDB password goes to the OS keyring only. The
+Domains tab edits the ordered domain list (:mod:`bato_desktop.ui.domains_editor`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
+import re
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -24,7 +27,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QStackedWidget,
@@ -34,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bato_desktop import paths
 from bato_desktop import settings as settings_mod
 from bato_desktop.db.connection import open_database
 from bato_desktop.settings import MODES, Settings, SettingsError
@@ -45,6 +48,7 @@ from bato_desktop.ui.database_form import (
     PasswordNotStored,
     store_password,
 )
+from bato_desktop.ui.domains_editor import DomainsEditor, ProbeFactory, ProbeJob, probe_domains
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +72,12 @@ def try_database(url: str, password: str | None) -> tuple[bool, str]:
     except Exception as exc:  # every failure is a message in the form
         return False, str(exc)
     return True, "Connected."
+
+
+def parse_languages(text: str) -> tuple[str, ...]:
+    """"en, es pt-BR" -> ("en", "es", "pt_br"): the codes as Settings spells them, once each."""
+    codes = (c.lower().replace("-", "_") for c in re.split(r"[,;\s]+", text) if c)
+    return tuple(dict.fromkeys(codes))
 
 
 def _spin(low: float, high: float, value: float, suffix: str, name: str,
@@ -94,12 +104,17 @@ class SettingsDialog(QDialog):
     settings_saved = Signal(object)  # the validated, saved Settings
 
     def __init__(self, settings: Settings, parent: QWidget | None = None, *,
-                 path: Path | None = None) -> None:
+                 path: Path | None = None, findings_path: Path | None = None,
+                 probe_factory: ProbeFactory | None = None) -> None:
+        """``findings_path``: where domain findings are read and a probe writes them (default
+        the shared findings file); ``probe_factory`` replaces the real probe (tests)."""
         super().__init__(parent)
         self.setWindowTitle("Bato Desktop settings")
         self.setMinimumWidth(560)
         self._settings = settings
         self._path = path
+        self._findings_path = findings_path or paths.domain_findings_file()
+        self._probe_factory = probe_factory or self._real_probe
         self._test_thread: threading.Thread | None = None
         self._store_thread: threading.Thread | None = None
         self._pending: Settings | None = None  # saved once the keyring has the password
@@ -108,6 +123,7 @@ class SettingsDialog(QDialog):
         self._relay.stored.connect(self._on_password_stored)
         tabs = QTabWidget()
         tabs.addTab(self._checking_tab(settings), "&Checking")
+        tabs.addTab(self._domains_tab(settings), "Do&mains")
         tabs.addTab(self._notifications_tab(settings), "&Notifications")
         tabs.addTab(self._database_tab(settings), "&Database")
         self.error = QLabel()
@@ -129,6 +145,7 @@ class SettingsDialog(QDialog):
                 if signal is not None and hasattr(signal, "connect"):
                     signal.connect(self._revalidate)
                     break
+        self.domains.changed.connect(self._revalidate)
         self._revalidate()
 
     # -- tabs -------------------------------------------------------------------------------
@@ -146,9 +163,6 @@ class SettingsDialog(QDialog):
         self.rate_limit = _spin(1, 86400, s.rate_limit_delay, " s",
                                 "Pause after 429 without Retry-After", decimals=0)
         self.timeout = _spin(1, 300, s.request_timeout, " s", "Request timeout")
-        self.hosts = QPlainTextEdit("\n".join(s.hosts))
-        self.hosts.setAccessibleName("Mirror hosts, one per line, in order")
-        self.hosts.setFixedHeight(70)
         form.addRow("Pause between series, from:", self.min_delay)
         form.addRow("… to:", self.max_delay)
         form.addRow("Check due series every:", self.scrape_interval)
@@ -157,7 +171,6 @@ class SettingsDialog(QDialog):
         form.addRow("Longest retry wait:", self.backoff_max)
         form.addRow("Pause after 429 (no Retry-After):", self.rate_limit)
         form.addRow("Request timeout:", self.timeout)
-        form.addRow("Mirror hosts (in order):", self.hosts)
         self.mode = QComboBox()
         self.mode.setAccessibleName("Mode")
         for value, label in zip(MODES, ("Check series and notify",
@@ -169,6 +182,29 @@ class SettingsDialog(QDialog):
         self.device_name.setAccessibleName("Device name")
         form.addRow("Device name:", self.device_name)
         return page
+
+    def _domains_tab(self, s: Settings) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        intro = QLabel("Domains are tried in this order; each says what it was last found to "
+                       "serve. Bato's sites move: add a new domain here when one appears.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.domains = DomainsEditor(s.hosts, book_path=self._findings_path,
+                                     probe_factory=self._probe_factory)
+        layout.addWidget(self.domains, 1)
+        form = QFormLayout()
+        self.languages = QLineEdit(", ".join(s.languages))
+        self.languages.setPlaceholderText("e.g. en, es, pt_br")
+        self.languages.setAccessibleName("Languages to follow, comma-separated codes")
+        form.addRow("Languages to follow:", self.languages)
+        layout.addLayout(form)
+        return page
+
+    def _real_probe(self, domains: tuple[str, ...]) -> ProbeJob:
+        """Read the form here (GUI thread); the returned job runs on the probe thread."""
+        return functools.partial(probe_domains, domains, user_agent=self._settings.user_agent,
+                                 timeout=self.timeout.value(), book_path=self._findings_path)
 
     def _notifications_tab(self, s: Settings) -> QWidget:
         page = QWidget()
@@ -287,8 +323,6 @@ class SettingsDialog(QDialog):
 
     def values(self) -> Settings:
         """The form as a validated Settings (raises SettingsError naming the field)."""
-        hosts = tuple(h.strip().rstrip("/") for h in self.hosts.toPlainText().splitlines()
-                      if h.strip())
         new = replace(
             self._settings,
             min_delay=self.min_delay.value(), max_delay=self.max_delay.value(),
@@ -297,7 +331,9 @@ class SettingsDialog(QDialog):
             retry_backoff_factor=self.backoff_factor.value(),
             retry_backoff_max=self.backoff_max.value(),
             rate_limit_delay=self.rate_limit.value(), request_timeout=self.timeout.value(),
-            hosts=hosts, mode=str(self.mode.currentData()),
+            hosts=self.domains.domains(),
+            languages=parse_languages(self.languages.text()),
+            mode=str(self.mode.currentData()),
             device_name=self.device_name.text().strip() or self._settings.device_name,
             notifications_enabled=self.notifications_enabled.isChecked(),
             poll_interval=self.poll_interval.value(),

@@ -67,6 +67,7 @@ class TrayController(QObject):
         self._progress = ""
         self._paused = False
         self._snoozed_until: datetime | None = None
+        self._blocked: list[str] = []  # hosts asking for a browser check, oldest first
         self.last_url: str | None = None
 
         self.tray = QSystemTrayIcon(self)
@@ -178,6 +179,24 @@ class TrayController(QObject):
         self._update_tooltip()
 
     @Slot(str, str, str)
+    def set_domain_state(self, domain: str, state: str, _message: str = "") -> None:
+        """A domain changed (the engine's DomainChanged): while one asks for a browser check
+        the tooltip says so on one line; any other state of that domain clears it."""
+        host = domain.partition("://")[2] or domain
+        if state == "blocked":
+            if host not in self._blocked:
+                self._blocked.append(host)
+        elif host in self._blocked:
+            self._blocked.remove(host)
+        else:
+            return
+        self._update_tooltip()
+
+    @property
+    def blocked_domains(self) -> tuple[str, ...]:
+        return tuple(self._blocked)
+
+    @Slot(str, str, str)
     def show_message(self, title: str, body: str, url: str = "") -> None:
         """A tray balloon; clicking it opens ``url`` (the latest message's URL)."""
         self.last_url = url or None
@@ -245,6 +264,9 @@ class TrayController(QObject):
         lines = [APP_NAME, f"Unread: {self._unread}"]
         if self._paused:
             lines.append("Checking paused")
+        if self._blocked:
+            more = f" (+{len(self._blocked) - 2} more)" if len(self._blocked) > 2 else ""
+            lines.append(f"{', '.join(self._blocked[:2])}{more} blocked: browser check needed")
         lines.append(f"Last check: {_hhmm(self._last_check)}")
         lines.append(f"Next check: {_hhmm(self._next_check)}")
         if self._snoozed_until is not None:
