@@ -69,6 +69,13 @@ class Library(BaseModel):
     notify_after = peewee.IntegerField(default=1)  # toast only once this many chapters piled up
     pending_chapters = peewee.IntegerField(default=0)  # new chapters not yet announced
     paused_until = peewee.DateTimeField(null=True)  # hiatus: no checks before this time
+    # Relinked to a live generation (the link, which may be the web app's, stays as it was):
+    relinked_to = peewee.CharField(64, null=True)  # the stored id it is checked as now
+    relinked_link = peewee.CharField(500, null=True)  # where it lives now
+    relink_pending = peewee.BooleanField(default=False)  # first load on the new site to come
+    # Toasts of this series hide its name, chapter and cover; None: hidden when its content
+    # rating is adult (see bato_desktop.engine.covers.is_adult_rating).
+    hide_from_toasts = peewee.BooleanField(null=True)
 
     class Meta:
         table_name = "bato_library"
@@ -101,6 +108,8 @@ class MangaDetails(BaseModel):
     summary = peewee.TextField(null=True)
     first_scraped_at = peewee.DateTimeField(null=True)
     last_updated_at = peewee.DateTimeField(null=True)
+    cover_url = peewee.CharField(1000, null=True)  # absolute; the file is in paths.covers_dir()
+    content_rating = peewee.CharField(30, null=True)
 
     class Meta:
         table_name = "bato_manga_details"
@@ -126,6 +135,7 @@ class Chapter(BaseModel):
     stat_count_post_reply = peewee.IntegerField(default=0)
     is_read = peewee.BooleanField(default=False)
     first_seen_at = peewee.DateTimeField(null=True)
+    found_by = peewee.CharField(20, null=True)  # the check that found it: feed, scheduled...
 
     class Meta:
         table_name = "bato_chapters"
@@ -239,6 +249,28 @@ class EngineState(BaseModel):
         table_name = "bato_engine_state"
 
 
+class Relink(BaseModel):
+    """One series moved to where it lives now: kept for the digest, the dialog and undo."""
+
+    id = peewee.AutoField()
+    batch = peewee.IntegerField(index=True)
+    old_link = peewee.CharField(500, index=True)
+    old_bato_id = peewee.CharField(64)
+    new_bato_id = peewee.CharField(64)
+    new_link = peewee.CharField(500)
+    anilist_id = peewee.IntegerField()
+    match_kind = peewee.CharField(30)
+    reason = peewee.CharField(500, null=True)
+    status = peewee.CharField(20)  # moved | loaded | undone
+    new_chapters = peewee.IntegerField(default=0)  # released while the old site was gone
+    moved_at = peewee.DateTimeField()
+    loaded_at = peewee.DateTimeField(null=True)
+    undone_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "bato_relinks"
+
+
 class SchemaVersion(BaseModel):
     id = peewee.AutoField()
     version = peewee.IntegerField()
@@ -250,7 +282,7 @@ class SchemaVersion(BaseModel):
 
 BATO_TABLES: tuple[type[BaseModel], ...] = (
     Library, MangaDetails, Chapter, Notification, ScraperLog, Schedule, Device, Delivery,
-    EngineState, SchemaVersion,
+    EngineState, Relink, SchemaVersion,
 )
 
 
@@ -275,12 +307,13 @@ class ModelSet:
     device: Any
     delivery: Any
     engine_state: Any
+    relink: Any
 
     @property
     def owned(self) -> tuple[Any, ...]:
         """The tables Bato Desktop creates and migrates (not the web app's manga_list)."""
         return (self.library, self.details, self.chapter, self.notification, self.log,
-                self.schedule, self.device, self.delivery, self.engine_state,
+                self.schedule, self.device, self.delivery, self.engine_state, self.relink,
                 self.schema_version)
 
 
@@ -302,4 +335,5 @@ def bind_models(database: peewee.Database) -> ModelSet:
         device=bound(Device),
         delivery=bound(Delivery),
         engine_state=bound(EngineState),
+        relink=bound(Relink),
     )

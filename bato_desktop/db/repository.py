@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import socket
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import peewee
@@ -38,6 +42,10 @@ from bato_desktop.db.rows import (
     TrackedSeries,
 )
 from bato_desktop.engine.records import ChapterRecord, KnownChapters, SeriesDetails, name_key
+
+if TYPE_CHECKING:
+    from bato_desktop.db.relinks import RelinkStore
+    from bato_desktop.db.shared_state import SharedState
 
 if TYPE_CHECKING:
     from bato_desktop.engine.schedule_policy import ScheduleDecision
@@ -94,6 +102,77 @@ def _required(value: Any) -> datetime:
     return result
 
 
+# -- lease owners ------------------------------------------------------------------------------
+
+
+def lease_host() -> str:
+    """This host as a lease owner names it (``engine_owner`` keeps 16 characters of it)."""
+    return socket.gethostname()[:16]
+
+
+def lease_owner_gone(owner: str, *, host: str | None = None) -> bool:
+    """Whether ``owner`` is an engine of this host whose process is gone.
+
+    An owner is ``<device id>:<host[:16]>:<pid>`` (``engine_owner`` in the engine's service).
+    Gone means: its pid is not alive, or is alive but is no longer a Python or Bato Desktop
+    program (the pid was reused). A live engine, another host's engine (its pids mean nothing
+    here), an owner of another form and, in doubt, any owner are not gone: their lease waits
+    for its expiry.
+    """
+    device, _, rest = owner.rpartition(":")
+    owner_host, pid_text = device.rpartition(":")[2], rest
+    if not device or not pid_text.isdigit() or owner_host != (host or lease_host()):
+        return False
+    pid = int(pid_text)
+    return pid != os.getpid() and not _engine_process_alive(pid)
+
+
+def _engine_process_alive(pid: int) -> bool:
+    """Whether ``pid`` may still be an engine (True when it cannot be told)."""
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":
+        return _windows_process_alive(pid)
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: alive, another user's
+        pass
+    proc = Path("/proc")
+    if not (proc / "self").is_dir():  # no /proc (macOS): that it lives is all we know
+        return True
+    try:
+        command = (proc / str(pid) / "cmdline").read_bytes().lower()
+    except FileNotFoundError:  # exited since
+        return False
+    except OSError:
+        return True
+    # a zombie (killed, not reaped yet) has an empty command line: it is gone too
+    return b"python" in command or b"bato" in command
+
+
+def _windows_process_alive(pid: int) -> bool:
+    """Windows (``os.kill(pid, 0)`` would send Ctrl+C there): ask the kernel; True in doubt."""
+    try:
+        import ctypes
+
+        windows: Any = ctypes  # WinDLL and get_last_error exist on Windows only
+        kernel32 = windows.WinDLL("kernel32", use_last_error=True)
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return bool(windows.get_last_error() != 87)  # 87: no such process
+        try:
+            code = ctypes.c_ulong()
+            if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+                return True
+            return code.value == 259  # STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
+    except Exception:  # in doubt the lease waits for its expiry
+        return True
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -107,6 +186,7 @@ class _LeaseCycle:
     tracked: frozenset[str]
     queue: deque[tuple[int, str, int, int | None, Any]]
     reread: bool = False  # the library was read again for a row it did not know
+    gone: tuple[str, ...] = ()  # owners whose leases are free: engines of this host now gone
 
 
 def synthetic_anilist_id(bato_id: str) -> int:
@@ -178,6 +258,8 @@ class Repository:
                 added_at=from_db(row.added_at), notify_after=row.notify_after or 1,
                 pending_chapters=row.pending_chapters or 0,
                 paused_until=from_db(row.paused_until),
+                relinked_to=row.relinked_to, relinked_link=row.relinked_link,
+                relink_pending=bool(row.relink_pending),
             )
         for link, anilist_id, title in self._manga_list_rows():
             if link in found or link in excluded:
@@ -211,8 +293,67 @@ class Repository:
         return next((s for s in self.tracked_series() if s.bato_link == bato_link), None)
 
     def series_by_bato_id(self, bato_id: str) -> TrackedSeries | None:
-        """The tracked series with this Bato id, whatever link form it was added with."""
-        return next((s for s in self.tracked_series() if s.bato_id == bato_id), None)
+        """The tracked series with this id, whatever link form it was added with (or the
+        series relinked to it)."""
+        tracked = self.tracked_series()
+        return next((s for s in tracked if s.bato_id == bato_id), None) or next(
+            (s for s in tracked if s.relinked_to == bato_id), None)
+
+    def check_id(self, bato_link: str) -> str | None:
+        """The stored id a series is checked as, when a relink set one (one small query)."""
+        lib = self.m.library
+        row = lib.select(lib.relinked_to).where(lib.bato_link == bato_link).first()
+        return row.relinked_to if row is not None else None
+
+    @property
+    def shared(self) -> SharedState:
+        from bato_desktop.db.shared_state import SharedState
+
+        return SharedState(self)
+
+    def make_due_unchecked_since(self, links: Sequence[str], since: datetime,
+                                 now: datetime) -> int:
+        """Make due the series among ``links`` not checked since ``since`` (a gap in what the
+        feed showed: any of them may have had an upload there)."""
+        s = self.m.schedule
+        since_db, now_db = to_db(since), to_db(now)
+        touched = 0
+        for start in range(0, len(links), 500):
+            chunk = list(links[start:start + 500])
+            touched += int(s.update(next_scrape_at=now_db, updated_at=now_db,
+                                    schedule_reason="the site feed had a gap: checked now")
+                           .where(s.bato_link.in_(chunk)
+                                  & (s.last_scraped_at.is_null()
+                                     | (s.last_scraped_at < since_db))
+                                  & (s.next_scrape_at > now_db)).execute())
+        return touched
+
+    def unstretch_schedules(self, stretch: float, mark: str, now: datetime) -> int:
+        """Bring checks stretched while the site feed watched (their reason holds ``mark``)
+        back to their own interval from the last check: ``last + (next - last) / stretch``."""
+        s = self.m.schedule
+        rows = (s.select(s.id, s.last_scraped_at, s.next_scrape_at, s.schedule_reason)
+                .where(s.schedule_reason.contains(mark) & (s.next_scrape_at > to_db(now)))
+                .tuples())
+        moved = 0
+        with self.atomic():
+            for row_id, last, next_at, reason in list(rows):
+                last_at, next_time = from_db(last), from_db(next_at)
+                if last_at is None or next_time is None:
+                    continue
+                back = last_at + (next_time - last_at) / max(1.0, stretch)
+                own = (reason or "").split(f"; {mark}", 1)[0]
+                s.update(next_scrape_at=to_db(max(back, now)), updated_at=to_db(now),
+                         schedule_reason=f"{own}; the site feed failed, so back to this "
+                                         "schedule"[:500]).where(s.id == row_id).execute()
+                moved += 1
+        return moved
+
+    @property
+    def relinks(self) -> RelinkStore:
+        from bato_desktop.db.relinks import RelinkStore
+
+        return RelinkStore(self)
 
     def find_series(self, link_or_id: str) -> TrackedSeries | None:
         """By exact link first, then by the Bato id inside any link form (or a bare id)."""
@@ -306,6 +447,33 @@ class Repository:
     def set_muted(self, bato_link: str, muted: bool) -> None:
         self._update_library(bato_link, muted=muted)
 
+    def set_hide_from_toasts(self, bato_link: str, hidden: bool | None) -> None:
+        """Toasts of this series name nothing (True), name it (False), or follow its content
+        rating (None: hidden when adult). It is listed in the dashboard either way."""
+        self._update_library(bato_link, hide_from_toasts=hidden)
+
+    def toast_hints(self) -> dict[str, tuple[bool, str | None]]:
+        """Per tracked series: (its toasts are hidden, its cover URL), for the poller."""
+        from bato_desktop.engine.covers import toasts_hidden
+
+        d, lib = self.m.details, self.m.library
+        details = {link: (url, rating) for link, url, rating in
+                   d.select(d.bato_link, d.cover_url, d.content_rating).tuples()}
+        flags = dict(lib.select(lib.bato_link, lib.hide_from_toasts).tuples())
+        hints: dict[str, tuple[bool, str | None]] = {}
+        for link in {*details, *flags}:
+            url, rating = details.get(link, (None, None))
+            hints[link] = (toasts_hidden(flags.get(link), rating), url)
+        return hints
+
+    def cover_urls(self) -> dict[str, str]:
+        """bato_link -> cover URL of every tracked series whose generation names one."""
+        d = self.m.details
+        urls = dict(d.select(d.bato_link, d.cover_url).where(d.cover_url.is_null(False))
+                    .tuples())
+        return {s.bato_link: urls[s.bato_link] for s in self.tracked_series()
+                if urls.get(s.bato_link)}
+
     def set_notify_after(self, bato_link: str, chapters: int) -> None:
         """Announce new chapters only once ``chapters`` of them have piled up (1 = at once)."""
         if not 1 <= chapters <= 1000:
@@ -347,6 +515,8 @@ class Repository:
             views_total=row.stat_count_views_total or 0,
             first_scraped_at=from_db(row.first_scraped_at),
             last_updated_at=from_db(row.last_updated_at),
+            alt_names=tuple(str(n) for n in row.alt_names or [] if isinstance(n, str)),
+            cover_url=row.cover_url, content_rating=row.content_rating,
         )
 
     def upsert_details(
@@ -370,6 +540,10 @@ class Repository:
             "stat_count_scores": details.score_counts, "stat_count_emotions": details.emotions,
             "summary": details.summary, "last_updated_at": now_db,
         }
+        if details.cover_url is not None:  # a generation without one keeps the stored one
+            values["cover_url"] = details.cover_url[:1000]
+        if details.content_rating is not None:
+            values["content_rating"] = details.content_rating[:30]
         if d.update(**values).where(d.bato_link == bato_link).execute() == 0:
             d.create(bato_link=bato_link, first_scraped_at=now_db, **values)
 
@@ -400,7 +574,7 @@ class Repository:
 
     def insert_chapters(
         self, bato_link: str, anilist_id: int, chapters: Sequence[ChapterRecord],
-        now: datetime | None = None,
+        now: datetime | None = None, *, found_by: str | None = None,
     ) -> dict[str, int]:
         """Insert new chapters in batches; returns their database ids by identity."""
         if not chapters:
@@ -428,6 +602,7 @@ class Repository:
                 "stat_count_views_login": ch.views_login,
                 "stat_count_views_total": ch.views_total,
                 "stat_count_post_reply": ch.post_reply, "first_seen_at": now_db,
+                "found_by": found_by,
             }
             for ch in chapters
             if ch.bato_chapter_id not in taken
@@ -473,6 +648,18 @@ class Repository:
         cursor = self.database.cursor()
         for start in range(0, len(params), INSERT_BATCH):
             cursor.executemany(sql, params[start:start + INSERT_BATCH])
+
+    def how_found(self, bato_link: str, limit: int = 5) -> list[tuple[str, str | None,
+                                                                    datetime | None,
+                                                                    datetime | None]]:
+        """The newest chapters with who found them: (dname, found_by, released, first seen)."""
+        c = self.m.chapter
+        query = (c.select(c.dname, c.found_by, c.date_public, c.date_create, c.first_seen_at)
+                 .where((c.bato_link == bato_link) & c.found_by.is_null(False)
+                        & (c.found_by != "initial"))
+                 .order_by(c.first_seen_at.desc(), c.id.desc()).limit(limit).tuples())
+        return [(dname, found, from_db(public) or from_db(created), from_db(seen))
+                for dname, found, public, created, seen in query]
 
     def chapter_release_times(self, bato_link: str) -> list[datetime]:
         c = self.m.chapter
@@ -976,9 +1163,10 @@ class Repository:
         and free, so two engines never win one series and one another engine has checked
         meanwhile (no longer due) is passed over. MariaDB first takes the row with
         ``FOR UPDATE SKIP LOCKED``, so an engine never waits for another's claim. When the list
-        runs out, one fresh query picks up leases that expired in the meantime; a crashed
-        engine's claim simply expires. On SQLite (one machine) that is one indexed UPDATE per
-        series on top of the cycle's one read.
+        runs out, one fresh query picks up leases that expired in the meantime. A claim of an
+        engine of this host that is gone (see :func:`lease_owner_gone`) is taken over at once;
+        a live engine's or another host's waits for its expiry. On SQLite (one machine) that
+        is one indexed UPDATE per series on top of the cycle's reads.
         """
         now = now or utcnow()
         due_before = due_before or now
@@ -988,8 +1176,10 @@ class Repository:
                  or cycle.due_before != due_before)
         if fresh or cycle is None:
             tracked = frozenset(series.bato_link for series in self.tracked_series())
+            gone = self.gone_lease_owners(now)
             cycle = _LeaseCycle(owner, due_before, tracked,
-                                deque(self._lease_candidates(owner, now, due_before)))
+                                deque(self._lease_candidates(owner, now, due_before, gone)),
+                                gone=gone)
             self._lease_cycle = cycle
         while True:
             while cycle.queue:
@@ -999,13 +1189,14 @@ class Repository:
                     cycle.reread = True
                 if link in skip or link not in cycle.tracked:
                     continue
-                if self._claim(row_id, owner, now, lease_seconds, due_before):
+                if self._claim(row_id, owner, now, lease_seconds, due_before, cycle.gone):
                     return DueSeries(link, anilist_id, priority or 1, _required(next_at))
             if fresh:
                 return None
             fresh = True
-            cycle.queue.extend(
-                self._lease_candidates(owner, now, due_before, limit=len(skip) + 20))
+            cycle.gone = self.gone_lease_owners(now)
+            cycle.queue.extend(self._lease_candidates(owner, now, due_before, cycle.gone,
+                                                      limit=len(skip) + 20))
 
     def lease_series(
         self, bato_link: str, owner: str, now: datetime | None = None, *,
@@ -1013,7 +1204,7 @@ class Repository:
     ) -> bool | None:
         """Claim one series by link, due or not (a requested check), like a due one is claimed.
 
-        True: claimed for ``owner``; False: another engine holds it now; None: it has no
+        True: claimed for ``owner``; False: another live engine holds it now; None: it has no
         active schedule row, so there is nothing to claim. A running cycle's cached due list
         (see :meth:`lease_next_due`) is left alone.
         """
@@ -1023,21 +1214,60 @@ class Repository:
             (s.bato_link == bato_link) & (s.is_active == True)).scalar()  # noqa: E712
         if row_id is None:
             return None
-        return self._claim(row_id, owner, now, lease_seconds, now + ANY_DUE_TIME)
+        return self._claim(row_id, owner, now, lease_seconds, now + ANY_DUE_TIME,
+                           self.gone_lease_owners(now))
 
-    def _claimable(self, owner: str, now: datetime, due_before: datetime) -> Any:
+    def gone_lease_owners(self, now: datetime | None = None) -> tuple[str, ...]:
+        """Owners of unexpired leases that are engines of this host no longer running
+        (killed, crashed): their claims are free now, not when they expire."""
+        s = self.m.schedule
+        owners = (s.select(s.lease_owner).distinct()
+                  .where(s.lease_owner.is_null(False)
+                         & (s.lease_expires_at >= to_db(now or utcnow()))))
+        gone = tuple(sorted(o for (o,) in owners.tuples() if lease_owner_gone(o)))
+        for owner in gone:
+            log.debug("Engine %s of this host is gone: its claims are free", owner)
+        return gone
+
+    def count_held_elsewhere(
+        self, owner: str, now: datetime | None = None, *, due_before: datetime | None = None,
+    ) -> int:
+        """Due series that another live engine holds now, so ``owner`` passes over them."""
+        now = now or utcnow()
+        s = self.m.schedule
+        held = (s.lease_owner.is_null(False) & (s.lease_owner != owner)
+                & (s.lease_expires_at >= to_db(now)))
+        gone = self.gone_lease_owners(now)
+        if gone:
+            held &= s.lease_owner.not_in(gone)
+        links = [link for (link,) in s.select(s.bato_link).where(
+            (s.is_active == True) & (s.next_scrape_at <= to_db(due_before or now))  # noqa: E712
+            & held).tuples()]
+        if not links:
+            return 0
+        cycle = self._lease_cycle
+        tracked = (cycle.tracked if cycle is not None and cycle.owner == owner
+                   else frozenset(series.bato_link for series in self.tracked_series()))
+        return sum(link in tracked for link in links)
+
+    def _claimable(
+        self, owner: str, now: datetime, due_before: datetime, gone: Sequence[str] = (),
+    ) -> Any:
         s = self.m.schedule
         free = (s.lease_owner.is_null() | (s.lease_expires_at < to_db(now))
                 | (s.lease_owner == owner))
+        if gone:
+            free |= s.lease_owner.in_(list(gone))
         return (s.is_active == True) & (s.next_scrape_at <= to_db(due_before)) & free  # noqa: E712
 
     def _lease_candidates(
-        self, owner: str, now: datetime, due_before: datetime, limit: int | None = None,
+        self, owner: str, now: datetime, due_before: datetime, gone: Sequence[str] = (),
+        limit: int | None = None,
     ) -> list[tuple[int, str, int, int | None, Any]]:
         s = self.m.schedule
         query = (
             s.select(s.id, s.bato_link, s.anilist_id, s.priority, s.next_scrape_at)
-            .where(self._claimable(owner, now, due_before))
+            .where(self._claimable(owner, now, due_before, gone))
             .order_by(s.priority.desc(), s.next_scrape_at.asc(), s.id.asc())
         )
         if limit is not None:
@@ -1046,9 +1276,10 @@ class Repository:
 
     def _claim(
         self, row_id: int, owner: str, now: datetime, lease_seconds: float, due_before: datetime,
+        gone: Sequence[str] = (),
     ) -> bool:
         s = self.m.schedule
-        claimable = (s.id == row_id) & self._claimable(owner, now, due_before)
+        claimable = (s.id == row_id) & self._claimable(owner, now, due_before, gone)
         with self.atomic():
             if self.is_mysql:
                 locked = s.select(s.id).where(claimable).for_update(skip_locked=True)
@@ -1270,6 +1501,7 @@ class Repository:
             c.select(c.bato_link, peewee.fn.MAX(c.id)).group_by(c.bato_link).tuples()
         ]
         last_by_link: dict[str, Any] = {}
+        hints = self.toast_hints()
         for start in range(0, len(latest_ids), 500):
             for row in c.select().where(c.id.in_(latest_ids[start:start + 500])):
                 last_by_link[row.bato_link] = row
@@ -1299,6 +1531,8 @@ class Repository:
                 priority=(sch.priority or 1) if sch else 1,
                 active=bool(sch.is_active) if sch and sch.is_active is not None else True,
                 notify_after=series.notify_after, paused_until=series.paused_until,
+                cover_url=d.cover_url if d else None,
+                hidden_in_toasts=hints.get(series.bato_link, (False, None))[0],
             ))
         return result
 

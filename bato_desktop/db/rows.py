@@ -23,6 +23,14 @@ class TrackedSeries:
     notify_after: int = 1
     pending_chapters: int = 0
     paused_until: datetime | None = None
+    relinked_to: str | None = None  # the stored id it is checked as since a relink
+    relinked_link: str | None = None
+    relink_pending: bool = False
+
+    @property
+    def check_id(self) -> str:
+        """The stored id checks use: the relinked one, else the series' own."""
+        return self.relinked_to or self.bato_id
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,9 @@ class DetailsRow:
     views_total: int
     first_scraped_at: datetime | None
     last_updated_at: datetime | None
+    alt_names: tuple[str, ...] = ()
+    cover_url: str | None = None
+    content_rating: str | None = None
 
 
 @dataclass(frozen=True)
@@ -221,6 +232,8 @@ class SeriesOverview:
     active: bool = True
     notify_after: int = 1
     paused_until: datetime | None = None
+    cover_url: str | None = None
+    hidden_in_toasts: bool = False  # its toasts name nothing (set, or an adult rating)
 
 
 @dataclass(frozen=True)
@@ -233,3 +246,23 @@ class ErrorEntry:
     count: int
     first_seen: datetime
     last_seen: datetime
+
+
+@dataclass(frozen=True)
+class RelinkRow:
+    """A series moved by a relink (see bato_desktop.engine.relink)."""
+
+    id: int
+    batch: int
+    old_link: str
+    old_bato_id: str
+    new_bato_id: str
+    new_link: str
+    anilist_id: int
+    match_kind: str
+    reason: str | None
+    status: str  # moved | loaded | undone
+    new_chapters: int
+    moved_at: datetime
+    loaded_at: datetime | None
+    undone_at: datetime | None
