@@ -81,6 +81,7 @@ class Settings:
     rate_limit_delay: float = 300.0  # pause on 429 when Retry-After is absent
     request_timeout: float = 15.0
     lease_seconds: float = 600.0  # how long an engine's claim on a series outlives a crash
+    feed_interval: int = 0  # seconds between site-feed polls; 0 = from the budget; -1 = off
     hosts: tuple[str, ...] = DEFAULT_HOSTS  # the ordered domains (any generation)
     languages: tuple[str, ...] = ("en",)  # the editions to follow, in order of preference
     user_agent: str = DEFAULT_USER_AGENT
@@ -121,6 +122,9 @@ class Settings:
                "must be between 0 and 86400 seconds")
         _check(0 < self.request_timeout <= 300, "request_timeout", "must be between 0 and 300 s")
         _check(5 <= self.lease_seconds <= 3600, "lease_seconds", "must be between 5 and 3600 s")
+        _check(self.feed_interval in (0, -1) or 1 <= self.feed_interval <= 86400,
+               "feed_interval", "must be 0 (chosen from the request budget), -1 (off) or "
+               "1 to 86400 seconds")
         _check(len(self.hosts) > 0, "hosts", "needs at least one host")
         for host in self.hosts:
             _check(bool(re.match(r"^https?://[A-Za-z0-9.\-]+(:\d+)?/?$", host)), "hosts",
@@ -170,6 +174,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "BATO_RATE_LIMIT_DELAY": "rate_limit_delay",
     "BATO_LEASE_SECONDS": "lease_seconds",
     "BATO_POLL_INTERVAL": "poll_interval",
+    "BATO_FEED_INTERVAL": "feed_interval",
     "LOG_LEVEL": "log_level",
 }
 

@@ -24,9 +24,11 @@ class StopRequested(Exception):
 
 @dataclass(frozen=True)
 class CheckRequest:
-    """Check one series now (``bato_link``), or every series (``None``)."""
+    """Check one series now (``bato_link``), or every series (``None``); ``scrape_type`` says
+    who asked ("manual": the user; "feed": the site feed showed a new chapter)."""
 
     bato_link: str | None
+    scrape_type: str = "manual"
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,22 @@ class AddRequest:
     anilist_id: int | None = None
 
 
-Request = CheckRequest | AddRequest
+@dataclass(frozen=True)
+class RelinkRequest:
+    """Search where the stranded series live now; with ``apply_auto`` move the exact AniList
+    matches, and move each ``picks`` (old link, new link) pair. Served like a check: one
+    request at a time, the politeness pause between searches, nothing during a 429 pause."""
+
+    apply_auto: bool = False
+    picks: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class FeedRequest:
+    """Read the site-wide feed now (one request a page, served like a check)."""
+
+
+Request = CheckRequest | AddRequest | RelinkRequest | FeedRequest
 
 
 class EngineControl:
@@ -98,11 +115,24 @@ class EngineControl:
 
     # -- requests ------------------------------------------------------------------------------
 
-    def request_check(self, bato_link: str | None = None) -> None:
-        self._put(CheckRequest(bato_link or None))
+    def request_check(self, bato_link: str | None = None, scrape_type: str = "manual") -> None:
+        if bato_link and scrape_type == "feed" and CheckRequest(bato_link) in self._snapshot():
+            return  # the user asked already
+        self._put(CheckRequest(bato_link or None, scrape_type if bato_link else "manual"))
+
+    def request_feed(self) -> None:
+        self._put(FeedRequest())
+
+    def _snapshot(self) -> list[Request]:
+        with self._lock:
+            return list(self._requests)
 
     def request_add(self, link: str, anilist_id: int | None = None) -> None:
         self._put(AddRequest(link, anilist_id))
+
+    def request_relink(self, apply_auto: bool = False,
+                       picks: tuple[tuple[str, str], ...] = ()) -> None:
+        self._put(RelinkRequest(apply_auto, picks))
 
     def _put(self, request: Request) -> None:
         with self._lock:

@@ -79,6 +79,7 @@ class CycleReport:
     offline: bool = False  # no Bato host answered: the cycle ended, the series stay due
     busy: bool = False  # another cycle was running: this one did not start (no overlap)
     blocked: bool = False  # every domain showed a browser check: the cycle ended, series due
+    held_elsewhere: int = 0  # due series not checked: another live engine is checking them
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,29 @@ class DomainChanged:
     message: str
 
 
+@dataclass(frozen=True)
+class RelinkFinished:
+    """A relink request was served: what was found (RelinkPlan items), what moved (RelinkRow
+    items) and what stays (link, reason); ``message`` says it in one line."""
+
+    plans: tuple[object, ...]
+    moved: tuple[object, ...]
+    kept: tuple[tuple[str, str], ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class FeedPolled:
+    """The site feed was read: pages, uploads not seen before, series queued, its health."""
+
+    catalogue: str
+    pages: int
+    new_uploads: int
+    queued: int
+    healthy: bool
+    summary: str
+
+
 EngineEvent = (
     CycleStarted
     | CycleProgress
@@ -114,6 +138,8 @@ EngineEvent = (
     | CycleFinished
     | AddFinished
     | DomainChanged
+    | RelinkFinished
+    | FeedPolled
 )
 EventSink = Callable[[EngineEvent], None]
 

@@ -7,9 +7,10 @@ answer to "why was this not checked?" never depends on where you ask.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from bato_desktop.db import Repository
+from bato_desktop.db.repository import lease_owner_gone
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -102,8 +103,14 @@ def explain_series(
         lines.append(("Skipped", "checking is paused for this series"))
     if (schedule.lease_owner and schedule.lease_expires_at is not None
             and schedule.lease_expires_at > now):
-        lines.append(("Checking", f"right now, by engine {schedule.lease_owner} (its claim "
-                                  f"lapses {_when(schedule.lease_expires_at, tz)} if it stops)"))
+        if lease_owner_gone(schedule.lease_owner):  # killed or crashed mid-check
+            lines.append(("Interrupted", f"engine {schedule.lease_owner} of this computer "
+                                         "stopped during its check; the next engine to run "
+                                         "takes the series over at once"))
+        else:
+            lines.append(("Checking", f"right now, by engine {schedule.lease_owner} (its "
+                                      f"claim lapses {_when(schedule.lease_expires_at, tz)} "
+                                      "if it stops)"))
     rate_limited = repo.shared_rate_limit_until()
     if rate_limited is not None and rate_limited > now:
         lines.append(("Skipped", "every check waits until "
@@ -111,9 +118,52 @@ def explain_series(
                                  "requests)"))
     if series.paused_until and series.paused_until > now:
         lines.append(("Skipped", f"on hiatus pause until {_when(series.paused_until, tz)}"))
+    lines += _feed_lines(repo, series.check_id, bato_link, now)
     if series.muted:
         lines.append(("Notifications", "muted (chapters are still recorded)"))
     elif series.notify_after > 1:
         lines.append(("Notifications", f"after {series.notify_after} chapters pile up "
                                        f"({series.pending_chapters} waiting)"))
     return Explanation(name, bato_link, lines)
+
+
+FOUND_BY = {"feed": "found through the site feed", "scheduled": "found by the scheduled check",
+            "manual": "found by a check you asked for", "relink": "found when it was relinked"}
+
+
+def _feed_lines(repo: Repository, check_id: str, bato_link: str, now: datetime
+                ) -> list[tuple[str, str]]:
+    """What the site feed does for the series, and how its latest chapters were found."""
+    from bato_desktop.engine.feed_watcher import STATE_KEY, FeedState
+    from bato_desktop.engine.generations import SeriesKey
+
+    lines: list[tuple[str, str]] = []
+    try:
+        catalogue = SeriesKey.from_storage_id(check_id).catalogue
+    except ValueError:
+        return lines
+    text = repo.shared.get(STATE_KEY.format(catalogue=catalogue))
+    if text is not None:
+        state = FeedState.from_text(text)
+        if state.healthy:
+            lines.append(("Site feed", f"{state.summary(now)}: a new chapter is noticed "
+                                       "there within minutes and checked at once; the "
+                                       "schedule above is only the backstop"))
+        else:
+            lines.append(("Site feed", f"{state.summary(now)}; until it is back, the "
+                                       "schedule above finds new chapters"))
+    found = repo.how_found(bato_link, limit=3)
+    for dname, by, released, seen in found:
+        how = FOUND_BY.get(by or "", f"found by a {by} check")
+        if released is not None and seen is not None and seen >= released:
+            how += f" {_span(seen - released)} after upload"
+        lines.append(("Found", f"{dname}: {how}"))
+    return lines
+
+
+def _span(delta: timedelta) -> str:
+    minutes = delta.total_seconds() / 60
+    if minutes < 90:
+        return f"{max(1, round(minutes))} min"
+    hours = minutes / 60
+    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"

@@ -162,8 +162,9 @@ def parse_series_key(
     if isinstance(target, SeriesKey):
         return target
     what = "an XCOMIC chapter" if isinstance(target, ChapterRef) else "an XCOMIC work"
-    raise InvalidBatoLink(value, f"it names {what}; the site is asked which comic it belongs "
-                          "to when the series is added")
+    raise InvalidBatoLink(value, f"it names {what}, not one comic; add it with the engine "
+                          "running (the site says which comic it is) or paste the comic's link "
+                          "(/comic/<id>-<lang>-<title>)")
 
 
 def parse_bato_id(

@@ -80,6 +80,7 @@ class SeriesDetails:
     anilist_id: int | None = None  # the site's own link to AniList (XCOMIC trackingSites)
     generation: str | None = None  # which API generation answered (Generation value)
     chapter_count: int | None = None  # the site's count (chaps_normal), where it gives one
+    content_rating: str | None = None  # "safe", "suggestive", "erotica"... (XCOMIC)
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,15 @@ from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bato_desktop.db import Repository
+from bato_desktop.db import DatabaseError, Repository
 from bato_desktop.engine.events import CycleReport
 from bato_desktop.engine.service import ScrapingService, utcnow
 from bato_desktop.settings import Settings
 
 log = logging.getLogger(__name__)
 CYCLE_JOB = "cycle"
+FEED_JOB = "feed"
+FEED_TICK = 20.0  # seconds between looks at whether the site feed is due
 
 
 def scheduler_options() -> dict[str, object]:
@@ -43,7 +45,9 @@ class HeadlessScheduler(BlockingScheduler):  # type: ignore[misc]
     """A BlockingScheduler that can be asked to stop from a signal handler, even mid-cycle.
 
     Shutting down inside a running job removes the job APScheduler is about to update, so a
-    stop request only sets a flag and wakes the loop; the shutdown happens between cycles.
+    stop request only sets a flag and wakes the loop; the shutdown happens between cycles. A
+    request made before the scheduler starts (a SIGTERM during start-up) shuts it down before
+    its first cycle.
     """
 
     def __init__(self, **options: object) -> None:
@@ -52,13 +56,22 @@ class HeadlessScheduler(BlockingScheduler):  # type: ignore[misc]
 
     def request_shutdown(self) -> None:
         self._shutdown_requested.set()
-        self.wakeup()
+        if self._event is not None:  # not started yet: the first look at the flag stops it
+            self.wakeup()
 
     def _process_jobs(self) -> float | None:
+        if self._shut_down_if_asked():
+            return None
         wait_seconds: float | None = super()._process_jobs()
-        if self._shutdown_requested.is_set() and self.state != STATE_STOPPED:
-            self.shutdown(wait=False)
+        self._shut_down_if_asked()
         return wait_seconds
+
+    def _shut_down_if_asked(self) -> bool:
+        if not self._shutdown_requested.is_set():
+            return False
+        if self.state != STATE_STOPPED:
+            self.shutdown(wait=False)
+        return True
 
 
 class EngineRunner:
@@ -82,6 +95,7 @@ class EngineRunner:
         self._limit = limit
         self._control = service.control
         self._offline = threading.Event()
+        self._stopped = threading.Event()  # request_stop(): no cycle starts after it
         self.last_report: CycleReport | None = None
         self.last_cycle_at: datetime | None = None
 
@@ -98,7 +112,39 @@ class EngineRunner:
             next_run_time=utcnow() + timedelta(seconds=first_cycle_in),
             replace_existing=True,
         )
+        self._add_feed_job(first_cycle_in)
         self._scheduler.start()
+
+    def _add_feed_job(self, first_in: float) -> None:
+        """The site feed: a look every few seconds at whether a poll is due (the interval
+        adapts and is shared between engines, so the look is cheap and the poll is not)."""
+        if self._settings.feed_interval < 0:
+            self._service.feed_enabled = False
+            if self._scheduler.get_job(FEED_JOB):
+                self._scheduler.remove_job(FEED_JOB)
+            return
+        self._service.feed_enabled = True
+        base = self._service.feed_interval
+        self._scheduler.add_job(
+            self.feed_tick, IntervalTrigger(seconds=max(1.0, min(FEED_TICK, base / 2))),
+            id=FEED_JOB, next_run_time=utcnow() + timedelta(seconds=first_in + 1),
+            replace_existing=True,
+        )
+
+    def feed_tick(self) -> CycleReport | None:
+        """Engine thread: read the feed now when it is due and this engine holds the lease;
+        the checks it queues are served in the same go, before any scheduled one."""
+        if self._offline.is_set() or self.paused or self._stopped.is_set():
+            return None
+        try:
+            due = self._service.feed_due()
+        except DatabaseError as exc:
+            log.warning("Site feed not looked at: %s", exc)
+            return None
+        if not due:
+            return None
+        self._control.request_feed()
+        return self.serve_pending()
 
     @property
     def offline(self) -> bool:
@@ -138,7 +184,11 @@ class EngineRunner:
         return self._run(scrape_type="scheduled")
 
     def _run(self, *, scrape_type: str, walk_due: bool = True) -> CycleReport:
+        if self._stopped.is_set():  # a stop came just before this cycle: it does not start
+            return CycleReport(due=0, stopped=True)
         self._service.clear_stop()
+        if self._stopped.is_set():  # ... or while the previous stop was cleared
+            self._service.request_stop()
         report = self._service.run_cycle(limit=self._limit, scrape_type=scrape_type,
                                          walk_due=walk_due)
         if not report.busy:
@@ -203,8 +253,12 @@ class EngineRunner:
     def apply_settings(self, settings: Settings) -> None:
         """Use new delays at once and move the cycle job to the new interval."""
         old_interval = self._settings.scrape_interval
+        old_feed = self._settings.feed_interval
         self._settings = settings
         self._service.apply_settings(settings)
+        if (settings.feed_interval != old_feed or not self._scheduler.get_job(FEED_JOB)) \
+                and self._scheduler.get_job(CYCLE_JOB):
+            self._add_feed_job(0.0)
         if settings.scrape_interval != old_interval and self._scheduler.get_job(CYCLE_JOB):
             self._scheduler.reschedule_job(
                 CYCLE_JOB, trigger=IntervalTrigger(seconds=settings.scrape_interval)
@@ -215,7 +269,9 @@ class EngineRunner:
         return job.next_run_time if job else None
 
     def request_stop(self) -> None:
-        """Thread-safe: end the running pause at once; the series being written completes."""
+        """Thread-safe: end the running pause at once; the series being checked is finished
+        and written, and no cycle starts after it (call before :meth:`shutdown`)."""
+        self._stopped.set()
         self._service.request_stop()
 
     def shutdown(self) -> None:

@@ -3,7 +3,9 @@
 One series at a time, a uniform random pause between series, retries with exponential backoff for
 transient errors, a shared pause on 429, and every series' writes (details, chapters,
 notifications, schedule, log) in one transaction, so a crash or a stop never leaves half a series.
-A stop request interrupts any pause at once; a pause ends the cycle after the current series;
+A stop request interrupts any pause or retry wait at once, yet the series being checked is
+finished (a retry it was waiting for goes out at once, the last one) and written; a pause ends
+the cycle after the current series;
 check-now and add requests (:mod:`bato_desktop.engine.control`) are served between two series.
 A check that reaches no host at all means the machine is offline: the cycle ends, the series
 stay due and the attempt is logged as ``offline: ...``, not counted as an error.
@@ -33,12 +35,14 @@ from bato_desktop.db.repository import (
     ScheduleConflict,
 )
 from bato_desktop.db.rows import TrackedSeries
-from bato_desktop.engine import comparator
+from bato_desktop.engine import comparator, feed_policy
 from bato_desktop.engine.client import BatoClient
 from bato_desktop.engine.control import (
     AddRequest,
     CheckRequest,
     EngineControl,
+    FeedRequest,
+    RelinkRequest,
     Request,
     StopRequested,
 )
@@ -64,13 +68,17 @@ from bato_desktop.engine.events import (
     DomainChanged,
     EngineError,
     EventSink,
+    FeedPolled,
     NotificationsCreated,
     RateLimitedEvent,
+    RelinkFinished,
     SeriesChecked,
     SeriesResult,
     ignore_events,
 )
-from bato_desktop.engine.generations import SeriesKey
+from bato_desktop.engine.feed_watcher import FeedOutcome, FeedWatcher, feed_catalogues
+from bato_desktop.engine.feeds import FeedPage
+from bato_desktop.engine.generations import Catalogue, SeriesKey
 from bato_desktop.engine.links import canonical_link, host_of, parse_link, parse_series_key
 from bato_desktop.engine.patterns import analyse
 from bato_desktop.engine.records import KnownChapters, SeriesSnapshot
@@ -88,6 +96,9 @@ perf = logging.getLogger(PERFORMANCE_LOGGER)
 
 Clock = Callable[[], datetime]
 NO_DOMAIN_RETRY = timedelta(hours=6)
+FEED_LOOK = 30.0  # seconds between looks at whether the feed is due, inside a cycle
+FEED_LOG_LINK = "(site feed)"  # the scrape log's row for a feed poll (it is of no series)
+BACKSTOP_OUTCOMES = {CheckOutcome.NO_CHANGE, CheckOutcome.NEW_CHAPTERS, CheckOutcome.INITIAL}
 
 
 def _origin(link: str) -> str:
@@ -104,7 +115,8 @@ def utcnow() -> datetime:
 
 
 def engine_owner(device_id: str) -> str:
-    """A lease owner unique per engine process (two engines may run on one device)."""
+    """A lease owner unique per engine process (two engines may run on one device); read
+    back by :func:`bato_desktop.db.repository.lease_owner_gone` (keep the two in step)."""
     return f"{device_id[:36]}:{socket.gethostname()[:16]}:{os.getpid()}"[:64]
 
 
@@ -132,6 +144,9 @@ class ScrapingService:
         self._cycle_lock = threading.Lock()
         self.rate_limited_until: datetime | None = None
         self.owner = engine_owner(settings.device_id)
+        #: The site feed is read only by a long-running engine (the runner turns it on):
+        #: a one-off cycle or check has no use for it.
+        self.feed_enabled = False
         client.pace = self._pace_within_check
         if hasattr(client, "set_notice_sink"):  # test doubles of the client have none
             client.set_notice_sink(self._domain_notice)
@@ -139,7 +154,8 @@ class ScrapingService:
     # -- control (thread-safe: see EngineControl) ---------------------------------------------
 
     def request_stop(self) -> None:
-        """Thread-safe: ends a pause or a retry wait at once; the current write completes."""
+        """Thread-safe: ends a pause or a retry wait at once; the series being checked is
+        finished (one last attempt, without waiting) and written."""
         self.control.request_stop()
 
     def clear_stop(self) -> None:
@@ -165,16 +181,24 @@ class ScrapingService:
 
     def _pace_within_check(self) -> None:
         """A second request inside one check (the next page, another domain) waits the
-        politeness pause too: one request at a time, never back to back."""
-        self.control.wait(self._rng.uniform(self.settings.min_delay, self.settings.max_delay))
+        politeness pause too: one request at a time, never back to back. A stop ends the
+        pause, not the check: the series being checked is finished and written."""
+        with contextlib.suppress(StopRequested):
+            self.control.wait(self._rng.uniform(self.settings.min_delay,
+                                                self.settings.max_delay))
 
     def report_error(self, event: EngineError) -> None:
         log.error(event.message)
         self._events(event)
 
-    def _wait(self, seconds: float) -> None:
-        """A retry wait: only a stop ends it (it belongs to the series being checked)."""
-        self.control.wait(seconds)
+    def _wait(self, seconds: float) -> bool:
+        """A retry wait: only a stop ends it (it belongs to the series being checked);
+        False when a stop did, so the check makes its last attempt now."""
+        try:
+            self.control.wait(seconds)
+        except StopRequested:
+            return False
+        return True
 
     def politeness_pause(self) -> float:
         newer = self.control.take_settings()  # settings changed during a running cycle
@@ -266,15 +290,39 @@ class ScrapingService:
             return _END
         if request is not None:
             self.control.pop()
+            if isinstance(request, RelinkRequest | FeedRequest):
+                if isinstance(request, RelinkRequest):
+                    self._serve_relink(request)
+                else:
+                    self.poll_feed()
+                run.next_send = time.monotonic() + self.politeness_pause()
+                return None
             return self._serve(request, run.seen, len(run.results), run.total)
+        self._feed_between_series(run)
+        if self.control.has_requests():
+            return None  # the feed poll it queued goes first
         return self._check_next_due(run)
+
+    def _feed_between_series(self, run: _Run) -> None:
+        """A long cycle must not starve the feed: between two series, at most every
+        FEED_LOOK seconds, a due feed poll is queued (served next, like a request)."""
+        if not run.results or time.monotonic() < run.feed_look_at:
+            return  # between series only: a cycle starts with its first check
+        run.feed_look_at = time.monotonic() + FEED_LOOK
+        try:
+            if self.feed_due():
+                self.control.request_feed()
+        except DatabaseError as exc:
+            log.debug("Feed look-up skipped: %s", exc)
 
     def _check_next_due(self, run: _Run) -> SeriesResult | _End:
         row = self._repo.lease_next_due(
             self.owner, self._clock(), lease_seconds=self.settings.lease_seconds,
             exclude=run.seen, due_before=run.walk.due_before,
         )
-        if row is None:
+        if row is None:  # the walk is over: what is still due, another live engine holds
+            run.held = self._repo.count_held_elsewhere(self.owner, self._clock(),
+                                                       due_before=run.walk.due_before)
             return _END
         run.seen.add(row.bato_link)
         run.walked += 1
@@ -301,11 +349,12 @@ class ScrapingService:
     def _finish(self, run: _Run) -> CycleReport:
         if run.outcome != "stopped" and run.total:
             self._events(CycleProgress(len(run.results), max(run.total, len(run.results)), ""))
-        report = self._report(run.total, run.results, outcome=run.outcome)
+        report = self._report(run.total, run.results, outcome=run.outcome, held=run.held)
         self._events(CycleFinished(report))
         log.info(
-            "Cycle finished: %d/%d checked, %d new chapters, %d failed%s",
+            "Cycle finished: %d/%d checked, %d new chapters, %d failed%s%s",
             report.checked, run.total, report.new_chapters, report.failed,
+            f", {run.held} held by another engine" if run.held else "",
             f" ({run.outcome})" if run.outcome else "",
         )
         self._monitor_errors()
@@ -335,11 +384,60 @@ class ScrapingService:
         while until is not None and (request := self.control.pop()) is not None:
             if isinstance(request, AddRequest):
                 self._serve_add(request)
+            elif isinstance(request, RelinkRequest):
+                self._events(RelinkFinished((), (), (), f"Relink not run: {PauseActive(until)}"))
+            elif isinstance(request, FeedRequest):
+                log.info("Site feed not read: %s", PauseActive(until))
             elif request.bato_link is None:
                 log.info("Check all now: %s", PauseActive(until))
             else:
                 results.append(self._skipped(request.bato_link, str(PauseActive(until))))
         return results
+
+    def _serve_relink(self, request: RelinkRequest) -> None:
+        """Search, then move what the request allows; the moved series are checked next (their
+        first load on the new site, whose chapters of the time away go to one digest)."""
+        from bato_desktop.engine import relink
+        from bato_desktop.engine.domains import DomainState
+
+        book = self._client.book
+        if any(s.state is DomainState.UNKNOWN for s in book.statuses()):
+            try:  # which catalogues are live, before searching
+                self._client.probe(force=False)
+            except RateLimited as exc:
+                self.pause_everything(exc)
+                self._events(RelinkFinished((), (), (), f"Relink not run: {exc}"))
+                return
+            book = self._client.book
+        stranded = relink.stranded_series(self._repo, book)
+        picked = [s for s in (self._repo.find_series(old) for old, _new in request.picks)
+                  if s is not None and s not in stranded]
+
+        def pause() -> bool:
+            return self.control.wait(self.politeness_pause(), until_paused=True)
+
+        def progress(done: int, total: int, name: str) -> None:
+            self._events(CycleProgress(done, max(total, 1),
+                                       f"Relink: searching {name}" if name else ""))
+
+        plans = relink.plan_relinks(self._repo, self._client, stranded + picked,
+                                    languages=self.settings.languages, pause=pause,
+                                    progress=progress, on_429=self.pause_everything)
+        report = relink.ApplyReport()
+        if request.apply_auto or request.picks:
+            report = relink.apply_relinks(
+                self._repo, plans, picks=dict(request.picks), apply_auto=request.apply_auto,
+                now=self._clock(), resolve=lambda link: self._client.resolve(
+                    parse_link(link, check_host=False)))
+            for row in report.moved:
+                self.control.request_check(row.old_link)
+        found = sum(1 for p in plans if p.candidates)
+        message = (f"Relink: {len(report.moved)} moved, {len(report.kept)} kept as they are"
+                   if request.apply_auto or request.picks else
+                   f"Relink: {len(plans)} stranded series, candidates found for {found}")
+        log.info("%s", message)
+        self._events(RelinkFinished(tuple(plans), tuple(report.moved), tuple(report.kept),
+                                    message))
 
     def _serve(
         self, request: Request, seen: set[str], done: int, total: int,
@@ -348,6 +446,12 @@ class ScrapingService:
         if isinstance(request, AddRequest):
             self._events(CycleProgress(done, max(total, done + 1), request.link))
             return self._serve_add(request)
+        if isinstance(request, RelinkRequest):
+            self._serve_relink(request)
+            return None
+        if isinstance(request, FeedRequest):
+            self.poll_feed()
+            return None
         assert request.bato_link is not None
         series = self._repo.find_series(request.bato_link)
         if series is None:
@@ -357,7 +461,7 @@ class ScrapingService:
             return self._skipped(series.bato_link, "another engine is checking it right now")
         self._events(CycleProgress(done, max(total, done + 1), self._display_name(
             series.bato_link)))
-        return self._check_leased(series.bato_link, series.anilist_id, "manual")
+        return self._check_leased(series.bato_link, series.anilist_id, request.scrape_type)
 
     def _serve_add(self, request: AddRequest) -> SeriesResult | None:
         """An add request: its outcome goes out as an AddFinished event."""
@@ -403,7 +507,7 @@ class ScrapingService:
 
     def _report(
         self, due: int, results: list[SeriesResult], *, outcome: str = "",
-        error: str | None = None,
+        error: str | None = None, held: int = 0,
     ) -> CycleReport:
         sent = [r for r in results if r.status != "skipped"]
         return CycleReport(
@@ -420,6 +524,7 @@ class ScrapingService:
             paused=outcome == "paused",
             offline=outcome == "offline",
             blocked=outcome == "blocked",
+            held_elsewhere=held,
         )
 
     def _database_failed(
@@ -504,7 +609,10 @@ class ScrapingService:
         started = time.monotonic()
         try:
             key = self._key_of(bato_link)
-            snapshot = self._fetch_with_retries(key, self._repo.known_chapters(bato_link))
+            known = self._repo.known_chapters(bato_link)
+            snapshot = self._probe_first(bato_link, key, known, scrape_type)
+            if snapshot is None:
+                snapshot = self._fetch_with_retries(key, known)
         except RateLimited as exc:
             return self._rate_limited(bato_link, anilist_id, scrape_type, exc, started)
         except Unreachable as exc:
@@ -526,9 +634,32 @@ class ScrapingService:
         except (ScheduleConflict, IntegrityError) as exc:  # rolled back; a failure, not a crash
             return self._not_stored(bato_link, anilist_id, scrape_type, str(exc), started)
 
+    def _probe_first(self, bato_link: str, key: SeriesKey, known: KnownChapters,
+                     scrape_type: str) -> SeriesSnapshot | None:
+        """A scheduled check while the feed watches the site asks the cheap probe first (the
+        node with its chapter count) and loads the chapter list only when something changed;
+        None: load it. Only where the generation has such a probe (XCOMIC's chaps_normal)."""
+        if scrape_type != "scheduled" or key.catalogue is not Catalogue.XCOMIC \
+                or not known.numbers or not hasattr(self._client, "probe_series"):
+            return None
+        if not self._feed_watches(bato_link, self._clock()):
+            return None
+        details = self._client.probe_series(key)
+        stored = self._repo.get_details(bato_link)
+        if details.chapter_count is None or details.chapter_count > len(known.numbers) \
+                or stored is None or stored.upload_status != details.upload_status:
+            self._pace_within_check()
+            return None
+        log.info("%s: the probe shows nothing new (%d chapters); list not loaded",
+                 details.name, details.chapter_count)
+        return SeriesSnapshot(details, [], total_chapters=details.chapter_count)
+
     def _key_of(self, bato_link: str) -> SeriesKey:
         """The series' identity: from its link, else from the id stored with it (a link of
         a form this version does not read names its series by the stored id)."""
+        relinked = self._repo.check_id(bato_link)
+        if relinked:
+            return SeriesKey.from_storage_id(relinked)
         try:
             return parse_series_key(bato_link, check_host=False)
         except InvalidBatoLink:
@@ -556,7 +687,10 @@ class ScrapingService:
                 )
                 log.warning("Series %s: %s; attempt %d/%d, retrying in %.1f s",
                             bato_id, exc, attempt, attempts, delay)
-                self._wait(delay)
+                if not self._wait(delay):  # stopping: one last attempt now, then its result
+                    log.info("Series %s: stopping, so the retry goes out now (the last one)",
+                             bato_id)
+                    return self._client.fetch_series(key, known)
         raise AssertionError("unreachable")
 
     def _store(
@@ -577,7 +711,8 @@ class ScrapingService:
                 previous.upload_status if previous else None, details.upload_status,
                 first_scrape=first,
             )
-            chapter_ids = self._repo.insert_chapters(bato_link, anilist_id, changes.new_chapters)
+            chapter_ids = self._repo.insert_chapters(bato_link, anilist_id, changes.new_chapters,
+                                                     found_by=scrape_type)
             series = self._repo.get_series(bato_link)
             notifications = comparator.notifications_for(
                 changes, bato_link=bato_link, anilist_id=anilist_id, manga_name=details.name,
@@ -587,6 +722,12 @@ class ScrapingService:
                 notifications = self._pile_up(series, changes, notifications, details.name)
             if series is not None and series.muted:
                 notifications = []
+            if series is not None and series.relink_pending:  # chapters of the time away:
+                notifications = []  # one digest for the whole relink, not a toast each
+                digest = self._repo.relinks.loaded(
+                    bato_link, 0 if first else len(changes.new_chapters), now)
+                if digest is not None:
+                    notifications = [digest]
             if notifications:
                 self._repo.create_notifications(notifications)
             if first:
@@ -653,9 +794,86 @@ class ScrapingService:
             consecutive_failures=row.consecutive_failures if row else 0,
         )
         pattern = analyse(self._repo.chapter_release_times(bato_link), now)
-        return plan_next_check(
+        decision = plan_next_check(
             pattern, state, outcome, now, upload_status, rng=self._rng, retry_after=retry_after
         )
+        if outcome in BACKSTOP_OUTCOMES and self._feed_watches(bato_link, now):
+            return feed_policy.as_backstop(decision, now)
+        return decision
+
+    # -- the site feed ---------------------------------------------------------------------------
+
+    def _feed_watches(self, bato_link: str, now: datetime) -> bool:
+        """Whether a healthy, recently read site feed covers this series' catalogue."""
+        try:
+            catalogue = self._key_of(bato_link).catalogue
+        except (InvalidBatoLink, ValueError):
+            return False
+        return self.feed.state(catalogue).view(self.feed_interval).watching(now)
+
+    @property
+    def feed(self) -> FeedWatcher:
+        return FeedWatcher(self._repo, languages=self.settings.languages, clock=self._clock)
+
+    @property
+    def feed_interval(self) -> float:
+        """The base interval: the setting, else chosen from the budget and the library."""
+        if self.settings.feed_interval:
+            return float(self.settings.feed_interval)
+        return float(feed_policy.default_feed_interval(self._repo.series_count()))
+
+    def feed_due(self) -> list[Catalogue]:
+        """Catalogues whose feed is due now and that this engine may read (a lease)."""
+        book = getattr(self._client, "book", None)
+        if not self.feed_enabled or book is None or self.settings.feed_interval < 0:
+            return []
+        watcher, base = self.feed, self.feed_interval
+        usable = [c for c in Catalogue if book.usable(c)]  # live, or not probed yet
+        return [c for c in feed_catalogues(self._repo, usable)
+                if watcher.due(c, base) and watcher.claim(c, self.owner, base)]
+
+    def poll_feed(self) -> list[FeedOutcome]:
+        """Read the feed of each live catalogue that is due; its checks are served next.
+
+        One request per page like every other (one at a time, the politeness pause between
+        pages, nothing during a 429 pause), logged as scrape type ``feed``.
+        """
+        outcomes: list[FeedOutcome] = []
+
+        def pause() -> None:
+            self.control.wait(self.politeness_pause())
+
+        for catalogue in self.feed_due():
+            started = time.monotonic()
+
+            def read(cursor: float | None, catalogue: Catalogue = catalogue) -> FeedPage:
+                return self._client.feed_page(catalogue, cursor)
+
+            try:
+                outcome = self.feed.poll(catalogue, read, base_interval=self.feed_interval,
+                                         pause=pause)
+            except RateLimited as exc:
+                self.pause_everything(exc)
+                self._repo.add_log(FEED_LOG_LINK, 0, "feed", "rate_limited",
+                                   error_message=str(exc), scraped_at=self._clock(),
+                                   duration_seconds=time.monotonic() - started)
+                break
+            for link in outcome.queued:
+                self.control.request_check(link, scrape_type="feed")
+            # Chapters are counted by the checks the poll queues, not twice here.
+            self._repo.add_log(
+                FEED_LOG_LINK, 0, "feed", "failed" if outcome.error else "success",
+                error_message=outcome.error, duration_seconds=time.monotonic() - started,
+                scraped_at=self._clock())
+            log.info("Site feed (%s): %d pages, %d uploads, %d new, %d series to check%s",
+                     catalogue.value, outcome.pages, outcome.uploads, outcome.new_uploads,
+                     len(outcome.queued),
+                     f", {outcome.made_due} made due for a gap" if outcome.made_due else "")
+            self._events(FeedPolled(catalogue.value, outcome.pages, outcome.new_uploads,
+                                    len(outcome.queued), outcome.state.healthy,
+                                    outcome.state.summary(self._clock())))
+            outcomes.append(outcome)
+        return outcomes
 
     def _save_schedule(
         self, bato_link: str, anilist_id: int, decision: ScheduleDecision, now: datetime,
@@ -677,6 +895,14 @@ class ScrapingService:
         self, bato_link: str, anilist_id: int, scrape_type: str, exc: RateLimited,
         started: float,
     ) -> SeriesResult:
+        pause = self.pause_everything(exc)
+        return self._record_failure(
+            bato_link, anilist_id, scrape_type, str(exc), started, "rate_limited",
+            CheckOutcome.RATE_LIMITED, retry_after=pause,
+        )
+
+    def pause_everything(self, exc: RateLimited) -> float:
+        """A 429: every engine on this database waits (the pause is shared); its length."""
         pause = exc.retry_after if exc.retry_after_given else self.settings.rate_limit_delay
         until = self._clock() + timedelta(seconds=pause)
         self.rate_limited_until = until
@@ -686,10 +912,7 @@ class ScrapingService:
             log.error("Could not share the rate-limit pause: %s", db_exc)
         log.warning("Rate limited by Bato: all scraping paused until %s", until.isoformat())
         self._events(RateLimitedEvent(until, pause))
-        return self._record_failure(
-            bato_link, anilist_id, scrape_type, str(exc), started, "rate_limited",
-            CheckOutcome.RATE_LIMITED, retry_after=pause,
-        )
+        return pause
 
     def _record_failure(
         self, bato_link: str, anilist_id: int, scrape_type: str, message: str, started: float,
@@ -810,6 +1033,8 @@ class _Run:
     seen: set[str] = field(default_factory=set)
     walked: int = 0
     next_send: float = 0.0  # monotonic time before which no request may go out (politeness)
+    feed_look_at: float = 0.0  # monotonic time of the next look at whether the feed is due
+    held: int = 0  # due series passed over: another live engine holds them
     outcome: str = ""  # "", "stopped", "paused" or "offline"
 
 

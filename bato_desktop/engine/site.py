@@ -52,6 +52,7 @@ from bato_desktop.engine.errors import (
     TransientError,
     Unreachable,
 )
+from bato_desktop.engine.feeds import FeedPage, FeedReader
 from bato_desktop.engine.generations import Catalogue, Generation, SeriesKey
 from bato_desktop.engine.links import ChapterRef, LinkTarget, TitleRef
 from bato_desktop.engine.records import (
@@ -117,6 +118,7 @@ class SiteClient:
         self.book = DomainBook(cleaned, path=book_path, on_notice=on_notice)
         self.wire = Wire(user_agent=user_agent, timeout=timeout, transport=transport)
         self.dialects: dict[Generation, Dialect] = all_dialects()
+        self.feeds = FeedReader()
         self.languages = tuple(languages) or ("en",)
         self.pace: Callable[[], None] | None = None
         self._answered = False
@@ -196,6 +198,12 @@ class SiteClient:
         langs = tuple(languages if languages is not None else self.languages)
         return self._call(catalogue, "search",
                           lambda ex, dialect: dialect.search(ex, text, langs), what=text)
+
+    def feed_page(self, catalogue: Catalogue, cursor: float | None) -> FeedPage:
+        """One page of the site-wide feed of newest uploads (see engine/feeds.py)."""
+        return self._call(catalogue, "feed",
+                          lambda ex, _dialect: self.feeds.page(ex, ex.generation, cursor),
+                          what="the site feed")
 
     def resolve(self, target: LinkTarget) -> SeriesKey:
         """The series a title or chapter link belongs to (a series key is itself)."""

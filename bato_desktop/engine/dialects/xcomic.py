@@ -65,7 +65,8 @@ CHAPTER_NODE_FIELD = "get_chapterNode"
 MAX_PAGES = 60  # 6,000 uploads on fullList; a longer list is read over several checks
 
 COMIC_FIELDS = """id name altNames authors artists originalLanguage translatedLanguage
-        originalStatus uploadStatus genres summary { text } readDirection urlPath urlCover
+        originalStatus uploadStatus contentRating genres summary { text } readDirection
+        urlPath urlCover
         follows reviews score_val chaps_normal chapterNode_up_to { data { datePublic } }
         trackingSites { anilist }"""
 CHAPTER_FIELDS = """id data { id comicId dbStatus serial dname title urlPath dateCreate
@@ -135,6 +136,7 @@ def parse_details(data: Mapping[str, Any], key: SeriesKey, base: str, status: in
         anilist_id=anilist_of(comic),
         generation=Generation.XCOMIC.value,
         chapter_count=optional_int(comic.get("chaps_normal")),
+        content_rating=text(comic.get("contentRating")),
     )
 
 
