@@ -55,7 +55,37 @@ def cmd_db_migrate(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+class StopSignal:
+    """SIGTERM/SIGINT for ``run``, caught from the very start (before the settings load, the
+    database opens and migrates): remembered until the engine exists, then passed to it."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.action: Callable[[int], None] | None = None
+
+    def install(self) -> StopSignal:
+        signal.signal(signal.SIGTERM, self)
+        signal.signal(signal.SIGINT, self)
+        return self
+
+    def __call__(self, signum: int, _frame: object) -> None:
+        self.signum = signum
+        if self.action is not None:
+            self.action(signum)
+
+    def handled_by(self, action: Callable[[int], None]) -> bool:
+        """From now on a signal runs ``action``; True when one came before (stop now)."""
+        self.action = action
+        if self.signum is None:
+            return False
+        log.info("Signal %d during start-up: exiting", self.signum)
+        return True
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    stop_signal = getattr(args, "stop_signal", None) or StopSignal().install()
+    if stop_signal.handled_by(lambda _signum: None):  # while the settings loaded: nothing
+        return EXIT_OK  # is open yet
     from bato_desktop.engine.context import open_engine
     from bato_desktop.engine.events import EngineEvent, SeriesChecked
     from bato_desktop.engine.runner import EngineRunner, HeadlessScheduler, scheduler_options
@@ -67,15 +97,15 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"[{r.status}] {r.name}: {detail}; next check {_local(r.next_check_at)}",
                   flush=True)
 
-    with open_engine(settings, events=on_event) as engine:
+    with open_engine(settings, events=on_event) as engine:  # closed on every way out
         if args.once:
-            def stop_once(_signum: int, _frame: object) -> None:
-                engine.service.request_stop()
-            signal.signal(signal.SIGTERM, stop_once)
-            signal.signal(signal.SIGINT, stop_once)
+            if stop_signal.handled_by(lambda _signum: engine.service.request_stop()):
+                return EXIT_OK
             report = engine.service.run_cycle(limit=args.limit)
             print(f"Cycle done: {report.checked}/{report.due} checked, {report.succeeded} ok, "
                   f"{report.failed} failed, {report.new_chapters} new chapters"
+                  + (f", {report.held_elsewhere} skipped: another engine is checking them"
+                     if report.held_elsewhere else "")
                   + (" (stopped)" if report.stopped else "")
                   + (" (offline: no Bato host answered; the series stay due)"
                      if report.offline else ""))
@@ -86,13 +116,13 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         scheduler = HeadlessScheduler(**scheduler_options())
         runner = EngineRunner(engine.service, engine.repo, settings, scheduler, limit=args.limit)
 
-        def stop(signum: int, _frame: object) -> None:
+        def stop(signum: int) -> None:
             log.info("Signal %d: finishing the current series, then exiting", signum)
             runner.request_stop()
             scheduler.request_shutdown()
 
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        if stop_signal.handled_by(stop):
+            return EXIT_OK
         print(f"Engine running: a cycle every {settings.scrape_interval} s. Ctrl+C stops.",
               flush=True)
         runner.start()
@@ -184,6 +214,8 @@ def _series_rows(repo: Any) -> list[dict[str, Any]]:
             "last_check": _iso(schedule.last_scraped_at) if schedule else None,
             "next_check": _iso(schedule.next_scrape_at) if schedule else None,
             "last_status": schedule.last_status if schedule else None,
+            "checked_as": series.check_id,  # the relinked id, else bato_id
+            "relinked_link": series.relinked_link,  # where a relink found it, else null
         })
     return rows
 
@@ -323,12 +355,14 @@ def cmd_read(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from bato_desktop.engine.context import open_repository
+    from bato_desktop.engine.feed_watcher import state_summary
 
     database, repo, _ = open_repository(settings)
     try:
         stats = repo.stats(hours=args.hours)
         tracked = repo.series_count()
         next_check = repo.next_check_at()
+        feeds = state_summary(repo, datetime.now(UTC))
     finally:
         database.close()
     data = {
@@ -345,6 +379,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         "series_tracked": tracked,
         "next_check": _iso(next_check),
         "warning": stats.warning,
+        "feed": feeds,  # per catalogue: healthy, reason, summary, last_poll_at, interval
     }
     if args.json:
         _print_json(data)
@@ -353,6 +388,10 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
           f"{data['error_rate']}% errors, avg {data['avg_duration']} s")
     print(f"Chapters found {stats.chapters_found}, new {stats.new_chapters}; "
           f"{tracked} series tracked; next check {_local(next_check)}")
+    for catalogue, feed in feeds.items():
+        print(f"Site feed ({catalogue}): {feed['summary']}")
+    if not feeds:
+        print("Site feed: not read yet (the running engine reads it)")
     if stats.warning:
         print(f"WARNING: {stats.warning}")
     return EXIT_OK
@@ -563,9 +602,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hours", type=int, default=24)
     p.add_argument("--status", choices=["success", "failed", "rate_limited"])
     p.add_argument("--limit", type=int, default=200)
-    from bato_desktop import mirrors_cli
+    from bato_desktop import mirrors_cli, relink_cli
 
     mirrors_cli.add_parser(command)
+    relink_cli.add_parser(command)
     db = command("db", lambda *_: EXIT_USAGE, "database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     migrate_parser = db_sub.add_parser("migrate", help="create or upgrade the schema (idempotent)")
@@ -598,6 +638,8 @@ def show_startup_error(message: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "run":  # a stop during start-up exits 0, after closing what opened
+        args.stop_signal = StopSignal().install()
     try:
         settings = load_settings(args)
     except SettingsError as exc:

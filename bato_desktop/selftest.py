@@ -359,6 +359,13 @@ def plyer_implementation_class() -> type[Any]:
         return type(notification._notify.__self__)
 
 
+def plyer_backend_module() -> str:
+    """plyer's notification module for this OS (``plyer.platforms.<os>.notification``)."""
+    from plyer.utils import platform
+
+    return f"plyer.platforms.{platform}.notification"
+
+
 def plyer_check() -> Check:
     from plyer import facades
 
@@ -366,11 +373,25 @@ def plyer_check() -> Check:
     name = f"{implementation.__module__}.{implementation.__name__}"
     if implementation is facades.Notification or not implementation.__module__.startswith(
             "plyer.platforms"):
+        module = plyer_backend_module()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                importlib.import_module(module)
+        except ImportError as exc:  # not in the bundle: the installation is broken
+            return fail("plyer backend", f"{name} is plyer's base class: the platform backend "
+                        f"is missing ({module}: {describe_error(exc)}; a hidden import of "
+                        "the bundle)")
+        # the backend is there but found no notifier on this machine: the app copes
         if _platform_key() == "darwin":
             return warn("plyer backend", f"{name}: plyer needs pyobjus on macOS; toasts use "
                         "the tray's notifications instead")
-        return fail("plyer backend", f"{name} is plyer's base class: the platform backend is "
-                    "missing (hidden import plyer.platforms.<os>.notification)")
+        if _platform_key() == "linux":
+            return warn("plyer backend", f"{module} found no notifier on this machine: "
+                        "install libnotify-bin (notify-send) or dbus-python; toasts fall back "
+                        "to the tray icon's messages meanwhile")
+        return warn("plyer backend", f"{module} found no notifier on this machine; toasts "
+                    "fall back to the tray icon's messages")
     return ok("plyer backend", name)
 
 
