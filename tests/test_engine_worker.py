@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pytestqt.qtbot import QtBot
 
+from bato_desktop import paths
 from bato_desktop.db import Repository
 from bato_desktop.devtools.fake_bato import FakeBato
 from bato_desktop.engine.client import BatoClient
@@ -19,6 +20,7 @@ from bato_desktop.settings import Settings
 from bato_desktop.ui.engine_worker import EngineThread, EngineWorker
 
 LIVENESS_MS = 60_000
+OLD_LINK = "https://batotwo.com/title/110100-same-name"
 IDS = ["150100", "150200", "150300"]
 
 
@@ -40,8 +42,9 @@ def library(fake_bato: FakeBato, sqlite_url: str,
 
 
 def worker_settings(fake_bato: FakeBato, sqlite_url: str, delay: float) -> Settings:
+    # The site feed is off: these tests follow the exact sequence of series checks.
     return replace(Settings(), database_url=sqlite_url, hosts=(fake_bato.url,),
-                   min_delay=delay, max_delay=delay, request_timeout=2.0)
+                   min_delay=delay, max_delay=delay, request_timeout=2.0, feed_interval=-1)
 
 
 Wire = Callable[[EngineWorker], object]
@@ -146,3 +149,59 @@ def test_domain_changes_are_re_emitted_as_a_signal(
     worker.request_check(library[0])
     qtbot.waitUntil(lambda: len(changes) == 2, timeout=LIVENESS_MS)
     assert changes[1][:2] == (fake_bato.url, "up") and "answers again" in changes[1][2]
+
+
+@pytest.fixture
+def moved_sites() -> Iterator[tuple[FakeBato, FakeBato]]:
+    """A v3x site (where an old library was added) and the XCOMIC site where it lives now."""
+    old, new = FakeBato(), FakeBato(generations=("xcomic",))
+    old.start()
+    new.start()
+    try:
+        yield old, new
+    finally:
+        old.stop()
+        new.stop()
+
+
+def old_library(repo: Repository, old: FakeBato, new: FakeBato, *, chapters: int = 5) -> None:
+    """One series added on the v3x site with its AniList id; the same work on XCOMIC with
+    ``chapters`` (some released while the old site was gone), and this machine's domain
+    findings saying the XCOMIC domain is live (the relink searches only live catalogues)."""
+    old.add_series(110100, "Same Name", chapters=3)
+    settings = replace(Settings(), hosts=(old.url,), min_delay=0.0, max_delay=0.0)
+    with BatoClient([old.url], timeout=2.0) as client:
+        ScrapingService(repo, client, settings).add_series(OLD_LINK, 4242)
+    new.add_series("vg7ypp", "Same Name", chapters=chapters, anilist_id=4242)
+    with BatoClient([new.url], timeout=2.0, book_path=paths.domain_findings_file()) as client:
+        client.probe()
+
+
+def test_a_relink_request_is_served_and_re_emitted(
+    moved_sites: tuple[FakeBato, FakeBato], sqlite_url: str, qtbot: QtBot,
+    open_repo: Callable[[str], Repository],
+    start_worker: Callable[[Settings, Wire], EngineWorker],
+) -> None:
+    """From the GUI thread: a search finds the exact AniList match and moves nothing; the
+    one-click move moves it, and its first load on the new site follows."""
+    old, new = moved_sites
+    repo = open_repo(sqlite_url)
+    old_library(repo, old, new)
+    checked: list[SeriesResult] = []
+    settings = replace(Settings(), database_url=sqlite_url, hosts=(new.url,), min_delay=0.0,
+                       max_delay=0.01, request_timeout=2.0)
+    worker = start_worker(settings, lambda w: w.series_checked.connect(checked.append))
+    with qtbot.waitSignal(worker.relink_finished, timeout=LIVENESS_MS) as searched:
+        worker.request_relink(False)
+    plans, moved, kept, message = searched.args
+    assert [(p.bato_link, p.verdict.value) for p in plans] == [(OLD_LINK, "auto")]
+    assert plans[0].best.key.storage_id == "xcomic:vg7ypp" and moved == () and kept == ()
+    assert message == "Relink: 1 stranded series, candidates found for 1"
+    with qtbot.waitSignal(worker.relink_finished, timeout=LIVENESS_MS) as applied:
+        worker.request_relink(True, ())
+    _plans, moved, _kept, message = applied.args
+    assert [row.new_bato_id for row in moved] == ["xcomic:vg7ypp"]
+    assert message == "Relink: 1 moved, 0 kept as they are"
+    qtbot.waitUntil(lambda: any(r.bato_link == OLD_LINK for r in checked), timeout=LIVENESS_MS)
+    row = repo.relinks.current(OLD_LINK)
+    assert row is not None and row.status == "loaded" and row.new_chapters == 2

@@ -63,11 +63,31 @@ def test_plyer_base_class_fails_naming_the_backend(
     from plyer import facades
 
     monkeypatch.setattr(selftest, "plyer_implementation_class", lambda: facades.Notification)
+    monkeypatch.setattr(selftest, "plyer_backend_module",  # not in the bundle
+                        lambda: "plyer.platforms.nowhere.notification")
     code, lines = run(qapp)
     assert code == 1
     assert line_of(lines, "plyer backend").startswith("  FAIL")
     assert "base class" in line_of(lines, "plyer backend")
+    assert "plyer.platforms.nowhere.notification" in line_of(lines, "plyer backend")
     assert lines[-1].startswith("FAILED") and "plyer backend" in lines[-1]
+
+
+def test_no_notifier_on_the_machine_is_a_warning_naming_the_package(
+    qapp: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """plyer's Linux backend is bundled but finds neither dbus-python nor notify-send."""
+    from plyer import facades
+
+    monkeypatch.setattr(selftest, "plyer_implementation_class", lambda: facades.Notification)
+    monkeypatch.setattr(selftest, "plyer_backend_module",
+                        lambda: "plyer.platforms.linux.notification")
+    monkeypatch.setattr(selftest, "_platform_key", lambda: "linux")
+    code, lines = run(qapp)
+    line = line_of(lines, "plyer backend")
+    assert line.startswith("  WARN"), line
+    assert "libnotify-bin" in line and "dbus-python" in line and "tray" in line
+    assert code == 0 and "plyer backend" in lines[-1], "\n".join(lines)
 
 
 def test_database_that_cannot_open_fails_naming_it(
