@@ -191,13 +191,13 @@ def test_one_engine_reads_the_feed_per_interval(
         assert len(outcome.queued) == 1
 
 
-def _force_due(repo: Repository) -> None:
+def _force_due(repo: Repository, catalogue: str = "xcomic") -> None:
     """The next poll is due now (as if the interval had passed)."""
-    text = repo.shared.get("feed:xcomic")
+    text = repo.shared.get(f"feed:{catalogue}")
     data = json.loads(text or "{}")
     data["last_poll_at"] = None
     data["retry_at"] = None
-    repo.shared.put("feed:xcomic", json.dumps(data), datetime.now(UTC))
+    repo.shared.put(f"feed:{catalogue}", json.dumps(data), datetime.now(UTC))
 
 
 @pytest.mark.slow
@@ -247,3 +247,41 @@ def test_the_daemon_hears_of_a_release_through_the_feed(
         out, _ = proc.communicate(timeout=20)
         repo.close()
     assert proc.returncode == 0, out.decode(errors="replace")[-2000:]
+
+
+def test_the_rest_of_the_site_turns_the_feed_over(repo: Repository, site: FakeBato) -> None:
+    """Untracked noise at a configurable rate is filtered out; a tracked release in its midst
+    is found; the v3x feed (searchComic, where: latest) says which comics changed."""
+    from bato_desktop.devtools.fake_bato import SiteNoise
+
+    service, client = engine(repo, site)
+    with client:
+        library(service, site)
+        service.poll_feed()
+        noise = SiteNoise(site, per_hour=3600)
+        for _ in range(50):
+            noise.upload_once()
+        site.add_chapters("tr1abc", 1)
+        for _ in range(20):
+            noise.upload_once()
+        _force_due(repo)
+        [outcome] = service.poll_feed()
+        assert outcome.new_uploads == 71 and queued(service) == ["tr1abc"]
+    with FakeBato() as old:  # v3x: "latest" orders comics by their last update, no dates
+        service, client = engine(repo, old)
+        with client:
+            old.add_series(110100, "Numeric One", chapters=3, start=LONG_AGO)
+            old.add_series(110200, "Numeric Two", chapters=3,
+                           start=LONG_AGO + timedelta(days=1))
+            for bato_id in ("110100", "110200"):
+                assert service.add_series(bato_id).status == "success"
+            service.poll_feed()
+            queued(service)  # the first look checks what it lists once
+            old.add_chapters(110100, 1)  # moves up the list
+            _force_due(repo, "bato")
+            [outcome] = service.poll_feed()
+            assert outcome.error is None
+            assert queued(service) == ["110100"]
+            _force_due(repo, "bato")
+            service.poll_feed()
+            assert queued(service) == []  # the same order says nothing new

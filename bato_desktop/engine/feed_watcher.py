@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 STATE_KEY = "feed:{catalogue}"
 LEASE_KEY = "feed_lease:{catalogue}"
+TOP_KEY = "feed:{catalogue}:top"  # a dateless feed's order at the previous poll
 RECENT_PAGES = 6
 BACKSTOP_MARK = "the site feed watches it"  # in the schedule reason of a stretched check
 
@@ -116,6 +117,7 @@ class FeedWatcher:
         self._repo = repo
         self._languages = {lang.lower() for lang in languages}
         self._clock = clock
+        self._top: dict[Catalogue, list[str]] = {}  # a dateless feed's previous order
 
     def state(self, catalogue: Catalogue) -> FeedState:
         return FeedState.from_text(self._repo.shared.get(STATE_KEY.format(catalogue=catalogue)))
@@ -191,7 +193,10 @@ class FeedWatcher:
         fresh = [u for u in uploads if newest_seen is None or u.uploaded_at is None
                  or _ms(u.uploaded_at) > newest_seen]
         outcome.new_uploads = len(fresh)
-        self._queue(fresh, outcome, first_poll=newest_seen is None)
+        self._top = {}
+        self._queue(fresh, outcome, first_poll=newest_seen is None and not any(
+            u.chapter_id is None for u in uploads))
+        self._remember_top(outcome.catalogue, uploads)
         if gap_edge is not None:
             links = [s.bato_link for s in self._tracked(outcome.catalogue).values()]
             outcome.made_due = self._repo.make_due_unchecked_since(links, gap_edge,
@@ -223,11 +228,35 @@ class FeedWatcher:
                     upload.language.lower() not in self._languages:
                 continue
             if upload.chapter_id is None and upload.chapter_number is None:
-                if not first_poll:  # v3x: an appearance in "latest" is all it says
+                if not first_poll and self._moved_up(upload, uploads, outcome.catalogue):
                     outcome.queued.append(series.bato_link)
                 continue
             if not self._is_known(series.bato_link, upload):
                 outcome.queued.append(series.bato_link)
+
+    def _moved_up(self, upload: FeedUpload, uploads: list[FeedUpload],
+                  catalogue: Catalogue) -> bool:
+        """A dateless feed (v3x "latest") only orders comics by their last update: a comic
+        changed when it is new on the list or higher than at the previous poll."""
+        order = [u.key.storage_id for u in uploads if u.chapter_id is None]
+        previous = self._top.get(catalogue)
+        if previous is None:
+            text = self._repo.shared.get(TOP_KEY.format(catalogue=catalogue)) or ""
+            previous = [item for item in text.split(",") if item]
+            self._top[catalogue] = previous
+        mine = upload.key.storage_id
+        return mine not in previous or order.index(mine) < previous.index(mine)
+
+    def _remember_top(self, catalogue: Catalogue, uploads: list[FeedUpload]) -> None:
+        order = [u.key.storage_id for u in uploads if u.chapter_id is None]
+        if not order:
+            return
+        text = ""
+        for item in order:  # as many as fit the shared value
+            if len(text) + len(item) + 1 > 480:
+                break
+            text = f"{text},{item}" if text else item
+        self._repo.shared.put(TOP_KEY.format(catalogue=catalogue), text, self._clock())
 
     def _is_known(self, bato_link: str, upload: FeedUpload) -> bool:
         known = self._repo.known_chapters(bato_link)

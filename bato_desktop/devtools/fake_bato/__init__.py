@@ -27,7 +27,15 @@ from .catalogue import (
     to_ms,
     token_for_dname,
 )
-from .demo import STATUS_FLIPS, DemoReleases, iter_catalogue, main, populate_demo, series_link
+from .demo import (
+    STATUS_FLIPS,
+    DemoReleases,
+    SiteNoise,
+    iter_catalogue,
+    main,
+    populate_demo,
+    series_link,
+)
 from .graphql import (
     Operation,
     QueryError,
@@ -82,6 +90,7 @@ __all__ = [
     "XCOMIC",
     "Catalogue",
     "DemoReleases",
+    "SiteNoise",
     "FakeBato",
     "FakeChapter",
     "FakeSeries",

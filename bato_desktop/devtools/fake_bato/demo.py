@@ -198,6 +198,53 @@ class DemoReleases:
             self.release_once()
 
 
+class SiteNoise:
+    """The rest of the site: uploads of series nobody here tracks, ``per_hour`` of them, into a
+    pool of hidden series (``noise-*``), so the site-wide feed turns over as the real one does
+    (anything from 20 to 500 uploads an hour) and a client must page and filter it.
+    """
+
+    def __init__(self, fake: FakeBato, per_hour: float, *, pool: int = 200,
+                 rng: random.Random | None = None) -> None:
+        if per_hour <= 0:
+            raise ValueError("the noise rate must be more than 0 uploads an hour")
+        self.fake = fake
+        self.per_hour = per_hour
+        self.pool = max(1, pool)
+        self.uploads = 0
+        self._rng = rng or random.Random()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def upload_once(self) -> None:
+        """One upload now, in a random series of the pool (made when first used)."""
+        index = self._rng.randrange(self.pool)
+        key = (f"noise{index}x" if self.fake.id_style == "alnum"
+               else str(990_000 + index))
+        with self.fake._lock:
+            if key not in self.fake.series:
+                self.fake.add_series(key, f"Other Series {index}", chapters=0,
+                                     lang=self._rng.choice(("en", "en", "es", "id", "fr")))
+            self.fake.add_chapters(key, 1)
+        self.uploads += 1
+
+    def start(self) -> SiteNoise:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="fake-bato-noise", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._rng.expovariate(self.per_hour / 3600.0)):
+            self.upload_once()
+
+
 def iter_catalogue(fake: FakeBato) -> Iterator[FakeSeries]:
     # Copy under the lock, yield without it: a caller that sends requests while iterating
     # must not hold the lock the server's request handlers need.
@@ -230,7 +277,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--release-every", type=float, default=0.0, metavar="SECONDS",
                         help="release a chapter in a random demo series every SECONDS "
                         "(every 10th release is an upload status change instead); 0 = never")
+    parser.add_argument("--noise-per-hour", type=float, default=0.0, metavar="N",
+                        help="uploads an hour of series nobody tracks, so the site feed turns "
+                        "over like the real one (20 to 500); 0 = none")
     args = parser.parse_args(argv)
+    if args.noise_per_hour < 0:
+        parser.error("--noise-per-hour must be 0 (off) or more")
     if args.release_every < 0:
         parser.error("--release-every must be 0 (off) or more seconds")
     generations = args.generation or ["v3x"]
@@ -242,6 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     populate_demo(fake, args.series, seed=args.seed)
     fake.start()
     releases = None
+    noise = SiteNoise(fake, args.noise_per_hour).start() if args.noise_per_hour > 0 else None
     try:
         print(f"Fake Bato serving {len(fake.series)} series at {fake.url}", flush=True)
         print(f"Use: BATO_API_URL={fake.url}", flush=True)
@@ -263,5 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if releases is not None:
             releases.stop()
+        if noise is not None:
+            noise.stop()
         fake.stop()
     return 0

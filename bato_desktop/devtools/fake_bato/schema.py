@@ -44,8 +44,11 @@ class Schema:
 # Generation 1: v3x, POST /apo/ (exactly what the spec examples show)
 # --------------------------------------------------------------------------------------------
 
+V3X_SEARCH_FIELD = "get_content_searchComic"
+
 SCHEMA: dict[str, Fields] = {
-    "Query": {COMIC_FIELD: "ComicNode", CHAPTERS_FIELD: "ChapterNode"},
+    "Query": {COMIC_FIELD: "ComicNode", CHAPTERS_FIELD: "ChapterNode",
+              V3X_SEARCH_FIELD: "SearchComic"},
     "ComicNode": {"id": None, "data": "Comic"},
     "Comic": {
         "id": None, "name": None, "altNames": None, "authors": None, "artists": None,
@@ -55,7 +58,10 @@ SCHEMA: dict[str, Fields] = {
         "stat_count_scores": "FieldCount", "stat_count_follows": None,
         "stat_count_reviews": None, "stat_count_post_reply": None,
         "stat_count_views": "FieldCount", "stat_count_emotions": "FieldCount",
+        "tranLang": None, "urlPath": None, "urlCover600": None,  # "also seen in the node"
     },
+    "SearchComic": {"paging": "SearchPaging", "items": "ComicNode"},
+    "SearchPaging": {"total": None, "pages": None, "page": None},
     "Summary": {"text": None},
     "FieldCount": {"field": None, "count": None},
     "ChapterNode": {"id": None, "data": "Chapter"},
@@ -68,10 +74,13 @@ SCHEMA: dict[str, Fields] = {
 ARGUMENTS: dict[str, dict[str, str]] = {
     COMIC_FIELD: {"id": "ID!"},
     CHAPTERS_FIELD: {"comicId": "ID!"},
+    V3X_SEARCH_FIELD: {"select": "SearchComic_Select"},
 }
 V3X = Schema(
     "v3x", API_PATH, SCHEMA,
     {("Query", name): args for name, args in ARGUMENTS.items()},
+    {"SearchComic_Select": {"page": "Int", "size": "Int", "where": "String", "word": "String",
+                            "sort": "String", "incTLangs": "[String]"}},
 )
 
 # --------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from typing import Any
 
 from . import v3x, v4, xcomic
 from .catalogue import Catalogue, Context, Dialect, date_formatter
+from .covers import COVER_MODES, cover_answer
 from .graphql import Operation, QueryError, argument_values, parse_query, project, validate
 from .schema import GENERATIONS
 
@@ -231,6 +232,7 @@ class FakeBato(Catalogue):
         self._date_format = date_format
         self._mode = "up"
         self._challenge_status = 403
+        self._cover_mode = "ok"
         self._stopping = threading.Event()
         self._lifecycle = threading.Lock()
         self._server: _Server | None = None
@@ -327,6 +329,17 @@ class FakeBato(Catalogue):
             elif mode != "down" and self._server is None and self._port is not None:
                 self._listen((self._bind[0], self._port))
 
+    @property
+    def cover_mode(self) -> str:
+        return self._cover_mode
+
+    def set_cover_mode(self, mode: str) -> None:
+        """What the series' cover paths answer: see :mod:`.covers` (default "ok")."""
+        if mode not in COVER_MODES:
+            raise ValueError(f"unknown cover mode {mode!r}; expected one of {COVER_MODES}")
+        with self._lock:
+            self._cover_mode = mode
+
     def break_field(
         self, field_name: str, how: str, *, status: int = 400, generation: str | None = None
     ) -> None:
@@ -402,6 +415,11 @@ class FakeBato(Catalogue):
                 "Content-Type": "text/html; charset=UTF-8", "cf-mitigated": "challenge",
             }, CHALLENGE_PAGE.encode("utf-8")
         bare = path.split("?", 1)[0]
+        if method == "GET" and bare.startswith("/media/"):
+            with self._lock:
+                covers = [p for s in self.series.values()
+                          for p in (s.cover_url, f"/media/covers/{s.bato_id}_600.jpg")]
+                return cover_answer(bare, covers, self._cover_mode)
         if bare not in self._dialects:
             if self.unserved == "html":
                 return 200, {"Content-Type": "text/html; charset=utf-8"}, SPA_PAGE.encode()

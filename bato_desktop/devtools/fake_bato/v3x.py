@@ -11,9 +11,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .catalogue import Context, Dialect, FakeChapter, FakeSeries
+from .catalogue import Context, Dialect, FakeChapter, FakeSeries, browse
 from .graphql import Operation
-from .schema import CHAPTERS_FIELD, COMIC_FIELD, EXAMPLE_FILES, EXAMPLE_RESPONSES, V3X
+from .schema import (
+    CHAPTERS_FIELD,
+    COMIC_FIELD,
+    EXAMPLE_FILES,
+    EXAMPLE_RESPONSES,
+    V3X,
+    V3X_SEARCH_FIELD,
+)
 
 
 def chapter_json(chapter: FakeChapter, series: FakeSeries, ctx: Context) -> dict[str, Any]:
@@ -72,6 +79,9 @@ def comic_data(series: FakeSeries) -> dict[str, Any]:
                 ("angry", 0), ("sad", 2),
             )
         ],
+        "tranLang": series.lang,
+        "urlPath": series.title_path,
+        "urlCover600": series.cover_url,
     }
     data.update(copy.deepcopy(series.comic))
     return data
@@ -91,7 +101,26 @@ def _chapter_list(ctx: Context, args: dict[str, Any]) -> Any:
     return [chapter_json(c, series, ctx) for c in series.chapters] if series else []
 
 
-DIALECT = Dialect(V3X, {COMIC_FIELD: _comic_node, CHAPTERS_FIELD: _chapter_list})
+def _search(ctx: Context, args: dict[str, Any]) -> Any:
+    """``where: "latest"`` lists comics by their latest upload (the v3x site feed); other
+    wheres and words search like the site's browse page."""
+    select = dict(args.get("select") or {})
+    where = str(select.pop("where", "") or "")
+    select["sortby"] = "field_upload" if where in ("", "latest") else "field_score"
+    size = max(1, min(100, int(select.get("size") or 36)))
+    select["size"] = size
+    found, following = browse(ctx.catalogue, select, default_size=36)
+    page = max(1, int(select.get("page") or 1))
+    total = len(browse(ctx.catalogue, dict(select, page=1, size=10**6),
+                       max_size=10**6)[0])
+    return {
+        "paging": {"total": total, "pages": max(1, -(-total // size)), "page": page},
+        "items": [{"id": s.bato_id, "data": comic_data(s)} for s in found],
+    }
+
+
+DIALECT = Dialect(V3X, {COMIC_FIELD: _comic_node, CHAPTERS_FIELD: _chapter_list,
+                        V3X_SEARCH_FIELD: _search})
 
 
 def examples_payload(operation: Operation, examples_dir: Path | None) -> bytes:
