@@ -1,6 +1,14 @@
 """Schedule quality: how fast new chapters are found, and at what request cost.
 
-Usage: python -m benchmarks.schedule_sim [--series 2000] [--days 180] [--history 365] [--seed 1]
+Usage: python -m benchmarks.schedule_sim [--series 300,2000] [--days 180] [--history 365]
+       [--seed 1] [--quick] [--jobs 2] [--classic]
+
+By default it runs the feed study of issue 16 (``feed_report``): on the extended library (the
+kinds below plus season breaks, pause-and-dump groups, group changes, dropped series that come
+back, side stories of completed series, late monthly scans; ``sim_library``) today's engine and
+the baselines below, then the engine with the site-wide feed (``feed_sim``) at 20/100/500
+uploads an hour, feed pages of 36 and 16, and 24 h feed outages, with PASS/FAIL against issue
+16's targets. ``--classic`` runs only what follows, on issue 10's library, as before.
 
 A seeded library of release histories (completed, weekly, biweekly, monthly, irregular, batch
 dumps, daily; skipped weeks, hiatuses, doubles; 40% date-only timestamps) is checked by the REAL
@@ -31,7 +39,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bato_desktop.engine.patterns import analyse, release_events
 from bato_desktop.engine.schedule_policy import (
@@ -39,10 +47,17 @@ from bato_desktop.engine.schedule_policy import (
     ScheduleState,
     plan_next_check,
 )
+from benchmarks.sim_library import (
+    CLASSIC,
+    DAY,
+    EPOCH,
+    EXTENDED,
+    HOUR,
+    Mix,
+    Series,
+    make_library,
+)
 
-EPOCH = datetime(2026, 1, 5, tzinfo=UTC)  # start of the measured window (a Monday)
-DAY = 86400.0
-HOUR = 3600.0
 CYCLE = 300.0  # BATO_SCRAPE_INTERVAL
 PAUSE = (4.0, 7.0)  # BATO_MIN_DELAY, BATO_MAX_DELAY
 REQUEST = 1.0
@@ -50,17 +65,8 @@ WARMUP_DAYS = 14.0
 ADD_SPREAD_DAYS = 2.0  # series are added over the first two warm-up days
 MIHON_JOB_HOUR = 12.0  # the daily library-update job, UTC
 
-# Share of the library per series type (the issue's mix).
-MIX: tuple[tuple[str, float], ...] = (
-    ("completed", 0.25),
-    ("weekly-exact", 0.16),
-    ("weekly-lagged", 0.16),
-    ("biweekly", 0.06),
-    ("monthly", 0.17),
-    ("irregular", 0.10),
-    ("batch", 0.07),
-    ("daily", 0.03),
-)
+MIX = CLASSIC  # issue 10's mix (kept for callers of this module)
+
 
 TARGETS = {
     "checks_per_series_day": 0.35,
@@ -70,128 +76,6 @@ TARGETS = {
     "peak_per_hour": 200.0,
     "type_p95_h": 70.0,
 }
-
-
-# -- the library ------------------------------------------------------------------------------
-
-
-@dataclass
-class Series:
-    """One series: its true release moments and what Bato shows as datePublic."""
-
-    kind: str
-    date_only: bool
-    status: str
-    true_times: list[float]  # seconds from EPOCH, sorted
-    public: list[datetime] = field(default_factory=list)
-
-    def finish(self) -> None:
-        self.true_times.sort()
-        self.public = []
-        for t in self.true_times:
-            at = EPOCH + timedelta(seconds=t)
-            if self.date_only:
-                at = at.replace(hour=0, minute=0, second=0, microsecond=0)
-            self.public.append(at)
-
-
-def _periodic(
-    rng: random.Random, start: float, end: float, period_days: float, *, offset_jitter: float,
-    time_jitter_h: float, lag_h: float, skip: float, double: float,
-    hiatuses: Sequence[tuple[float, float]],
-) -> list[float]:
-    """Releases every period (weekly, biweekly, daily, monthly) with noise, skips and doubles."""
-    out: list[float] = []
-    t = start
-    while t < end:
-        if rng.random() >= skip and not any(a <= t < b for a, b in hiatuses):
-            at = t + rng.uniform(-offset_jitter, offset_jitter) * DAY
-            jitter = rng.gauss(0.0, time_jitter_h) if time_jitter_h else rng.uniform(-0.08, 0.08)
-            at += (lag_h + jitter) * HOUR
-            out.append(at)
-            if rng.random() < double:
-                if rng.random() < 0.5:
-                    out.append(at + rng.uniform(60, 900))  # two chapters at once
-                else:
-                    out.append(at + rng.uniform(1, 3) * DAY)  # an extra release that week
-        t += period_days * DAY
-    return out
-
-
-def _hiatuses(rng: random.Random, start: float, end: float) -> list[tuple[float, float]]:
-    """Some series pause for months at a time."""
-    if rng.random() >= 0.2:
-        return []
-    a = rng.uniform(start, end)
-    return [(a, a + rng.uniform(45, 150) * DAY)]
-
-
-def make_series(rng: random.Random, history_days: float, days: float) -> Series:
-    roll, kind = rng.random(), MIX[-1][0]
-    for name, share in MIX:
-        if roll < share:
-            kind = name
-            break
-        roll -= share
-    date_only = rng.random() < 0.4
-    start = -history_days * DAY * rng.uniform(0.4, 1.0)
-    end = days * DAY
-    hiatus = _hiatuses(rng, start, end)
-    first = start + rng.uniform(0, 7) * DAY
-    # the time of day a release lands at, aligned to a weekday for weekly series
-    base_hour = rng.uniform(0, 24)
-    weekday_start = math.floor(first / (7 * DAY)) * 7 * DAY + rng.randrange(7) * DAY \
-        + base_hour * HOUR
-    times: list[float]
-    status = "ongoing"
-    if kind == "completed":
-        stop = rng.uniform(-history_days * DAY, -7 * DAY)
-        period = rng.choice([7.0, 7.0, 14.0, 30.0])
-        times = _periodic(rng, min(first, stop - 60 * DAY), stop, period, offset_jitter=0.5,
-                          time_jitter_h=4, lag_h=0, skip=0.1, double=0.05, hiatuses=())
-        status = "completed"
-    elif kind == "weekly-exact":
-        times = _periodic(rng, weekday_start, end, 7, offset_jitter=0, time_jitter_h=0, lag_h=0,
-                          skip=rng.uniform(0, 0.12), double=0.05, hiatuses=hiatus)
-    elif kind == "weekly-lagged":
-        times = _periodic(rng, weekday_start, end, 7, offset_jitter=0,
-                          time_jitter_h=rng.uniform(1, 8), lag_h=rng.uniform(2, 30),
-                          skip=rng.uniform(0, 0.15), double=0.05, hiatuses=hiatus)
-    elif kind == "biweekly":
-        times = _periodic(rng, weekday_start, end, 14, offset_jitter=0,
-                          time_jitter_h=rng.uniform(0, 6), lag_h=rng.uniform(0, 12),
-                          skip=rng.uniform(0, 0.1), double=0.05, hiatuses=hiatus)
-    elif kind == "monthly":
-        times = _periodic(rng, first, end, 30, offset_jitter=2, time_jitter_h=2, lag_h=0,
-                          skip=rng.uniform(0, 0.1), double=0.05, hiatuses=hiatus)
-    elif kind == "daily":
-        times = _periodic(rng, first, end, 1, offset_jitter=0, time_jitter_h=1, lag_h=0,
-                          skip=0.1, double=0.03, hiatuses=hiatus)
-    elif kind == "irregular":
-        mean_gap = rng.uniform(4, 45)
-        times, t = [], first
-        while t < end:
-            if not any(a <= t < b for a, b in hiatus):
-                times.append(t)
-            t += rng.expovariate(1 / mean_gap) * DAY
-    else:  # batch dumps: several chapters minutes apart, irregularly
-        mean_gap = rng.uniform(10, 45)
-        times, t = [], first
-        while t < end:
-            if not any(a <= t < b for a, b in hiatus):
-                at = t
-                for _ in range(rng.randint(3, 10)):
-                    times.append(at)
-                    at += rng.uniform(30, 300)
-            t += rng.expovariate(1 / mean_gap) * DAY
-    series = Series(kind, date_only, status, [t for t in times if t < end])
-    series.finish()
-    return series
-
-
-def make_library(n: int, history_days: float, days: float, seed: int) -> list[Series]:
-    rng = random.Random(seed)
-    return [make_series(rng, history_days, days) for _ in range(n)]
 
 
 # -- policies ---------------------------------------------------------------------------------
@@ -353,6 +237,9 @@ class Result:
     peak_per_hour: int
     elapsed: float
     requests_by_kind: dict[str, int] = field(default_factory=dict)
+    # (true release time in s, delay in h) of every chapter released in the measured window
+    chapters: list[tuple[float, float]] = field(default_factory=list)
+    hourly: dict[int, int] = field(default_factory=dict)  # requests per hour of the window
 
     def all_delays(self) -> list[float]:
         return sorted(d for values in self.delays.values() for d in values)
@@ -371,6 +258,7 @@ def simulate(policy: Policy, library: Sequence[Series], days: float, seed: int,
     delays: dict[str, list[float]] = defaultdict(list)
     per_hour: dict[int, int] = defaultdict(int)
     by_kind: dict[str, int] = defaultdict(int)
+    chapters: list[tuple[float, float]] = []
     requests = detected = 0
     clock = -WARMUP_DAYS * DAY
     while heap:
@@ -406,6 +294,7 @@ def simulate(policy: Policy, library: Sequence[Series], days: float, seed: int,
                     for k in range(before, after):
                         if times[k] >= 0:
                             delays[series.kind].append((now - times[k]) / HOUR)
+                            chapters.append((times[k], (now - times[k]) / HOUR))
                             detected += 1
             nxt = policy.check(index, now, after, new, initial[index])
             initial[index] = False
@@ -415,8 +304,10 @@ def simulate(policy: Policy, library: Sequence[Series], days: float, seed: int,
         for k in range(seen[index], len(series.true_times)):
             if 0 <= series.true_times[k] < end:
                 delays[series.kind].append(math.inf)
+                chapters.append((series.true_times[k], math.inf))
     return Result(policy.name, requests, detected, dict(delays), max(per_hour.values(),
-                  default=0), time.perf_counter() - started, dict(by_kind))
+                  default=0), time.perf_counter() - started, dict(by_kind), chapters,
+                  dict(per_hour))
 
 
 # -- figures ----------------------------------------------------------------------------------
@@ -461,7 +352,8 @@ def _h(value: float) -> str:
 
 
 def report(results: Sequence[Result], library: Sequence[Series], days: float,
-           out: Callable[[str], None] = print) -> dict[str, bool]:
+           out: Callable[[str], None] = print, targets_label: str | None = None,
+           ) -> dict[str, bool]:
     n = len(library)
     table = {r.name: figures(r, n, days) for r in results}
     out(f"{'policy':<12} {'requests':>9} {'chk/s/d':>8} {'req/ch':>7} {'med h':>6} "
@@ -479,8 +371,8 @@ def report(results: Sequence[Result], library: Sequence[Series], days: float,
             out(f"  {r.name:<12} requests x{f.requests / max(base.requests, 1):.2f}  median "
                 f"x{_ratio(f.median_h, base.median_h)}  p95 x{_ratio(f.p95_h, base.p95_h)}  "
                 f"<=24h x{f.within_24h / max(base.within_24h, 1e-9):.2f}")
-    kinds = [k for k, _ in MIX if any(k in r.delays for r in results)]
-    counts = {k: sum(1 for s in library if s.kind == k) for k, _ in MIX}
+    kinds = [k for k, _ in EXTENDED if any(k in r.delays for r in results)]
+    counts = {k: sum(1 for s in library if s.kind == k) for k, _ in EXTENDED}
     out("\ndelay by series type: median / p95 hours, share within 24 h, checks/series/day")
     out(f"{'type':<14} {'n':>4} {'chapters':>8}  " + "  ".join(f"{r.name:>25}" for r in results))
     for kind in kinds:
@@ -511,7 +403,7 @@ def report(results: Sequence[Result], library: Sequence[Series], days: float,
         f"worst type p95 {worst:.1f} h ({worst_kind}) <= {TARGETS['type_p95_h']:g} h":
             worst <= TARGETS["type_p95_h"],
     }
-    out(f"\nengine targets ({n} series):")
+    out(f"\n{targets_label or 'engine targets'} ({n} series):")
     for text, ok in checks.items():
         out(f"  {'PASS' if ok else 'FAIL'}  {text}")
     return checks
@@ -523,33 +415,63 @@ def _ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}"
 
 
-def run(series: int, days: float, history: float, seed: int,
-        out: Callable[[str], None] = print) -> tuple[list[Result], dict[str, bool]]:
-    """Build the library once and run every policy over it; the engine first (its budget)."""
-    library = make_library(series, history, days, seed)
+def setup(series: int, days: float, history: float, seed: int,
+          mix: Mix = CLASSIC) -> tuple[list[Series], list[float]]:
+    """The seeded library and the times its series are added (during the warm-up)."""
+    library = make_library(series, history, days, seed, mix)
     add_rng = random.Random(seed + 1)
     adds = [-WARMUP_DAYS * DAY + add_rng.uniform(0, ADD_SPREAD_DAYS * DAY) for _ in library]
-    out(f"schedule_sim: {series} series, {days:g} days measured after {history:g} days of "
-        f"history (+{WARMUP_DAYS:g} days warm-up), seed {seed}")
+    return library, adds
+
+
+def run_policies(library: Sequence[Series], adds: Sequence[float], days: float,
+                 seed: int) -> list[Result]:
+    """Today's engine first (its request budget sets sqrt-rate's), then the baselines."""
     engine = simulate(Engine(library, seed), library, days, seed, adds)
     per_day = engine.requests / days
     policies: list[Policy] = [
         Fixed(library, 6), Fixed(library, 24), OldRules(library), Mihon(library),
         SqrtRate(library, per_day, -WARMUP_DAYS * DAY),
     ]
-    results = [engine] + [simulate(p, library, days, seed, adds) for p in policies]
+    return [engine] + [simulate(p, library, days, seed, adds) for p in policies]
+
+
+def run(series: int, days: float, history: float, seed: int,
+        out: Callable[[str], None] = print, mix: Mix = CLASSIC,
+        ) -> tuple[list[Result], dict[str, bool]]:
+    """Build the library once and run every policy over it; the engine first (its budget)."""
+    library, adds = setup(series, days, history, seed, mix)
+    out(f"schedule_sim: {series} series, {days:g} days measured after {history:g} days of "
+        f"history (+{WARMUP_DAYS:g} days warm-up), seed {seed}")
+    results = run_policies(library, adds, days, seed)
     return results, report(results, library, days, out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--series", type=int, default=2000)
+    parser.add_argument("--series", default="300,2000",
+                        help="library size(s), comma-separated (default 300,2000)")
     parser.add_argument("--days", type=float, default=180)
     parser.add_argument("--history", type=float, default=365)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--classic", action="store_true",
+                        help="issue 10's run only: its library mix, no feed, its targets")
+    parser.add_argument("--quick", action="store_true",
+                        help="60 days measured, fewer feed scenarios (a smoke run)")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     args = parser.parse_args(argv)
-    _, checks = run(args.series, args.days, args.history, args.seed)
-    return 0 if all(checks.values()) else 1
+    sizes = [int(v) for v in str(args.series).split(",") if v.strip()]
+    if args.classic:
+        ok = True
+        for n in sizes:
+            _, checks = run(n, args.days, args.history, args.seed)
+            ok = ok and all(checks.values())
+        return 0 if ok else 1
+    from benchmarks.feed_report import run_feed_study
+
+    days = min(args.days, 60.0) if args.quick else args.days
+    return 0 if run_feed_study(sizes, days, args.history, args.seed, quick=args.quick,
+                               jobs=args.jobs) else 1
 
 
 if __name__ == "__main__":
