@@ -244,6 +244,8 @@ class FeedWatcher:
             text = self._repo.shared.get(TOP_KEY.format(catalogue=catalogue)) or ""
             previous = [item for item in text.split(",") if item]
             self._top[catalogue] = previous
+        if not previous:
+            return False  # the first look only learns the order: nothing to compare with
         mine = upload.key.storage_id
         return mine not in previous or order.index(mine) < previous.index(mine)
 

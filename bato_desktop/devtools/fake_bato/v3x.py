@@ -109,7 +109,7 @@ def _search(ctx: Context, args: dict[str, Any]) -> Any:
     select["sortby"] = "field_upload" if where in ("", "latest") else "field_score"
     size = max(1, min(100, int(select.get("size") or 36)))
     select["size"] = size
-    found, following = browse(ctx.catalogue, select, default_size=36)
+    found, _next = browse(ctx.catalogue, select, default_size=36)
     page = max(1, int(select.get("page") or 1))
     total = len(browse(ctx.catalogue, dict(select, page=1, size=10**6),
                        max_size=10**6)[0])
