@@ -430,6 +430,9 @@ def cmd_set(args: argparse.Namespace, settings: Settings) -> int:
         if args.mute is not None:
             repo.set_muted(link, args.mute)
             changes.append("muted" if args.mute else "unmuted")
+        if args.hide_from_toasts is not None:
+            repo.set_hide_from_toasts(link, args.hide_from_toasts)
+            changes.append("hidden in toasts" if args.hide_from_toasts else "shown in toasts")
         if args.notify_after is not None:
             repo.set_notify_after(link, args.notify_after)
             changes.append(f"notify after {args.notify_after} chapter(s)")
@@ -573,6 +576,12 @@ def build_parser() -> argparse.ArgumentParser:
     mute = p.add_mutually_exclusive_group()
     mute.add_argument("--mute", dest="mute", action="store_true", default=None)
     mute.add_argument("--unmute", dest="mute", action="store_false")
+    hide = p.add_mutually_exclusive_group()
+    hide.add_argument("--hide-from-toasts", dest="hide_from_toasts", action="store_true",
+                      default=None, help="toasts say only how many chapters are new (no name, "
+                      "title or cover); the dashboard still lists them")
+    hide.add_argument("--show-in-toasts", dest="hide_from_toasts", action="store_false",
+                      help="name it in toasts, even when its content rating is adult")
     p.add_argument("--notify-after", type=int, metavar="N",
                    help="announce chapters only when N have piled up (1 = at once)")
     p.add_argument("--priority", type=int, choices=[1, 2, 3], help="1 normal, 2 high, 3 urgent")

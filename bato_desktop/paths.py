@@ -43,6 +43,11 @@ def cache_dir() -> Path:
     return _override("BATO_CACHE_DIR") or Path(platformdirs.user_cache_dir(_APP, appauthor=False))
 
 
+def covers_dir() -> Path:
+    """Downloaded series covers (a cache: losing it costs a download per series)."""
+    return cache_dir() / "covers"
+
+
 def domain_findings_file() -> Path:
     """What each configured domain was last found to serve (a cache: losing it costs a probe).
 

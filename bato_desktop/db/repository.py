@@ -39,6 +39,7 @@ from bato_desktop.db.rows import (
     ScrapeStats,
     SeriesOverview,
     SystemStatus,
+    ToastHint,
     TrackedSeries,
 )
 from bato_desktop.engine.records import ChapterRecord, KnownChapters, SeriesDetails, name_key
@@ -452,18 +453,18 @@ class Repository:
         rating (None: hidden when adult). It is listed in the dashboard either way."""
         self._update_library(bato_link, hide_from_toasts=hidden)
 
-    def toast_hints(self) -> dict[str, tuple[bool, str | None]]:
-        """Per tracked series: (its toasts are hidden, its cover URL), for the poller."""
+    def toast_hints(self) -> dict[str, ToastHint]:
+        """Per series: whether its toasts name nothing, its cover URL and name (the poller)."""
         from bato_desktop.engine.covers import toasts_hidden
 
         d, lib = self.m.details, self.m.library
-        details = {link: (url, rating) for link, url, rating in
-                   d.select(d.bato_link, d.cover_url, d.content_rating).tuples()}
+        details = {link: (url, rating, name) for link, url, rating, name in
+                   d.select(d.bato_link, d.cover_url, d.content_rating, d.name).tuples()}
         flags = dict(lib.select(lib.bato_link, lib.hide_from_toasts).tuples())
-        hints: dict[str, tuple[bool, str | None]] = {}
+        hints: dict[str, ToastHint] = {}
         for link in {*details, *flags}:
-            url, rating = details.get(link, (None, None))
-            hints[link] = (toasts_hidden(flags.get(link), rating), url)
+            url, rating, name = details.get(link, (None, None, None))
+            hints[link] = ToastHint(toasts_hidden(flags.get(link), rating), url, name)
         return hints
 
     def cover_urls(self) -> dict[str, str]:
@@ -1532,7 +1533,8 @@ class Repository:
                 active=bool(sch.is_active) if sch and sch.is_active is not None else True,
                 notify_after=series.notify_after, paused_until=series.paused_until,
                 cover_url=d.cover_url if d else None,
-                hidden_in_toasts=hints.get(series.bato_link, (False, None))[0],
+                hidden_in_toasts=hint.hidden if (hint := hints.get(series.bato_link))
+                else False,
             ))
         return result
 

@@ -237,6 +237,15 @@ class SeriesOverview:
 
 
 @dataclass(frozen=True)
+class ToastHint:
+    """What a toast may show of one series: whether it names nothing, and its cover."""
+
+    hidden: bool
+    cover_url: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
 class ErrorEntry:
     """A series whose checks keep failing: since when, how often, and the latest error."""
 

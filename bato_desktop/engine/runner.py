@@ -105,6 +105,13 @@ class EngineRunner:
 
     def start(self, *, first_cycle_in: float = 0.0) -> None:
         """Add the cycle job and start the scheduler (blocks for a BlockingScheduler)."""
+        if self._service.covers is None:  # a long-running engine fetches the covers too
+            from bato_desktop import paths
+            from bato_desktop.engine.covers import CoverCache, CoverDownloader
+
+            self._service.covers = CoverDownloader(
+                CoverCache(paths.covers_dir()), user_agent=self._settings.user_agent,
+                timeout=self._settings.request_timeout)
         self._scheduler.add_job(
             self.run_scheduled_cycle,
             IntervalTrigger(seconds=self._settings.scrape_interval),

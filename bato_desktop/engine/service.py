@@ -46,6 +46,7 @@ from bato_desktop.engine.control import (
     Request,
     StopRequested,
 )
+from bato_desktop.engine.covers import CoverDownloader
 from bato_desktop.engine.domains import DomainNotice
 from bato_desktop.engine.errors import (
     AlreadyTracked,
@@ -147,6 +148,8 @@ class ScrapingService:
         #: The site feed is read only by a long-running engine (the runner turns it on):
         #: a one-off cycle or check has no use for it.
         self.feed_enabled = False
+        #: Covers are downloaded after a cycle's checks by a long-running engine only.
+        self.covers: CoverDownloader | None = None
         client.pace = self._pace_within_check
         if hasattr(client, "set_notice_sink"):  # test doubles of the client have none
             client.set_notice_sink(self._domain_notice)
@@ -358,7 +361,30 @@ class ScrapingService:
             f" ({run.outcome})" if run.outcome else "",
         )
         self._monitor_errors()
+        self._download_covers(run)
         return report
+
+    def _download_covers(self, run: _Run) -> None:
+        """After the checks: missing covers, one at a time, each after the politeness pause;
+        never during a 429 pause or a pause of checking, and a request waiting ends it."""
+        if self.covers is None or run.outcome or self.control.paused:
+            return
+
+        def go_on() -> bool:
+            if self.control.has_requests() or self.pause_until() is not None:
+                return False
+            return self.control.wait(max(run.next_send - time.monotonic(),
+                                         self.politeness_pause()), until_paused=True)
+
+        try:
+            if self.pause_until() is None:
+                self.covers.run(self._repo.cover_urls(), go_on=go_on)
+        except RateLimited as exc:
+            self.pause_everything(exc)
+        except StopRequested:
+            pass
+        except (DatabaseError, OSError) as exc:
+            log.warning("Covers not downloaded: %s", exc)
 
     def _may_walk(self, walk: _Walk) -> bool:
         """The due series are walked unless checking is paused (a "check all" overrides a
