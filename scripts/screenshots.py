@@ -5,7 +5,8 @@ Usage: .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 Runs offscreen (no display needed) against a temporary SQLite database filled by
 ``bato_desktop.devtools.demo_data``, so the pictures show what a few weeks of use look like.
 Writes overview, notifications, library, logs, logs-application, settings, settings-notifications,
-settings-database and overview-dark (the same window on a dark system palette).
+settings-database, overview-dark (the same window on a dark system palette) and welcome (the
+first run's window, a link just added).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from bato_desktop.settings import Settings
 from bato_desktop.ui.dashboard import DashboardWindow
 from bato_desktop.ui.data_worker import DataWorker
 from bato_desktop.ui.settings_dialog import SettingsDialog
+from bato_desktop.ui.welcome import WelcomeWindow
 
 
 def wait_until(app: QApplication, done: Callable[[], bool], timeout_ms: int = 5000) -> None:
@@ -81,6 +83,23 @@ def write_app_log(directory: Path) -> None:
         handler.flush()
 
 
+def render_welcome(app: QApplication, out: Path, parent: QWidget | None = None) -> None:
+    """The first run's window just after a pasted link loaded (its marker file goes to
+    BATO_CONFIG_DIR, which main() points at the temporary folder)."""
+    from bato_desktop.engine.events import SeriesResult
+
+    welcome = WelcomeWindow(Settings(), parent)
+    welcome.show()
+    link = "https://xcomic.me/comic/vg7ypp-en-the-last-archmage"
+    welcome.link_input.setText(link)
+    welcome.add_button.click()  # nothing listens: the answer below is the engine's
+    welcome.on_series_added(SeriesResult(link, "The Last Archmage", "success", "initial",
+                                         chapters_found=112))
+    wait_until(app, lambda: True, 200)
+    grab(welcome, out / "welcome.png")
+    welcome.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--out", default="docs/screenshots")
@@ -92,6 +111,7 @@ def main() -> int:
     light = app.palette()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["BATO_LOG_DIR"] = tmp
+        os.environ["BATO_CONFIG_DIR"] = tmp
         write_app_log(Path(tmp))
         database = open_database(f"sqlite:///{Path(tmp) / 'demo.db'}")
         migrate(database)
@@ -140,6 +160,7 @@ def main() -> int:
                 wait_until(app, lambda: True, 200)
                 grab(dialog, out / f"{name}.png")
             dialog.reject()
+            render_welcome(app, out, window)
 
             app.setPalette(dark_palette())
             dark = DashboardWindow(data)  # charts and colours pick their theme when built
