@@ -1,24 +1,26 @@
-"""QtCharts views: scrape activity per hour, and a series' release history."""
+"""QtCharts views: scrape activity per hour (stacked bars), and a series' release history."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from PySide6.QtCharts import QChart, QChartView, QDateTimeAxis, QLineSeries, QValueAxis
-from PySide6.QtCore import QDateTime, QMargins, QPointF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtCharts import (
+    QBarSet,
+    QCategoryAxis,
+    QChart,
+    QChartView,
+    QDateTimeAxis,
+    QLineSeries,
+    QStackedBarSeries,
+    QValueAxis,
+)
+from PySide6.QtCore import QDateTime, QMargins, Qt
+from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from bato_desktop.db.rows import HourBucket
 from bato_desktop.ui import theme
-
-
-def _line(name: str, colour: QColor, width: float = 2) -> QLineSeries:
-    series = QLineSeries()
-    series.setName(name)
-    series.setPen(QPen(colour, width))
-    return series
 
 
 def nice_axis(peak: float, max_ticks: int = 6) -> tuple[int, int]:
@@ -30,16 +32,6 @@ def nice_axis(peak: float, max_ticks: int = 6) -> tuple[int, int]:
             if intervals <= max_ticks - 1:
                 return intervals * step, intervals + 1
     return peak, 2
-
-
-def hour_ticks(hours: int) -> int:
-    """A tick count that puts ticks on whole hours (whole days for a week or more)."""
-    if hours >= 72 and hours % 24 == 0 and hours // 24 <= 8:
-        return hours // 24 + 1
-    for intervals in (8, 6, 4, 3, 2):
-        if hours % intervals == 0:
-            return intervals + 1
-    return 2
 
 
 def _themed(chart: QChart) -> None:
@@ -56,11 +48,18 @@ def _ms(at: datetime) -> float:
     return float(QDateTime.fromSecsSinceEpoch(int(at.timestamp())).toMSecsSinceEpoch())
 
 
-class ActivityChart(QChartView):
-    """Successful checks, failed checks and new chapters per hour (zero-filled).
+def label_step(hours: int) -> int:
+    """Hours between two labels of the activity chart's time axis."""
+    return 3 if hours <= 24 else 6 if hours <= 48 else 24
 
-    The series and axes are built once; new figures replace their points. Rebuilding them on
-    every refresh cost ~10 ms of GUI time, and the dashboard refreshes during every cycle.
+
+class ActivityChart(QChartView):
+    """Checks that succeeded, checks that failed and new chapters per hour, as stacked bars.
+
+    A bar per hour (zero-filled) reads better than crossing lines for counts. The series, its
+    three bar sets and the axes are built once; new figures replace the values that changed.
+    Rebuilding them on every refresh cost ~10 ms of GUI time, and the dashboard refreshes
+    during every cycle.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -74,25 +73,31 @@ class ActivityChart(QChartView):
         self.setAccessibleName("Scrape activity per hour")
         self.setMinimumHeight(240)
         self._buckets: list[HourBucket] | None = None
-        self._ok = _line("Successful checks", theme.success_colour())
-        self._bad = _line("Failed checks", theme.error_colour())
-        self._new = _line("New chapters", theme.accent_colour(), 3)
-        self._x_axis = QDateTimeAxis()
+        self.bars = QStackedBarSeries()
+        self.bars.setBarWidth(0.85)
+        self._ok = QBarSet("Successful checks")
+        self._bad = QBarSet("Failed checks")
+        self._new = QBarSet("New chapters")
+        for bar_set in (self._ok, self._bad, self._new):
+            self.bars.append(bar_set)
+        self._x_axis = QCategoryAxis()
+        self._x_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
+        self._x_axis.setGridLineVisible(False)
         self._y_axis = QValueAxis()
         self._y_axis.setLabelFormat("%d")
+        chart.addSeries(self.bars)
         chart.addAxis(self._x_axis, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(self._y_axis, Qt.AlignmentFlag.AlignLeft)
-        for series in (self._ok, self._bad, self._new):
-            chart.addSeries(series)
-            series.attachAxis(self._x_axis)
-            series.attachAxis(self._y_axis)
+        self.bars.attachAxis(self._x_axis)
+        self.bars.attachAxis(self._y_axis)
         self._recolour()
 
     def _recolour(self) -> None:
-        for series, colour, width in ((self._ok, theme.success_colour(), 2),
-                                      (self._bad, theme.error_colour(), 2),
-                                      (self._new, theme.accent_colour(), 3)):
-            series.setPen(QPen(colour, width))
+        for bar_set, colour in ((self._ok, theme.success_colour()),
+                                (self._bad, theme.error_colour()),
+                                (self._new, theme.accent_colour())):
+            bar_set.setColor(colour)
+            bar_set.setBorderColor(colour)
         for axis in (self._x_axis, self._y_axis):
             axis.setLabelsColor(theme.text_colour())
 
@@ -100,6 +105,16 @@ class ActivityChart(QChartView):
         """Redraw in the current light or dark palette (after the system theme changed)."""
         _themed(self.chart())
         self._recolour()
+
+    def values(self) -> tuple[list[float], list[float], list[float]]:
+        """What the bars show: successful, failed (429s included) and new, per hour."""
+        ok, bad, new = ([bar_set.at(i) for i in range(bar_set.count())]
+                         for bar_set in (self._ok, self._bad, self._new))
+        return ok, bad, new
+
+    def labels(self) -> list[str]:
+        """The time axis' labels, left to right."""
+        return [label.rstrip("\u200b") for label in self._x_axis.categoriesLabels()]
 
     def set_buckets(self, buckets: Sequence[HourBucket]) -> None:
         buckets = list(buckets)
@@ -110,22 +125,47 @@ class ActivityChart(QChartView):
             f"{sum(b.successful for b in buckets)} successful and "
             f"{sum(b.failed + b.rate_limited for b in buckets)} failed checks, "
             f"{sum(b.new_chapters for b in buckets)} new chapters over {len(buckets)} hours")
-        xs = [_ms(bucket.hour) for bucket in buckets]
-        self._ok.replace([QPointF(x, b.successful) for x, b in zip(xs, buckets, strict=True)])
-        self._bad.replace([QPointF(x, b.failed + b.rate_limited)
-                           for x, b in zip(xs, buckets, strict=True)])
-        self._new.replace([QPointF(x, b.new_chapters) for x, b in zip(xs, buckets, strict=True)])
-        self._x_axis.setFormat("HH:mm" if len(buckets) <= 48 else "ddd dd")
-        if buckets:
-            self._x_axis.setRange(QDateTime.fromMSecsSinceEpoch(int(xs[0])),
-                                  QDateTime.fromMSecsSinceEpoch(int(xs[0] + len(buckets) * 3.6e6)))
-        self._x_axis.setTickCount(hour_ticks(len(buckets)))
-        peak = max([b.successful for b in buckets]
-                   + [b.failed + b.rate_limited for b in buckets]
-                   + [b.new_chapters for b in buckets] + [1])
+        for bar_set, figures in (
+                (self._ok, [b.successful for b in buckets]),
+                (self._bad, [b.failed + b.rate_limited for b in buckets]),
+                (self._new, [b.new_chapters for b in buckets])):
+            _update_bar_set(bar_set, [float(n) for n in figures])
+        self._label_hours([b.hour for b in buckets])
+        peak = max([b.total + b.new_chapters for b in buckets] + [1])
         top, ticks = nice_axis(peak)
         self._y_axis.setRange(0, top)
         self._y_axis.setTickCount(ticks)
+
+    def _label_hours(self, hours: Sequence[datetime]) -> None:
+        """Labels at the left edge of whole local hours (days for a week), each once."""
+        for label in self._x_axis.categoriesLabels():
+            self._x_axis.remove(label)
+        step = label_step(len(hours))
+        used: set[str] = set()
+        for index, hour in enumerate(hours):
+            local = hour.astimezone()
+            if local.hour % step:
+                continue
+            label = local.strftime("%a %d" if step >= 24 else "%H:%M")
+            while label in used:  # the axis wants unique labels: 06:00 comes twice in 48 h
+                label += "\u200b"
+            used.add(label)
+            self._x_axis.append(label, index - 0.5)
+        self._x_axis.setStartValue(-0.5)
+        self._x_axis.setRange(-0.5, max(len(hours), 1) - 0.5)
+
+
+def _update_bar_set(bar_set: QBarSet, values: list[float]) -> None:
+    """Replace only the values that changed (usually the current hour's); a new length (the
+    period changed) swaps them all at once, which is far cheaper than one call per bar."""
+    if bar_set.count() == len(values):
+        for index, value in enumerate(values):
+            if bar_set.at(index) != value:
+                bar_set.replace(index, value)
+        return
+    if bar_set.count():
+        bar_set.remove(0, bar_set.count())
+    bar_set.append(values)
 
 
 class ReleaseHistoryChart(QChartView):
