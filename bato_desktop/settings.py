@@ -89,6 +89,7 @@ class Settings:
     log_level: str = "INFO"
     notifications_enabled: bool = True
     summary_threshold: int = 5  # more toasts than this in one poll become one summary
+    private_toasts: bool = False  # toasts name no series or chapter ("3 new chapters")
     quiet_hours_enabled: bool = False
     quiet_start: str = "22:00"
     quiet_end: str = "07:00"
@@ -138,6 +139,7 @@ class Settings:
         _check(5 <= self.poll_interval <= 3600, "poll_interval", "must be between 5 and 3600 s")
         _check(self.log_level in LOG_LEVELS, "log_level", f"must be one of {', '.join(LOG_LEVELS)}")
         _check(1 <= self.summary_threshold <= 100, "summary_threshold", "must be between 1 and 100")
+        _check(isinstance(self.private_toasts, bool), "private_toasts", "must be true or false")
         _check(bool(_HHMM.match(self.quiet_start)), "quiet_start", "must be HH:MM (24 h)")
         _check(bool(_HHMM.match(self.quiet_end)), "quiet_end", "must be HH:MM (24 h)")
         _check(self.mode in MODES, "mode", f"must be one of {', '.join(MODES)}")

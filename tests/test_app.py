@@ -297,10 +297,10 @@ def test_a_blocked_domain_shows_in_the_tray_and_the_banner_until_it_answers(
         desktop.check_all_requested.emit("")
     # Queued into the GUI thread: the tray and the banner follow once the event loop runs.
     qtbot.waitUntil(lambda: f"{host} blocked: browser check needed"
-                    in desktop.tray.tooltip().splitlines(), timeout=5000)
+                    in desktop.tray.tooltip().split(" · "), timeout=5000)
     qtbot.waitUntil(lambda: dashboard.banner.text()
                     == f"{host} asks for a browser check: open it in your browser", timeout=5000)
-    assert "Unread:" in desktop.tray.tooltip()  # the rest of the tooltip is still there
+    assert "\n" not in desktop.tray.tooltip()  # one line, whatever it says
     fake_bato.set_mode("up")
     with qtbot.waitSignal(worker.domain_changed, timeout=10_000,
                           check_params_cb=lambda _d, state, _m: state == "up"):
@@ -330,7 +330,7 @@ def test_domains_found_blocked_earlier_show_at_start_and_go_with_the_domain(
         qtbot.waitUntil(lambda: desktop.engine is not None, timeout=10_000)
         dashboard = desktop.dashboard
         assert dashboard is not None
-        assert "127.0.0.1:7 blocked: browser check needed" in desktop.tray.tooltip().splitlines()
+        assert "127.0.0.1:7 blocked: browser check needed" in desktop.tray.tooltip().split(" · ")
         assert "127.0.0.1:7 asks for a browser check" in dashboard.banner.text()
         desktop._apply_settings(replace(desktop.settings, hosts=("http://127.0.0.1:9",)))
         assert "blocked" not in desktop.tray.tooltip()
@@ -340,3 +340,18 @@ def test_domains_found_blocked_earlier_show_at_start_and_go_with_the_domain(
         if desktop.dashboard is not None:
             desktop.dashboard.allow_close()
             desktop.dashboard.close()
+
+
+def test_a_feed_poll_reaches_the_tray_and_the_dashboard(
+    desktop: app_module.BatoDesktopApp, qtbot: QtBot,
+) -> None:
+    assert desktop.engine is not None and desktop.dashboard is not None
+    dashboard = desktop.dashboard
+    desktop.engine.worker.feed_polled.emit("xcomic", 1, 0, 0, False,
+                                           "feed unhealthy: the comic feed answered null")
+    qtbot.waitUntil(lambda: "feed unhealthy" in desktop.tray.tooltip().split(" · "),
+                    timeout=5000)
+    assert dashboard.feed_status.text() == "Site feed: unhealthy: the comic feed answered null"
+    desktop._apply_settings(replace(desktop.settings, feed_interval=-1))
+    assert "feed" not in desktop.tray.tooltip()
+    assert dashboard.feed_status.text() == "Site feed: off (Settings → Checking)"

@@ -86,7 +86,7 @@ def test_overview_cards_chart_and_banner(window: DashboardWindow, qtbot: QtBot) 
     qtbot.waitUntil(lambda: window.cards["tracked"].value.text().startswith(str(SERIES)),
                     timeout=5000)
     assert window.cards["jobs"].value.text() != "–"
-    assert len(window.activity.chart().series()) == 3
+    assert window.activity.chart().series() == [window.activity.bars]  # stacked bars
     window.on_rate_limited(datetime.now(UTC) + timedelta(minutes=5))
     assert "Rate limited" in window.banner.text()
     window.on_engine_error("Database unreachable: gone", True)
@@ -242,7 +242,7 @@ def test_error_rate_warning(window: DashboardWindow, seeded: Repository, qtbot: 
     qtbot.waitUntil(lambda: not window.warning.isHidden(), timeout=5000)
     assert "10%" in window.warning.text() and "24 h" in window.warning.text()
     window.period.setCurrentIndex(2)  # the 7-day view keeps the 24-hour warning
-    qtbot.waitUntil(lambda: window.activity.chart().series()[0].count() == 168, timeout=5000)
+    qtbot.waitUntil(lambda: len(window.activity.values()[0]) == 168, timeout=5000)
     assert not window.warning.isHidden()
 
 
@@ -604,3 +604,77 @@ def test_banner_names_a_blocked_domain_or_a_retired_query_until_it_clears(
     assert window.banner.text() == "Running."
     window.on_domain_changed("https://yona.to", "up", "answers again")  # no notice: nothing
     assert window.banner.text() == "Running."
+
+
+def test_the_add_box_takes_xcomic_work_and_chapter_links_only_with_an_engine(
+    window: DashboardWindow,
+) -> None:
+    """The engine asks the site which comic a work or chapter link names; notify-only has no
+    engine here, so it keeps asking for the comic's own link."""
+    requested: list[str] = []
+    window.add_series_requested.connect(lambda link, _anilist: requested.append(link))
+    window.tabs.setCurrentIndex(2)
+    work, chapter = "https://xcomic.me/title/t77-a-work", "https://xcomic.me/comic/_/c1234"
+    for link in (work, chapter):
+        window.link_input.setText(link)
+        window.add_button.click()
+        window.on_series_add_failed(link, "not found")  # the engine's answer re-enables the box
+    assert requested == [work, chapter]
+    window.set_notify_only(True)
+    for link, what in ((work, "an XCOMIC work"), (chapter, "an XCOMIC chapter")):
+        window.link_input.setText(link)
+        window.add_button.click()
+        assert f"it names {what}, not one comic" in window.add_status.text()
+    assert requested == [work, chapter]
+
+
+def test_the_overview_says_how_the_site_feed_is(window: DashboardWindow, seeded: Repository,
+                                                qtbot: QtBot) -> None:
+    """On start the last state comes from the database (read by the data worker); then each
+    FeedPolled the engine reports; the feed_interval setting can turn it off."""
+    from bato_desktop.engine.feed_watcher import STATE_KEY, FeedState
+
+    assert window.feed_status.text() == "Site feed: not read yet"
+    now = datetime.now(UTC)
+    state = FeedState(healthy=True, reason="", interval_s=14 * 60,
+                      last_poll_at=(now - timedelta(minutes=2)).isoformat())
+    seeded.shared.put(STATE_KEY.format(catalogue="xcomic"), state.to_text(), now)
+    window.refresh()
+    qtbot.waitUntil(lambda: window.feed_status.text()
+                    == "Site feed: healthy (every 14 min, read 2 min ago)", timeout=5000)
+    window.on_feed_polled("xcomic", 3, 0, 0, False,
+                          "feed unhealthy: the comic feed answered null")
+    assert window.feed_status.text() == "Site feed: unhealthy: the comic feed answered null"
+    window.on_feed_polled("v4", 1, 2, 1, True, "feed healthy (every 20 min, read 0 min ago)")
+    assert window.feed_status.text().splitlines() == [
+        "Site feed (v4): healthy (every 20 min, read 0 min ago)",
+        "Site feed (xcomic): unhealthy: the comic feed answered null"]
+    window.set_feed_enabled(False)
+    assert window.feed_status.text() == "Site feed: off (Settings → Checking)"
+
+
+def test_the_library_explains_what_the_site_feed_does_for_a_series(
+    window: DashboardWindow, seeded: Repository, qtbot: QtBot,
+) -> None:
+    from bato_desktop.engine.feed_watcher import STATE_KEY, FeedState
+    from bato_desktop.engine.generations import SeriesKey
+
+    now = datetime.now(UTC)
+    window.tabs.setCurrentIndex(2)
+    qtbot.waitUntil(lambda: window.library_model.rowCount() == SERIES, timeout=5000)
+    series = seeded.get_series(window.library_model.row_at(0).bato_link)
+    assert series is not None
+    catalogue = SeriesKey.from_storage_id(series.check_id).catalogue
+    state = FeedState(healthy=True, reason="", interval_s=600, last_poll_at=now.isoformat())
+    seeded.shared.put(STATE_KEY.format(catalogue=catalogue), state.to_text(), now)
+    chapter = seeded.m.chapter
+    newest = (chapter.select().where(chapter.bato_link == series.bato_link)
+              .order_by(chapter.first_seen_at.desc(), chapter.id.desc()).get())
+    chapter.update(found_by="feed", date_public=newest.first_seen_at - timedelta(minutes=4)) \
+        .where(chapter.id == newest.id).execute()
+    window.library_view.selectRow(0)
+    qtbot.waitUntil(lambda: "Site feed" in window.detail_text.text(), timeout=5000)
+    text = window.detail_text.text()
+    assert "feed healthy (every 10 min, read 0 min ago): a new chapter is noticed" in text
+    assert f"<b>Found</b>&nbsp;</td><td>{newest.dname}: found through the site feed 4 min " \
+        "after upload" in text

@@ -205,3 +205,12 @@ def test_a_relink_request_is_served_and_re_emitted(
     qtbot.waitUntil(lambda: any(r.bato_link == OLD_LINK for r in checked), timeout=LIVENESS_MS)
     row = repo.relinks.current(OLD_LINK)
     assert row is not None and row.status == "loaded" and row.new_chapters == 2
+
+
+def test_a_feed_poll_is_re_emitted_as_a_signal(qtbot: QtBot) -> None:
+    from bato_desktop.engine.events import FeedPolled
+
+    worker = EngineWorker(Settings())
+    with qtbot.waitSignal(worker.feed_polled, timeout=1000) as polled:
+        worker._on_event(FeedPolled("xcomic", 2, 5, 1, True, "feed healthy (every 14 min)"))
+    assert polled.args == ["xcomic", 2, 5, 1, True, "feed healthy (every 14 min)"]

@@ -475,3 +475,35 @@ def test_enter_in_the_add_box_adds_and_does_not_save(dialog: SettingsDialog, qtb
     qtbot.keyClick(dialog.domains.add_edit, Qt.Key.Key_Return)  # empty: a message, no save
     assert dialog.domains.message.text().startswith("Type a domain first")
     assert saved == [] and not (tmp_path / "settings.json").exists() and dialog.isVisible()
+
+
+def test_site_feed_interval_automatic_every_or_off(qtbot: QtBot, tmp_path: Path) -> None:
+    """0 is automatic (its value, from the library size, is shown), -1 off, else seconds."""
+    from bato_desktop.engine.feed_policy import default_feed_interval
+
+    dlg = SettingsDialog(Settings(), path=tmp_path / "settings.json", series_count=300)
+    qtbot.addWidget(dlg)
+    automatic = default_feed_interval(300)
+    assert dlg.feed_mode.currentText() == "Automatic" and not dlg.feed_interval.isEnabled()
+    assert dlg.feed_interval.value() == automatic
+    assert f"every {round(automatic / 60)} min for 300 series" in dlg.feed_hint.text()
+    assert dlg.values().feed_interval == 0
+    dlg.feed_mode.setCurrentIndex(dlg.feed_mode.findText("Every"))
+    assert dlg.feed_interval.isEnabled()
+    dlg.feed_interval.setValue(600)
+    assert dlg.values().feed_interval == 600
+    dlg.feed_mode.setCurrentIndex(dlg.feed_mode.findText("Off"))
+    with qtbot.waitSignal(dlg.settings_saved, timeout=2000) as saved:
+        dlg.save()
+    assert saved.args[0].feed_interval == -1
+    assert json.loads((tmp_path / "settings.json").read_text())["feed_interval"] == -1
+    reopened = SettingsDialog(replace(Settings(), feed_interval=900), path=tmp_path / "s.json")
+    qtbot.addWidget(reopened)
+    assert reopened.feed_mode.currentText() == "Every" and reopened.feed_interval.value() == 900
+    assert "the library's size" in reopened.feed_hint.text()  # no count known: no number
+
+
+def test_the_database_tab_opens_with_mariadb_chosen(dialog: SettingsDialog) -> None:
+    dialog.show_database_tab()
+    assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == "&Database"
+    assert dialog.backend.currentData() == MARIADB

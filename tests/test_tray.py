@@ -66,7 +66,7 @@ def test_pause_toggles_and_set_paused_does_not_echo(tray: TrayController, qtbot:
         tray.action_pause.trigger()
     assert paused.args == [True]
     assert tray.action_pause.text() == "Resume checking"
-    assert "Checking paused" in tray.tooltip()
+    assert tray.tooltip() == "paused"
     with qtbot.waitSignal(tray.pause_toggled, timeout=1000) as resumed:
         tray.action_pause.trigger()
     assert resumed.args == [False]
@@ -79,7 +79,8 @@ def test_snooze_choices(tray: TrayController, qtbot: QtBot) -> None:
     with qtbot.waitSignal(tray.snooze_requested, timeout=1000) as hour:
         tray.action_snooze_hour.trigger()
     assert hour.args == [NOW + timedelta(hours=1)]
-    assert "snoozed until" in tray.tooltip()
+    hour_later = (NOW + timedelta(hours=1)).astimezone().strftime("%H:%M")
+    assert tray.tooltip() == f"notifications snoozed until {hour_later}"
     with qtbot.waitSignal(tray.snooze_requested, timeout=1000) as tomorrow:
         tray.action_snooze_tomorrow.trigger()
     assert tomorrow.args == [datetime(2024, 5, 2, 8, 0, tzinfo=UTC)]
@@ -102,15 +103,38 @@ def test_unread_badge_and_tooltip(tray: TrayController) -> None:
     before = tray.tray.icon().pixmap(32, 32).toImage()
     tray.set_unread(7)
     assert tray.unread == 7
-    assert "Unread: 7" in tray.tooltip()
+    assert tray.tooltip() == "7 unread"
     assert tray.tray.icon().pixmap(32, 32).toImage() != before
     tray.set_unread(0)
     assert tray.tray.icon().pixmap(32, 32).toImage() == before
-    tray.set_status(NOW, None, "Checking 3/10: One Piece")
-    tip = tray.tooltip()
-    assert f"Last check: {NOW.astimezone().strftime('%H:%M')}" in tip
-    assert "Next check: -" in tip
-    assert "Checking 3/10: One Piece" in tip
+    assert tray.tooltip() == "Bato Desktop: starting"
+    tray.set_status(NOW, None, "checking 3/10: One Piece")
+    assert tray.tooltip() == "checking 3/10: One Piece"
+
+
+def test_the_tooltip_says_the_state_in_one_line(tray: TrayController) -> None:
+    """Unread, then what needs the user (a browser check), then the schedule and the feed."""
+    next_check = NOW + timedelta(minutes=35)
+    at = next_check.astimezone().strftime("%H:%M")
+    tray.set_unread(12)
+    tray.set_status(NOW, next_check)
+    assert tray.tooltip() == f"12 unread · next check {at}"
+    tray.on_feed_polled("xcomic", 1, 3, 1, True, "feed healthy (every 14 min, read 0 min ago)")
+    assert tray.tooltip() == f"12 unread · next check {at} · feed healthy"
+    tray.on_feed_polled("v4", 2, 0, 0, False, "feed unhealthy: the feed answered null")
+    assert tray.tooltip() == f"12 unread · next check {at} · feed unhealthy"
+    tray.on_feed_polled("v4", 1, 0, 0, True, "feed healthy (every 14 min, read 0 min ago)")
+    tray.set_unread(0)
+    tray.set_paused(True)
+    assert tray.tooltip() == "paused"  # a paused engine reads no feed either
+    tray.set_paused(False)
+    tray.set_domain_state("https://xcomic.me", "blocked", "xcomic.me asks for a browser check")
+    assert tray.tooltip() == f"xcomic.me blocked: browser check needed · next check {at} · " \
+        "feed healthy"
+    tray.set_feed_health({})  # the feed was turned off
+    tray.set_domain_state("https://xcomic.me", "up", "xcomic.me answers again")
+    assert tray.tooltip() == f"next check {at}"
+    assert "\n" not in tray.tooltip()
 
 
 def test_message_click_opens_the_last_url(tray: TrayController, opened: list[QUrl],
@@ -137,15 +161,14 @@ def test_a_blocked_domain_shows_on_one_tooltip_line_until_it_answers(
     tray.set_unread(2)
     tray.set_domain_state("https://xcomic.me", "blocked",
                           "xcomic.me asks for a browser check: open it in your browser")
-    tip = tray.tooltip().splitlines()
-    assert "xcomic.me blocked: browser check needed" in tip and "Unread: 2" in tip
+    assert tray.tooltip() == "2 unread · xcomic.me blocked: browser check needed"
     tray.set_domain_state("https://comik.to", "blocked", "comik.to asks for a browser check")
     tray.set_domain_state("https://yona.to", "blocked", "yona.to asks for a browser check")
-    lines = [line for line in tray.tooltip().splitlines() if "blocked" in line]
-    assert lines == ["xcomic.me, comik.to (+1 more) blocked: browser check needed"]
+    assert tray.tooltip() == \
+        "2 unread · xcomic.me, comik.to (+1 more) blocked: browser check needed"
     tray.set_domain_state("https://comik.to", "down", "comik.to is down: refused")
     tray.set_domain_state("https://yona.to", "up", "yona.to answers again (XCOMIC /query/)")
-    assert "xcomic.me blocked: browser check needed" in tray.tooltip().splitlines()
+    assert tray.tooltip() == "2 unread · xcomic.me blocked: browser check needed"
     tray.set_domain_state("https://xcomic.me", "up", "xcomic.me answers again (XCOMIC /query/)")
     assert "blocked" not in tray.tooltip() and tray.blocked_domains == ()
-    assert "Unread: 2" in tray.tooltip() and "Next check: -" in tray.tooltip()
+    assert tray.tooltip() == "2 unread"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtNetwork import QNetworkInformation
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from bato_desktop import __version__, paths
 from bato_desktop import settings as settings_mod
@@ -28,7 +28,7 @@ from bato_desktop.engine.service import utcnow
 from bato_desktop.settings import Settings, SettingsError
 from bato_desktop.ui.autostart import is_autostart_enabled, set_autostart
 from bato_desktop.ui.dashboard import DashboardWindow
-from bato_desktop.ui.data_worker import DataWorker
+from bato_desktop.ui.data_worker import DataWorker, OverviewData, RelinkData
 from bato_desktop.ui.engine_worker import EngineThread, EngineWorker
 from bato_desktop.ui.icons import app_icon
 from bato_desktop.ui.poller import NotificationPoller, PollerThread
@@ -38,6 +38,7 @@ from bato_desktop.ui.stall_probe import install_stall_probe
 from bato_desktop.ui.threads import WorkerThread
 from bato_desktop.ui.toasts import Toaster
 from bato_desktop.ui.tray import TrayController
+from bato_desktop.ui.welcome import WelcomeWindow, relink_offer_pending, set_relink_offer
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,11 @@ class BatoDesktopApp(QObject):
         self.toaster = Toaster()
         self.tray = TrayController(self)
         self.dashboard: DashboardWindow | None = None
+        self.welcome: WelcomeWindow | None = None  # the first run's window
+        self.settings_dialog: SettingsDialog | None = None
+        self._data: DataWorker | None = None
+        self._series_count: int | None = None  # from the last overview: the feed's hint
+        self._relink_offer = False  # a new database was chosen: offer Relink when stranded
         self._db_opener = DatabaseOpener(settings)
         self._opener = WorkerThread(self._db_opener, "bato-db-open",
                                     on_start=self._db_opener.open)
@@ -120,7 +126,7 @@ class BatoDesktopApp(QObject):
     def start(self) -> None:
         self.toaster.set_fallback(self.tray.show_message)
         self._toast_clicks = ToastClicks(self)
-        self._toast_clicks.clicked.connect(self.tray.open_link)  # queued: GUI thread
+        self._toast_clicks.clicked.connect(self._on_toast_clicked)  # queued: GUI thread
         self.toaster.set_click_handler(self._toast_clicks.clicked.emit)
         self._db_opener.opened.connect(self._on_database_opened)
         self._db_opener.failed.connect(self._on_database_failed)
@@ -151,10 +157,15 @@ class BatoDesktopApp(QObject):
         self.data_thread = WorkerThread(data, "bato-data")
         self.dashboard = DashboardWindow(data)
         self.dashboard.set_hosts(self.settings.hosts)
+        self.dashboard.relink_dialog.set_pace(self.settings.min_delay, self.settings.max_delay)
         self.settings_changed.connect(lambda new: self._hosts_changed(data, new))
         self.data_thread.start()
         self._wire_dashboard(self.dashboard)
+        self._data = data
         data.changed.connect(self._on_data_changed)
+        data.overview_loaded.connect(self._on_overview)
+        data.first_run_checked.connect(self._on_first_run_checked)
+        self.dashboard.set_feed_enabled(self.settings.feed_interval >= 0)
 
         poller = NotificationPoller(repo, self.toaster, self.settings)
         self.poller_thread = PollerThread(poller)
@@ -186,6 +197,11 @@ class BatoDesktopApp(QObject):
             self._no_tray_box.setModal(False)
             self._no_tray_box.show()
         self.dashboard.refresh()
+        QTimer.singleShot(0, data, data.check_first_run)  # off the GUI thread: a query
+        if relink_offer_pending():
+            self._relink_offer = True
+            data.relinks_loaded.connect(self._offer_relink)
+            QTimer.singleShot(0, data, data.load_relinks)
 
     def _start_engine(self, poller: NotificationPoller) -> None:
         worker = EngineWorker(self.settings)
@@ -205,6 +221,7 @@ class BatoDesktopApp(QObject):
         worker.next_cycle_changed.connect(self._on_next_cycle)
         worker.engine_error.connect(self._on_engine_error)
         worker.domain_changed.connect(self.tray.set_domain_state)
+        worker.feed_polled.connect(self.tray.on_feed_polled)
         dashboard = self.dashboard
         if dashboard is not None:
             worker.cycle_started.connect(dashboard.on_cycle_started)
@@ -217,11 +234,16 @@ class BatoDesktopApp(QObject):
             worker.series_added.connect(dashboard.on_series_added)
             worker.series_add_failed.connect(dashboard.on_series_add_failed)
             worker.domain_changed.connect(dashboard.on_domain_changed)
+            worker.feed_polled.connect(dashboard.on_feed_polled)
             # A bound slot, not a lambda: PySide6 runs a lambda in the emitting (engine) thread,
             # and the dashboard's widgets must only be touched from the GUI thread.
             worker.series_checked.connect(dashboard.on_series_checked)
             dashboard.add_series_requested.connect(self._request_add)
             dashboard.check_now_requested.connect(self._request_check)
+            # The relink runs in the engine thread between two series; its outcome comes
+            # back as relink_finished (queued to the dashboard in the GUI thread).
+            dashboard.relink_requested.connect(self._request_relink)
+            worker.relink_finished.connect(dashboard.on_relink_finished)
         self._show_known_blocks(self.settings.hosts)
         self.engine.start()
 
@@ -245,6 +267,7 @@ class BatoDesktopApp(QObject):
     def _hosts_changed(self, data: DataWorker, settings: Settings) -> None:
         if self.dashboard is not None:
             self.dashboard.set_hosts(settings.hosts)
+            self.dashboard.relink_dialog.set_pace(settings.min_delay, settings.max_delay)
         QTimer.singleShot(0, data, lambda: data.set_hosts(settings.hosts))  # in its thread
 
     @Slot(str)
@@ -261,6 +284,11 @@ class BatoDesktopApp(QObject):
     def _request_add(self, link: str, anilist_id: int | None) -> None:
         if self.engine is not None:
             self.engine.worker.request_add(link, anilist_id)
+
+    @Slot(bool, object)
+    def _request_relink(self, apply_auto: bool, picks: tuple[tuple[str, str], ...]) -> None:
+        if self.engine is not None:
+            self.engine.worker.request_relink(apply_auto, picks)
 
     @Slot(object)
     def _request_settings(self, settings: Settings) -> None:
@@ -290,6 +318,77 @@ class BatoDesktopApp(QObject):
             poller = self.poller_thread.poller
             QTimer.singleShot(0, poller, poller.poll_now)
 
+    @Slot(object)
+    def _on_overview(self, data: OverviewData) -> None:
+        self._series_count = data.status.series_tracked
+        if data.feeds and self.settings.feed_interval >= 0:
+            self.tray.set_feed_health({catalogue: bool(feed["healthy"])
+                                       for catalogue, feed in data.feeds.items()})
+
+    # -- first run ----------------------------------------------------------------------------
+
+    @Slot(bool)
+    def _on_first_run_checked(self, due: bool) -> None:
+        if due:
+            self.show_welcome()
+
+    @Slot()
+    def show_welcome(self) -> None:
+        """The first run's window: paste a link, import a list, or open an old MariaDB."""
+        data = self._data
+        if data is None:
+            return
+        if self.welcome is None:
+            notify_only = self.engine is None
+            welcome = WelcomeWindow(self.settings, notify_only=notify_only)
+            welcome.setWindowIcon(app_icon())
+            welcome.dashboard_requested.connect(self._show_library)
+            welcome.database_requested.connect(self.show_database_settings)
+            welcome.import_requested.connect(data.import_file)
+            welcome.import_finished.connect(self._after_welcome_import)
+            data.imported.connect(welcome.on_imported)
+            if self.engine is not None:
+                welcome.add_requested.connect(self._request_add)
+                self.engine.worker.series_added.connect(welcome.on_series_added)
+                self.engine.worker.series_add_failed.connect(welcome.on_series_add_failed)
+            else:  # notify-only: into the shared library, the other device loads it
+                welcome.add_requested.connect(data.track_series)
+                data.tracked.connect(welcome.on_series_tracked)
+            self.welcome = welcome
+        self.welcome.show()
+        self.welcome.raise_()
+        self.welcome.activateWindow()
+
+    @Slot()
+    def _show_library(self) -> None:
+        if self.dashboard is not None:
+            self.dashboard.tabs.setCurrentIndex(2)
+        self.show_dashboard()
+
+    @Slot(str)
+    def _after_welcome_import(self, _summary: str) -> None:
+        self._request_check("")  # the imported series load now, not at the next cycle
+
+    @Slot()
+    def show_database_settings(self) -> None:
+        """The settings window on its Database tab with MariaDB chosen (not blocking)."""
+        dialog = self._settings_dialog(self.welcome)
+        dialog.show_database_tab()
+        if self.welcome is not None:
+            dialog.settings_saved.connect(self.welcome.on_settings_saved)
+        dialog.open()
+
+    @Slot(object)
+    def _offer_relink(self, data: RelinkData) -> None:
+        """After the welcome window chose another database: once its series are judged
+        stranded (no domain serves their site), the Relink dialog opens by itself, once."""
+        if not self._relink_offer or not data.stranded or self.dashboard is None:
+            return
+        self._relink_offer = False
+        set_relink_offer(False)
+        self._show_library()
+        self.dashboard.open_relink_dialog()
+
     @Slot(int)
     def _on_cycle_started(self, due: int) -> None:
         self.tray.set_status(self._last_check, self._next_check, f"checking 0/{due}")
@@ -301,6 +400,8 @@ class BatoDesktopApp(QObject):
 
     @Slot(object)
     def _on_cycle_finished(self, _report: object) -> None:
+        if self._relink_offer and self._data is not None:  # the domains are known by now
+            QTimer.singleShot(0, self._data, self._data.load_relinks)
         self._last_check = utcnow()
         self.tray.set_status(self._last_check, self._next_check, "")
         if self._catching_up:
@@ -349,6 +450,16 @@ class BatoDesktopApp(QObject):
     # -- actions ------------------------------------------------------------------------------
 
     @Slot()
+    @Slot(str)
+    def _on_toast_clicked(self, url: str) -> None:
+        """A native toast's default action: its chapter, or (a summary) the notification
+        list."""
+        if url or self.dashboard is None:
+            self.tray.open_link(url)
+            return
+        self.show_dashboard()
+        self.dashboard.show_notification_list()
+
     def show_dashboard(self) -> None:
         if self.dashboard is None:
             return
@@ -367,10 +478,15 @@ class BatoDesktopApp(QObject):
     def show_settings(self) -> None:
         # The box shows what the desktop will really do at login, even if the entry was
         # removed by hand (or by another tool) since the setting was saved.
+        self._settings_dialog(self.dashboard).exec()
+
+    def _settings_dialog(self, parent: QWidget | None) -> SettingsDialog:
         current = replace(self.settings, start_at_login=is_autostart_enabled())
-        dialog = SettingsDialog(current, self.dashboard, path=self.settings_path)
+        dialog = SettingsDialog(current, parent, path=self.settings_path,
+                                series_count=self._series_count)
         dialog.settings_saved.connect(self._apply_settings)
-        dialog.exec()
+        self.settings_dialog = dialog
+        return dialog
 
     @Slot(object)
     def _apply_settings(self, new: Settings) -> None:
@@ -389,6 +505,10 @@ class BatoDesktopApp(QObject):
         for removed in {normalize_domain(h) for h in old.hosts} - kept:
             self._domain_changed(removed, DomainState.UNKNOWN.value, "")  # no longer asked
         self.settings_changed.emit(new)
+        if self.dashboard is not None:
+            self.dashboard.set_feed_enabled(new.feed_interval >= 0)
+        if new.feed_interval < 0:
+            self.tray.set_feed_health({})  # no feed is read: the tooltip leaves it out
         if (new.effective_database_url != old.effective_database_url
                 or new.mode != old.mode):
             QMessageBox.information(self.dashboard, "Bato Desktop",
@@ -409,6 +529,8 @@ class BatoDesktopApp(QObject):
         self.tray.hide()
         if self.dashboard is not None:
             self.dashboard.hide()
+        if self.welcome is not None:
+            self.welcome.hide()
         if self.engine is not None:
             self.engine.stop()
             self.engine = None

@@ -6,14 +6,22 @@ through signals and paints what comes back, so it stays responsive on a slow dat
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, Qt, QTimer, QUrl, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QFontDatabase, QKeySequence
+from PySide6.QtCore import QDate, QEvent, QSize, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QFontDatabase,
+    QIcon,
+    QKeySequence,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -44,18 +52,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bato_desktop.db.rows import NotificationRow, SeriesOverview
+from bato_desktop.db.rows import NotificationRow, RelinkRow, SeriesOverview
 from bato_desktop.engine.errors import InvalidBatoLink
 from bato_desktop.engine.events import CycleReport, SeriesResult
-from bato_desktop.engine.links import parse_bato_id
+from bato_desktop.engine.links import parse_link, parse_series_key
+from bato_desktop.engine.relink import RelinkPlan
 from bato_desktop.ui import theme
 from bato_desktop.ui.charts import ActivityChart, ReleaseHistoryChart
+from bato_desktop.ui.covers import THUMB_HEIGHT, app_icon_pixmap, pixmaps
 from bato_desktop.ui.data_worker import (
+    CoversData,
     DataWorker,
     LogsData,
     NotificationFilter,
     NotificationsData,
     OverviewData,
+    RelinkData,
     SeriesDetail,
 )
 from bato_desktop.ui.models import (
@@ -65,6 +77,7 @@ from bato_desktop.ui.models import (
     RowTableModel,
     local_time,
 )
+from bato_desktop.ui.relink_dialog import RelinkDialog, StrandedBanner
 
 PERIODS = (("Last 24 hours", 24), ("Last 48 hours", 48), ("Last 7 days", 168))
 NOTIFICATION_TYPES = (("All types", ""), ("New chapter", "new_chapter"),
@@ -129,6 +142,7 @@ class DashboardWindow(QMainWindow):
     pause_requested = Signal(bool)
     settings_requested = Signal()
     quit_requested = Signal()
+    relink_requested = Signal(bool, object)  # apply_auto, ((old link, new link), ...)
     # to the data worker (queued into its thread)
     request_overview = Signal(int)
     request_notifications = Signal(object)
@@ -139,6 +153,7 @@ class DashboardWindow(QMainWindow):
     request_mark_all_read = Signal()
     request_remove = Signal(str)
     request_muted = Signal(str, bool)
+    request_hide_from_toasts = Signal(str, object)  # link, True / False / None (by rating)
     request_priority = Signal(str, int)
     request_notify_after = Signal(str, int)
     request_pause_until = Signal(str, object)
@@ -147,6 +162,8 @@ class DashboardWindow(QMainWindow):
     request_import = Signal(str)
     request_export_calendar = Signal(str)
     request_app_log = Signal()
+    request_relinks = Signal()
+    request_undo_relink = Signal(str)
 
     def __init__(self, data: DataWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -162,10 +179,14 @@ class DashboardWindow(QMainWindow):
         self._library: list[SeriesOverview] = []
         self._names: dict[str, str] = {}
         self._selected_link = ""
+        self._covers: dict[str, QPixmap] = {}  # bato_link -> decoded cover (GUI thread)
+        self._no_cover = app_icon_pixmap()
         self._app_log_shown = False
         self._notify_only = False
         self._hosts: tuple[str, ...] = ()
         self._domain_notices: dict[str, str] = {}  # host -> blocked or retired-query message
+        self._feeds: dict[str, tuple[bool, str]] = {}  # catalogue -> (healthy, summary)
+        self._feed_enabled = True
         self._notification_limit = NOTIFICATION_PAGE
         self.last_file_message = ""
         self.tabs = QTabWidget()
@@ -176,6 +197,7 @@ class DashboardWindow(QMainWindow):
         self.tabs.addTab(self._build_logs(), "Lo&gs")
         self.tabs.currentChanged.connect(lambda _i: self.refresh())
         self.setCentralWidget(self.tabs)
+        self._wire_relink(data)
         self._build_menu()
         self._timer = QTimer(self)
         self._timer.setInterval(30_000)
@@ -199,6 +221,8 @@ class DashboardWindow(QMainWindow):
         self.request_mark_all_read.connect(data.mark_all_read)
         self.request_remove.connect(data.remove_series)
         self.request_muted.connect(data.set_muted)
+        self.request_hide_from_toasts.connect(data.set_hide_from_toasts)
+        data.covers_loaded.connect(self.show_covers)
         self.request_priority.connect(data.set_priority)
         self.request_notify_after.connect(data.set_notify_after)
         self.request_pause_until.connect(data.pause_series)
@@ -207,6 +231,9 @@ class DashboardWindow(QMainWindow):
         self.request_import.connect(data.import_file)
         self.request_export_calendar.connect(data.export_calendar)
         self.request_app_log.connect(data.load_app_log)
+        self._files_pending = 0  # imports and exports asked here, not yet answered
+        self.request_import.connect(self._file_asked)
+        self.request_export_calendar.connect(self._file_asked)
         data.imported.connect(self.on_file_done)
         data.exported.connect(self.on_file_done)
         data.overview_loaded.connect(self.show_overview)
@@ -258,6 +285,11 @@ class DashboardWindow(QMainWindow):
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.banner)
+        self.feed_status = QLabel("Site feed: not read yet")
+        self.feed_status.setAccessibleName("Site feed state")
+        self.feed_status.setWordWrap(True)
+        self.feed_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.feed_status)
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Cycle progress")
         self.progress.setFormat("Checking %v of %m")
@@ -318,8 +350,41 @@ class DashboardWindow(QMainWindow):
         else:
             self.warning.hide()
         self.activity.set_buckets(data.buckets)
+        if data.feeds:
+            self._feeds = {catalogue: (bool(feed["healthy"]), str(feed["summary"]))
+                           for catalogue, feed in data.feeds.items()}
+        self._show_feeds()
         self._db_error = None
         self._update_banner()
+
+    @Slot(str, int, int, int, bool, str)
+    def on_feed_polled(self, catalogue: str, _pages: int, _new_uploads: int, _queued: int,
+                       healthy: bool, summary: str) -> None:
+        """The engine read the site feed (its FeedPolled event)."""
+        self._feeds[catalogue] = (healthy, summary)
+        self._show_feeds()
+
+    def set_feed_enabled(self, enabled: bool) -> None:
+        """False: the feed_interval setting turned the site feed off."""
+        self._feed_enabled = enabled
+        self._show_feeds()
+
+    def _show_feeds(self) -> None:
+        """One line per catalogue: "Site feed: healthy (every 14 min, read 2 min ago)"."""
+        healthy: bool | None = None  # None: nothing to colour
+        if not self._feed_enabled:
+            lines = ["Site feed: off (Settings → Checking)"]
+        elif not self._feeds:
+            lines = ["Site feed: not read yet"]
+        else:
+            named = len(self._feeds) > 1
+            lines = [f"Site feed{f' ({catalogue})' if named else ''}: "
+                     f"{summary.removeprefix('feed ')}"
+                     for catalogue, (_ok, summary) in sorted(self._feeds.items())]
+            healthy = all(ok for ok, _summary in self._feeds.values())
+        self.feed_status.setText("\n".join(lines))
+        self.feed_status.setStyleSheet("" if healthy is None else theme.style_colour(
+            theme.success_colour() if healthy else theme.warning_colour()))
 
     def _update_banner(self) -> None:
         now = datetime.now(UTC)
@@ -377,6 +442,7 @@ class DashboardWindow(QMainWindow):
         self.notifications.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.notifications.setRootIsDecorated(True)
         self.notifications.setUniformRowHeights(True)
+        self.notifications.setIconSize(QSize(14, 20))
         self.notifications.itemDoubleClicked.connect(self._open_notification)
         header = self.notifications.header()
         header.setMinimumSectionSize(20)
@@ -455,6 +521,8 @@ class DashboardWindow(QMainWindow):
         item.setData(0, Qt.ItemDataRole.AccessibleTextRole,
                      f"{'unread' if not note.is_read else 'read'}, {importance} importance, {kind}")
         item.setToolTip(3, note.chapter_full_url or note.message)
+        if note.notification_type != "system_warning":
+            item.setIcon(2, self._cover_icon(note.bato_link))
         if not note.is_read:
             for column in range(4):
                 font = item.font(column)
@@ -507,7 +575,8 @@ class DashboardWindow(QMainWindow):
         layout = QVBoxLayout(page)
         add_bar = QHBoxLayout()
         self.link_input = QLineEdit()
-        self.link_input.setPlaceholderText("Paste a Bato link, e.g. https://bato.to/title/110100-…")
+        self.link_input.setPlaceholderText(
+            "Paste a Bato or XCOMIC link, e.g. https://xcomic.me/comic/vg7ypp-en-…")
         self.link_input.setAccessibleName("Bato link to add")
         self.link_input.returnPressed.connect(self._add_series)
         self.anilist_input = QSpinBox()
@@ -516,6 +585,9 @@ class DashboardWindow(QMainWindow):
         self.anilist_input.setAccessibleName("AniList id, optional")
         self.add_button = QPushButton("&Add series")
         self.add_button.clicked.connect(self._add_series)
+        self.relink_button = QPushButton("Relin&k…")
+        self.relink_button.setToolTip("Find where series of a site that is gone live now")
+        self.relink_button.clicked.connect(self.open_relink_dialog)
         self.filter_input = QLineEdit()
         self.filter_input.setPlaceholderText("Filter…")
         self.filter_input.setAccessibleName("Filter the library")
@@ -523,14 +595,19 @@ class DashboardWindow(QMainWindow):
         add_bar.addWidget(self.anilist_input, 1)
         add_bar.addWidget(self.add_button)
         add_bar.addWidget(self.filter_input, 1)
+        add_bar.addWidget(self.relink_button)
         layout.addLayout(add_bar)
         self.add_status = QLabel()
         self.add_status.setAccessibleName("Add series result")
         self.add_status.setWordWrap(True)
         layout.addWidget(self.add_status)
+        self.stranded_banner = StrandedBanner()
+        self.stranded_banner.relink_clicked.connect(self.open_relink_dialog)
+        layout.addWidget(self.stranded_banner)
         splitter = QSplitter(Qt.Orientation.Vertical)
         self.library_model = LibraryModel()
         self.library_view = _table(self.library_model, "Tracked series")
+        self.library_view.setIconSize(QSize(14, 20))
         self.filter_input.textChanged.connect(self.library_model.set_filter)
         self.library_view.selectionModel().currentRowChanged.connect(
             lambda current, _previous: self._on_series_selected(current.row()))
@@ -544,6 +621,11 @@ class DashboardWindow(QMainWindow):
     def _build_detail(self) -> QWidget:
         box = QGroupBox("Selected series")
         layout = QHBoxLayout(box)
+        self.detail_cover = QLabel()
+        self.detail_cover.setAccessibleName("Cover of the selected series")
+        self.detail_cover.setFixedWidth(THUMB_HEIGHT)
+        self.detail_cover.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.detail_cover)
         left = QVBoxLayout()
         self.detail_text = QLabel("Select a series to see why it is checked when it is.")
         self.detail_text.setWordWrap(True)
@@ -568,6 +650,12 @@ class DashboardWindow(QMainWindow):
         self.active_button.clicked.connect(self._toggle_active)
         self.remove_button = QPushButton("&Remove…")
         self.remove_button.clicked.connect(self._remove_series)
+        self.hide_toasts_button = QPushButton("&Hide in toasts")
+        self.hide_toasts_button.setCheckable(True)
+        self.hide_toasts_button.setToolTip(
+            "Its toasts say only how many chapters are new (no name, title or cover); the "
+            "dashboard still lists them. Adult-rated series are hidden unless you show them.")
+        self.hide_toasts_button.clicked.connect(self._toggle_hide_from_toasts)
         form = QFormLayout()
         self.priority_box = QComboBox()
         self.priority_box.setAccessibleName("Priority")
@@ -595,7 +683,7 @@ class DashboardWindow(QMainWindow):
         hiatus.addWidget(self.hiatus_button)
         form.addRow("Hiatus:", hiatus)
         for i, button in enumerate((self.check_button, self.mute_button, self.active_button,
-                                    self.remove_button)):
+                                    self.hide_toasts_button, self.remove_button)):
             buttons.addWidget(button, 0, i)
         left.addLayout(buttons)
         left.addLayout(form)
@@ -607,8 +695,8 @@ class DashboardWindow(QMainWindow):
 
     def _set_detail_enabled(self, enabled: bool) -> None:
         for widget in (self.check_button, self.mute_button, self.active_button,
-                       self.remove_button, self.priority_box, self.notify_after,
-                       self.hiatus_date, self.hiatus_button):
+                       self.hide_toasts_button, self.remove_button, self.priority_box,
+                       self.notify_after, self.hiatus_date, self.hiatus_button):
             widget.setEnabled(enabled)
         self.check_button.setEnabled(enabled and not self._notify_only)
 
@@ -618,8 +706,11 @@ class DashboardWindow(QMainWindow):
 
     def _add_series(self) -> None:
         link = self.link_input.text().strip()
+        # The engine asks the site which comic an XCOMIC work or chapter link names; without
+        # an engine here (notify-only) only a link naming the comic itself can be added.
+        parse = parse_series_key if self._notify_only else parse_link
         try:
-            parse_bato_id(link, extra_hosts=self._hosts)
+            parse(link, extra_hosts=self._hosts)
         except InvalidBatoLink as exc:
             self._set_add_status(str(exc), error=True)
             return
@@ -692,6 +783,10 @@ class DashboardWindow(QMainWindow):
         self.active_button.setText("Resume &series" if not row.active else "Pause &series")
         self.priority_box.setCurrentIndex(max(0, self.priority_box.findData(row.priority)))
         self.notify_after.setValue(row.notify_after)
+        self.hide_toasts_button.setChecked(row.hidden_in_toasts)
+        self.hide_toasts_button.setText("S&how in toasts" if row.hidden_in_toasts
+                                        else "&Hide in toasts")
+        self._show_detail_cover()
         self.request_series_detail.emit(row.bato_link)
 
     @Slot(object)
@@ -703,6 +798,43 @@ class DashboardWindow(QMainWindow):
         self.detail_text.setText(f"<h3>{_escape(detail.explanation.name)}</h3>"
                                  f"<table>{lines}</table>")
         self.history_chart.set_times(detail.release_times)
+
+    def _toggle_hide_from_toasts(self, checked: bool) -> None:
+        self._with_series(lambda link: self.request_hide_from_toasts.emit(link, checked))
+
+    # -- covers -----------------------------------------------------------------------------
+
+    def _cover_icon(self, bato_link: str) -> QIcon:
+        return QIcon(self._covers.get(bato_link, self._no_cover))
+
+    @Slot(object)
+    def show_covers(self, data: CoversData) -> None:
+        """Decoded covers from the data worker: pixmaps are made here, on the GUI thread."""
+        fresh = pixmaps(data.images)
+        self._covers.update(fresh)
+        self.library_model.set_covers(
+            {link: QIcon(pixmap) for link, pixmap in self._covers.items()},
+            QIcon(self._no_cover))
+        for i in range(self.notifications.topLevelItemCount()):
+            day = self.notifications.topLevelItem(i)
+            for j in range(day.childCount() if day is not None else 0):
+                item = day.child(j) if day is not None else None
+                note = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
+                if item is not None and isinstance(note, NotificationRow) \
+                        and note.bato_link in fresh:
+                    item.setIcon(2, self._cover_icon(note.bato_link))
+        self._show_detail_cover()
+
+    def _show_detail_cover(self) -> None:
+        pixmap = self._covers.get(self._selected_link, self._no_cover) \
+            if self._selected_link else QPixmap()
+        if not pixmap.isNull() and pixmap.width() > THUMB_HEIGHT:
+            pixmap = pixmap.scaledToWidth(THUMB_HEIGHT, Qt.TransformationMode.SmoothTransformation)
+        self.detail_cover.setPixmap(pixmap)
+
+    def show_notification_list(self) -> None:
+        """A summary toast was clicked: the Notifications tab, unread first."""
+        self.tabs.setCurrentIndex(1)
 
     def _toggle_mute(self, checked: bool) -> None:
         self._with_series(lambda link: self.request_muted.emit(link, checked))
@@ -729,6 +861,41 @@ class DashboardWindow(QMainWindow):
             self._selected_link = ""
             self._set_detail_enabled(False)
             self.request_remove.emit(link)
+
+    # -- relink -----------------------------------------------------------------------------
+
+    def _wire_relink(self, data: DataWorker) -> None:
+        self.relink_dialog = RelinkDialog(self)
+        self.relink_dialog.relink_requested.connect(self.relink_requested.emit)
+        self.relink_dialog.history_requested.connect(self.request_relinks.emit)
+        self.relink_dialog.undo_requested.connect(self.request_undo_relink.emit)
+        self.request_relinks.connect(data.load_relinks)
+        self.request_undo_relink.connect(data.undo_relink)
+        data.relinks_loaded.connect(self.show_relinks)
+        data.relink_undone.connect(self.relink_dialog.on_relink_undone)
+
+    @Slot()
+    def open_relink_dialog(self) -> None:
+        self.relink_dialog.show()
+        self.relink_dialog.raise_()
+        self.relink_dialog.activateWindow()
+        self.request_relinks.emit()
+
+    @Slot(object)
+    def show_relinks(self, data: RelinkData) -> None:
+        self.stranded_banner.set_count(len(data.stranded))
+        self.relink_dialog.show_data(data)
+
+    @Slot(object, object, object, str)
+    def on_relink_finished(self, plans: Sequence[RelinkPlan], moved: Sequence[RelinkRow],
+                           kept: Sequence[tuple[str, str]], message: str) -> None:
+        """The engine served a relink: the dialog shows it; moves change the library."""
+        self.relink_dialog.on_relink_finished(plans, moved, kept, message)
+        self.show_message(message)
+        if moved:
+            self.refresh()
+            if self.tabs.currentIndex() != 2:  # the Library tab's refresh asks for it already
+                self.request_relinks.emit()
 
     # -- logs -------------------------------------------------------------------------------
 
@@ -817,8 +984,14 @@ class DashboardWindow(QMainWindow):
         if path:
             self.request_export_calendar.emit(path)
 
+    def _file_asked(self, _path: str) -> None:
+        self._files_pending += 1
+
     @Slot(str)
     def on_file_done(self, message: str) -> None:
+        if not self._files_pending:
+            return  # another window's import (the welcome window shows its own answer)
+        self._files_pending -= 1
         self.last_file_message = message
         QMessageBox.information(self, "Bato Desktop", message)
 
@@ -833,6 +1006,7 @@ class DashboardWindow(QMainWindow):
             self._load_notifications()
         elif index == 2:
             self.request_library.emit()
+            self.request_relinks.emit()  # the stranded-series banner
             if self._selected_link:
                 self.request_series_detail.emit(self._selected_link)
         elif index == 3:
@@ -862,6 +1036,7 @@ class DashboardWindow(QMainWindow):
     def set_notify_only(self, notify_only: bool) -> None:
         """This desktop only shows notifications; another device runs the checks."""
         self._notify_only = notify_only
+        self.relink_dialog.set_engine_available(not notify_only)
         for button in (self.check_all_button, self.pause_button, self.check_button):
             button.setEnabled(not notify_only)
             button.setToolTip("Notify-only mode: another device checks Bato" if notify_only
@@ -957,6 +1132,7 @@ class DashboardWindow(QMainWindow):
             self.activity.apply_palette()
             self.history_chart.apply_palette()
             self._update_banner()
+            self._show_feeds()
             self.warning.setStyleSheet(theme.style_colour(theme.warning_colour()))
             if self.isVisible():
                 self.refresh()  # notifications and add-status colours are set when filled

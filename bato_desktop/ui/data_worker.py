@@ -23,11 +23,14 @@ from bato_desktop.db.rows import (
     HourBucket,
     LogRow,
     NotificationRow,
+    RelinkRow,
     ScrapeStats,
     SeriesOverview,
     SystemStatus,
+    TrackedSeries,
 )
 from bato_desktop.engine.explain import Explanation, explain_series
+from bato_desktop.ui.covers import CoverDecoder
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,8 @@ class OverviewData:
     status: SystemStatus
     warning: str | None = None  # the error-rate warning, always judged over the last 24 h
     new_by_window: tuple[int, int, int] = (0, 0, 0)  # new chapters in 24 h, 48 h, 7 days
+    # the site feed per catalogue, as feed_watcher.state_summary says it (empty: not read yet)
+    feeds: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,27 @@ class LogsData:
     errors: list[ErrorEntry] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class RelinkData:
+    """What the Library tab's relink banner and the Relink dialog show (no request made).
+
+    ``stranded``: tracked series whose catalogue no domain serves now, by this machine's
+    domain findings; empty while the findings know no live domain (nothing can be judged).
+    ``history``: the relinks not undone, newest batch first."""
+
+    stranded: list[TrackedSeries]
+    history: list[RelinkRow]
+    names: dict[str, str]  # bato_link -> name, for the history's series column
+
+
+@dataclass(frozen=True)
+class CoversData:
+    """Decoded cover thumbnails (QImage, made in the worker thread), by bato_link; a series
+    missing here shows the app icon."""
+
+    images: dict[str, Any]
+
+
 class DataWorker(QObject):
     overview_loaded = Signal(object)  # OverviewData
     notifications_loaded = Signal(object)  # NotificationsData
@@ -89,6 +115,10 @@ class DataWorker(QObject):
     exported = Signal(str)
     app_log_loaded = Signal(str)  # the tail of bato.log
     tracked = Signal(str, str)  # link, message: added for another device's engine to load
+    relinks_loaded = Signal(object)  # RelinkData
+    relink_undone = Signal(str, str)  # old link, message
+    covers_loaded = Signal(object)  # CoversData, after the library or the notifications
+    first_run_checked = Signal(bool)  # True: show the welcome window
 
     def __init__(self, repo: Repository, *, database_label: str = "",
                  hosts: tuple[str, ...] = ()) -> None:
@@ -96,6 +126,7 @@ class DataWorker(QObject):
         self._repo = repo
         self._label = database_label
         self._hosts = hosts  # configured mirrors: their links are accepted like Bato's
+        self._covers = CoverDecoder()  # reads the cache the engine fills; never downloads
 
     @Slot(object)
     def set_hosts(self, hosts: tuple[str, ...]) -> None:
@@ -122,10 +153,36 @@ class DataWorker(QObject):
             new = tuple(by_hours[h].new_chapters for h in NEW_CHAPTER_WINDOWS)
             return OverviewData(hours, by_hours[hours], self._repo.hourly_activity(hours=hours),
                                 self._repo.system_status(database=self._label),
-                                by_hours[24].warning, (new[0], new[1], new[2]))
+                                by_hours[24].warning, (new[0], new[1], new[2]), self._feeds())
         data = self._run("load the overview", job)
         if data is not None:
             self.overview_loaded.emit(data)
+
+    def _feeds(self) -> dict[str, dict[str, Any]]:
+        """The last state of each site feed (written by whichever engine reads it)."""
+        from bato_desktop.engine.feed_watcher import state_summary
+
+        try:
+            return state_summary(self._repo, datetime.now(UTC))
+        except (ValueError, KeyError, TypeError) as exc:  # a state this version cannot read
+            log.warning("Site feed state unreadable: %s", exc)
+            return {}
+
+    @Slot()
+    def check_first_run(self) -> None:
+        """Whether the welcome window is due: nothing tracked, no old web app's database
+        (no manga_list table) and not dismissed. A library with a series ends it for good."""
+        from bato_desktop.ui.welcome import mark_welcome_done, welcome_done
+
+        def job() -> bool:
+            if welcome_done():
+                return False
+            if self._repo.series_count() or self._repo.has_manga_list():
+                mark_welcome_done()
+                return False
+            return True
+        due = self._run("look at the library", job)
+        self.first_run_checked.emit(bool(due))
 
     @Slot(object)
     def load_notifications(self, wanted: NotificationFilter) -> None:
@@ -140,6 +197,9 @@ class DataWorker(QObject):
         data = self._run("load notifications", job)
         if data is not None:
             self.notifications_loaded.emit(data)
+            links = {row.bato_link for row in data.rows}
+            urls = self._run("read the covers", self._repo.cover_urls) or {}
+            self._emit_covers({link: url for link, url in urls.items() if link in links})
 
     @Slot()
     def load_library(self) -> None:
@@ -147,6 +207,48 @@ class DataWorker(QObject):
                                                       self._repo.series_overview)
         if rows is not None:
             self.library_loaded.emit(rows)
+            self._emit_covers({row.bato_link: row.cover_url for row in rows})
+
+    def _emit_covers(self, urls: dict[str, str | None]) -> None:
+        try:
+            images = self._covers.images(urls)
+        except Exception:  # a cover must never cost the view its data
+            log.exception("Reading the covers failed")
+            return
+        self.covers_loaded.emit(CoversData(images))
+
+    @Slot()
+    def load_relinks(self) -> None:
+        """The stranded series (from the domain findings file, no request) and past relinks."""
+        def job() -> RelinkData:
+            from bato_desktop.engine.domains import DomainBook
+            from bato_desktop.engine.relink import live_catalogues, stranded_series
+
+            series = self._repo.tracked_series()
+            stranded: list[TrackedSeries] = []
+            try:
+                book = DomainBook(self._hosts, path=paths.domain_findings_file())
+            except ValueError:  # no domain configured: nothing to judge by
+                book = None
+            if book is not None and live_catalogues(book):
+                stranded = stranded_series(self._repo, book)
+            return RelinkData(stranded, self._repo.relinks.list(),
+                              {s.bato_link: s.name or s.bato_link for s in series})
+        data = self._run("load the relinks", job)
+        if data is not None:
+            self.relinks_loaded.emit(data)
+
+    @Slot(str)
+    def undo_relink(self, old_link: str) -> None:
+        """Point a relinked series back at its own link (its history stays)."""
+        def job() -> str:
+            row = self._repo.relinks.undo(old_link, datetime.now(UTC))
+            return f"{row.old_link}: checked on its own link again (was moved to {row.new_link})"
+        message = self._run("undo the relink", job)  # RelinkError is a ValueError: refused
+        if message:
+            self.relink_undone.emit(old_link, message)
+            self.changed.emit()
+        self.load_relinks()
 
     @Slot(str)
     def load_series_detail(self, bato_link: str) -> None:
@@ -217,6 +319,11 @@ class DataWorker(QObject):
     @Slot(str, bool)
     def set_muted(self, bato_link: str, muted: bool) -> None:
         self._write("change notifications", lambda: self._repo.set_muted(bato_link, muted))
+
+    @Slot(str, object)
+    def set_hide_from_toasts(self, bato_link: str, hidden: bool | None) -> None:
+        self._write("change the toast privacy",
+                    lambda: self._repo.set_hide_from_toasts(bato_link, hidden))
 
     @Slot(str, int)
     def set_priority(self, bato_link: str, priority: int) -> None:

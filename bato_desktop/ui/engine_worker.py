@@ -3,8 +3,8 @@
 The GUI talks to it through queued signals and slots, so no network request or database write
 ever runs on the GUI thread. Cycles run inside this thread (APScheduler's in-thread executor), so
 they never overlap. Because a cycle can take half an hour, the thread-safe ``request_*`` methods
-(pause/resume, check now, add, settings) and ``request_stop`` / ``go_offline`` bypass the queue:
-a running cycle serves them between two series.
+(pause/resume, check now, add, relink, settings) and ``request_stop`` / ``go_offline`` bypass
+the queue: a running cycle serves them between two series.
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ from bato_desktop.engine.events import (
     DomainChanged,
     EngineError,
     EngineEvent,
+    FeedPolled,
     NotificationsCreated,
     RateLimitedEvent,
+    RelinkFinished,
     SeriesChecked,
 )
 from bato_desktop.engine.runner import EngineRunner, scheduler_options
@@ -90,6 +92,11 @@ class EngineWorker(QObject):
     series_add_failed = Signal(str, str)  # link, message
     paused_changed = Signal(bool)
     domain_changed = Signal(str, str, str)  # domain, DomainState value, message for people
+    # a relink request was served: RelinkPlan tuple, RelinkRow tuple, (link, reason) tuple,
+    # and one line for people
+    relink_finished = Signal(object, object, object, str)
+    # the site feed was read: catalogue, pages, new uploads, series queued, healthy, one line
+    feed_polled = Signal(str, int, int, int, bool, str)
     stopped = Signal()
     _pending = Signal()  # internal: wake this thread to serve requests
     _settings_offered = Signal(object)  # internal: finish applying settings in this thread
@@ -142,6 +149,17 @@ class EngineWorker(QObject):
         The outcome arrives as ``series_added`` or ``series_add_failed`` (with the reason).
         """
         self.control.request_add(link, anilist_id)
+        self._pending.emit()
+
+    def request_relink(self, apply_auto: bool = False,
+                       picks: tuple[tuple[str, str], ...] = ()) -> None:
+        """Thread-safe relink: search where the stranded series live now; with ``apply_auto``
+        move the exact AniList matches, and move each (old link, new link) of ``picks``.
+
+        Served next, even mid-cycle, with the usual pauses between searches; the outcome
+        arrives as ``relink_finished`` (also when a 429 pause holds it back).
+        """
+        self.control.request_relink(apply_auto, tuple((str(old), str(new)) for old, new in picks))
         self._pending.emit()
 
     def request_settings(self, settings: Settings) -> None:
@@ -253,6 +271,11 @@ class EngineWorker(QObject):
                     self.series_add_failed.emit(link, message)
             case DomainChanged(domain=domain, state=state, message=message):
                 self.domain_changed.emit(domain, state, message)
+            case RelinkFinished(plans=plans, moved=moved, kept=kept, message=message):
+                self.relink_finished.emit(plans, moved, kept, message)
+            case FeedPolled(catalogue=catalogue, pages=pages, new_uploads=new, queued=queued,
+                            healthy=healthy, summary=summary):
+                self.feed_polled.emit(catalogue, pages, new, queued, healthy, summary)
             case CycleFinished(report=report):
                 self.cycle_finished.emit(report)
                 if self._runner is not None:

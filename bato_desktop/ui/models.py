@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QFont
+from PySide6.QtGui import QBrush, QFont, QIcon
 
 from bato_desktop.db.rows import ErrorEntry, LogRow, SeriesOverview
 from bato_desktop.ui import theme
@@ -176,7 +176,25 @@ class LibraryModel(RowTableModel[SeriesOverview]):
         Column("Last result", result_text),
     )
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._covers: dict[str, QIcon] = {}
+        self._no_cover: QIcon | None = None
+
+    def set_covers(self, covers: dict[str, QIcon], fallback: QIcon | None = None) -> None:
+        """Thumbnails for the Series column (GUI thread); a series without one shows
+        ``fallback`` (the app icon)."""
+        self._covers = covers
+        self._no_cover = fallback
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, 0),
+                                  [Qt.ItemDataRole.DecorationRole])
+
     def extra_data(self, row: SeriesOverview, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DecorationRole and column == 0:
+            return self._covers.get(row.bato_link, self._no_cover)
+        if role == Qt.ItemDataRole.ToolTipRole and column == 0 and row.hidden_in_toasts:
+            return "Hidden in toasts: they say only how many chapters are new"
         if (role == Qt.ItemDataRole.ForegroundRole and column == RESULT_COLUMN
                 and row.last_status in ("failed", "rate_limited")):
             return QBrush(theme.error_colour())

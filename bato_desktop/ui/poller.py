@@ -30,13 +30,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
-from bato_desktop.db.rows import NotificationBacklog, NotificationRow
+from bato_desktop import paths
+from bato_desktop.db.rows import NotificationBacklog, NotificationRow, ToastHint
+from bato_desktop.engine.covers import CoverCache
 from bato_desktop.settings import Settings
 from bato_desktop.ui.dnd import os_do_not_disturb
 from bato_desktop.ui.threads import WorkerThread
@@ -46,6 +48,7 @@ from bato_desktop.ui.toast_policy import (
     PlanKind,
     PlannedToast,
     Toast,
+    ToastLook,
     mute_reason,
     plan_poll,
 )
@@ -119,6 +122,8 @@ class NotificationPoller(QObject):
     fallback_toast = Signal(str, str, str)  # title, body, url: for the tray's show_message
     polled = Signal()  # after every poll attempt (tests, status display)
     stopped = Signal()
+    marked_read = Signal(int)  # a toast's Mark read action marked this many rows read
+    _mark_read_asked = Signal(object)  # from a toast's watcher thread into this one
 
     def __init__(
         self,
@@ -156,6 +161,10 @@ class NotificationPoller(QObject):
         self._last_unread: int | None = None
         self._timer: QTimer | None = None
         self._wake: QTimer | None = None
+        self._mark_read_asked.connect(self.mark_read)  # queued: emitted from other threads
+        set_handler = getattr(toaster, "set_mark_read_handler", None)
+        if callable(set_handler):  # the toasts' Mark read action, where they have actions
+            set_handler(self.request_mark_read)
 
     # -- slots (poller thread) -----------------------------------------------------------
 
@@ -213,6 +222,26 @@ class NotificationPoller(QObject):
             self._report_unread(repo.unread_count())
         except Exception as exc:
             self._failed("Could not mark the notifications read", exc)
+
+    def request_mark_read(self, ids: Sequence[int]) -> None:
+        """Thread-safe: mark these notifications read (in the poller thread, soon)."""
+        self._mark_read_asked.emit(tuple(ids))
+
+    @Slot(object)
+    def mark_read(self, ids: Sequence[int]) -> None:
+        """Mark these read everywhere (the database), then report the unread count."""
+        repo = self._store()
+        if repo is None or not ids:
+            return
+        mark = getattr(repo, "mark_read", None)
+        try:
+            count = int(mark(list(ids))) if callable(mark) else 0
+            self._report_unread(repo.unread_count())
+        except Exception as exc:
+            self._failed("Could not mark the notification read", exc)
+            return
+        log.info("Marked %d notification(s) read from a toast", count)
+        self.marked_read.emit(count)
 
     @Slot()
     def stop(self) -> None:
@@ -286,7 +315,7 @@ class NotificationPoller(QObject):
         plan = plan_poll(
             rows, muted=muted, waited=self._waited,
             summary_threshold=self._settings.summary_threshold, limit=FETCH_LIMIT,
-            backlog=backlog,
+            backlog=backlog, look=self._look(repo) if rows and muted is None else ToastLook(),
         )
         if plan.kind is PlanKind.WAIT and muted is not None:
             if self._waited is None:
@@ -307,6 +336,20 @@ class NotificationPoller(QObject):
             self._report_unread(repo.unread_count())
         except Exception as exc:
             self._failed("Could not count unread notifications", exc)
+
+    def _look(self, repo: NotificationStore) -> ToastLook:
+        """What toasts may show: the privacy setting, the series hidden from toasts, and the
+        covers already in the cache (read from disk here, never downloaded)."""
+        private = self._settings.private_toasts
+        hints_of = getattr(repo, "toast_hints", None)
+        if not callable(hints_of):
+            return ToastLook(private=private)
+        try:
+            hints = hints_of()
+            return toast_look(hints, private=private)
+        except Exception as exc:  # a toast without a cover beats no toast
+            log.warning("Toast covers and privacy flags not read (%s): names are hidden", exc)
+            return ToastLook(private=True)
 
     def _backlog(self, repo: NotificationStore) -> NotificationBacklog | None:
         """A full page came back: count everything waiting, so it becomes one summary.
@@ -396,6 +439,22 @@ class NotificationPoller(QObject):
     def _say(self, message: str) -> None:
         log.warning("%s", message)
         self.poll_failed.emit(message)
+
+
+def toast_look(hints: Mapping[str, ToastHint], *, private: bool,
+               cache: CoverCache | None = None) -> ToastLook:
+    """The ToastLook of the repository's per-series hints and the cover cache."""
+    cache = cache or CoverCache(paths.covers_dir())
+    hidden = {link for link, hint in hints.items() if hint.hidden}
+    icons: dict[str, str] = {}
+    if not private:
+        for link, hint in hints.items():
+            path = cache.path_for(hint.cover_url) if link not in hidden else None
+            if path is not None:
+                icons[link] = str(path)
+    return ToastLook(private=private, hidden=frozenset(hidden), icons=icons,
+                     hidden_names=frozenset(h.name for h in hints.values()
+                                            if h.hidden and h.name))
 
 
 class PollerThread(WorkerThread):

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from bato_desktop import paths
 from bato_desktop import settings as settings_mod
 from bato_desktop.db.connection import open_database
+from bato_desktop.engine.feed_policy import default_feed_interval
 from bato_desktop.settings import MODES, Settings, SettingsError
 from bato_desktop.ui import theme
 from bato_desktop.ui.database_form import (
@@ -74,6 +75,13 @@ def try_database(url: str, password: str | None) -> tuple[bool, str]:
     return True, "Connected."
 
 
+FEED_AUTOMATIC, FEED_EVERY, FEED_OFF = "automatic", "every", "off"
+
+
+def _minutes(seconds: int) -> str:
+    return f"{seconds} s" if seconds < 120 else f"{round(seconds / 60)} min"
+
+
 def parse_languages(text: str) -> tuple[str, ...]:
     """"en, es pt-BR" -> ("en", "es", "pt_br"): the codes as Settings spells them, once each."""
     codes = (c.lower().replace("-", "_") for c in re.split(r"[,;\s]+", text) if c)
@@ -105,10 +113,13 @@ class SettingsDialog(QDialog):
 
     def __init__(self, settings: Settings, parent: QWidget | None = None, *,
                  path: Path | None = None, findings_path: Path | None = None,
-                 probe_factory: ProbeFactory | None = None) -> None:
+                 probe_factory: ProbeFactory | None = None,
+                 series_count: int | None = None) -> None:
         """``findings_path``: where domain findings are read and a probe writes them (default
-        the shared findings file); ``probe_factory`` replaces the real probe (tests)."""
+        the shared findings file); ``probe_factory`` replaces the real probe (tests);
+        ``series_count``: the library's size, for the automatic feed interval's hint."""
         super().__init__(parent)
+        self._series_count = series_count
         self.setWindowTitle("Bato Desktop settings")
         self.setMinimumWidth(560)
         self._settings = settings
@@ -121,7 +132,7 @@ class SettingsDialog(QDialog):
         self._relay = _Relay()
         self._relay.finished.connect(self._on_tested)
         self._relay.stored.connect(self._on_password_stored)
-        tabs = QTabWidget()
+        tabs = self.tabs = QTabWidget()
         tabs.addTab(self._checking_tab(settings), "&Checking")
         tabs.addTab(self._domains_tab(settings), "Do&mains")
         tabs.addTab(self._notifications_tab(settings), "&Notifications")
@@ -171,6 +182,7 @@ class SettingsDialog(QDialog):
         form.addRow("Longest retry wait:", self.backoff_max)
         form.addRow("Pause after 429 (no Retry-After):", self.rate_limit)
         form.addRow("Request timeout:", self.timeout)
+        self._feed_fields(form, s)
         self.mode = QComboBox()
         self.mode.setAccessibleName("Mode")
         for value, label in zip(MODES, ("Check series and notify",
@@ -182,6 +194,42 @@ class SettingsDialog(QDialog):
         self.device_name.setAccessibleName("Device name")
         form.addRow("Device name:", self.device_name)
         return page
+
+    def _feed_fields(self, form: QFormLayout, s: Settings) -> None:
+        """feed_interval: 0 automatic (from the request budget and the library size), -1 off,
+        else seconds between two reads of the site's newest-uploads feed."""
+        automatic = default_feed_interval(self._series_count or 0)
+        self.feed_mode = QComboBox()
+        self.feed_mode.setAccessibleName("Site feed")
+        for label, value in (("Automatic", FEED_AUTOMATIC), ("Every", FEED_EVERY),
+                             ("Off", FEED_OFF)):
+            self.feed_mode.addItem(label, value)
+        mode = FEED_AUTOMATIC if s.feed_interval == 0 else FEED_OFF if s.feed_interval < 0 \
+            else FEED_EVERY
+        self.feed_mode.setCurrentIndex(self.feed_mode.findData(mode))
+        self.feed_interval = _int_spin(1, 86400, s.feed_interval if s.feed_interval > 0
+                                       else automatic, " s", "Site feed interval")
+        self.feed_interval.setEnabled(mode == FEED_EVERY)
+        self.feed_mode.currentIndexChanged.connect(
+            lambda _i: self.feed_interval.setEnabled(self.feed_mode.currentData() == FEED_EVERY))
+        size = (f"{self._series_count} series" if self._series_count is not None
+                else "the library's size")
+        self.feed_hint = QLabel(f"Automatic: every {_minutes(automatic)} for {size}, within "
+                                "the daily request budget. The feed lists the whole site's new "
+                                "uploads, so one request sees every tracked series.")
+        self.feed_hint.setWordWrap(True)
+        self.feed_hint.setAccessibleName("Automatic site feed interval")
+        row = QHBoxLayout()
+        row.addWidget(self.feed_mode)
+        row.addWidget(self.feed_interval, 1)
+        form.addRow("Site feed interval:", row)
+        form.addRow("", self.feed_hint)
+
+    def feed_interval_value(self) -> int:
+        """The feed_interval setting the form says: 0 automatic, -1 off, else seconds."""
+        mode = self.feed_mode.currentData()
+        return 0 if mode == FEED_AUTOMATIC else -1 if mode == FEED_OFF \
+            else self.feed_interval.value()
 
     def _domains_tab(self, s: Settings) -> QWidget:
         page = QWidget()
@@ -215,6 +263,12 @@ class SettingsDialog(QDialog):
                                        "Look for new notifications every")
         self.summary_threshold = _int_spin(1, 100, s.summary_threshold, "",
                                            "Summarise when more than this many arrive")
+        self.private_toasts = QCheckBox("Hide series names and chapter titles in notifications "
+                                        "(\u201c3 new chapters\u201d)")
+        self.private_toasts.setChecked(s.private_toasts)
+        self.private_toasts.setToolTip("Toasts then show no name, title or cover; the "
+                                       "dashboard still lists everything. Single series can be "
+                                       "hidden in the Library tab.")
         self.quiet_enabled = QCheckBox("Quiet hours (notifications wait, then one digest)")
         self.quiet_enabled.setChecked(s.quiet_hours_enabled)
         self.quiet_start = QTimeEdit(QTime.fromString(s.quiet_start, "HH:mm"))
@@ -235,6 +289,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.notifications_enabled)
         form.addRow("Look for new notifications every:", self.poll_interval)
         form.addRow("One summary when more than:", self.summary_threshold)
+        form.addRow(self.private_toasts)
         form.addRow(self.quiet_enabled)
         form.addRow("Quiet from:", quiet)
         form.addRow(self.start_at_login)
@@ -292,7 +347,15 @@ class SettingsDialog(QDialog):
         layout.addWidget(QLabel("A new database takes effect after a restart."))
         layout.addStretch(1)
         self._load_database_fields(s.database_url)
+        self._database_page = page
         return page
+
+    def show_database_tab(self, backend: str = MARIADB) -> None:
+        """Open on the Database tab with ``backend`` chosen (the welcome window's "open an
+        EasternTalesShelf MariaDB")."""
+        self.tabs.setCurrentWidget(self._database_page)
+        self.backend.setCurrentIndex(max(0, self.backend.findData(backend)))
+        (self.db_host if backend == MARIADB else self.sqlite_path).setFocus()
 
     def _load_database_fields(self, url: str) -> None:
         form = DatabaseForm.from_url(url)
@@ -331,6 +394,7 @@ class SettingsDialog(QDialog):
             retry_backoff_factor=self.backoff_factor.value(),
             retry_backoff_max=self.backoff_max.value(),
             rate_limit_delay=self.rate_limit.value(), request_timeout=self.timeout.value(),
+            feed_interval=self.feed_interval_value(),
             hosts=self.domains.domains(),
             languages=parse_languages(self.languages.text()),
             mode=str(self.mode.currentData()),
@@ -338,6 +402,7 @@ class SettingsDialog(QDialog):
             notifications_enabled=self.notifications_enabled.isChecked(),
             poll_interval=self.poll_interval.value(),
             summary_threshold=self.summary_threshold.value(),
+            private_toasts=self.private_toasts.isChecked(),
             quiet_hours_enabled=self.quiet_enabled.isChecked(),
             quiet_start=self.quiet_start.time().toString("HH:mm"),
             quiet_end=self.quiet_end.time().toString("HH:mm"),

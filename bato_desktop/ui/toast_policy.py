@@ -10,8 +10,8 @@ emitted only when the toast covering it was shown, so muted rows simply wait.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from enum import Enum
 
@@ -30,6 +30,48 @@ class Toast:
     body: str
     url: str | None = None
     importance: int = 1
+    icon: str | None = None  # a cover file; None: the app icon
+    ids: tuple[int, ...] = ()  # the rows it stands for (its *Mark read* action marks them)
+    summary: bool = False  # stands for several rows: a click opens the notification list
+
+
+@dataclass(frozen=True)
+class ToastLook:
+    """What a toast may show of a series: privacy and covers, decided by the poller.
+
+    ``private``: the setting that hides every series name and chapter title in toasts;
+    ``hidden``: the series whose toasts name nothing (hide from toasts, or an adult rating),
+    by link and by name; ``icons``: bato_link -> cover file for the others.
+    """
+
+    private: bool = False
+    hidden: frozenset[str] = frozenset()
+    hidden_names: frozenset[str] = frozenset()
+    icons: Mapping[str, str] = field(default_factory=dict)
+
+    def anonymous(self, row: NotificationRow) -> bool:
+        if row.notification_type == SYSTEM_WARNING:
+            return False  # the app's own message names no series
+        return self.private or row.bato_link in self.hidden
+
+    def names(self, names: Iterable[str]) -> list[str]:
+        return [] if self.private else [n for n in names if n not in self.hidden_names]
+
+
+NO_LOOK = ToastLook()
+SYSTEM_WARNING = "system_warning"
+CHAPTER_TYPES = ("new_chapter", "batch_update")
+
+
+def private_text(rows: Sequence[NotificationRow]) -> str:
+    """What happened, naming nothing: "3 new chapters", "1 new chapter, 1 status change"."""
+    chapters = sum(max(1, row.chapters_count) for row in rows
+                   if row.notification_type in CHAPTER_TYPES)
+    others = sum(1 for row in rows if row.notification_type not in CHAPTER_TYPES)
+    parts = [_plural(chapters, "new chapter")] if chapters else []
+    if others:
+        parts.append(_plural(others, "other update"))
+    return ", ".join(parts) or "New updates"
 
 
 class MuteReason(Enum):
@@ -113,29 +155,38 @@ def _single_url(rows: Sequence[NotificationRow]) -> str | None:
     return urls.pop() if len(urls) == 1 else None
 
 
-def row_toast(row: NotificationRow) -> Toast:
+def row_toast(row: NotificationRow, look: ToastLook = NO_LOOK) -> Toast:
+    if look.anonymous(row):
+        return Toast(title=APP_NAME, body=private_text([row]), url=row.chapter_full_url,
+                     importance=row.importance)
     return Toast(
         title=row.manga_name or APP_NAME,
         body=row.message,
         url=row.chapter_full_url,
         importance=row.importance,
+        icon=look.icons.get(row.bato_link),
     )
 
 
-def summary_toast(rows: Sequence[NotificationRow], limit_reached: bool = False) -> Toast:
+def summary_toast(rows: Sequence[NotificationRow], limit_reached: bool = False,
+                  look: ToastLook = NO_LOOK) -> Toast:
     names: list[str] = []
     for row in rows:
-        if row.manga_name and row.manga_name not in names:
+        if row.manga_name and row.manga_name not in names and not look.anonymous(row):
             names.append(row.manga_name)
+    series = _series_count(rows)
     shown = ", ".join(names[:3])
-    if len(names) > 3:
-        shown += f" and {len(names) - 3} more"
+    if series > min(len(names), 3):
+        shown += f" and {series - min(len(names), 3)} more" if names else ""
     count = f"{len(rows)}+" if limit_reached else str(len(rows))
+    links = {row.bato_link for row in rows}
+    icon = look.icons.get(next(iter(links))) if len(links) == 1 and names else None
     return Toast(
         title=f"{APP_NAME}: {count} new updates",
-        body=f"{_series_count(rows)} series: {shown}",
+        body=f"{series} series: {shown}" if names else f"{private_text(rows)} in {series} series",
         url=_single_url(rows),
         importance=max(row.importance for row in rows),
+        icon=icon,
     )
 
 
@@ -152,14 +203,16 @@ def digest_toast(
     )
 
 
-def backlog_toast(backlog: NotificationBacklog, reason: MuteReason | None) -> Toast:
+def backlog_toast(backlog: NotificationBacklog, reason: MuteReason | None,
+                  look: ToastLook = NO_LOOK) -> Toast:
     """"While you were away: 5000 new notifications in 37 series (A, B, C and 34 more)"."""
     word = "quiet" if reason is MuteReason.QUIET_HOURS else "away"
     body = (f"While you were {word}: {_plural(backlog.count, 'new notification')} in "
             f"{backlog.series} series")
-    if backlog.names:
-        named = ", ".join(backlog.names)
-        more = backlog.series - len(backlog.names)
+    names = look.names(backlog.names)
+    if names:
+        named = ", ".join(names)
+        more = backlog.series - len(names)
         body += f" ({named} and {more} more)" if more > 0 else f" ({named})"
     return Toast(title=APP_NAME, body=body, importance=backlog.importance)
 
@@ -172,6 +225,7 @@ def plan_poll(
     summary_threshold: int,
     limit: int = 100,
     backlog: NotificationBacklog | None = None,
+    look: ToastLook = NO_LOOK,
 ) -> PollPlan:
     """Decide one poll.
 
@@ -180,27 +234,32 @@ def plan_poll(
     muted time into one digest toast when more than one row waited. ``backlog``: everything
     waiting, when the caller fetched a full page; if it holds more than the page, one toast
     covers all of it (its ids are the ones marked), instead of a summary per page and poll.
+    ``look`` says what toasts may show of each series (privacy, covers). Every toast carries
+    the ids it stands for (for its *Mark read* action); one standing for several rows is a
+    summary (a click opens the notification list).
     """
     if not rows:
         return PollPlan(PlanKind.NOTHING)
     if muted is not None:
         return PollPlan(PlanKind.WAIT)
     if backlog is not None and backlog.count > len(rows):
-        return PollPlan(PlanKind.BACKLOG, (PlannedToast(backlog_toast(backlog, waited),
-                                                        backlog.ids),))
+        return PollPlan(PlanKind.BACKLOG, (
+            _planned(backlog_toast(backlog, waited, look), backlog.ids, summary=True),))
     ids = tuple(row.id for row in rows)
     limit_reached = len(rows) >= limit
     if waited is not None and len(rows) > 1:
-        return PollPlan(
-            PlanKind.DIGEST, (PlannedToast(digest_toast(rows, waited, limit_reached), ids),)
-        )
+        return PollPlan(PlanKind.DIGEST, (
+            _planned(digest_toast(rows, waited, limit_reached), ids, summary=True),))
     if len(rows) > summary_threshold:
-        return PollPlan(
-            PlanKind.SUMMARY, (PlannedToast(summary_toast(rows, limit_reached), ids),)
-        )
+        return PollPlan(PlanKind.SUMMARY, (
+            _planned(summary_toast(rows, limit_reached, look), ids, summary=True),))
     return PollPlan(
-        PlanKind.SINGLE, tuple(PlannedToast(row_toast(row), (row.id,)) for row in rows)
+        PlanKind.SINGLE, tuple(_planned(row_toast(row, look), (row.id,)) for row in rows)
     )
+
+
+def _planned(toast: Toast, ids: tuple[int, ...], *, summary: bool = False) -> PlannedToast:
+    return PlannedToast(replace(toast, ids=ids, summary=summary), ids)
 
 
 @dataclass

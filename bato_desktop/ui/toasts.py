@@ -16,6 +16,7 @@ import logging
 import selectors
 import shutil
 import subprocess
+import sys
 import threading
 import warnings
 from collections.abc import Callable
@@ -38,6 +39,9 @@ SHOWN_WITHIN_S = 5.0  # notify-send prints the toast's id once the server has it
 
 #: ``on_click(url)``: the user clicked a toast; ``url`` is "" for a summary (open the app).
 ClickHandler = Callable[[str], object]
+#: ``on_mark_read(ids)``: the user chose a toast's *Mark read* action.
+MarkReadHandler = Callable[[tuple[int, ...]], object]
+MARK_READ_ACTION = "read"
 
 
 def notify_send_has_actions(path: str) -> bool:
@@ -93,6 +97,7 @@ class Toaster:
         self._clickable = False
         self._stdbuf: str | None = None
         self._on_click: ClickHandler | None = None
+        self._on_mark_read: MarkReadHandler | None = None
         self._waiting: list[subprocess.Popen[str]] = []
         self._lock = threading.Lock()
         self.last_error: str | None = None  # why the last toast failed (None after a success)
@@ -131,6 +136,11 @@ class Toaster:
         """Called from a watcher thread when a toast is clicked (make it thread-safe)."""
         self._on_click = handler
 
+    def set_mark_read_handler(self, handler: MarkReadHandler | None) -> None:
+        """Called from a watcher thread with a toast's row ids when its *Mark read* action is
+        chosen (only where toasts have actions: notify-send with ``--action``)."""
+        self._on_mark_read = handler
+
     def close(self) -> None:
         """Stop waiting for clicks (quitting): the toasts stay, their watchers go."""
         with self._lock:
@@ -160,7 +170,9 @@ class Toaster:
                         title=toast.title[:256],
                         message=toast.body[:1000],
                         app_name=self.app_name,
-                        app_icon=self.app_icon,
+                        # Only Linux servers take any image file; Windows wants an .ico.
+                        app_icon=(toast.icon if sys.platform.startswith("linux") else None)
+                        or self.app_icon,
                         timeout=TOAST_TIMEOUT_S,
                     )
                 return self._shown(None)
@@ -199,15 +211,22 @@ class Toaster:
             self._notify_send, "--app-name", self.app_name, "--urgency", urgency,
             "--expire-time", str(TOAST_TIMEOUT_S * 1000),
         ]
-        if self.app_icon:
-            args += ["--icon", self.app_icon]
+        icon = toast.icon or self.app_icon
+        if icon:
+            args += ["--icon", icon]
         text = ["--", toast.title[:256], toast.body[:1000]]
         if self.clickable and self._room_to_wait():
-            label = "Open chapter" if toast.url else "Open Bato Desktop"
+            if toast.url:
+                label = "Open chapter"
+            else:
+                label = "Open notifications" if toast.summary else "Open Bato Desktop"
+            actions = [f"--action=default={label}"]
+            if toast.ids and self._on_mark_read is not None:
+                actions.append(f"--action={MARK_READ_ACTION}=Mark read")
             assert self._stdbuf is not None
             return self._run_clickable(
-                [self._stdbuf, "-oL", *args, "--print-id", f"--action=default={label}", *text],
-                toast.url or "")
+                [self._stdbuf, "-oL", *args, "--print-id", *actions, *text],
+                toast.url or "", toast.ids)
         result = subprocess.run([*args, *text], capture_output=True, text=True, timeout=10,
                                 check=False)
         if result.returncode != 0:
@@ -219,7 +238,8 @@ class Toaster:
             self._waiting = [p for p in self._waiting if p.poll() is None]
             return len(self._waiting) < MAX_CLICKABLE
 
-    def _run_clickable(self, args: list[str], url: str) -> str | None:
+    def _run_clickable(self, args: list[str], url: str, ids: tuple[int, ...] = ()
+                       ) -> str | None:
         """notify-send that stays to report a click: shown once it prints the toast's id."""
         process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    text=True)
@@ -235,20 +255,28 @@ class Toaster:
             return f"exit {process.returncode}: {(err or first).strip() or 'no toast id'}"
         with self._lock:
             self._waiting.append(process)
-        threading.Thread(target=self._await_click, args=(process, url),
+        threading.Thread(target=self._await_click, args=(process, url, ids),
                          name="bato-toast-click", daemon=True).start()
         return None
 
-    def _await_click(self, process: subprocess.Popen[str], url: str) -> None:
+    def _await_click(self, process: subprocess.Popen[str], url: str,
+                     ids: tuple[int, ...] = ()) -> None:
         assert process.stdout is not None
         try:
             for line in process.stdout:  # ends when the toast closes (timeout, dismiss, click)
-                if line.strip() == "default" and self._on_click is not None:
+                action = line.strip()
+                if action == "default" and self._on_click is not None:
                     log.info("Toast clicked: %s", url or "open the app")
                     try:
                         self._on_click(url)
                     except Exception:
                         log.exception("Handling a toast click failed")
+                elif action == MARK_READ_ACTION and ids and self._on_mark_read is not None:
+                    log.info("Toast action Mark read: %d notification(s)", len(ids))
+                    try:
+                        self._on_mark_read(ids)
+                    except Exception:
+                        log.exception("Marking a toast's notifications read failed")
         finally:
             process.wait()
             for stream in (process.stdout, process.stderr):

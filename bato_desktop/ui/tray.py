@@ -68,6 +68,7 @@ class TrayController(QObject):
         self._paused = False
         self._snoozed_until: datetime | None = None
         self._blocked: list[str] = []  # hosts asking for a browser check, oldest first
+        self._feeds: dict[str, bool] = {}  # catalogue -> its site feed is healthy
         self.last_url: str | None = None
 
         self.tray = QSystemTrayIcon(self)
@@ -196,6 +197,19 @@ class TrayController(QObject):
     def blocked_domains(self) -> tuple[str, ...]:
         return tuple(self._blocked)
 
+    @Slot(str, int, int, int, bool, str)
+    def on_feed_polled(self, catalogue: str, _pages: int, _new_uploads: int, _queued: int,
+                       healthy: bool, _summary: str) -> None:
+        """The engine read a site feed (its FeedPolled): the tooltip says whether it is healthy."""
+        self.set_feed_health({**self._feeds, catalogue: healthy})
+
+    @Slot(object)
+    def set_feed_health(self, feeds: dict[str, bool]) -> None:
+        """Every catalogue's feed health (catalogue -> healthy); empty: no feed is read."""
+        if feeds != self._feeds:
+            self._feeds = dict(feeds)
+            self._update_tooltip()
+
     @Slot(str, str, str)
     def show_message(self, title: str, body: str, url: str = "") -> None:
         """A tray balloon; clicking it opens ``url`` (the latest message's URL)."""
@@ -261,16 +275,24 @@ class TrayController(QObject):
             self.tray.setIcon(tray_icon(self._unread))
 
     def _update_tooltip(self) -> None:
-        lines = [APP_NAME, f"Unread: {self._unread}"]
-        if self._paused:
-            lines.append("Checking paused")
+        self.tray.setToolTip(self.status_line())
+
+    def status_line(self) -> str:
+        """The state in one line: "12 unread · next check 14:05 · feed healthy", "paused",
+        "xcomic.me blocked: browser check needed" (what needs the user comes first)."""
+        parts = [f"{self._unread} unread"] if self._unread else []
         if self._blocked:
             more = f" (+{len(self._blocked) - 2} more)" if len(self._blocked) > 2 else ""
-            lines.append(f"{', '.join(self._blocked[:2])}{more} blocked: browser check needed")
-        lines.append(f"Last check: {_hhmm(self._last_check)}")
-        lines.append(f"Next check: {_hhmm(self._next_check)}")
+            parts.append(f"{', '.join(self._blocked[:2])}{more} blocked: browser check needed")
+        if self._paused:
+            parts.append("paused")
+        elif self._progress:
+            parts.append(self._progress)
+        elif self._next_check is not None:
+            parts.append(f"next check {_hhmm(self._next_check)}")
+        if self._feeds and not self._paused:
+            sick = sorted(c for c, healthy in self._feeds.items() if not healthy)
+            parts.append("feed healthy" if not sick else "feed unhealthy")
         if self._snoozed_until is not None:
-            lines.append(f"Notifications snoozed until {_hhmm(self._snoozed_until)}")
-        if self._progress:
-            lines.append(self._progress)
-        self.tray.setToolTip("\n".join(lines))
+            parts.append(f"notifications snoozed until {_hhmm(self._snoozed_until)}")
+        return " · ".join(parts) or f"{APP_NAME}: starting"

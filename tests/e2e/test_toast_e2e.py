@@ -28,12 +28,15 @@ import pytest
 
 from bato_desktop import settings as settings_mod
 from bato_desktop.db import NewNotification, Repository, open_database
+from bato_desktop.devtools.fake_bato.covers import cover_png
 from bato_desktop.devtools.virtual_desktop import (
     DesktopUnavailable,
     VirtualDesktop,
     isolated_env,
     stop_process,
 )
+from bato_desktop.engine.covers import CoverCache
+from bato_desktop.engine.records import SeriesDetails
 from bato_desktop.settings import Settings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -135,6 +138,9 @@ def test_real_app_toasts_a_row_written_elsewhere_and_badges_the_tray(
     (bin_dir / "xdg-open").write_text(f'#!/bin/sh\necho "$1" >> "{opened}"\n')
     (bin_dir / "xdg-open").chmod(0o755)
     desktop.env["PATH"] = f"{bin_dir}{os.pathsep}{desktop.env.get('PATH', '')}"
+    cover_url = "https://bato.to/media/covers/42.jpg"  # already in the cover cache: its icon
+    desktop.env["BATO_CACHE_DIR"] = str(tmp_path / "cache")
+    cover_file = CoverCache(tmp_path / "cache" / "covers").store(cover_url, cover_png("42"))
     shots = Path(os.environ.get("BATO_SCREENSHOT_DIR") or tmp_path)
     bus_log = tmp_path / "dbus-monitor.log"
     app_log = Path(desktop.env["BATO_LOG_DIR"]) / "bato.log"
@@ -175,6 +181,8 @@ def test_real_app_toasts_a_row_written_elsewhere_and_badges_the_tray(
 
         # Another process (a headless engine elsewhere) writes a notification.
         repo = Repository(open_database(f"sqlite:///{database_file}"))
+        repo.upsert_details("https://bato.to/title/42-e2e", 42, SeriesDetails(
+            bato_id="42", name="Return of the Mad Knight", cover_url=cover_url))
         # (The session bus is private to this test, so a fixed text cannot be confused.)
         marker = "New chapter available: Chapter 112"
         (row_id,) = repo.create_notifications([NewNotification(
@@ -185,7 +193,11 @@ def test_real_app_toasts_a_row_written_elsewhere_and_badges_the_tray(
         # The poll timer (5 s) is the only way this process can learn of the row.
         _wait_for(lambda: marker in bus_log.read_text(errors="replace"), POLL_INTERVAL + 2,
                   "Notify call on the session bus within the poll interval", alive)
-        assert "Return of the Mad Knight" in bus_log.read_text(errors="replace")
+        notify_call = bus_log.read_text(errors="replace")
+        assert "Return of the Mad Knight" in notify_call
+        assert f'string "{cover_file}"' in notify_call  # the cover is the toast's icon
+        for action in ('"default"', '"Open chapter"', '"read"', '"Mark read"'):
+            assert f"string {action}" in notify_call, f"no action {action} on the toast"
 
         def emitted() -> bool:
             row = repo.get_notification(row_id)
