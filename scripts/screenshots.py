@@ -3,10 +3,12 @@
 Usage: .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 
 Runs offscreen (no display needed) against a temporary SQLite database filled by
-``bato_desktop.devtools.demo_data``, so the pictures show what a few weeks of use look like.
-Writes overview, notifications, library, logs, logs-application, settings, settings-notifications,
-settings-database, overview-dark (the same window on a dark system palette) and welcome (the
-first run's window, a link just added).
+``bato_desktop.devtools.demo_data``, so the pictures show what a few weeks of use look like;
+the demo covers go into a temporary cover cache (``BATO_CACHE_DIR``), as if the engine had
+downloaded them. Writes overview, notifications, library, logs, logs-application, settings,
+settings-domains (findings of a made-up probe), settings-notifications, settings-database,
+overview-dark (the same window on a dark system palette) and welcome (the first run's window,
+a link just added).
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ from PySide6.QtCore import QElapsedTimer, QThread
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
 
-from bato_desktop import logging_setup
+from bato_desktop import logging_setup, paths
+from bato_desktop.core.generations import Generation
 from bato_desktop.db import Repository, migrate, open_database
 from bato_desktop.devtools.demo_data import seed_demo
+from bato_desktop.engine.domains import DomainState, DomainStatus, PathState
 from bato_desktop.settings import Settings
 from bato_desktop.ui.dashboard import DashboardWindow
 from bato_desktop.ui.data_worker import DataWorker
@@ -83,6 +87,37 @@ def write_app_log(directory: Path) -> None:
         handler.flush()
 
 
+def demo_probe(domains: tuple[str, ...]) -> Callable[[], list[DomainStatus]]:
+    """What a probe might find: the new sites live, one behind a browser check, old ones down."""
+    now = datetime.now(UTC)
+    live = {"https://xcomic.me": (Generation.XCOMIC,),
+            "https://xcomic.net": (Generation.XCOMIC,),
+            "https://bato.si": (Generation.V4, Generation.V3X),
+            "https://bato.ing": (Generation.V4,)}
+
+    def status(base: str) -> DomainStatus:
+        if base in live:
+            return DomainStatus(base, DomainState.UP, checked_at=now, paths={
+                g: PathState.LIVE if g in live[base] else PathState.NOT_SERVED
+                for g in Generation})
+        if base == "https://comik.to":
+            return DomainStatus(base, DomainState.BLOCKED, checked_at=now,
+                                detail="HTTP 403 with a browser challenge")
+        return DomainStatus(base, DomainState.DOWN, checked_at=now,
+                            detail="connection refused" if base.endswith(".com")
+                            else "HTTP 521")
+
+    return lambda: [status(base) for base in domains]
+
+
+def settings_tab(tabs: QTabWidget, text: str) -> int:
+    """The index of the tab labelled ``text`` (mnemonic ampersands ignored)."""
+    for index in range(tabs.count()):
+        if tabs.tabText(index).replace("&", "") == text:
+            return index
+    raise SystemExit(f"the settings window has no tab {text!r}")
+
+
 def render_welcome(app: QApplication, out: Path, parent: QWidget | None = None) -> None:
     """The first run's window just after a pasted link loaded (its marker file goes to
     BATO_CONFIG_DIR, which main() points at the temporary folder)."""
@@ -112,12 +147,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["BATO_LOG_DIR"] = tmp
         os.environ["BATO_CONFIG_DIR"] = tmp
+        os.environ["BATO_CACHE_DIR"] = tmp  # the demo covers; the data worker reads them here
         write_app_log(Path(tmp))
         database = open_database(f"sqlite:///{Path(tmp) / 'demo.db'}")
         migrate(database)
         repo = Repository(database)
-        seed_demo(repo, 24)
+        seed_demo(repo, 24, covers_dir=paths.covers_dir())
         data = DataWorker(repo, database_label="sqlite (demo)")
+        covers_seen: list[object] = []  # decoded covers reached the window
+        data.covers_loaded.connect(covers_seen.append)
         thread = QThread()
         data.moveToThread(thread)
         thread.start()
@@ -130,7 +168,8 @@ def main() -> int:
             wait_until(app, lambda: window.cards["jobs"].value.text() != "–")
             grab(window, out / "overview.png")
             window.tabs.setCurrentIndex(1)
-            wait_until(app, lambda: window.notifications.topLevelItemCount() > 0)
+            wait_until(app, lambda: window.notifications.topLevelItemCount() > 0
+                       and bool(covers_seen))
             grab(window, out / "notifications.png")
             window.tabs.setCurrentIndex(2)
             wait_until(app, lambda: window.library_model.rowCount() > 0)
@@ -146,13 +185,21 @@ def main() -> int:
             window.log_tabs.setCurrentIndex(0)
 
             dialog = SettingsDialog(Settings(device_name="living-room-pc"), window,
-                                    path=Path(tmp) / "settings.json")
+                                    path=Path(tmp) / "settings.json",
+                                    findings_path=Path(tmp) / "domains.json",
+                                    probe_factory=demo_probe)
             dialog.show()
             tabs = dialog.findChild(QTabWidget)
             assert tabs is not None
-            for index, name in enumerate(("settings", "settings-notifications",
-                                          "settings-database")):
-                tabs.setCurrentIndex(index)
+            probed: list[bool] = []
+            dialog.domains.probe_finished.connect(lambda: probed.append(True))
+            for tab, name in (("Checking", "settings"), ("Domains", "settings-domains"),
+                              ("Notifications", "settings-notifications"),
+                              ("Database", "settings-database")):
+                tabs.setCurrentIndex(settings_tab(tabs, tab))
+                if name == "settings-domains":
+                    dialog.domains.probe()
+                    wait_until(app, lambda: bool(probed))
                 if name == "settings-database":
                     dialog.backend.setCurrentIndex(1)
                     dialog.db_host.setText("nas.home.lan")

@@ -1,7 +1,9 @@
 """Realistic demo data straight into a repository: for screenshots and widget tests.
 
-It writes what a few weeks of checking would have written (details, chapters, schedules with
-reasons, notifications, a scrape log with some failures) without any network.
+It writes what a few weeks of checking would have written (details with a cover URL, chapters,
+schedules with reasons, notifications, a scrape log with some failures) without any network;
+given a cover cache directory, it also puts a made-up cover of each series there, where the
+engine would have stored the download (:mod:`bato_desktop.devtools.demo_covers`).
 """
 
 from __future__ import annotations
@@ -9,10 +11,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from bato_desktop.core.records import ChapterRecord, SeriesDetails
 from bato_desktop.db import NewNotification, Repository
+from bato_desktop.devtools.demo_covers import demo_cover_url, store_demo_covers
 from bato_desktop.engine.patterns import analyse
-from bato_desktop.engine.records import ChapterRecord, SeriesDetails
 from bato_desktop.engine.schedule_policy import CheckOutcome, ScheduleState, plan_next_check
 
 TITLES = (
@@ -59,11 +63,14 @@ def release_history(rng: random.Random, last: datetime, gap_days: float,
 
 
 def seed_demo(repo: Repository, count: int = 20, *, now: datetime | None = None,
-              seed: int = 7) -> list[DemoSeries]:
+              seed: int = 7, covers_dir: Path | None = None) -> list[DemoSeries]:
+    """``count`` demo series; their covers go into ``covers_dir`` when given (e.g.
+    ``paths.covers_dir()`` of a temporary ``BATO_CACHE_DIR``)."""
     now = now or datetime.now(UTC)
     rng = random.Random(seed)
     made: list[DemoSeries] = []
     failing: list[DemoSeries] = []
+    covers: list[tuple[str, str]] = []  # (cover URL, title)
     for index in range(count):
         bato_id = str(110100 + index * 37)
         name = TITLES[index % len(TITLES)] + ("" if index < len(TITLES) else f" {index}")
@@ -73,8 +80,10 @@ def seed_demo(repo: Repository, count: int = 20, *, now: datetime | None = None,
         repo.upsert_details(link, -int(bato_id), SeriesDetails(
             bato_id=bato_id, name=name, upload_status=status, original_status="ongoing",
             genres=["action", "fantasy"], authors=["Demo Author"],
-            score=round(rng.uniform(7, 9.6), 1), follows=rng.randint(500, 90_000)),
+            score=round(rng.uniform(7, 9.6), 1), follows=rng.randint(500, 90_000),
+            cover_url=demo_cover_url(bato_id)),
             now=now - timedelta(days=60))
+        covers.append((demo_cover_url(bato_id), name))
         weekday, hour = rng.randrange(7), rng.choice([0, 9, 15, 18])
         gap = rng.choice([7, 7, 7, 3, 14, 30])
         n = rng.randint(12, 160)
@@ -121,6 +130,8 @@ def seed_demo(repo: Repository, count: int = 20, *, now: datetime | None = None,
             repo.add_log(series.bato_link, 0, "scheduled", "failed",
                          error_message="Bato server error from https://batotwo.com [HTTP 502]",
                          duration_seconds=15.2, scraped_at=now - timedelta(minutes=minutes))
+    if covers_dir is not None:
+        store_demo_covers(covers_dir, covers)
     return made
 
 
