@@ -4,6 +4,10 @@ Settings come from ``settings.json`` in the platform config dir, then the old sy
 environment variables override them (``BATO_MIN_DELAY`` ...), so a deployment of the old scraper
 keeps its configuration. A broken file stops start-up with a message naming the file and the
 setting; nothing is silently replaced by defaults.
+
+Each field declares its :class:`SettingSpec` once (bounds, unit, help, environment names):
+``validate()``, the settings window's spin boxes and tooltips, and the README's table
+(``scripts/settings_table.py``) are all derived from it.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import tempfile
 import uuid
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 from urllib.parse import unquote, urlsplit
 
 from bato_desktop import paths
@@ -39,7 +43,9 @@ DEFAULT_USER_AGENT = (
     "(KHTML, like Gecko) Chrome/124.0 Safari/537.36"
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-MODES = ("engine+notify", "notify-only")
+#: What this device does: check series and notify, or only show what another device found.
+SettingsMode = Literal["engine+notify", "notify-only"]
+MODES: tuple[SettingsMode, ...] = get_args(SettingsMode)
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -69,34 +75,150 @@ class SettingsError(ValueError):
     """A setting has an invalid value; the message names the setting and where it came from."""
 
 
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One setting's rules and words, declared once as its field's metadata."""
+
+    help: str
+    minimum: float | None = None
+    maximum: float | None = None
+    above_minimum: bool = False  # the minimum itself is refused ("more than 0")
+    unit: str = ""  # "s" (seconds) or "×"; the window's suffix, the README's and messages' unit
+    decimals: int = 1  # a float setting's precision in the window
+    special: tuple[tuple[int, str], ...] = ()  # values outside the range, with their meaning
+    choices: tuple[str, ...] = ()
+    env: tuple[str, ...] = ()  # environment variables that override it (old names first)
+    default_text: str = ""  # the README's default when the value itself is not shown
+    name: str = ""  # filled in from the field
+    kind: str = ""  # "int", "float", "bool", "tuple[str, ...]" or "str", from the field
+
+    def range_text(self) -> str:
+        """The accepted values in words: "between 1 and 10", "0 or more", "one of A, B"."""
+        if self.choices:
+            return f"one of {', '.join(self.choices)}"
+        if self.minimum is None or self.maximum is None:
+            return "" if self.minimum is None else f"{_number(self.minimum)} or more"
+        unit = " seconds" if self.unit == "s" else ""
+        lo, hi = _number(self.minimum), _number(self.maximum)
+        if self.special:
+            named = ", ".join(f"{value} ({meaning})" for value, meaning in self.special)
+            return f"{named} or {lo} to {hi}{unit}"
+        if self.above_minimum:
+            return f"more than {lo} and at most {hi}{unit}"
+        return f"between {lo} and {hi}{unit}"
+
+    def problem(self, value: Any) -> str | None:
+        """Why ``value`` is refused ("must be between 1 and 10"), or None."""
+        if self.choices:
+            return None if value in self.choices else f"must be {self.range_text()}"
+        if self.minimum is None:
+            return None
+        if any(value == special for special, _meaning in self.special):
+            return None
+        low_ok = value > self.minimum if self.above_minimum else value >= self.minimum
+        high_ok = self.maximum is None or value <= self.maximum
+        return None if low_ok and high_ok else f"must be {self.range_text()}"
+
+    def window_range(self) -> tuple[float, float]:
+        """The spin box's range: the accepted range at the box's precision."""
+        assert self.minimum is not None and self.maximum is not None, self.name
+        step = 1 if self.kind == "int" else 10.0 ** -self.decimals
+        low = self.minimum + step if self.above_minimum else self.minimum
+        return low, self.maximum
+
+    @property
+    def suffix(self) -> str:
+        return f" {self.unit}" if self.unit == "s" else self.unit
+
+    def meta(self) -> dict[str, SettingSpec]:
+        """The field's metadata: ``field(default=..., metadata=SettingSpec(...).meta())``."""
+        return {"spec": self}
+
+
+_SECONDS = "s"
+
+
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = ""  # empty: SQLite file under the platform data dir
-    min_delay: float = 4.0
-    max_delay: float = 7.0
-    scrape_interval: int = 300
-    retry_max_attempts: int = 3
-    retry_backoff_factor: float = 2.0
-    retry_backoff_max: float = 60.0
-    rate_limit_delay: float = 300.0  # pause on 429 when Retry-After is absent
-    request_timeout: float = 15.0
-    lease_seconds: float = 600.0  # how long an engine's claim on a series outlives a crash
-    feed_interval: int = 0  # seconds between site-feed polls; 0 = from the budget; -1 = off
-    hosts: tuple[str, ...] = DEFAULT_HOSTS  # the ordered domains (any generation)
-    languages: tuple[str, ...] = ("en",)  # the editions to follow, in order of preference
-    user_agent: str = DEFAULT_USER_AGENT
-    poll_interval: int = 60
-    log_level: str = "INFO"
-    notifications_enabled: bool = True
-    summary_threshold: int = 5  # more toasts than this in one poll become one summary
-    private_toasts: bool = False  # toasts name no series or chapter ("3 new chapters")
-    quiet_hours_enabled: bool = False
-    quiet_start: str = "22:00"
-    quiet_end: str = "07:00"
-    start_at_login: bool = False
-    mode: str = "engine+notify"
-    device_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    device_name: str = field(default_factory=socket.gethostname)
+    """Every setting, each declared once: its default, then its :class:`SettingSpec`."""
+
+    database_url: str = field(default="", metadata=SettingSpec(
+        "The database: empty for the SQLite file under the data folder, else "
+        "`sqlite:///PATH` or `mysql://USER@HOST:PORT/DB` (a password goes to the OS keyring).",
+        env=("DATABASE_URI", "BATO_DATABASE_URL"), default_text="empty (SQLite file)").meta())
+    min_delay: float = field(default=4.0, metadata=SettingSpec(
+        "Shortest pause between two series' checks.",
+        minimum=0, maximum=600, unit=_SECONDS, env=("BATO_MIN_DELAY",)).meta())
+    max_delay: float = field(default=7.0, metadata=SettingSpec(
+        "Longest pause between two series' checks (at least `min_delay`).",
+        minimum=0, maximum=600, unit=_SECONDS, env=("BATO_MAX_DELAY",)).meta())
+    scrape_interval: int = field(default=300, metadata=SettingSpec(
+        "How often the engine looks for series that are due.",
+        minimum=30, maximum=86400, unit=_SECONDS, env=("BATO_SCRAPE_INTERVAL",)).meta())
+    retry_max_attempts: int = field(default=3, metadata=SettingSpec(
+        "Attempts per series check before it counts as failed.",
+        minimum=1, maximum=10, env=("BATO_RETRY_MAX_ATTEMPTS",)).meta())
+    retry_backoff_factor: float = field(default=2.0, metadata=SettingSpec(
+        "Each retry waits this many times longer than the one before.",
+        minimum=1, maximum=10, unit="×", env=("BATO_RETRY_BACKOFF_FACTOR",)).meta())
+    retry_backoff_max: float = field(default=60.0, metadata=SettingSpec(
+        "The longest wait between two attempts.",
+        minimum=0, above_minimum=True, maximum=3600, unit=_SECONDS).meta())
+    rate_limit_delay: float = field(default=300.0, metadata=SettingSpec(
+        "The pause after an HTTP 429 that carries no Retry-After.",
+        minimum=0, above_minimum=True, maximum=86400, unit=_SECONDS, decimals=0,
+        env=("BATO_RATE_LIMIT_DELAY",)).meta())
+    request_timeout: float = field(default=15.0, metadata=SettingSpec(
+        "How long one request may take.",
+        minimum=0, above_minimum=True, maximum=300, unit=_SECONDS).meta())
+    lease_seconds: float = field(default=600.0, metadata=SettingSpec(
+        "How long an engine's claim on a series outlives a crash (engines sharing a database).",
+        minimum=5, maximum=3600, unit=_SECONDS, env=("BATO_LEASE_SECONDS",)).meta())
+    feed_interval: int = field(default=0, metadata=SettingSpec(
+        "Seconds between two reads of the site's newest-uploads feed.",
+        minimum=1, maximum=86400, unit=_SECONDS,
+        special=((0, "chosen from the request budget"), (-1, "off")),
+        env=("BATO_FEED_INTERVAL",)).meta())
+    hosts: tuple[str, ...] = field(default=DEFAULT_HOSTS, metadata=SettingSpec(
+        "The domains to try, in order, of any generation (`BATO_API_URL` sets one).",
+        default_text="xcomic.me, xcomic.net, comik.to, ... (9 domains)").meta())
+    languages: tuple[str, ...] = field(default=("en",), metadata=SettingSpec(
+        "The editions to follow, in order of preference (1 to 10 codes like en, es, pt_br)."
+    ).meta())
+    user_agent: str = field(default=DEFAULT_USER_AGENT, metadata=SettingSpec(
+        "The User-Agent header of every request.", default_text="a desktop Chrome").meta())
+    poll_interval: int = field(default=60, metadata=SettingSpec(
+        "How often the app looks for new notifications in the database.",
+        minimum=5, maximum=3600, unit=_SECONDS, env=("BATO_POLL_INTERVAL",)).meta())
+    log_level: str = field(default="INFO", metadata=SettingSpec(
+        "The logs' level.", choices=LOG_LEVELS, env=("LOG_LEVEL",)).meta())
+    notifications_enabled: bool = field(default=True, metadata=SettingSpec(
+        "Show desktop notifications.").meta())
+    summary_threshold: int = field(default=5, metadata=SettingSpec(
+        "More notifications than this from one poll become one summary.",
+        minimum=1, maximum=100).meta())
+    private_toasts: bool = field(default=False, metadata=SettingSpec(
+        "Notifications name no series or chapter (\"3 new chapters\").").meta())
+    quiet_hours_enabled: bool = field(default=False, metadata=SettingSpec(
+        "Hold notifications during quiet hours, then show one digest.").meta())
+    quiet_start: str = field(default="22:00", metadata=SettingSpec(
+        "Quiet hours start (HH:MM, 24 h).").meta())
+    quiet_end: str = field(default="07:00", metadata=SettingSpec(
+        "Quiet hours end (HH:MM, 24 h).").meta())
+    start_at_login: bool = field(default=False, metadata=SettingSpec(
+        "Start the app when you log in.").meta())
+    mode: SettingsMode = field(default="engine+notify", metadata=SettingSpec(
+        "`engine+notify`: this device checks series and notifies; `notify-only`: another "
+        "device sharing the database checks.", choices=MODES).meta())
+    device_id: str = field(default_factory=lambda: uuid.uuid4().hex, metadata=SettingSpec(
+        "This device's id in a shared database (generated once).",
+        default_text="generated").meta())
+    device_name: str = field(default_factory=socket.gethostname, metadata=SettingSpec(
+        "This device's name in the dashboard.", default_text="the computer's name").meta())
 
     @property
     def effective_database_url(self) -> str:
@@ -107,25 +229,16 @@ class Settings:
         return self.hosts[0].rstrip("/") + "/apo/"
 
     def validate(self) -> Settings:
-        """Raise SettingsError for the first invalid value; return self when all are valid."""
-        _check(self.min_delay >= 0, "min_delay", "must be 0 or more")
+        """Raise SettingsError for the first invalid value; return self when all are valid.
+
+        First every field's declared bounds and choices (its :class:`SettingSpec`), then the
+        rules that a range cannot say.
+        """
+        for spec in SPECS.values():
+            problem = spec.problem(getattr(self, spec.name))
+            _check(problem is None, spec.name, problem or "")
         _check(self.max_delay >= self.min_delay, "max_delay",
                f"must be at least min_delay ({self.min_delay})")
-        _check(self.max_delay <= 600, "max_delay", "must be at most 600 seconds")
-        _check(30 <= self.scrape_interval <= 86400, "scrape_interval",
-               "must be between 30 and 86400 seconds")
-        _check(1 <= self.retry_max_attempts <= 10, "retry_max_attempts", "must be between 1 and 10")
-        _check(1 <= self.retry_backoff_factor <= 10, "retry_backoff_factor",
-               "must be between 1 and 10")
-        _check(0 < self.retry_backoff_max <= 3600, "retry_backoff_max",
-               "must be between 0 and 3600 seconds")
-        _check(0 < self.rate_limit_delay <= 86400, "rate_limit_delay",
-               "must be between 0 and 86400 seconds")
-        _check(0 < self.request_timeout <= 300, "request_timeout", "must be between 0 and 300 s")
-        _check(5 <= self.lease_seconds <= 3600, "lease_seconds", "must be between 5 and 3600 s")
-        _check(self.feed_interval in (0, -1) or 1 <= self.feed_interval <= 86400,
-               "feed_interval", "must be 0 (chosen from the request budget), -1 (off) or "
-               "1 to 86400 seconds")
         _check(len(self.hosts) > 0, "hosts", "needs at least one host")
         for host in self.hosts:
             _check(bool(re.match(r"^https?://[A-Za-z0-9.\-]+(:\d+)?/?$", host)), "hosts",
@@ -136,13 +249,9 @@ class Settings:
             _check(bool(re.match(r"^[a-z]{2,3}(_[a-z]{2,4})?$", language)), "languages",
                    f"{language!r} is not a language code like en, es or pt_br")
         _check(bool(self.user_agent.strip()), "user_agent", "must not be empty")
-        _check(5 <= self.poll_interval <= 3600, "poll_interval", "must be between 5 and 3600 s")
-        _check(self.log_level in LOG_LEVELS, "log_level", f"must be one of {', '.join(LOG_LEVELS)}")
-        _check(1 <= self.summary_threshold <= 100, "summary_threshold", "must be between 1 and 100")
         _check(isinstance(self.private_toasts, bool), "private_toasts", "must be true or false")
         _check(bool(_HHMM.match(self.quiet_start)), "quiet_start", "must be HH:MM (24 h)")
         _check(bool(_HHMM.match(self.quiet_end)), "quiet_end", "must be HH:MM (24 h)")
-        _check(self.mode in MODES, "mode", f"must be one of {', '.join(MODES)}")
         _check(bool(self.device_id.strip()), "device_id", "must not be empty")
         if self.database_url:
             _check(self.database_url.startswith(DATABASE_SCHEMES), "database_url",
@@ -164,27 +273,23 @@ def _check(ok: bool, name: str, problem: str) -> None:
         raise SettingsError(f"{name} {problem}")
 
 
-# Old environment names first, then ours; later entries win.
+_KINDS = ("int", "float", "bool", "tuple[str, ...]")
+#: Every setting's spec by field name, in the fields' order.
+SPECS: dict[str, SettingSpec] = {
+    f.name: replace(f.metadata["spec"], name=f.name,
+                    kind=f.type if f.type in _KINDS else "str")
+    for f in fields(Settings)
+}
+
+# Environment variable -> setting (old names first; BATO_DATABASE_URL wins over DATABASE_URI).
 ENV_OVERRIDES: dict[str, str] = {
-    "DATABASE_URI": "database_url",
-    "BATO_DATABASE_URL": "database_url",
-    "BATO_MIN_DELAY": "min_delay",
-    "BATO_MAX_DELAY": "max_delay",
-    "BATO_SCRAPE_INTERVAL": "scrape_interval",
-    "BATO_RETRY_MAX_ATTEMPTS": "retry_max_attempts",
-    "BATO_RETRY_BACKOFF_FACTOR": "retry_backoff_factor",
-    "BATO_RATE_LIMIT_DELAY": "rate_limit_delay",
-    "BATO_LEASE_SECONDS": "lease_seconds",
-    "BATO_POLL_INTERVAL": "poll_interval",
-    "BATO_FEED_INTERVAL": "feed_interval",
-    "LOG_LEVEL": "log_level",
+    variable: spec.name for spec in SPECS.values() for variable in spec.env
 }
 
 
 def _coerce(name: str, raw: Any, source: str) -> Any:
     """Turn a JSON or environment value into the field's type, or say why it cannot be."""
-    kinds = {f.name: f.type for f in fields(Settings)}
-    kind = kinds[name]
+    kind = SPECS[name].kind
     try:
         if kind == "float":
             if isinstance(raw, bool):

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import runpy
 from collections.abc import Iterator
+from dataclasses import fields, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -122,7 +127,7 @@ def test_read_only_config_still_loads_without_device_id(
     def refuse(*_args: object, **_kwargs: object) -> None:
         raise PermissionError("read-only file system")
 
-    monkeypatch.setattr(settings_mod.os, "replace", refuse)
+    monkeypatch.setattr(os, "replace", refuse)
     loaded = settings_mod.load(path, environ={})
     assert loaded.poll_interval == 30 and loaded.device_id
     assert json.loads(path.read_text(encoding="utf-8")) == {"poll_interval": 30}
@@ -190,3 +195,73 @@ def test_password_detection_parses_the_url() -> None:
         "mysql://127.0.0.1:3306/db", None)
     assert settings_mod.split_password("mysql://a%3Ab:p%3Aw@h:1/d") == ("mysql://a%3Ab@h:1/d",
                                                                         "p:w")
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_readme_settings_table_is_the_generated_one() -> None:
+    script = runpy.run_path(str(ROOT / "scripts" / "settings_table.py"))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert script["readme_table"](readme) == script["table"](), (
+        "README's settings table is stale: run .venv/bin/python scripts/settings_table.py --write")
+
+
+def test_every_setting_declares_its_spec_once() -> None:
+    assert list(settings_mod.SPECS) == [f.name for f in fields(Settings)]
+    for spec in settings_mod.SPECS.values():
+        assert spec.help.strip(), spec.name
+        if spec.minimum is not None:
+            assert spec.kind in ("int", "float") and spec.maximum is not None, spec.name
+    assert settings_mod.ENV_OVERRIDES == {
+        "DATABASE_URI": "database_url", "BATO_DATABASE_URL": "database_url",
+        "BATO_MIN_DELAY": "min_delay", "BATO_MAX_DELAY": "max_delay",
+        "BATO_SCRAPE_INTERVAL": "scrape_interval",
+        "BATO_RETRY_MAX_ATTEMPTS": "retry_max_attempts",
+        "BATO_RETRY_BACKOFF_FACTOR": "retry_backoff_factor",
+        "BATO_RATE_LIMIT_DELAY": "rate_limit_delay", "BATO_LEASE_SECONDS": "lease_seconds",
+        "BATO_POLL_INTERVAL": "poll_interval", "BATO_FEED_INTERVAL": "feed_interval",
+        "LOG_LEVEL": "log_level",
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"min_delay": -1}, "min_delay must be between 0 and 600 seconds"),
+        ({"max_delay": 601}, "max_delay must be between 0 and 600 seconds"),
+        ({"min_delay": 5, "max_delay": 4}, "max_delay must be at least min_delay (5)"),
+        ({"scrape_interval": 29}, "scrape_interval must be between 30 and 86400 seconds"),
+        ({"retry_max_attempts": 11}, "retry_max_attempts must be between 1 and 10"),
+        ({"retry_backoff_factor": 0.5}, "retry_backoff_factor must be between 1 and 10"),
+        ({"retry_backoff_max": 0}, "retry_backoff_max must be more than 0 and at most 3600"),
+        ({"rate_limit_delay": 0}, "rate_limit_delay must be more than 0 and at most 86400"),
+        ({"request_timeout": 301}, "request_timeout must be more than 0 and at most 300"),
+        ({"lease_seconds": 4}, "lease_seconds must be between 5 and 3600 seconds"),
+        ({"feed_interval": -2}, "feed_interval must be 0 (chosen from the request budget), "
+                                "-1 (off) or 1 to 86400 seconds"),
+        ({"poll_interval": 4}, "poll_interval must be between 5 and 3600 seconds"),
+        ({"summary_threshold": 0}, "summary_threshold must be between 1 and 100"),
+        ({"log_level": "LOUD"}, "log_level must be one of DEBUG, INFO, WARNING, ERROR"),
+        ({"mode": "both"}, "mode must be one of engine+notify, notify-only"),
+    ],
+)
+def test_declared_bounds_are_what_validate_refuses(changes: dict[str, Any],
+                                                   message: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        replace(Settings(), **changes).validate()
+
+
+def test_bounds_themselves_are_accepted() -> None:
+    for spec in settings_mod.SPECS.values():
+        if spec.minimum is None or spec.maximum is None:
+            continue
+        partner = {"min_delay": {"max_delay": 600.0}, "max_delay": {"min_delay": 0.0}}
+        for value in (*spec.window_range(), *(special for special, _ in spec.special)):
+            values: dict[str, Any] = {spec.name: value, **partner.get(spec.name, {})}
+            replace(Settings(), **values).validate()
+
+
+def test_mode_values_are_the_json_strings() -> None:
+    assert settings_mod.MODES == ("engine+notify", "notify-only")
+    assert Settings().to_json()["mode"] == "engine+notify"

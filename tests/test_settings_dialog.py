@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import keyring
 import pytest
@@ -17,7 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from bato_desktop.db.connection import KEYRING_SERVICE
 from bato_desktop.devtools.fake_bato import FakeBato
-from bato_desktop.settings import DEFAULT_HOSTS, Settings
+from bato_desktop.settings import DEFAULT_HOSTS, SPECS, Settings, SettingsError
 from bato_desktop.ui.database_form import (
     MARIADB,
     SQLITE,
@@ -62,6 +63,41 @@ def test_invalid_input_is_refused_with_the_reason(dialog: SettingsDialog) -> Non
     assert "languages needs 1 to 10 language codes" in dialog.error.text()
     dialog.languages.setText("en")
     assert dialog.error.text() == ""
+
+
+def test_spin_boxes_take_their_ranges_from_the_settings_specs(dialog: SettingsDialog) -> None:
+    """The window offers exactly what validate() accepts, at the box's precision."""
+    from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox
+
+    boxes: dict[str, QSpinBox | QDoubleSpinBox] = {
+        "min_delay": dialog.min_delay, "max_delay": dialog.max_delay,
+        "scrape_interval": dialog.scrape_interval, "retry_max_attempts": dialog.retries,
+        "retry_backoff_factor": dialog.backoff_factor, "retry_backoff_max": dialog.backoff_max,
+        "rate_limit_delay": dialog.rate_limit, "request_timeout": dialog.timeout,
+        "feed_interval": dialog.feed_interval, "poll_interval": dialog.poll_interval,
+        "summary_threshold": dialog.summary_threshold}
+    partner: dict[str, dict[str, float]] = {"min_delay": {"max_delay": 600.0},
+                                            "max_delay": {"min_delay": 0.0}}
+
+    def settings_with(name: str, value: float) -> Settings:
+        values: dict[str, Any] = {name: value, **partner.get(name, {})}
+        return replace(Settings(), **values)
+
+    for name, box in boxes.items():
+        spec = SPECS[name]
+        assert (box.minimum(), box.maximum()) == pytest.approx(spec.window_range()), name
+        assert box.suffix() == spec.suffix and box.toolTip(), name
+        step = 1.0
+        if isinstance(box, QDoubleSpinBox):
+            assert box.decimals() == spec.decimals, name
+            step = 10.0 ** -box.decimals()
+        settings_with(name, box.minimum()).validate()
+        settings_with(name, box.maximum()).validate()
+        if name != "feed_interval":  # below its range are 0 (automatic) and -1 (off)
+            with pytest.raises(SettingsError, match=name):
+                settings_with(name, box.minimum() - step).validate()
+        with pytest.raises(SettingsError, match=name):
+            settings_with(name, box.maximum() + step).validate()
 
 
 def test_save_writes_the_file_and_emits(dialog: SettingsDialog, qtbot: QtBot,

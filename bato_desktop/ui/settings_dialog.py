@@ -1,8 +1,10 @@
 """The settings window: every delay, interval and notification option, validated as you type.
 
 Values go through ``Settings.validate`` (the same rules as the file), so the form refuses what
-the engine would refuse, with the reason. A MariaDB password goes to the OS keyring only. The
-Domains tab edits the ordered domain list (:mod:`bato_desktop.ui.domains_editor`).
+the engine would refuse, with the reason; each spin box's range, suffix and tooltip come from
+the setting's declared :class:`~bato_desktop.settings.SettingSpec`. A MariaDB password goes to
+the OS keyring only. The Domains tab edits the ordered domain list
+(:mod:`bato_desktop.ui.domains_editor`).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from bato_desktop import paths
 from bato_desktop import settings as settings_mod
 from bato_desktop.db.connection import open_database
 from bato_desktop.engine.feed_policy import default_feed_interval
-from bato_desktop.settings import MODES, Settings, SettingsError
+from bato_desktop.settings import MODES, SPECS, Settings, SettingsError, SettingsMode
 from bato_desktop.ui import theme
 from bato_desktop.ui.database_form import (
     MARIADB,
@@ -88,14 +90,36 @@ def parse_languages(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(codes))
 
 
-def _spin(low: float, high: float, value: float, suffix: str, name: str,
-          decimals: int = 1) -> QDoubleSpinBox:
+#: The mode combo's words for each settings mode.
+MODE_LABELS: dict[SettingsMode, str] = {
+    "engine+notify": "Check series and notify",
+    "notify-only": "Notify only (another device checks)",
+}
+
+
+def _tip(widget: QWidget, setting: str) -> None:
+    widget.setToolTip(SPECS[setting].help.replace("`", ""))
+
+
+def _spin(setting: str, value: float, name: str) -> QDoubleSpinBox:
+    """A spin box for a float setting: range, precision, suffix and tooltip from its spec."""
+    spec = SPECS[setting]
     box = QDoubleSpinBox()
-    box.setRange(low, high)
-    box.setDecimals(decimals)
+    box.setDecimals(spec.decimals)
+    box.setRange(*spec.window_range())
     box.setValue(value)
-    box.setSuffix(suffix)
+    box.setSuffix(spec.suffix)
     box.setAccessibleName(name)
+    _tip(box, setting)
+    return box
+
+
+def _setting_int_spin(setting: str, value: int, name: str) -> QSpinBox:
+    """A spin box for an int setting: range, suffix and tooltip from its spec."""
+    spec = SPECS[setting]
+    low, high = spec.window_range()
+    box = _int_spin(int(low), int(high), value, spec.suffix, name)
+    _tip(box, setting)
     return box
 
 
@@ -164,16 +188,18 @@ class SettingsDialog(QDialog):
     def _checking_tab(self, s: Settings) -> QWidget:
         page = QWidget()
         form = QFormLayout(page)
-        self.min_delay = _spin(0, 600, s.min_delay, " s", "Minimum pause between series")
-        self.max_delay = _spin(0, 600, s.max_delay, " s", "Maximum pause between series")
-        self.scrape_interval = _int_spin(30, 86400, int(s.scrape_interval), " s",
-                                         "Cycle interval")
-        self.retries = _int_spin(1, 10, s.retry_max_attempts, "", "Attempts per series")
-        self.backoff_factor = _spin(1, 10, s.retry_backoff_factor, "×", "Backoff factor")
-        self.backoff_max = _spin(0.1, 3600, s.retry_backoff_max, " s", "Longest retry wait")
-        self.rate_limit = _spin(1, 86400, s.rate_limit_delay, " s",
-                                "Pause after 429 without Retry-After", decimals=0)
-        self.timeout = _spin(1, 300, s.request_timeout, " s", "Request timeout")
+        self.min_delay = _spin("min_delay", s.min_delay, "Minimum pause between series")
+        self.max_delay = _spin("max_delay", s.max_delay, "Maximum pause between series")
+        self.scrape_interval = _setting_int_spin("scrape_interval", int(s.scrape_interval),
+                                                 "Cycle interval")
+        self.retries = _setting_int_spin("retry_max_attempts", s.retry_max_attempts,
+                                         "Attempts per series")
+        self.backoff_factor = _spin("retry_backoff_factor", s.retry_backoff_factor,
+                                    "Backoff factor")
+        self.backoff_max = _spin("retry_backoff_max", s.retry_backoff_max, "Longest retry wait")
+        self.rate_limit = _spin("rate_limit_delay", s.rate_limit_delay,
+                                "Pause after 429 without Retry-After")
+        self.timeout = _spin("request_timeout", s.request_timeout, "Request timeout")
         form.addRow("Pause between series, from:", self.min_delay)
         form.addRow("… to:", self.max_delay)
         form.addRow("Check due series every:", self.scrape_interval)
@@ -185,13 +211,14 @@ class SettingsDialog(QDialog):
         self._feed_fields(form, s)
         self.mode = QComboBox()
         self.mode.setAccessibleName("Mode")
-        for value, label in zip(MODES, ("Check series and notify",
-                                        "Notify only (another device checks)"), strict=True):
-            self.mode.addItem(label, value)
+        for value in MODES:
+            self.mode.addItem(MODE_LABELS[value], value)
         self.mode.setCurrentIndex(max(0, self.mode.findData(s.mode)))
+        _tip(self.mode, "mode")
         form.addRow("This device:", self.mode)
         self.device_name = QLineEdit(s.device_name)
         self.device_name.setAccessibleName("Device name")
+        _tip(self.device_name, "device_name")
         form.addRow("Device name:", self.device_name)
         return page
 
@@ -207,8 +234,10 @@ class SettingsDialog(QDialog):
         mode = FEED_AUTOMATIC if s.feed_interval == 0 else FEED_OFF if s.feed_interval < 0 \
             else FEED_EVERY
         self.feed_mode.setCurrentIndex(self.feed_mode.findData(mode))
-        self.feed_interval = _int_spin(1, 86400, s.feed_interval if s.feed_interval > 0
-                                       else automatic, " s", "Site feed interval")
+        self.feed_interval = _setting_int_spin(
+            "feed_interval", s.feed_interval if s.feed_interval > 0 else automatic,
+            "Site feed interval")
+        _tip(self.feed_mode, "feed_interval")
         self.feed_interval.setEnabled(mode == FEED_EVERY)
         self.feed_mode.currentIndexChanged.connect(
             lambda _i: self.feed_interval.setEnabled(self.feed_mode.currentData() == FEED_EVERY))
@@ -245,6 +274,7 @@ class SettingsDialog(QDialog):
         self.languages = QLineEdit(", ".join(s.languages))
         self.languages.setPlaceholderText("e.g. en, es, pt_br")
         self.languages.setAccessibleName("Languages to follow, comma-separated codes")
+        _tip(self.languages, "languages")
         form.addRow("Languages to follow:", self.languages)
         layout.addLayout(form)
         return page
@@ -259,10 +289,10 @@ class SettingsDialog(QDialog):
         form = QFormLayout(page)
         self.notifications_enabled = QCheckBox("Show desktop notifications")
         self.notifications_enabled.setChecked(s.notifications_enabled)
-        self.poll_interval = _int_spin(5, 3600, int(s.poll_interval), " s",
-                                       "Look for new notifications every")
-        self.summary_threshold = _int_spin(1, 100, s.summary_threshold, "",
-                                           "Summarise when more than this many arrive")
+        self.poll_interval = _setting_int_spin("poll_interval", int(s.poll_interval),
+                                               "Look for new notifications every")
+        self.summary_threshold = _setting_int_spin("summary_threshold", s.summary_threshold,
+                                                   "Summarise when more than this many arrive")
         self.private_toasts = QCheckBox("Hide series names and chapter titles in notifications "
                                         "(\u201c3 new chapters\u201d)")
         self.private_toasts.setChecked(s.private_toasts)
@@ -271,6 +301,7 @@ class SettingsDialog(QDialog):
                                        "hidden in the Library tab.")
         self.quiet_enabled = QCheckBox("Quiet hours (notifications wait, then one digest)")
         self.quiet_enabled.setChecked(s.quiet_hours_enabled)
+        _tip(self.quiet_enabled, "quiet_hours_enabled")
         self.quiet_start = QTimeEdit(QTime.fromString(s.quiet_start, "HH:mm"))
         self.quiet_start.setDisplayFormat("HH:mm")
         self.quiet_start.setAccessibleName("Quiet hours start")
@@ -384,6 +415,11 @@ class SettingsDialog(QDialog):
     def database_url(self) -> str:
         return self.database_form().to_url()
 
+    def mode_value(self) -> SettingsMode:
+        """The mode the combo says (its items are exactly ``MODES``)."""
+        data = self.mode.currentData()
+        return next((mode for mode in MODES if mode == data), MODES[0])
+
     def values(self) -> Settings:
         """The form as a validated Settings (raises SettingsError naming the field)."""
         new = replace(
@@ -397,7 +433,7 @@ class SettingsDialog(QDialog):
             feed_interval=self.feed_interval_value(),
             hosts=self.domains.domains(),
             languages=parse_languages(self.languages.text()),
-            mode=str(self.mode.currentData()),
+            mode=self.mode_value(),
             device_name=self.device_name.text().strip() or self._settings.device_name,
             notifications_enabled=self.notifications_enabled.isChecked(),
             poll_interval=self.poll_interval.value(),
