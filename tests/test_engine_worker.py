@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from PySide6.QtCore import SignalInstance
 from pytestqt.qtbot import QtBot
 
 from bato_desktop import paths
@@ -50,6 +52,19 @@ def worker_settings(fake_bato: FakeBato, sqlite_url: str, delay: float) -> Setti
 Wire = Callable[[EngineWorker], object]
 
 
+def heard(signal: SignalInstance) -> list[tuple[Any, ...]]:
+    """The arguments of each emission of a worker signal, from now on.
+
+    The tests wait on this list with ``qtbot.waitUntil`` (polled in the GUI thread), not with
+    ``qtbot.waitSignal``: the worker emits in its own thread, where waitSignal's callback would
+    stop its GUI-thread timeout timer ("QObject::killTimer: Timers cannot be stopped from
+    another thread", a Qt warning that ``qt_log_level_fail`` rightly fails).
+    """
+    calls: list[tuple[Any, ...]] = []
+    signal.connect(lambda *args: calls.append(args))
+    return calls
+
+
 @pytest.fixture
 def start_worker(qtbot: QtBot) -> Iterator[Callable[[Settings, Wire], EngineWorker]]:
     """Start a worker whose first cycle begins at once; ``wire`` connects to its signals
@@ -59,10 +74,11 @@ def start_worker(qtbot: QtBot) -> Iterator[Callable[[Settings, Wire], EngineWork
     def start(settings: Settings, wire: Wire) -> EngineWorker:
         worker = EngineWorker(settings, first_cycle_in=0.0)
         wire(worker)
+        ready = heard(worker.ready)
         thread = EngineThread(worker)
         threads.append(thread)
-        with qtbot.waitSignal(worker.ready, timeout=LIVENESS_MS):
-            thread.start()
+        thread.start()
+        qtbot.waitUntil(lambda: bool(ready), timeout=LIVENESS_MS)
         return worker
 
     yield start
@@ -87,8 +103,9 @@ def test_pause_ends_a_running_cycle_at_once_and_resume_goes_on(
 
     worker = start_worker(worker_settings(fake_bato, sqlite_url, 600.0), wire)
     qtbot.waitUntil(lambda: len(checked) == 1, timeout=LIVENESS_MS)
-    with qtbot.waitSignal(worker.paused_changed, timeout=LIVENESS_MS):
-        worker.request_pause(True)  # from this (GUI) thread, while the cycle sleeps 600 s
+    paused = heard(worker.paused_changed)
+    worker.request_pause(True)  # from this (GUI) thread, while the cycle sleeps 600 s
+    qtbot.waitUntil(lambda: bool(paused), timeout=LIVENESS_MS)
     qtbot.waitUntil(lambda: len(finished) == 1, timeout=LIVENESS_MS)
     assert finished[0].paused and finished[0].checked == 1
     assert requested_ids(fake_bato) == [IDS[0]]
@@ -124,9 +141,10 @@ def test_an_add_of_a_tracked_series_says_so(
     start_worker: Callable[[Settings, Wire], EngineWorker],
 ) -> None:
     worker = start_worker(worker_settings(fake_bato, sqlite_url, 0.0), lambda _worker: None)
-    with qtbot.waitSignal(worker.series_add_failed, timeout=LIVENESS_MS) as failed:
-        worker.request_add(IDS[1], None)
-    assert failed.args == [IDS[1], f"already tracked as {library[1]}"]
+    failed = heard(worker.series_add_failed)
+    worker.request_add(IDS[1], None)
+    qtbot.waitUntil(lambda: bool(failed), timeout=LIVENESS_MS)
+    assert list(failed[0]) == [IDS[1], f"already tracked as {library[1]}"]
 
 
 def test_domain_changes_are_re_emitted_as_a_signal(
@@ -191,15 +209,16 @@ def test_a_relink_request_is_served_and_re_emitted(
     settings = replace(Settings(), database_url=sqlite_url, hosts=(new.url,), min_delay=0.0,
                        max_delay=0.01, request_timeout=2.0)
     worker = start_worker(settings, lambda w: w.series_checked.connect(checked.append))
-    with qtbot.waitSignal(worker.relink_finished, timeout=LIVENESS_MS) as searched:
-        worker.request_relink(False)
-    plans, moved, kept, message = searched.args
+    relinks = heard(worker.relink_finished)
+    worker.request_relink(False)
+    qtbot.waitUntil(lambda: len(relinks) == 1, timeout=LIVENESS_MS)
+    plans, moved, kept, message = relinks[0]
     assert [(p.bato_link, p.verdict.value) for p in plans] == [(OLD_LINK, "auto")]
     assert plans[0].best.key.storage_id == "xcomic:vg7ypp" and moved == () and kept == ()
     assert message == "Relink: 1 stranded series, candidates found for 1"
-    with qtbot.waitSignal(worker.relink_finished, timeout=LIVENESS_MS) as applied:
-        worker.request_relink(True, ())
-    _plans, moved, _kept, message = applied.args
+    worker.request_relink(True, ())
+    qtbot.waitUntil(lambda: len(relinks) == 2, timeout=LIVENESS_MS)
+    _plans, moved, _kept, message = relinks[1]
     assert [row.new_bato_id for row in moved] == ["xcomic:vg7ypp"]
     assert message == "Relink: 1 moved, 0 kept as they are"
     qtbot.waitUntil(lambda: any(r.bato_link == OLD_LINK for r in checked), timeout=LIVENESS_MS)

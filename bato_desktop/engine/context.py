@@ -7,6 +7,8 @@ once and nothing reaches for a global.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import peewee
@@ -47,6 +49,17 @@ def open_repository(settings: Settings) -> tuple[peewee.Database, Repository, li
     actions = migrate(database)
     repo = Repository(database, device_id=settings.device_id, device_name=settings.device_name)
     return database, repo, actions
+
+
+@contextmanager
+def repository(settings: Settings) -> Iterator[Repository]:
+    """The configured repository (opened and migrated) for a ``with`` block; the database
+    closes when the block ends, however it ends."""
+    database, repo, _ = open_repository(settings)
+    try:
+        yield repo
+    finally:
+        database.close()
 
 
 def open_client(settings: Settings) -> BatoClient:

@@ -16,90 +16,47 @@ Screenshots go to ``$BATO_SCREENSHOT_DIR`` when set (e.g. docs/screenshots), els
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from bato_desktop import settings as settings_mod
+from bato_desktop.core.records import SeriesDetails
 from bato_desktop.db import NewNotification, Repository, open_database
-from bato_desktop.devtools.fake_bato.covers import cover_png
-from bato_desktop.devtools.virtual_desktop import (
-    DesktopUnavailable,
-    VirtualDesktop,
-    isolated_env,
-    stop_process,
-)
+from bato_desktop.devtools.demo_covers import demo_cover_png
+from bato_desktop.devtools.virtual_desktop import VirtualDesktop, isolated_env, stop_process
 from bato_desktop.engine.covers import CoverCache
-from bato_desktop.engine.records import SeriesDetails
 from bato_desktop.settings import Settings
+from tests.e2e.conftest import (
+    NOWHERE,
+    ROOT,
+    start_app,
+    virtual_desktop,
+    wait_for,
+    wait_for_tray_icon,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
 POLL_INTERVAL = 5  # seconds: the shortest the settings allow
-APP_CLASS = "Bato Desktop"
 EXTRA_PROGRAMS = ("dunstctl", "dbus-monitor", "notify-send", "xprop")
-
-
-def _missing(reason: str) -> None:
-    if os.environ.get("BATO_REQUIRE_E2E") == "1":
-        pytest.fail(f"{reason}; BATO_REQUIRE_E2E=1 makes the end-to-end tests mandatory")
-    pytest.skip(reason)
-
-
-def _wait_for(predicate: Callable[[], bool], timeout: float, what: str,
-              alive: Callable[[], str | None] | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        if alive is not None and (died := alive()) is not None:
-            pytest.fail(f"while waiting for {what}: {died}")
-        time.sleep(0.05)
-    raise AssertionError(f"no {what} within {timeout} s")
 
 
 def app_env(home: Path) -> dict[str, str]:
     """Isolated dirs; an empty library, so nothing is fetched (and would go nowhere)."""
-    return dict(isolated_env(home, "http://127.0.0.1:9"), PYTHONPATH=str(ROOT))
+    return dict(isolated_env(home, NOWHERE), PYTHONPATH=str(ROOT))
 
 
 @pytest.fixture
 def desktop(tmp_path: Path) -> Iterator[VirtualDesktop]:
-    missing = [p for p in EXTRA_PROGRAMS if subprocess.run(
-        ["sh", "-c", f"command -v {p}"], capture_output=True).returncode]
-    if missing:
-        _missing(f"missing {', '.join(missing)} (apt-get install dunst libnotify-bin dbus "
-                 "x11-utils)")
-    try:
-        with VirtualDesktop(app_env(tmp_path / "home"), notifications=True,
-                            size="800x600x24") as session:
-            yield session
-    except DesktopUnavailable as exc:
-        _missing(str(exc))
-
-
-def tray_icon_geometry(desktop: VirtualDesktop, pid: int) -> tuple[int, int, int, int] | None:
-    """(x, y, width, height) of the app's icon window inside trayer's panel, if embedded."""
-    tree = desktop.run("xwininfo", "-root", "-tree")
-    for line in tree.splitlines():
-        match = re.match(r'^\s*(0x[0-9a-f]+) .*\("[^"]*" "([^"]*)"\)\s+(\d+)x(\d+)\+-?\d+\+-?\d+'
-                         r'\s+\+(-?\d+)\+(-?\d+)', line)
-        if not match or match[2] != APP_CLASS:
-            continue
-        width, height = int(match[3]), int(match[4])
-        if not 16 <= width <= 64 or not 16 <= height <= 64:
-            continue  # a window of the app, not its tray icon
-        owner = re.search(r"= (\d+)", desktop.run("xprop", "-id", match[1], "_NET_WM_PID"))
-        if owner and int(owner[1]) == pid:
-            return int(match[5]), int(match[6]), width, height
-    return None
+    with virtual_desktop(app_env(tmp_path / "home"), programs=EXTRA_PROGRAMS,
+                         notifications=True) as session:
+        yield session
 
 
 def _crop(source: Path, target: Path, area: tuple[int, int, int, int]) -> None:
@@ -140,44 +97,25 @@ def test_real_app_toasts_a_row_written_elsewhere_and_badges_the_tray(
     desktop.env["PATH"] = f"{bin_dir}{os.pathsep}{desktop.env.get('PATH', '')}"
     cover_url = "https://bato.to/media/covers/42.jpg"  # already in the cover cache: its icon
     desktop.env["BATO_CACHE_DIR"] = str(tmp_path / "cache")
-    cover_file = CoverCache(tmp_path / "cache" / "covers").store(cover_url, cover_png("42"))
+    cover_file = CoverCache(tmp_path / "cache" / "covers").store(
+        cover_url, demo_cover_png("Return of the Mad Knight", 48, 68))
     shots = Path(os.environ.get("BATO_SCREENSHOT_DIR") or tmp_path)
     bus_log = tmp_path / "dbus-monitor.log"
-    app_log = Path(desktop.env["BATO_LOG_DIR"]) / "bato.log"
-    output = tmp_path / "app-output.txt"
     with bus_log.open("wb") as sink:
         monitor = subprocess.Popen(
             ["dbus-monitor", "--session", "interface='org.freedesktop.Notifications'"],
             env=desktop.env, stdout=sink, stderr=subprocess.DEVNULL)
-    with output.open("wb") as sink:
-        app = subprocess.Popen([sys.executable, "-m", "bato_desktop"], env=desktop.env,
-                               cwd=tmp_path, stdout=sink, stderr=subprocess.STDOUT)
-
-    def details() -> str:
-        text = app_log.read_text(errors="replace") if app_log.exists() else "(no log)"
-        return (f"\n--- output ---\n{output.read_text(errors='replace')[-3000:]}"
-                f"\n--- bato.log ---\n{text[-3000:]}")
-
-    def alive() -> str | None:
-        return None if app.poll() is None else f"the app exited with {app.returncode}{details()}"
-
+    app = start_app([sys.executable, "-m", "bato_desktop"], desktop.env, tmp_path)
+    alive = app.alive
     try:
-        icon: list[tuple[int, int, int, int]] = []
-
-        def embedded() -> bool:
-            found = tray_icon_geometry(desktop, app.pid)
-            icon[:] = [found] if found else []
-            return bool(icon)
-
-        _wait_for(embedded, 30, "tray icon of the app inside trayer's panel", alive)
-        _wait_for(lambda: app_log.exists()
-                  and "Tray icon shown" in app_log.read_text(errors="replace"), 10,
-                  "'Tray icon shown' in the log", alive)
+        icon = wait_for_tray_icon(desktop, app).area
+        wait_for(lambda: "Tray icon shown" in app.log_text(), 10,
+                 "'Tray icon shown' in the log", alive)
         database_file = Path(desktop.env["BATO_DATA_DIR"]) / "bato.db"
-        _wait_for(database_file.exists, 10, "the app's database", alive)
+        wait_for(database_file.exists, 10, "the app's database", alive)
         time.sleep(1)  # let it paint
         desktop.screenshot(tmp_path / "tray-before.png", sys.executable)
-        assert red_pixels(tmp_path / "tray-before.png", icon[0]) == 0, "a badge with 0 unread"
+        assert red_pixels(tmp_path / "tray-before.png", icon) == 0, "a badge with 0 unread"
 
         # Another process (a headless engine elsewhere) writes a notification.
         repo = Repository(open_database(f"sqlite:///{database_file}"))
@@ -191,8 +129,8 @@ def test_real_app_toasts_a_row_written_elsewhere_and_badges_the_tray(
             message=marker, chapter_full_url="https://bato.to/title/42-e2e/4242-ch_7")])
 
         # The poll timer (5 s) is the only way this process can learn of the row.
-        _wait_for(lambda: marker in bus_log.read_text(errors="replace"), POLL_INTERVAL + 2,
-                  "Notify call on the session bus within the poll interval", alive)
+        wait_for(lambda: marker in bus_log.read_text(errors="replace"), POLL_INTERVAL + 2,
+                 "Notify call on the session bus within the poll interval", alive)
         notify_call = bus_log.read_text(errors="replace")
         assert "Return of the Mad Knight" in notify_call
         assert f'string "{cover_file}"' in notify_call  # the cover is the toast's icon
@@ -203,24 +141,24 @@ def test_real_app_toasts_a_row_written_elsewhere_and_badges_the_tray(
             row = repo.get_notification(row_id)
             return row is not None and row.is_emitted
 
-        _wait_for(emitted, 5, "row marked emitted", alive)
+        wait_for(emitted, 5, "row marked emitted", alive)
         time.sleep(0.5)
         desktop.screenshot(tmp_path / "toast.png", sys.executable)  # dunst's toast on screen
         _crop(tmp_path / "toast.png", shots / "desktop-toast.png", (440, 0, 360, 160))
         # Click it (dunst's default action): the chapter opens in the "browser".
         desktop.run("dunstctl", "action", "0")
-        _wait_for(lambda: opened.exists() and "4242-ch_7" in opened.read_text(), 10,
-                  "chapter URL opened after clicking the toast", alive)
+        wait_for(lambda: opened.exists() and "4242-ch_7" in opened.read_text(), 10,
+                 "chapter URL opened after clicking the toast", alive)
         assert opened.read_text().split() == ["https://bato.to/title/42-e2e/4242-ch_7"]
 
         desktop.run("dunstctl", "close-all")  # closed toasts move to dunst's history
-        _wait_for(lambda: marker in desktop.run("dunstctl", "history"), 5,
-                  "toast in dunst's history", alive)
+        wait_for(lambda: marker in desktop.run("dunstctl", "history"), 5,
+                 "toast in dunst's history", alive)
 
         time.sleep(0.5)
         desktop.screenshot(tmp_path / "tray-badge.png", sys.executable)
-        assert red_pixels(tmp_path / "tray-badge.png", icon[0]) > 10, \
-            f"no unread badge on the tray icon {icon[0]} in {tmp_path / 'tray-badge.png'}"
+        assert red_pixels(tmp_path / "tray-badge.png", icon) > 10, \
+            f"no unread badge on the tray icon {icon} in {tmp_path / 'tray-badge.png'}"
 
         # Read on another device: the badge goes at the next poll.
         repo.mark_all_read()
@@ -228,12 +166,12 @@ def test_real_app_toasts_a_row_written_elsewhere_and_badges_the_tray(
 
         def badge_gone() -> bool:
             desktop.screenshot(tmp_path / "tray-after.png", sys.executable)
-            return red_pixels(tmp_path / "tray-after.png", icon[0]) == 0
+            return red_pixels(tmp_path / "tray-after.png", icon) == 0
 
-        _wait_for(badge_gone, POLL_INTERVAL + 5, "badge to disappear after reading", alive)
+        wait_for(badge_gone, POLL_INTERVAL + 5, "badge to disappear after reading", alive)
         assert alive() is None
     finally:
-        code = stop_process(app, timeout=30)  # SIGTERM: the app's clean quit
+        code = app.stop(timeout=30)  # SIGTERM: the app's clean quit
         stop_process(monitor)
-    assert code == 0, details()
-    assert "Traceback" not in output.read_text(errors="replace"), details()
+    assert code == 0, app.details()
+    assert "Traceback" not in app.output_text(), app.details()
