@@ -130,9 +130,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    from bato_desktop.core.errors import AlreadyTracked
     from bato_desktop.db.repository import LibraryError
     from bato_desktop.engine.context import open_engine
-    from bato_desktop.engine.errors import AlreadyTracked
 
     with open_engine(settings) as engine:
         try:
@@ -158,10 +158,9 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
-    from bato_desktop.engine.context import open_repository
+    from bato_desktop.engine.context import repository
 
-    database, repo, _ = open_repository(settings)
-    try:
+    with repository(settings) as repo:
         series = _find_series(repo, args.link, settings)
         if series is not None and series.source == "manga_list":
             print(f"{series.bato_link} is tracked by the web app's reading list "
@@ -169,8 +168,6 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
                   "too: remove the Bato link there. Nothing was removed.", file=sys.stderr)
             return EXIT_ERROR
         removed = series is not None and repo.remove_series(series.bato_link)
-    finally:
-        database.close()
     if not removed:
         print(f"Not in the library: {args.link}", file=sys.stderr)
         return EXIT_ERROR
@@ -184,7 +181,7 @@ def _find_series(repo: Any, link: str, settings: Settings) -> Any:
     Input that is no Bato link at all raises InvalidBatoLink (a clear message) rather than
     "not in the library".
     """
-    from bato_desktop.engine.links import parse_bato_id
+    from bato_desktop.core.links import parse_bato_id
 
     series = repo.find_series(link)
     if series is None:
@@ -221,13 +218,10 @@ def _series_rows(repo: Any) -> list[dict[str, Any]]:
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    from bato_desktop.engine.context import open_repository
+    from bato_desktop.engine.context import repository
 
-    database, repo, _ = open_repository(settings)
-    try:
+    with repository(settings) as repo:
         rows = _series_rows(repo)
-    finally:
-        database.close()
     if args.json:
         _print_json(rows)
         return EXIT_OK
@@ -243,7 +237,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from bato_desktop.engine.context import open_repository
+    from bato_desktop.engine.context import repository
     from bato_desktop.library_io import add_to_library, parse_import
 
     try:
@@ -255,11 +249,8 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     if report.source is not None:
         print(f"{args.file}: {report.source} export, {len(report.entries)} entries with a Bato "
               f"link, {len(report.unmatched)} without")
-    database, repo, _ = open_repository(settings)
-    try:
+    with repository(settings) as repo:
         add_to_library(repo, report)
-    finally:
-        database.close()
     for problem in report.problems:
         print(f"{args.file}: {problem}", file=sys.stderr)
     for title in report.unmatched:
@@ -272,13 +263,10 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from bato_desktop.engine.context import open_repository
+    from bato_desktop.engine.context import repository
 
-    database, repo, _ = open_repository(settings)
-    try:
+    with repository(settings) as repo:
         series = repo.tracked_series()
-    finally:
-        database.close()
     if args.json:
         _print_json([{"bato_link": s.bato_link, "anilist_id": s.anilist_id, "name": s.name}
                      for s in series])
@@ -289,8 +277,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from bato_desktop.core.errors import PauseActive
     from bato_desktop.engine.context import open_engine
-    from bato_desktop.engine.errors import PauseActive
 
     with open_engine(settings) as engine:
         series = _find_series(engine.repo, args.link, settings)
@@ -314,15 +302,12 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_notifications(args: argparse.Namespace, settings: Settings) -> int:
-    from bato_desktop.engine.context import open_repository
+    from bato_desktop.engine.context import repository
     from bato_desktop.notification_json import notification_json
 
-    database, repo, _ = open_repository(settings)
-    try:
+    with repository(settings) as repo:
         items = repo.list_notifications(limit=args.limit, unread_only=args.unread)
         shared = repo.is_mysql
-    finally:
-        database.close()
     if args.json:
         _print_json([notification_json(n, shared_mariadb=shared) for n in items])
         return EXIT_OK
@@ -335,17 +320,14 @@ def cmd_notifications(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_read(args: argparse.Namespace, settings: Settings) -> int:
-    from bato_desktop.engine.context import open_repository
+    from bato_desktop.engine.context import repository
 
-    database, repo, _ = open_repository(settings)
-    try:
+    with repository(settings) as repo:
         if not args.all and repo.get_notification(args.id) is None:
             print(f"No notification #{args.id} (see: bato-desktop notifications)",
                   file=sys.stderr)
             return EXIT_ERROR
         count = repo.mark_all_read() if args.all else repo.mark_read([args.id])
-    finally:
-        database.close()
     if not args.all and count == 0:
         print(f"Notification #{args.id} was already read.")
         return EXIT_OK
@@ -354,17 +336,14 @@ def cmd_read(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    from bato_desktop.engine.context import open_repository
+    from bato_desktop.engine.context import repository
     from bato_desktop.engine.feed_watcher import state_summary
 
-    database, repo, _ = open_repository(settings)
-    try:
+    with repository(settings) as repo:
         stats = repo.stats(hours=args.hours)
         tracked = repo.series_count()
         next_check = repo.next_check_at()
         feeds = state_summary(repo, datetime.now(UTC))
-    finally:
-        database.close()
     data = {
         "hours": args.hours,
         "total_jobs": stats.total_jobs,
@@ -398,13 +377,10 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_logs(args: argparse.Namespace, settings: Settings) -> int:
-    from bato_desktop.engine.context import open_repository
+    from bato_desktop.engine.context import repository
 
-    database, repo, _ = open_repository(settings)
-    try:
+    with repository(settings) as repo:
         rows = repo.recent_logs(hours=args.hours, status=args.status, limit=args.limit)
-    finally:
-        database.close()
     if not rows:
         print(f"No scrapes in the last {args.hours} h.")
     for row in rows:
@@ -417,58 +393,53 @@ def cmd_logs(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_set(args: argparse.Namespace, settings: Settings) -> int:
     """Per-series control: mute, notify-after, priority, hiatus pause, retry."""
-    from bato_desktop.engine.context import open_repository
+    from bato_desktop.engine.context import repository
 
-    database, repo, _ = open_repository(settings)
     changes: list[str] = []
-    try:
-        series = _find_series(repo, args.link, settings)
-        if series is None:
-            print(f"Not in the library: {args.link}", file=sys.stderr)
-            return EXIT_ERROR
-        link = series.bato_link
-        if args.mute is not None:
-            repo.set_muted(link, args.mute)
-            changes.append("muted" if args.mute else "unmuted")
-        if args.hide_from_toasts is not None:
-            repo.set_hide_from_toasts(link, args.hide_from_toasts)
-            changes.append("hidden in toasts" if args.hide_from_toasts else "shown in toasts")
-        if args.notify_after is not None:
-            repo.set_notify_after(link, args.notify_after)
-            changes.append(f"notify after {args.notify_after} chapter(s)")
-        if args.priority is not None:
-            repo.set_priority(link, args.priority)
-            changes.append(f"priority {args.priority}")
-        if args.pause_until is not None:
-            until = datetime.fromisoformat(args.pause_until)
-            until = until.replace(tzinfo=until.tzinfo or datetime.now().astimezone().tzinfo)
-            repo.pause_series(link, until.astimezone(UTC))
-            changes.append(f"paused until {_local(until)}")
-        if args.resume:
-            repo.pause_series(link, None)
-            repo.set_active(link, True)
-            changes.append("resumed")
-    except ValueError as exc:
-        print(f"bato-desktop: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    finally:
-        database.close()
+    with repository(settings) as repo:
+        try:
+            series = _find_series(repo, args.link, settings)
+            if series is None:
+                print(f"Not in the library: {args.link}", file=sys.stderr)
+                return EXIT_ERROR
+            link = series.bato_link
+            if args.mute is not None:
+                repo.set_muted(link, args.mute)
+                changes.append("muted" if args.mute else "unmuted")
+            if args.hide_from_toasts is not None:
+                repo.set_hide_from_toasts(link, args.hide_from_toasts)
+                changes.append("hidden in toasts" if args.hide_from_toasts else "shown in toasts")
+            if args.notify_after is not None:
+                repo.set_notify_after(link, args.notify_after)
+                changes.append(f"notify after {args.notify_after} chapter(s)")
+            if args.priority is not None:
+                repo.set_priority(link, args.priority)
+                changes.append(f"priority {args.priority}")
+            if args.pause_until is not None:
+                until = datetime.fromisoformat(args.pause_until)
+                until = until.replace(tzinfo=until.tzinfo or datetime.now().astimezone().tzinfo)
+                repo.pause_series(link, until.astimezone(UTC))
+                changes.append(f"paused until {_local(until)}")
+            if args.resume:
+                repo.pause_series(link, None)
+                repo.set_active(link, True)
+                changes.append("resumed")
+        except ValueError as exc:
+            print(f"bato-desktop: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     print(f"{args.link}: " + (", ".join(changes) if changes else "nothing to change"))
     return EXIT_OK
 
 
 def cmd_errors(args: argparse.Namespace, settings: Settings) -> int:
     """The persistent error list; --retry makes only the failing series due now."""
-    from bato_desktop.engine.context import open_repository
+    from bato_desktop.engine.context import repository
 
-    database, repo, _ = open_repository(settings)
-    try:
+    with repository(settings) as repo:
         rows = repo.error_list(hours=args.hours)
         if args.retry:
             for row in rows:
                 repo.make_due(row.bato_link)
-    finally:
-        database.close()
     if args.json:
         _print_json([{"bato_link": r.bato_link, "name": r.name, "error": r.last_error,
                       "count": r.count, "first_seen": _iso(r.first_seen),
@@ -485,30 +456,24 @@ def cmd_errors(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
-    from bato_desktop.engine.context import open_repository
+    from bato_desktop.engine.context import repository
     from bato_desktop.engine.explain import explain_series
 
-    database, repo, _ = open_repository(settings)
-    try:
+    with repository(settings) as repo:
         series = _find_series(repo, args.link, settings)
         if series is None:
             print(f"Not in the library: {args.link}", file=sys.stderr)
             return EXIT_ERROR
         print(explain_series(repo, series.bato_link).as_text())
-    finally:
-        database.close()
     return EXIT_OK
 
 
 def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
     from bato_desktop.engine.calendar_export import build_ics, predicted_releases
-    from bato_desktop.engine.context import open_repository
+    from bato_desktop.engine.context import repository
 
-    database, repo, _ = open_repository(settings)
-    try:
+    with repository(settings) as repo:
         releases = predicted_releases(repo)
-    finally:
-        database.close()
     text = build_ics(releases)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8", newline="")
@@ -665,9 +630,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return EXIT_OK
     except Exception as exc:  # a clear message, not a traceback, for expected failures
+        from bato_desktop.core.errors import BatoError
         from bato_desktop.db import DatabaseError
         from bato_desktop.db.repository import LibraryError
-        from bato_desktop.engine.errors import BatoError
 
         if isinstance(exc, BatoError | DatabaseError | SettingsError | LibraryError):
             log.error("%s", exc)

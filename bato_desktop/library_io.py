@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bato_desktop.engine.errors import InvalidBatoLink
-from bato_desktop.engine.links import parse_bato_id
+from bato_desktop.core.errors import InvalidBatoLink
+from bato_desktop.core.links import parse_bato_id
 
 if TYPE_CHECKING:
     from bato_desktop.db import Repository

@@ -60,8 +60,8 @@ def _undo(engine: Any, args: argparse.Namespace) -> int:
 
 
 def _relink(engine: Any, args: argparse.Namespace, settings: Settings) -> int:
+    from bato_desktop.core.links import parse_link
     from bato_desktop.engine import relink
-    from bato_desktop.engine.links import parse_link
 
     try:
         picks = dict(relink.parse_pick(p, settings.hosts) for p in args.pick)
@@ -70,7 +70,7 @@ def _relink(engine: Any, args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     client = engine.client
     if any(s.state.value == "unknown" for s in client.book.statuses()):
-        from bato_desktop.engine.errors import RateLimited
+        from bato_desktop.core.errors import RateLimited
 
         try:
             client.probe(force=False)
@@ -129,7 +129,7 @@ def _relink(engine: Any, args: argparse.Namespace, settings: Settings) -> int:
 def _first_loads(engine: Any, links: list[str], pause: Any) -> list[dict[str, str]]:
     """Load each moved series on its new site now, politely; a 429, a stop or going offline
     leaves the rest to the engine (they are due and their first load is still pending)."""
-    from bato_desktop.engine.errors import PauseActive
+    from bato_desktop.core.errors import PauseActive
 
     results: list[dict[str, str]] = []
     held = ""

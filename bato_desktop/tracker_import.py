@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bato_desktop.engine.errors import InvalidBatoLink
-from bato_desktop.engine.links import parse_bato_id
+from bato_desktop.core.errors import InvalidBatoLink
+from bato_desktop.core.links import parse_bato_id
 
 MIRROR_HOSTS = (
     "bato.to", "batotwo.com", "batotoo.com", "mto.to", "dto.to", "hto.to", "wto.to", "xbato.com",

@@ -23,11 +23,11 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from bato_desktop.core.generations import SeriesKey
+from bato_desktop.core.records import KnownChapters, SeriesSnapshot
 from bato_desktop.db import Repository, migrate, open_database
 from bato_desktop.devtools.fake_bato import FakeBato
 from bato_desktop.engine import parsing, queries
-from bato_desktop.engine.generations import SeriesKey
-from bato_desktop.engine.records import KnownChapters, SeriesSnapshot
 from bato_desktop.engine.service import ScrapingService
 from bato_desktop.settings import Settings
 from benchmarks.poll_query import database_url

@@ -12,10 +12,10 @@ from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
 
-class MemoryKeyring(KeyringBackend):  # type: ignore[misc]
+class MemoryKeyring(KeyringBackend):
     """Keeps passwords in a dict; ``calls`` records what the code under test asked for."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
         super().__init__()

@@ -17,6 +17,7 @@ from bato_desktop.devtools.fake_bato import FakeBato
 from bato_desktop.settings import Settings
 from bato_desktop.ui import app as app_module
 from bato_desktop.ui.toast_policy import Toast
+from bato_desktop.ui.tray import TrayController
 
 
 class RecordingToaster:
@@ -75,7 +76,8 @@ def test_add_check_toast_and_badge(desktop: app_module.BatoDesktopApp, fake_bato
     worker = desktop.engine.worker
     with qtbot.waitSignal(worker.series_added, timeout=10_000):
         desktop.dashboard.add_series_requested.emit("https://bato.to/title/190100-desk", None)
-    qtbot.waitUntil(lambda: "Tracking Desk Hero" in desktop.dashboard.add_status.text(),
+    dashboard = desktop.dashboard
+    qtbot.waitUntil(lambda: "Tracking Desk Hero" in dashboard.add_status.text(),
                     timeout=5000)
     fake_bato.add_chapters(190100, 1)
     with qtbot.waitSignal(worker.notifications_created, timeout=10_000):
@@ -137,7 +139,10 @@ def test_two_notify_only_desktops_on_one_mariadb_each_toast_every_notification(
         desktops.append(desktop)
     try:
         for desktop in desktops:
-            qtbot.waitUntil(lambda d=desktop: d.poller_thread is not None, timeout=10_000)
+            def poller_started(d: app_module.BatoDesktopApp = desktop) -> bool:
+                return d.poller_thread is not None
+
+            qtbot.waitUntil(poller_started, timeout=10_000)
             assert desktop.engine is None  # notify-only: another device runs the engine
         database = open_database(mariadb_url)
         migrate(database)
@@ -171,8 +176,12 @@ def test_engine_events_touch_the_dashboard_only_on_the_gui_thread(
     assert dashboard is not None and desktop.engine is not None
     threads: list[QThread] = []
     original = dashboard.refresh_soon
-    monkeypatch.setattr(dashboard, "refresh_soon",
-                        lambda: (threads.append(QThread.currentThread()), original())[1])
+
+    def refresh_soon() -> None:
+        threads.append(QThread.currentThread())
+        original()
+
+    monkeypatch.setattr(dashboard, "refresh_soon", refresh_soon)
     fake_bato.add_series(190200, "Thread Check", chapters=3)
     worker = desktop.engine.worker
     # Connections are made at wiring time; rewire to the patched attribute like app.py does.
@@ -186,7 +195,7 @@ def test_engine_events_touch_the_dashboard_only_on_the_gui_thread(
 
 def test_no_tray_shows_the_dashboard_and_says_why(desktop: app_module.BatoDesktopApp) -> None:
     # Offscreen Qt has no system tray, like some Linux desktops.
-    assert not app_module.TrayController.available()
+    assert not TrayController.available()
     assert desktop.dashboard is not None and desktop.dashboard.isVisible()
     box = desktop._no_tray_box
     assert box is not None and box.isVisible() and "No system tray" in box.text()

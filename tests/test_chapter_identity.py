@@ -3,8 +3,8 @@ id and name are both unknown; re-uploads, second groups' uploads and changed ids
 
 from __future__ import annotations
 
+from bato_desktop.core.records import ChapterRecord, KnownChapters, name_key
 from bato_desktop.engine.comparator import compare
-from bato_desktop.engine.records import ChapterRecord, KnownChapters, name_key
 
 
 def chapter(chapter_id: str, number: float | None, dname: str, *,

@@ -11,9 +11,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from bato_desktop.devtools.fake_bato import FakeBato
-from bato_desktop.engine.client import BatoClient, parse_retry_after
-from bato_desktop.engine.errors import (
+from bato_desktop.core.errors import (
     BlockedError,
     GraphQLError,
     MalformedResponse,
@@ -22,6 +20,8 @@ from bato_desktop.engine.errors import (
     TransientError,
     Unreachable,
 )
+from bato_desktop.devtools.fake_bato import FakeBato
+from bato_desktop.engine.client import BatoClient, parse_retry_after
 from bato_desktop.settings import Settings
 
 T0 = datetime(2024, 5, 6, 12, 0, tzinfo=UTC)

@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import QTreeWidgetItem, QWidget
 from pytestqt.qtbot import QtBot
 
+from bato_desktop.core.states import ResultStatus, ScrapeType
 from bato_desktop.db import Repository
 from bato_desktop.db.rows import NotificationRow
 from bato_desktop.engine.events import CycleReport, SeriesResult
@@ -77,8 +78,8 @@ def double_click(win: DashboardWindow, qtbot: QtBot, item: QTreeWidgetItem) -> N
     win.notifications.scrollToItem(item)
     centre = win.notifications.visualItemRect(item).center()
     viewport = win.notifications.viewport()
-    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=centre)  # type: ignore[no-untyped-call]
-    qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=centre)  # type: ignore[no-untyped-call]
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=centre)
+    qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=centre)
 
 
 def test_overview_cards_chart_and_banner(window: DashboardWindow, qtbot: QtBot) -> None:
@@ -161,8 +162,9 @@ def test_add_series_validates_the_link(window: DashboardWindow, qtbot: QtBot) ->
     assert not window.add_button.isEnabled()
     window.on_series_add_failed("https://bato.to/title/999001-new", "Series not found [HTTP 200]")
     assert "not found" in window.add_status.text() and window.add_button.isEnabled()
-    window.on_series_added(SeriesResult(bato_link="x", name="New One", status="success",
-                                        scrape_type="initial", chapters_found=12))
+    window.on_series_added(SeriesResult(
+        bato_link="x", name="New One", status=ResultStatus.SUCCESS,
+        scrape_type=ScrapeType.INITIAL, chapters_found=12))
     assert "Tracking New One: 12 chapters" in window.add_status.text()
 
 
@@ -187,7 +189,7 @@ def test_close_hides_instead_of_quitting(window: DashboardWindow) -> None:
 
 def test_database_failure_shows_in_banner(window: DashboardWindow, seeded: Repository,
                                           qtbot: QtBot) -> None:
-    seeded.database.execute_sql("DROP TABLE bato_scraper_log")  # type: ignore[no-untyped-call]
+    seeded.database.execute_sql("DROP TABLE bato_scraper_log")
     window.refresh()
     qtbot.waitUntil(lambda: "Database unreachable" in window.banner.text(), timeout=5000)
     assert "no such table" in window.banner.text()
@@ -543,7 +545,7 @@ def test_remove_refuses_a_series_the_web_app_tracks(
 
     link = seeded.tracked_series()[0].bato_link
     original = seeded.get_series
-    monkeypatch.setattr(seeded, "get_series", lambda wanted: dc_replace(
+    monkeypatch.setattr(seeded, "get_series", lambda wanted: dc_replace(  # type: ignore[type-var]
         original(wanted), source="manga_list") if wanted == link else original(wanted))
     removed: list[str] = []
     monkeypatch.setattr(seeded, "remove_series", lambda wanted: removed.append(wanted))
@@ -656,8 +658,8 @@ def test_the_overview_says_how_the_site_feed_is(window: DashboardWindow, seeded:
 def test_the_library_explains_what_the_site_feed_does_for_a_series(
     window: DashboardWindow, seeded: Repository, qtbot: QtBot,
 ) -> None:
+    from bato_desktop.core.generations import SeriesKey
     from bato_desktop.engine.feed_watcher import STATE_KEY, FeedState
-    from bato_desktop.engine.generations import SeriesKey
 
     now = datetime.now(UTC)
     window.tabs.setCurrentIndex(2)

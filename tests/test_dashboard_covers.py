@@ -9,10 +9,10 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from bato_desktop import paths
+from bato_desktop.core.records import SeriesDetails
 from bato_desktop.db import Repository
 from bato_desktop.devtools.fake_bato.covers import cover_png
 from bato_desktop.engine.covers import CoverCache
-from bato_desktop.engine.records import SeriesDetails
 from tests.test_dashboard import open_window, shown_items
 from tests.ui_seed import seed_ui
 

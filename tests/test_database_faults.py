@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import peewee
 import pytest
@@ -151,8 +152,8 @@ def test_mariadb_gone_for_seconds_mid_cycle_and_mid_transaction(
             insert_chapters = repo.insert_chapters
             in_transaction: list[bool] = []
 
-            def insert_then_cut(*args: object, **kwargs: object) -> object:
-                result = insert_chapters(*args, **kwargs)  # type: ignore[arg-type]
+            def insert_then_cut(*args: Any, **kwargs: Any) -> dict[str, int]:
+                result = insert_chapters(*args, **kwargs)
                 if len(checked) == 2 and not in_transaction:
                     in_transaction.append(repo.database.in_transaction())
                     proxy.cut(refuse_for=3.0)

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bato_desktop.core.errors import SeriesNotFound
+from bato_desktop.core.generations import Catalogue, SeriesKey
+from bato_desktop.core.records import KnownChapters
 from bato_desktop.devtools.fake_bato import FakeBato
-from bato_desktop.engine.errors import SeriesNotFound
-from bato_desktop.engine.generations import Catalogue, SeriesKey
-from bato_desktop.engine.records import KnownChapters
 from bato_desktop.engine.site import SiteClient
 
 GENERATIONS = ("v3x", "v4", "xcomic")

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from bato_desktop.core.errors import NoLiveDomain, SiteBlocked, Unreachable
+from bato_desktop.core.generations import Catalogue, Generation, SeriesKey
 from bato_desktop.devtools.fake_bato import FakeBato
 from bato_desktop.engine.domains import (
     DomainBook,
@@ -20,8 +22,6 @@ from bato_desktop.engine.domains import (
     PathState,
     normalize_domain,
 )
-from bato_desktop.engine.errors import NoLiveDomain, SiteBlocked, Unreachable
-from bato_desktop.engine.generations import Catalogue, Generation, SeriesKey
 from bato_desktop.engine.site import SiteClient
 
 KEY = SeriesKey.xcomic("vg7ypp")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bato_desktop.core.records import ChapterRecord, SeriesDetails
 from bato_desktop.db import Repository
 from bato_desktop.engine.calendar_export import (
     build_ics,
@@ -11,7 +12,6 @@ from bato_desktop.engine.calendar_export import (
     predicted_releases,
 )
 from bato_desktop.engine.explain import describe_pattern, explain_series
-from bato_desktop.engine.records import ChapterRecord, SeriesDetails
 from tests.decisions import decision
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)  # a Sunday

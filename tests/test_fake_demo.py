@@ -54,8 +54,12 @@ def test_standalone_server_releases_what_clients_then_see() -> None:
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: queue.Queue[str] = queue.Queue()
     assert proc.stdout is not None
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or []],
-                     daemon=True).start()
+
+    def pump() -> None:
+        for line in proc.stdout or []:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
     try:
         seen: list[str] = []
         while not any(line.startswith("released: ") and ": new " in line for line in seen):

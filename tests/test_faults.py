@@ -13,15 +13,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
 
 from bato_desktop.cli import main
+from bato_desktop.core.errors import BatoRequestError
 from bato_desktop.db import NewNotification, Repository
 from bato_desktop.devtools.fake_bato import FakeBato
 from bato_desktop.engine.client import BatoClient
-from bato_desktop.engine.errors import BatoRequestError
 from bato_desktop.engine.events import DomainChanged, EngineEvent, SeriesChecked
 from bato_desktop.engine.service import ScrapingService
 from bato_desktop.settings import Settings
@@ -59,7 +60,7 @@ def due_all(repo: Repository) -> None:
     ],
 )
 def test_bad_answers_fail_the_series_with_a_clear_message(
-    repo: Repository, fake_bato: FakeBato, kind: str, options: dict[str, object], expected: str,
+    repo: Repository, fake_bato: FakeBato, kind: str, options: dict[str, Any], expected: str,
 ) -> None:
     service, client = service_for(repo, fake_bato)
     with client:

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from bato_desktop.core.generations import Catalogue
 from bato_desktop.db import Repository
+from bato_desktop.db.rows import NotificationRow
 from bato_desktop.devtools.fake_bato import FakeBato
 from bato_desktop.engine import feed_policy
 from bato_desktop.engine.client import BatoClient
 from bato_desktop.engine.control import CheckRequest
-from bato_desktop.engine.generations import Catalogue
 from bato_desktop.engine.service import FEED_LOG_LINK, ScrapingService
 from bato_desktop.settings import Settings
 
@@ -235,7 +236,7 @@ def test_the_daemon_hears_of_a_release_through_the_feed(
             time.sleep(0.1)
         [chapter] = site.add_chapters("tr2abc", 1)
         released = time.monotonic()
-        notes = []
+        notes: list[NotificationRow] = []
         while time.monotonic() < released + 15 and not notes:
             notes = [n for n in repo.list_notifications(limit=10)
                      if n.notification_type == "new_chapter"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bato_desktop.engine.errors import InvalidBatoLink
-from bato_desktop.engine.generations import SeriesKey
-from bato_desktop.engine.links import (
+from bato_desktop.core.errors import InvalidBatoLink
+from bato_desktop.core.generations import SeriesKey
+from bato_desktop.core.links import (
     ChapterRef,
     TitleRef,
     canonical_link,

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import peewee
 import pytest
 
+from bato_desktop.core.records import ChapterRecord
 from bato_desktop.db import Repository, migrate, open_database
-from bato_desktop.engine.records import ChapterRecord
 
 # The old system's DDL (web-system.md): no is_emitted, no chapter_key, UNIQUE(bato_link,
 # chapter_number), none of the indexes it lacked.

@@ -28,6 +28,7 @@ from pytestqt.qtbot import QtBot
 
 from bato_desktop.cli import main
 from bato_desktop.db import Repository, open_database
+from bato_desktop.db.connection import MariaDatabase
 from bato_desktop.devtools.fake_bato import FakeBato
 from bato_desktop.settings import Settings
 from bato_desktop.ui.poller import NotificationPoller, PollerThread
@@ -284,8 +285,9 @@ def test_a_device_poller_thread_keeps_one_pooled_connection_across_polls(
     connection was forgotten between polls and the pool (15) ran dry after 15 polls.
     """
     open_repo(mariadb_url)  # migrated
-    repo = Repository(open_database(mariadb_url, password_lookup=lambda _i: None),
-                      device_id="laptop")
+    database = open_database(mariadb_url, password_lookup=lambda _i: None)
+    assert isinstance(database, MariaDatabase)  # a pool: _in_use holds each thread's connection
+    repo = Repository(database, device_id="laptop")
     poller = NotificationPoller(repo, _Toaster(), Settings(poll_interval=3600),
                                 do_not_disturb=lambda: False, tray_available=True)
     failures: list[str] = []
@@ -296,12 +298,12 @@ def test_a_device_poller_thread_keeps_one_pooled_connection_across_polls(
     try:
         with qtbot.waitSignal(poller.polled, timeout=5000):
             thread.start()
-        in_use = len(repo.database._in_use)  # this thread's (opened) and the poller's
+        in_use = len(database._in_use)  # this thread's (opened) and the poller's
         for _ in range(20):
             with qtbot.waitSignal(poller.polled, timeout=5000):
                 waker.wake.emit()
         assert failures == []
-        assert len(repo.database._in_use) == in_use  # the poller kept its one connection
+        assert len(database._in_use) == in_use  # the poller kept its one connection
     finally:
         assert thread.stop(5000)
-    assert len(repo.database._in_use) == in_use - 1  # closed in its own thread on stop
+    assert len(database._in_use) == in_use - 1  # closed in its own thread on stop

@@ -15,11 +15,12 @@ from bato_desktop.notification_json import notification_json
 
 TODAY_KEYS = {"id", "type", "series", "bato_link", "message", "chapter", "url", "importance",
               "is_read", "is_emitted", "created_at"}
-OLD_KEYS = {"anilist_id": int, "bato_link": str, "notification_type": str, "manga_name": str,
-            "message": str, "chapter_dname": (str, type(None)),
-            "chapter_full_url": (str, type(None)), "old_status": (str, type(None)),
-            "new_status": (str, type(None)), "chapters_count": int, "importance": int,
-            "is_read": bool, "created_at": str, "source": str}
+OLD_KEYS: dict[str, type | tuple[type, ...]] = {
+    "anilist_id": int, "bato_link": str, "notification_type": str, "manga_name": str,
+    "message": str, "chapter_dname": (str, type(None)),
+    "chapter_full_url": (str, type(None)), "old_status": (str, type(None)),
+    "new_status": (str, type(None)), "chapters_count": int, "importance": int,
+    "is_read": bool, "created_at": str, "source": str}
 WHEN = datetime(2026, 11, 22, 18, 4, tzinfo=UTC)
 LINK_A, LINK_B = "https://bato.to/title/110100-weekly-hero", "https://bato.to/title/110200-batch"
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from bato_desktop.core.errors import MalformedResponse, SeriesNotFound
 from bato_desktop.devtools.fake_bato import CHAPTERS_FIELD, COMIC_FIELD, EXAMPLE_RESPONSES
-from bato_desktop.engine.errors import MalformedResponse, SeriesNotFound
 from bato_desktop.engine.parsing import (
     chapter_token,
     epoch_ms_to_utc,

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from bato_desktop.cli import main
+from bato_desktop.core.generations import SeriesKey
 from bato_desktop.db import Repository
 from bato_desktop.db.rows import TrackedSeries
 from bato_desktop.devtools.fake_bato import FakeBato
 from bato_desktop.engine.dialects import SearchHit
-from bato_desktop.engine.generations import SeriesKey
 from bato_desktop.engine.relink import MatchKind, Verdict, judge, normalize_title
 
 FAST = {"min_delay": 0.0, "max_delay": 0.01, "retry_backoff_max": 0.05, "request_timeout": 2.0}

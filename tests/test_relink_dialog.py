@@ -15,11 +15,11 @@ from PySide6.QtWidgets import QApplication, QComboBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from bato_desktop import paths
+from bato_desktop.core.generations import SeriesKey
 from bato_desktop.db import Repository
 from bato_desktop.db.rows import RelinkRow
 from bato_desktop.devtools.fake_bato import FakeBato
 from bato_desktop.engine.client import BatoClient
-from bato_desktop.engine.generations import SeriesKey
 from bato_desktop.engine.relink import Candidate, MatchKind, RelinkPlan, Verdict
 from bato_desktop.engine.service import ScrapingService
 from bato_desktop.settings import Settings
@@ -249,7 +249,7 @@ def test_ambiguous_rows_get_a_chooser_and_a_429_hold_is_said(qtbot: QtBot) -> No
     dialog.on_relink_finished(plans, (moved,), (), "Relink: 1 moved, 0 kept as they are")
     assert not dialog._combos[SAME].isEnabled() and dialog.picks() == ()
     assert plan_rows(dialog)[SAME][0] == "ambiguous"
-    assert dialog.table.item(0, 1).text() == "moved"  # type: ignore[union-attr]
+    assert dialog.table.item(0, 1).text() == "moved"
 
 
 def test_notify_only_cannot_search_and_every_control_is_named(qtbot: QtBot) -> None:

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bato_desktop.core.records import ChapterRecord, SeriesDetails
 from bato_desktop.db import NewNotification, Repository
-from bato_desktop.engine.records import ChapterRecord, SeriesDetails
 from bato_desktop.engine.schedule_policy import ScheduleDecision
 from tests.decisions import decision as make_decision
 

@@ -202,8 +202,11 @@ def test_sigterm_during_a_pause_ends_the_daemon_after_the_current_series(
 
     def sigterm(event: EngineEvent) -> None:
         if isinstance(event, SeriesChecked):
-            threading.Timer(0.1, lambda: (runner.request_stop(),
-                                          scheduler.request_shutdown())).start()
+            threading.Timer(0.1, stop).start()
+
+    def stop() -> None:
+        runner.request_stop()
+        scheduler.request_shutdown()
 
     recorder.hooks.append(sigterm)
     daemon = threading.Thread(target=runner.start, daemon=True)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 
-from benchmarks.schedule_sim import figures, make_library, run
+from benchmarks.schedule_sim import figures, run
+from benchmarks.sim_library import make_library
 
 
 def test_library_is_seeded_and_mixed() -> None:

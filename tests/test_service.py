@@ -11,10 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bato_desktop.db import Repository
-from bato_desktop.db.repository import LibraryError
-from bato_desktop.engine.control import EngineControl
-from bato_desktop.engine.errors import (
+from bato_desktop.core.errors import (
     AlreadyTracked,
     PauseActive,
     RateLimited,
@@ -22,6 +19,11 @@ from bato_desktop.engine.errors import (
     TransientError,
     Unreachable,
 )
+from bato_desktop.core.generations import SeriesKey
+from bato_desktop.core.records import ChapterRecord, KnownChapters, SeriesDetails, SeriesSnapshot
+from bato_desktop.db import Repository
+from bato_desktop.db.repository import LibraryError
+from bato_desktop.engine.control import EngineControl
 from bato_desktop.engine.events import (
     AddFinished,
     CycleFinished,
@@ -33,8 +35,6 @@ from bato_desktop.engine.events import (
     NotificationsCreated,
     SeriesChecked,
 )
-from bato_desktop.engine.generations import SeriesKey
-from bato_desktop.engine.records import ChapterRecord, KnownChapters, SeriesDetails, SeriesSnapshot
 from bato_desktop.engine.service import ScrapingService
 from bato_desktop.settings import Settings
 
@@ -237,7 +237,7 @@ def long_pause_service(repo: Repository, client: ScriptedClient, clock: Clock,
                            clock=clock, rng=random.Random(1), backoff_base=0.001)
 
 
-def on_first_check(events: list[EngineEvent], action: Callable[[], None]) -> None:
+def on_first_check(events: list[EngineEvent], action: Callable[[], object]) -> None:
     """Run ``action`` from another thread once the first series of the cycle is checked."""
     def watch() -> None:
         while not any(isinstance(e, SeriesChecked) for e in list(events)):

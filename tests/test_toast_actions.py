@@ -3,6 +3,7 @@ setting and the per-series flag (adult ratings hidden by default) change what to
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,10 +12,10 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from bato_desktop import paths
+from bato_desktop.core.records import SeriesDetails
 from bato_desktop.db import NewNotification, Repository
 from bato_desktop.devtools.fake_bato.covers import cover_png
 from bato_desktop.engine.covers import CoverCache
-from bato_desktop.engine.records import SeriesDetails
 from bato_desktop.settings import Settings
 from bato_desktop.ui import toasts
 from bato_desktop.ui.poller import NotificationPoller
@@ -42,8 +43,8 @@ def toaster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Toaster
     script.write_text(FAKE_NOTIFY_SEND.format(args=tmp_path / "args",
                                               action=tmp_path / "action"))
     script.chmod(0o755)
-    which = toasts.shutil.which
-    monkeypatch.setattr(toasts.shutil, "which",
+    which = shutil.which  # the toasts module looks notify-send up with shutil.which
+    monkeypatch.setattr(shutil, "which",
                         lambda name: str(script) if name == "notify-send" else which(name))
 
     class NotifySendNotification:  # what plyer picks when only the notify-send command exists
@@ -70,7 +71,12 @@ def test_a_toast_offers_open_chapter_and_mark_read_with_its_cover(
 ) -> None:
     marked: list[tuple[int, ...]] = []
     done = threading.Event()
-    toaster.set_mark_read_handler(lambda ids: (marked.append(ids), done.set()))
+
+    def on_mark_read(ids: tuple[int, ...]) -> None:
+        marked.append(ids)
+        done.set()
+
+    toaster.set_mark_read_handler(on_mark_read)
     cover = tmp_path / "cover.png"
     cover.write_bytes(cover_png("x"))
     url = "https://xcomic.me/chapter/1"
@@ -86,7 +92,12 @@ def test_a_toast_offers_open_chapter_and_mark_read_with_its_cover(
 def test_a_summary_toast_opens_the_notification_list(toaster: Toaster, tmp_path: Path) -> None:
     clicked: list[str] = []
     done = threading.Event()
-    toaster.set_click_handler(lambda url: (clicked.append(url), done.set()))
+
+    def on_click(url: str) -> None:
+        clicked.append(url)
+        done.set()
+
+    toaster.set_click_handler(on_click)
     assert toaster.show(Toast(f"{APP_NAME}: 9 new updates", "4 series: A, B, C and 1 more",
                               ids=tuple(range(1, 10)), summary=True))
     args = args_of(tmp_path)

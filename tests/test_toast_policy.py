@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
@@ -140,7 +141,7 @@ def test_dnd_query_reads_dunst(monkeypatch: pytest.MonkeyPatch) -> None:
 
     answers = {"dunstctl": "true"}
     monkeypatch.setattr(dnd, "_ask", lambda command: answers.get(command[0]))
-    monkeypatch.setattr(dnd.sys, "platform", "linux")
+    monkeypatch.setattr(sys, "platform", "linux")  # the dnd module reads sys.platform
     assert dnd.query_do_not_disturb()
     answers = {"dunstctl": "false", "gsettings": "false"}
     assert dnd.query_do_not_disturb()  # GNOME: banners off

@@ -4,6 +4,7 @@ and a repeating reason is logged once."""
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -109,8 +110,8 @@ def clickable_toaster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[
     script = tmp_path / "notify-send"
     script.write_text(FAKE_NOTIFY_SEND.format(args=tmp_path / "args", click=tmp_path / "click"))
     script.chmod(0o755)
-    which = toasts.shutil.which
-    monkeypatch.setattr(toasts.shutil, "which",
+    which = shutil.which  # the toasts module looks notify-send up with shutil.which
+    monkeypatch.setattr(shutil, "which",
                         lambda name: str(script) if name == "notify-send" else which(name))
 
     class NotifySendNotification:  # what plyer picks when only the notify-send command exists
@@ -126,7 +127,12 @@ def test_a_clicked_toast_reports_its_url(tmp_path: Path, monkeypatch: pytest.Mon
     toaster, click = clickable_toaster(tmp_path, monkeypatch)
     clicked: list[str] = []
     done = threading.Event()
-    toaster.set_click_handler(lambda url: (clicked.append(url), done.set()))
+
+    def on_click(url: str) -> None:
+        clicked.append(url)
+        done.set()
+
+    toaster.set_click_handler(on_click)
     assert toaster.clickable and toaster.backend_name == "notify-send"
     url = "https://bato.to/title/42-x/4242-ch_7"
     assert toaster.show(Toast("E2E Series", "New chapter available: Chapter 7", url))
@@ -156,8 +162,8 @@ def test_a_toast_server_that_never_answers_is_a_failed_toast(
     script.write_text('#!/bin/sh\n[ "$1" = "--help" ] && { echo "--print-id --action"; exit 0; }'
                       '\necho "GDBus.Error: timeout" >&2\nexit 1\n')
     script.chmod(0o755)
-    which = toasts.shutil.which
-    monkeypatch.setattr(toasts.shutil, "which",
+    which = shutil.which  # the toasts module looks notify-send up with shutil.which
+    monkeypatch.setattr(shutil, "which",
                         lambda name: str(script) if name == "notify-send" else which(name))
 
     class NotifySendNotification:

@@ -119,8 +119,9 @@ def test_import_a_list_tracks_its_series_and_loads_them(
     qtbot.waitUntil(lambda: "Imported 1 new series" in welcome.import_status.text(),
                     timeout=5000)
     assert welcome.import_button.isEnabled()
+    repo = desktop.repo
     qtbot.waitUntil(lambda: any(s.name == "The First One"
-                                for s in desktop.repo.tracked_series()), timeout=10_000)
+                                for s in repo.tracked_series()), timeout=10_000)
 
 
 def test_open_an_old_mariadb_goes_through_the_database_form_then_offers_relink(

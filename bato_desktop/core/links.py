@@ -27,8 +27,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from bato_desktop.engine.errors import InvalidBatoLink
-from bato_desktop.engine.generations import STORAGE_PREFIX, XCOMIC_ID, Catalogue, SeriesKey
+from bato_desktop.core.errors import InvalidBatoLink
+from bato_desktop.core.generations import STORAGE_PREFIX, XCOMIC_ID, Catalogue, SeriesKey
 
 _BARE_BATO_ID = re.compile(r"^\d{1,12}$")
 # A bare XCOMIC id: a letter first and at least one digit ("vg7ypp"), so a pasted word or a

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import peewee
 
+from bato_desktop.core.clock import utcnow as utcnow
 from bato_desktop.db.models import ModelSet, bind_models
 
 if TYPE_CHECKING:
@@ -65,20 +66,16 @@ def required(value: Any) -> datetime:
 
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def synthetic_anilist_id(bato_id: str) -> int:
     """Series not on an AniList list get a negative id that cannot clash with a real one."""
-    from bato_desktop.engine.generations import synthetic_anilist_id as synthetic
+    from bato_desktop.core.generations import synthetic_anilist_id as synthetic
 
     return synthetic(bato_id)
 
 
 def bato_id_or_none(link: str) -> str | None:
-    from bato_desktop.engine.errors import InvalidBatoLink
-    from bato_desktop.engine.links import parse_bato_id
+    from bato_desktop.core.errors import InvalidBatoLink
+    from bato_desktop.core.links import parse_bato_id
 
     try:  # stored links were accepted once: a mirror unknown to the host list still counts
         return parse_bato_id(link, check_host=False)

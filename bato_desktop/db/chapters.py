@@ -9,10 +9,10 @@ from typing import Any
 
 import peewee
 
+from bato_desktop.core.records import ChapterRecord, KnownChapters, SeriesDetails, name_key
 from bato_desktop.db.base import RepositoryBase, from_db, to_db, utcnow
 from bato_desktop.db.migrations import chapter_key_of
 from bato_desktop.db.rows import ChapterRow, DetailsRow
-from bato_desktop.engine.records import ChapterRecord, KnownChapters, SeriesDetails, name_key
 
 INSERT_BATCH = 500
 
@@ -72,7 +72,7 @@ class ChaptersMixin(RepositoryBase):
 
     def known_chapters(self, bato_link: str) -> KnownChapters:
         """Keys, numbers and special names of the stored chapters (see KnownChapters)."""
-        from bato_desktop.engine.parsing import number_from_dname
+        from bato_desktop.core.numbers import number_from_dname
 
         c = self.m.chapter
         keys: set[str] = set()

@@ -186,7 +186,7 @@ class LibraryMixin(RepositoryBase):
 
     def toast_hints(self) -> dict[str, ToastHint]:
         """Per series: whether its toasts name nothing, its cover URL and name (the poller)."""
-        from bato_desktop.engine.covers import toasts_hidden
+        from bato_desktop.core.ratings import toasts_hidden
 
         d, lib = self.m.details, self.m.library
         details = {link: (url, rating, name) for link, url, rating, name in

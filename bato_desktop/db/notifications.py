@@ -13,10 +13,11 @@ from typing import Any
 
 import peewee
 
+from bato_desktop.core.states import NotificationType
 from bato_desktop.db.base import RepositoryBase, from_db, required, to_db, utcnow
 from bato_desktop.db.rows import NewNotification, NotificationBacklog, NotificationRow
 
-SYSTEM_WARNING = "system_warning"
+SYSTEM_WARNING = NotificationType.SYSTEM_WARNING
 MARK_BATCH = 500  # ids per statement when marking a backlog
 JOIN_MARGIN = timedelta(days=1)  # what a new device may take as settled history
 BACKLOG_NAMES = 3  # series named in a backlog summary

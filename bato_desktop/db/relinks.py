@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import peewee
 
+from bato_desktop.core.states import NotificationType
 from bato_desktop.db.rows import NewNotification, RelinkRow
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RELINK_DIGEST = "relink_digest"  # notification type of the digest (no series of its own)
+RELINK_DIGEST = NotificationType.RELINK_DIGEST  # the digest: a notification of no series
 DIGEST_KEY = "relink_digest:{batch}"  # engine_state key: the digest of a batch exists
 
 

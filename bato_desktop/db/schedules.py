@@ -28,7 +28,7 @@ from bato_desktop.db.lease_owners import lease_owner_gone
 from bato_desktop.db.rows import DueSeries, ScheduleRow
 
 if TYPE_CHECKING:
-    from bato_desktop.engine.schedule_policy import ScheduleDecision
+    from bato_desktop.core.schedules import ScheduleDecision
 
 log = logging.getLogger(__name__)
 

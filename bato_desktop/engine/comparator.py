@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from bato_desktop.core.records import ChapterRecord, KnownChapters
+from bato_desktop.core.states import NotificationType
 from bato_desktop.db.rows import NewNotification
-from bato_desktop.engine.records import ChapterRecord, KnownChapters
 
-NEW_CHAPTER = "new_chapter"
-BATCH_UPDATE = "batch_update"
-STATUS_CHANGE = "status_change"
+NEW_CHAPTER = NotificationType.NEW_CHAPTER
+BATCH_UPDATE = NotificationType.BATCH_UPDATE
+STATUS_CHANGE = NotificationType.STATUS_CHANGE
 BATCH_THRESHOLD = 3  # this many new chapters or more become one batch notification
 
 

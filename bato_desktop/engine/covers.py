@@ -28,7 +28,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bato_desktop.engine.errors import RateLimited
+from bato_desktop.core.errors import RateLimited
+from bato_desktop.core.ratings import ADULT_RATINGS as ADULT_RATINGS
+from bato_desktop.core.ratings import is_adult_rating as is_adult_rating
+from bato_desktop.core.ratings import toasts_hidden as toasts_hidden
 from bato_desktop.engine.wire import parse_retry_after
 from bato_desktop.settings import DEFAULT_USER_AGENT
 
@@ -43,16 +46,6 @@ EXTENSIONS = ("png", "jpg", "webp", "gif")
 BROKEN = ".bad"
 
 #: Content ratings (XCOMIC's ``contentRating``) whose series are hidden in toasts by default.
-ADULT_RATINGS = frozenset({"erotica", "pornographic", "adult", "hentai", "explicit", "nsfw"})
-
-
-def is_adult_rating(rating: str | None) -> bool:
-    return (rating or "").strip().lower() in ADULT_RATINGS
-
-
-def toasts_hidden(flag: bool | None, rating: str | None) -> bool:
-    """A series' toasts name nothing when it says so, or by default when its rating is adult."""
-    return bool(flag) if flag is not None else is_adult_rating(rating)
 
 
 def sniff_image(data: bytes) -> str | None:

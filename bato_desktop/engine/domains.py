@@ -30,7 +30,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from bato_desktop.engine.generations import Catalogue, Generation
+from bato_desktop.core.generations import Catalogue, Generation
 
 log = logging.getLogger(__name__)
 

@@ -10,16 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bato_desktop.core.states import ResultStatus, ScrapeType
+
 
 @dataclass(frozen=True)
 class SeriesResult:
     bato_link: str
     name: str
-    # "success" | "failed" | "rate_limited" | "offline" (no host answered; logged as failed
-    # with an "offline:" error and not counted as an error) | "blocked" (every domain asks
-    # for a browser check; logged like offline, not an error) | "skipped" (no request sent)
-    status: str
-    scrape_type: str
+    status: ResultStatus  # offline and blocked are logged as failed, not counted as errors
+    scrape_type: ScrapeType
     chapters_found: int = 0
     new_chapters: int = 0
     notifications: int = 0

@@ -134,8 +134,8 @@ FOUND_BY = {"feed": "found through the site feed", "scheduled": "found by the sc
 def _feed_lines(repo: Repository, check_id: str, bato_link: str, now: datetime
                 ) -> list[tuple[str, str]]:
     """What the site feed does for the series, and how its latest chapters were found."""
+    from bato_desktop.core.generations import SeriesKey
     from bato_desktop.engine.feed_watcher import STATE_KEY, FeedState
-    from bato_desktop.engine.generations import SeriesKey
 
     lines: list[tuple[str, str]] = []
     try:

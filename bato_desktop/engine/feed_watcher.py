@@ -23,13 +23,13 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from bato_desktop.core.errors import BatoError, RateLimited, Unreachable
+from bato_desktop.core.generations import Catalogue, SeriesKey
+from bato_desktop.core.records import name_key
 from bato_desktop.db.repository import Repository
 from bato_desktop.db.rows import TrackedSeries
 from bato_desktop.engine import feed_policy
-from bato_desktop.engine.errors import BatoError, RateLimited, Unreachable
 from bato_desktop.engine.feeds import FeedPage, FeedUpload
-from bato_desktop.engine.generations import Catalogue, SeriesKey
-from bato_desktop.engine.records import name_key
 
 log = logging.getLogger(__name__)
 

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bato_desktop.core.errors import MalformedResponse, QueryRetired
+from bato_desktop.core.generations import Catalogue, Generation, SeriesKey, storage_chapter_id
 from bato_desktop.engine.dialects.base import Exchange, number, optional_int, text
-from bato_desktop.engine.errors import MalformedResponse, QueryRetired
 from bato_desktop.engine.feed_policy import PAGE_SIZE_COMIC_FEED, PAGE_SIZE_TITLE_FEED
-from bato_desktop.engine.generations import Catalogue, Generation, SeriesKey, storage_chapter_id
 from bato_desktop.engine.parsing import chapter_token, number_from_dname, number_from_token
 from bato_desktop.engine.parsing import parse_date as date_of
 

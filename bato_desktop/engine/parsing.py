@@ -13,19 +13,15 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bato_desktop.engine.errors import MalformedResponse, SeriesNotFound
-from bato_desktop.engine.records import ChapterRecord, SeriesDetails, SeriesSnapshot
+from bato_desktop.core.errors import MalformedResponse, SeriesNotFound
+from bato_desktop.core.numbers import number_from_dname as number_from_dname
+from bato_desktop.core.records import ChapterRecord, SeriesDetails, SeriesSnapshot
 
 COMIC_FIELD = "get_content_comicNode"
 CHAPTERS_FIELD = "get_content_chapterList"
 
 # The last urlPath segment is "<chapter id>-ch_<N>"; N may carry a decimal part ("ch_10.5").
 _TOKEN = re.compile(r"(?:^|[-_/])(ch_(\d+(?:\.\d+)?))$", re.IGNORECASE)
-# "Chapter 12", "Ch.10.5", "Vol.2 Ch.10.5", "Episode 3", "Ep. 4"
-_DNAME_NUMBER = re.compile(
-    r"\b(?:chapter|chap|ch|episode|ep)\s*\.?\s*(\d+(?:\.\d+)?)", re.IGNORECASE
-)
-_BARE_NUMBER = re.compile(r"^\s*#?(\d+(?:\.\d+)?)\s*$")
 # Epoch ms before 1990 or after 2200 are treated as garbage rather than stored as odd dates.
 _MIN_MS = 631_152_000_000
 _MAX_MS = 7_258_118_400_000
@@ -53,12 +49,6 @@ def number_from_token(token: str | None) -> float | None:
         return float(token.removeprefix("ch_"))
     except ValueError:
         return None
-
-
-def number_from_dname(dname: str) -> float | None:
-    """The chapter number a display name states, if it states one."""
-    match = _DNAME_NUMBER.search(dname) or _BARE_NUMBER.match(dname)
-    return float(match.group(1)) if match else None
 
 
 def epoch_ms_to_utc(value: object) -> datetime | None:

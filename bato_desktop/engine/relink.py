@@ -25,11 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from bato_desktop.db.repository import Repository
-from bato_desktop.db.rows import RelinkRow, TrackedSeries
-from bato_desktop.engine.dialects import SearchHit
-from bato_desktop.engine.domains import DomainBook, DomainState
-from bato_desktop.engine.errors import (
+from bato_desktop.core.errors import (
     BatoError,
     InvalidBatoLink,
     NoLiveDomain,
@@ -37,8 +33,12 @@ from bato_desktop.engine.errors import (
     SiteBlocked,
     Unreachable,
 )
-from bato_desktop.engine.generations import Catalogue, SeriesKey
-from bato_desktop.engine.links import canonical_link, parse_link
+from bato_desktop.core.generations import Catalogue, SeriesKey
+from bato_desktop.core.links import canonical_link, parse_link
+from bato_desktop.db.repository import Repository
+from bato_desktop.db.rows import RelinkRow, TrackedSeries
+from bato_desktop.engine.dialects import SearchHit
+from bato_desktop.engine.domains import DomainBook, DomainState
 from bato_desktop.engine.site import SiteClient
 
 log = logging.getLogger(__name__)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bato_desktop.core.schedules import ScheduleDecision as ScheduleDecision
 from bato_desktop.engine.patterns import PatternKind, ReleasePattern
 
 MIN_INTERVAL = timedelta(hours=6)  # the spec's clamp for ordinary intervals
@@ -63,21 +64,6 @@ class ScheduleState:
     next_scrape_at: datetime | None = None
     consecutive_no_update_count: int = 0
     consecutive_failures: int = 0
-
-
-@dataclass(frozen=True)
-class ScheduleDecision:
-    next_check_at: datetime
-    interval_hours: int
-    reason: str
-    consecutive_no_update_count: int = 0
-    consecutive_failures: int = 0
-    average_release_interval_days: float | None = None
-    preferred_release_day: int | None = None
-    preferred_release_hour: int | None = None
-    release_pattern_confidence: float | None = None
-    total_chapters_tracked: int = 0
-    last_chapter_date: datetime | None = None
 
 
 def _hours(delta: timedelta) -> str:

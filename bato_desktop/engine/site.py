@@ -1,6 +1,6 @@
 """The site adapter: one interface to every generation, over the user's ordered domains.
 
-The engine asks for a series by its :class:`~bato_desktop.engine.generations.SeriesKey`; this
+The engine asks for a series by its :class:`~bato_desktop.core.generations.SeriesKey`; this
 picks a domain that serves the key's catalogue (the :class:`~bato_desktop.engine.domains.
 DomainBook` says which), speaks that generation's dialect, and fails over in order:
 
@@ -26,16 +26,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from bato_desktop.engine.dialects import Dialect, SearchHit, all_dialects
-from bato_desktop.engine.dialects.xcomic import XcomicDialect
-from bato_desktop.engine.domains import (
-    DomainBook,
-    DomainNotice,
-    DomainState,
-    DomainStatus,
-    PathState,
-)
-from bato_desktop.engine.errors import (
+from bato_desktop.core.errors import (
     BatoError,
     BatoRequestError,
     BlockedError,
@@ -52,15 +43,24 @@ from bato_desktop.engine.errors import (
     TransientError,
     Unreachable,
 )
-from bato_desktop.engine.feeds import FeedPage, FeedReader
-from bato_desktop.engine.generations import Catalogue, Generation, SeriesKey
-from bato_desktop.engine.links import ChapterRef, LinkTarget, TitleRef
-from bato_desktop.engine.records import (
+from bato_desktop.core.generations import Catalogue, Generation, SeriesKey
+from bato_desktop.core.links import ChapterRef, LinkTarget, TitleRef
+from bato_desktop.core.records import (
     ChapterRecord,
     KnownChapters,
     SeriesDetails,
     SeriesSnapshot,
 )
+from bato_desktop.engine.dialects import Dialect, SearchHit, all_dialects
+from bato_desktop.engine.dialects.xcomic import XcomicDialect
+from bato_desktop.engine.domains import (
+    DomainBook,
+    DomainNotice,
+    DomainState,
+    DomainStatus,
+    PathState,
+)
+from bato_desktop.engine.feeds import FeedPage, FeedReader
 from bato_desktop.engine.wire import NEXT_MIRROR_ERRORS, Wire
 from bato_desktop.settings import DEFAULT_USER_AGENT, Settings
 

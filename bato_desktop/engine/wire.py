@@ -1,6 +1,6 @@
 """One GraphQL POST to one domain, and what its answer means.
 
-Every failure becomes a typed error (:mod:`bato_desktop.engine.errors`) carrying the HTTP status,
+Every failure becomes a typed error (:mod:`bato_desktop.core.errors`) carrying the HTTP status,
 because the engine and the domain book decide by kind: a 429 pauses everything; a connection
 that never opened means the domain is down (the next one is tried); a Cloudflare page means the
 domain is blocked for us; a 404 or a site's HTML page means the path is not served there (the way
@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from bato_desktop.engine.errors import (
+from bato_desktop.core.errors import (
     BatoRequestError,
     BlockedError,
     Challenge,
@@ -32,7 +32,7 @@ from bato_desktop.engine.errors import (
     RateLimited,
     TransientError,
 )
-from bato_desktop.engine.generations import Generation
+from bato_desktop.core.generations import Generation
 from bato_desktop.settings import DEFAULT_USER_AGENT
 
 log = logging.getLogger(__name__)

@@ -345,8 +345,8 @@ class DataWorker(QObject):
     @Slot(str, object)
     def track_series(self, link: str, anilist_id: int | None = None) -> None:
         """Notify-only mode: put a series in the shared library; the engine elsewhere loads it."""
-        from bato_desktop.engine.errors import InvalidBatoLink
-        from bato_desktop.engine.links import parse_bato_id
+        from bato_desktop.core.errors import InvalidBatoLink
+        from bato_desktop.core.links import parse_bato_id
 
         try:
             bato_id = parse_bato_id(link, extra_hosts=self._hosts)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import Any, assert_never
 
 from apscheduler.schedulers.base import BaseScheduler
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
+from bato_desktop.core.states import ResultStatus
 from bato_desktop.engine.context import Engine, open_engine
 from bato_desktop.engine.control import EngineControl
 from bato_desktop.engine.events import (
@@ -265,7 +266,7 @@ class EngineWorker(QObject):
             case EngineError(message=message, database=database):
                 self.engine_error.emit(message, database)
             case AddFinished(link=link, result=result, message=message):
-                if result is not None and result.status == "success":
+                if result is not None and result.status is ResultStatus.SUCCESS:
                     self.series_added.emit(result)
                 else:
                     self.series_add_failed.emit(link, message)
@@ -280,6 +281,8 @@ class EngineWorker(QObject):
                 self.cycle_finished.emit(report)
                 if self._runner is not None:
                     self.next_cycle_changed.emit(self._runner.next_cycle_at())
+            case _:  # a new event type must be handled here (the type checker says so)
+                assert_never(event)
 
 
 class EngineThread(WorkerThread):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from enum import Enum
 
+from bato_desktop.core.states import NotificationType
 from bato_desktop.db.rows import NotificationBacklog, NotificationRow
 from bato_desktop.settings import Settings
 
@@ -59,7 +60,7 @@ class ToastLook:
 
 
 NO_LOOK = ToastLook()
-SYSTEM_WARNING = "system_warning"
+SYSTEM_WARNING = NotificationType.SYSTEM_WARNING
 CHAPTER_TYPES = ("new_chapter", "batch_update")
 
 

@@ -3,7 +3,7 @@
 Shown when the library is empty and the database has no ``manga_list`` table of the old web app
 (the data worker decides, off the GUI thread). Three ways in:
 
-* paste a link of any generation (checked here by :func:`~bato_desktop.engine.links.parse_link`,
+* paste a link of any generation (checked here by :func:`~bato_desktop.core.links.parse_link`,
   no request), added through the engine like the Library tab's box; its first load shows here;
 * import a list (the data worker's importers, as the dashboard's File → Import);
 * open an EasternTalesShelf MariaDB (the settings window's Database tab); the database changes
@@ -35,10 +35,10 @@ from PySide6.QtWidgets import (
 )
 
 from bato_desktop import paths
+from bato_desktop.core.errors import InvalidBatoLink
+from bato_desktop.core.links import parse_link, parse_series_key
 from bato_desktop.db import describe_url
-from bato_desktop.engine.errors import InvalidBatoLink
 from bato_desktop.engine.events import SeriesResult
-from bato_desktop.engine.links import parse_link, parse_series_key
 from bato_desktop.settings import Settings
 from bato_desktop.ui import theme
 

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
+from bato_desktop.core.generations import Generation
 from bato_desktop.engine.dialects.base import Dialect, Exchange, SearchHit
 from bato_desktop.engine.dialects.v3x import V3xDialect
 from bato_desktop.engine.dialects.v4 import V4Dialect
 from bato_desktop.engine.dialects.xcomic import XcomicDialect
-from bato_desktop.engine.generations import Generation
 
 __all__ = ["Dialect", "Exchange", "SearchHit", "V3xDialect", "V4Dialect", "XcomicDialect",
            "all_dialects"]

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urljoin
 
-from bato_desktop.engine.errors import MalformedResponse, QueryRetired, SeriesNotFound
-from bato_desktop.engine.generations import Generation, SeriesKey
-from bato_desktop.engine.records import KnownChapters, SeriesDetails, SeriesSnapshot
+from bato_desktop.core.errors import MalformedResponse, QueryRetired, SeriesNotFound
+from bato_desktop.core.generations import Generation, SeriesKey
+from bato_desktop.core.records import KnownChapters, SeriesDetails, SeriesSnapshot
 
 
 class Exchange(Protocol):

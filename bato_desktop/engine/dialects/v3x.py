@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from bato_desktop.core.errors import SeriesNotFound
+from bato_desktop.core.generations import Generation, SeriesKey
+from bato_desktop.core.records import KnownChapters, SeriesDetails, SeriesSnapshot
 from bato_desktop.engine import parsing, queries
 from bato_desktop.engine.dialects.base import Exchange, SearchHit, integer, str_list
-from bato_desktop.engine.errors import SeriesNotFound
-from bato_desktop.engine.generations import Generation, SeriesKey
-from bato_desktop.engine.records import KnownChapters, SeriesDetails, SeriesSnapshot
 
 log = logging.getLogger(__name__)
 

@@ -13,6 +13,14 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bato_desktop.core.errors import MalformedResponse
+from bato_desktop.core.generations import Catalogue, Generation, SeriesKey, storage_chapter_id
+from bato_desktop.core.records import (
+    ChapterRecord,
+    KnownChapters,
+    SeriesDetails,
+    SeriesSnapshot,
+)
 from bato_desktop.engine.dialects.base import (
     Exchange,
     SearchHit,
@@ -26,20 +34,12 @@ from bato_desktop.engine.dialects.base import (
     text,
     token_of,
 )
-from bato_desktop.engine.errors import MalformedResponse
-from bato_desktop.engine.generations import Catalogue, Generation, SeriesKey, storage_chapter_id
 from bato_desktop.engine.parsing import (
     chapter_token,
     normalize_status,
     number_from_dname,
     number_from_token,
     parse_date,
-)
-from bato_desktop.engine.records import (
-    ChapterRecord,
-    KnownChapters,
-    SeriesDetails,
-    SeriesSnapshot,
 )
 
 log = logging.getLogger(__name__)
