@@ -94,21 +94,30 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         if isinstance(event, SeriesChecked):
             r = event.result
             detail = f"{r.new_chapters} new" if r.status == "success" else r.error
-            print(f"[{r.status}] {r.name}: {detail}; next check {_local(r.next_check_at)}",
-                  flush=True)
+            print(
+                f"[{r.status}] {r.name}: {detail}; next check {_local(r.next_check_at)}", flush=True
+            )
 
     with open_engine(settings, events=on_event) as engine:  # closed on every way out
         if args.once:
             if stop_signal.handled_by(lambda _signum: engine.service.request_stop()):
                 return EXIT_OK
             report = engine.service.run_cycle(limit=args.limit)
-            print(f"Cycle done: {report.checked}/{report.due} checked, {report.succeeded} ok, "
-                  f"{report.failed} failed, {report.new_chapters} new chapters"
-                  + (f", {report.held_elsewhere} skipped: another engine is checking them"
-                     if report.held_elsewhere else "")
-                  + (" (stopped)" if report.stopped else "")
-                  + (" (offline: no Bato host answered; the series stay due)"
-                     if report.offline else ""))
+            print(
+                f"Cycle done: {report.checked}/{report.due} checked, {report.succeeded} ok, "
+                f"{report.failed} failed, {report.new_chapters} new chapters"
+                + (
+                    f", {report.held_elsewhere} skipped: another engine is checking them"
+                    if report.held_elsewhere
+                    else ""
+                )
+                + (" (stopped)" if report.stopped else "")
+                + (
+                    " (offline: no Bato host answered; the series stay due)"
+                    if report.offline
+                    else ""
+                )
+            )
             if report.error:
                 print(report.error, file=sys.stderr)
                 return EXIT_ERROR
@@ -123,8 +132,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
         if stop_signal.handled_by(stop):
             return EXIT_OK
-        print(f"Engine running: a cycle every {settings.scrape_interval} s. Ctrl+C stops.",
-              flush=True)
+        print(
+            f"Engine running: a cycle every {settings.scrape_interval} s. Ctrl+C stops.", flush=True
+        )
         runner.start()
     return EXIT_OK
 
@@ -145,15 +155,19 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
             return EXIT_ERROR
     if result.status == "skipped":  # a 429 pause is running: nothing was sent
         print(f"Added {result.bato_link}, but {result.error}", file=sys.stderr)
-        print(f"Its first load runs after the pause ({_local(result.next_check_at)}).",
-              file=sys.stderr)
+        print(
+            f"Its first load runs after the pause ({_local(result.next_check_at)}).",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     if result.status != "success":
         print(f"Added {args.link}, but the first load failed: {result.error}", file=sys.stderr)
         print("It will be retried on the next cycle.", file=sys.stderr)
         return EXIT_ERROR
-    print(f"Tracking {result.name}: {result.chapters_found} chapters loaded; "
-          f"next check {_local(result.next_check_at)}")
+    print(
+        f"Tracking {result.name}: {result.chapters_found} chapters loaded; "
+        f"next check {_local(result.next_check_at)}"
+    )
     return EXIT_OK
 
 
@@ -163,9 +177,12 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     with repository(settings) as repo:
         series = _find_series(repo, args.link, settings)
         if series is not None and series.source == "manga_list":
-            print(f"{series.bato_link} is tracked by the web app's reading list "
-                  "(manga_list.bato_link), so its chapters and notifications are the web app's "
-                  "too: remove the Bato link there. Nothing was removed.", file=sys.stderr)
+            print(
+                f"{series.bato_link} is tracked by the web app's reading list "
+                "(manga_list.bato_link), so its chapters and notifications are the web app's "
+                "too: remove the Bato link there. Nothing was removed.",
+                file=sys.stderr,
+            )
             return EXIT_ERROR
         removed = series is not None and repo.remove_series(series.bato_link)
     if not removed:
@@ -196,24 +213,26 @@ def _series_rows(repo: Any) -> list[dict[str, Any]]:
         details = repo.get_details(series.bato_link)
         schedule = repo.get_schedule(series.bato_link)
         last = repo.last_chapter(series.bato_link)
-        rows.append({
-            "bato_link": series.bato_link,
-            "bato_id": series.bato_id,
-            "anilist_id": series.anilist_id,
-            "name": details.name if details else series.name,
-            "upload_status": details.upload_status if details else None,
-            "chapters": repo.chapter_count(series.bato_link),
-            "last_chapter": last.dname if last else None,
-            "last_chapter_date": _iso(last.date_public) if last else None,
-            "paused": bool(schedule and not schedule.is_active)
-                      or bool(series.paused_until and series.paused_until > now),
-            "muted": series.muted,
-            "last_check": _iso(schedule.last_scraped_at) if schedule else None,
-            "next_check": _iso(schedule.next_scrape_at) if schedule else None,
-            "last_status": schedule.last_status if schedule else None,
-            "checked_as": series.check_id,  # the relinked id, else bato_id
-            "relinked_link": series.relinked_link,  # where a relink found it, else null
-        })
+        rows.append(
+            {
+                "bato_link": series.bato_link,
+                "bato_id": series.bato_id,
+                "anilist_id": series.anilist_id,
+                "name": details.name if details else series.name,
+                "upload_status": details.upload_status if details else None,
+                "chapters": repo.chapter_count(series.bato_link),
+                "last_chapter": last.dname if last else None,
+                "last_chapter_date": _iso(last.date_public) if last else None,
+                "paused": bool(schedule and not schedule.is_active)
+                or bool(series.paused_until and series.paused_until > now),
+                "muted": series.muted,
+                "last_check": _iso(schedule.last_scraped_at) if schedule else None,
+                "next_check": _iso(schedule.next_scrape_at) if schedule else None,
+                "last_status": schedule.last_status if schedule else None,
+                "checked_as": series.check_id,  # the relinked id, else bato_id
+                "relinked_link": series.relinked_link,  # where a relink found it, else null
+            }
+        )
     return rows
 
 
@@ -230,9 +249,11 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     for row in rows:
         next_check = row["next_check"]
         when = _local(datetime.fromisoformat(next_check)) if next_check else "-"
-        print(f"{row['name'] or row['bato_link']}  [{row['upload_status'] or '?'}]  "
-              f"{row['chapters']} ch, last {row['last_chapter'] or '-'}; next check {when}"
-              + ("  (paused)" if row["paused"] else ""))
+        print(
+            f"{row['name'] or row['bato_link']}  [{row['upload_status'] or '?'}]  "
+            f"{row['chapters']} ch, last {row['last_chapter'] or '-'}; next check {when}"
+            + ("  (paused)" if row["paused"] else "")
+        )
     return EXIT_OK
 
 
@@ -247,17 +268,21 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_ERROR
     report = parse_import(text, hosts=settings.hosts)
     if report.source is not None:
-        print(f"{args.file}: {report.source} export, {len(report.entries)} entries with a Bato "
-              f"link, {len(report.unmatched)} without")
+        print(
+            f"{args.file}: {report.source} export, {len(report.entries)} entries with a Bato "
+            f"link, {len(report.unmatched)} without"
+        )
     with repository(settings) as repo:
         add_to_library(repo, report)
     for problem in report.problems:
         print(f"{args.file}: {problem}", file=sys.stderr)
     for title in report.unmatched:
         print(f"not matched (no Bato link in the entry): {title}", file=sys.stderr)
-    print(f"Imported {report.added} new series ({report.already_tracked} already tracked, "
-          f"{len(report.problems)} problems, {len(report.unmatched)} not matched). "
-          "They load on the next cycle.")
+    print(
+        f"Imported {report.added} new series ({report.already_tracked} already tracked, "
+        f"{len(report.problems)} problems, {len(report.unmatched)} not matched). "
+        "They load on the next cycle."
+    )
     failed = (report.problems or report.unmatched) and not report.entries
     return EXIT_ERROR if failed else EXIT_OK
 
@@ -268,8 +293,9 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     with repository(settings) as repo:
         series = repo.tracked_series()
     if args.json:
-        _print_json([{"bato_link": s.bato_link, "anilist_id": s.anilist_id, "name": s.name}
-                     for s in series])
+        _print_json(
+            [{"bato_link": s.bato_link, "anilist_id": s.anilist_id, "name": s.name} for s in series]
+        )
     else:
         for s in series:
             print(s.bato_link)
@@ -296,8 +322,10 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     if result.status != "success":
         print(f"{result.name}: {result.status}: {result.error}", file=sys.stderr)
         return EXIT_ERROR
-    print(f"{result.name}: {result.chapters_found} chapters, {result.new_chapters} new; "
-          f"next check {_local(result.next_check_at)} ({result.reason})")
+    print(
+        f"{result.name}: {result.chapters_found} chapters, {result.new_chapters} new; "
+        f"next check {_local(result.next_check_at)} ({result.reason})"
+    )
     return EXIT_OK
 
 
@@ -324,8 +352,7 @@ def cmd_read(args: argparse.Namespace, settings: Settings) -> int:
 
     with repository(settings) as repo:
         if not args.all and repo.get_notification(args.id) is None:
-            print(f"No notification #{args.id} (see: bato-desktop notifications)",
-                  file=sys.stderr)
+            print(f"No notification #{args.id} (see: bato-desktop notifications)", file=sys.stderr)
             return EXIT_ERROR
         count = repo.mark_all_read() if args.all else repo.mark_read([args.id])
     if not args.all and count == 0:
@@ -363,10 +390,14 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _print_json(data)
         return EXIT_OK
-    print(f"Last {args.hours} h: {stats.total_jobs} jobs, {data['success_rate']}% ok, "
-          f"{data['error_rate']}% errors, avg {data['avg_duration']} s")
-    print(f"Chapters found {stats.chapters_found}, new {stats.new_chapters}; "
-          f"{tracked} series tracked; next check {_local(next_check)}")
+    print(
+        f"Last {args.hours} h: {stats.total_jobs} jobs, {data['success_rate']}% ok, "
+        f"{data['error_rate']}% errors, avg {data['avg_duration']} s"
+    )
+    print(
+        f"Chapters found {stats.chapters_found}, new {stats.new_chapters}; "
+        f"{tracked} series tracked; next check {_local(next_check)}"
+    )
     for catalogue, feed in feeds.items():
         print(f"Site feed ({catalogue}): {feed['summary']}")
     if not feeds:
@@ -385,9 +416,11 @@ def cmd_logs(args: argparse.Namespace, settings: Settings) -> int:
         print(f"No scrapes in the last {args.hours} h.")
     for row in rows:
         extra = f" error: {row.error_message}" if row.error_message else ""
-        print(f"{_local(row.scraped_at)} {row.status:<12} {row.scrape_type:<9} {row.bato_link} "
-              f"found {row.chapters_found} new {row.new_chapters} "
-              f"{row.duration_seconds:.2f}s{extra}")
+        print(
+            f"{_local(row.scraped_at)} {row.status:<12} {row.scrape_type:<9} {row.bato_link} "
+            f"found {row.chapters_found} new {row.new_chapters} "
+            f"{row.duration_seconds:.2f}s{extra}"
+        )
     return EXIT_OK
 
 
@@ -441,15 +474,27 @@ def cmd_errors(args: argparse.Namespace, settings: Settings) -> int:
             for row in rows:
                 repo.make_due(row.bato_link)
     if args.json:
-        _print_json([{"bato_link": r.bato_link, "name": r.name, "error": r.last_error,
-                      "count": r.count, "first_seen": _iso(r.first_seen),
-                      "last_seen": _iso(r.last_seen)} for r in rows])
+        _print_json(
+            [
+                {
+                    "bato_link": r.bato_link,
+                    "name": r.name,
+                    "error": r.last_error,
+                    "count": r.count,
+                    "first_seen": _iso(r.first_seen),
+                    "last_seen": _iso(r.last_seen),
+                }
+                for r in rows
+            ]
+        )
         return EXIT_OK
     if not rows:
         print(f"No failing series in the last {args.hours} h.")
     for r in rows:
-        print(f"{r.name}: {r.count}x since {_local(r.first_seen)}, last {_local(r.last_seen)}: "
-              f"{r.last_error}")
+        print(
+            f"{r.name}: {r.count}x since {_local(r.first_seen)}, last {_local(r.last_seen)}: "
+            f"{r.last_error}"
+        )
     if args.retry and rows:
         print(f"{len(rows)} failing series will be retried on the next cycle.")
     return EXIT_OK
@@ -503,18 +548,28 @@ def build_parser() -> argparse.ArgumentParser:
         "With no command, starts the desktop app.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--database", metavar="URL",
-                        help="sqlite:///path or mysql://user@host:port/db (password in keyring; "
-                        "mysql+pymysql:// accepted)")
-    parser.add_argument("--selftest", action="store_true",
-                        help="check Qt plugins, database, toasts and keyring, then exit")
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="sqlite:///path or mysql://user@host:port/db (password in keyring; "
+        "mysql+pymysql:// accepted)",
+    )
+    parser.add_argument(
+        "--selftest",
+        action="store_true",
+        help="check Qt plugins, database, toasts and keyring, then exit",
+    )
     parser.set_defaults(handler=cmd_gui)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, handler: Callable[..., int], help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--database", metavar="URL", default=argparse.SUPPRESS,
-                       help="database URL (overrides settings and environment)")
+        p.add_argument(
+            "--database",
+            metavar="URL",
+            default=argparse.SUPPRESS,
+            help="database URL (overrides settings and environment)",
+        )
         p.set_defaults(handler=handler)
         return p
 
@@ -542,16 +597,32 @@ def build_parser() -> argparse.ArgumentParser:
     mute.add_argument("--mute", dest="mute", action="store_true", default=None)
     mute.add_argument("--unmute", dest="mute", action="store_false")
     hide = p.add_mutually_exclusive_group()
-    hide.add_argument("--hide-from-toasts", dest="hide_from_toasts", action="store_true",
-                      default=None, help="toasts say only how many chapters are new (no name, "
-                      "title or cover); the dashboard still lists them")
-    hide.add_argument("--show-in-toasts", dest="hide_from_toasts", action="store_false",
-                      help="name it in toasts, even when its content rating is adult")
-    p.add_argument("--notify-after", type=int, metavar="N",
-                   help="announce chapters only when N have piled up (1 = at once)")
+    hide.add_argument(
+        "--hide-from-toasts",
+        dest="hide_from_toasts",
+        action="store_true",
+        default=None,
+        help="toasts say only how many chapters are new (no name, "
+        "title or cover); the dashboard still lists them",
+    )
+    hide.add_argument(
+        "--show-in-toasts",
+        dest="hide_from_toasts",
+        action="store_false",
+        help="name it in toasts, even when its content rating is adult",
+    )
+    p.add_argument(
+        "--notify-after",
+        type=int,
+        metavar="N",
+        help="announce chapters only when N have piled up (1 = at once)",
+    )
     p.add_argument("--priority", type=int, choices=[1, 2, 3], help="1 normal, 2 high, 3 urgent")
-    p.add_argument("--pause-until", metavar="DATE", help="hiatus: no checks before DATE "
-                   "(YYYY-MM-DD[THH:MM]); checks resume by themselves")
+    p.add_argument(
+        "--pause-until",
+        metavar="DATE",
+        help="hiatus: no checks before DATE (YYYY-MM-DD[THH:MM]); checks resume by themselves",
+    )
     p.add_argument("--resume", action="store_true", help="end a pause now")
     p = command("errors", cmd_errors, "series whose checks keep failing")
     p.add_argument("--hours", type=int, default=168)
@@ -617,8 +688,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args)
     except SettingsError as exc:
-        message = (f"Invalid settings: {exc}\n"
-                   f"Fix or delete {paths.settings_file()} and start again.")
+        message = f"Invalid settings: {exc}\nFix or delete {paths.settings_file()} and start again."
         print(f"bato-desktop: {message}", file=sys.stderr)
         if args.command is None and not args.selftest:
             show_startup_error(message)  # started from a menu: stderr is nowhere to be seen

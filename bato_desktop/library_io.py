@@ -38,8 +38,14 @@ class ImportResult:
     problems: list[str] = field(default_factory=list)
 
 
-def _entry(result: ImportResult, line: int, link: object, anilist: object = None,
-           where: str = "line", hosts: Sequence[str] = ()) -> None:
+def _entry(
+    result: ImportResult,
+    line: int,
+    link: object,
+    anilist: object = None,
+    where: str = "line",
+    hosts: Sequence[str] = (),
+) -> None:
     """``where`` names the position: "line" in text and CSV, "item" in a JSON list."""
     if not isinstance(link, str) or not link.strip():
         result.problems.append(f"{where} {line}: no bato_link")
@@ -75,8 +81,14 @@ def parse_library_text(text: str, *, hosts: Sequence[str] = ()) -> ImportResult:
             return result
         for number, item in enumerate(items, start=1):
             if isinstance(item, dict):
-                _entry(result, number, item.get("bato_link"), item.get("anilist_id"), "item",
-                       hosts=hosts)
+                _entry(
+                    result,
+                    number,
+                    item.get("bato_link"),
+                    item.get("anilist_id"),
+                    "item",
+                    hosts=hosts,
+                )
             else:
                 _entry(result, number, item, where="item", hosts=hosts)
         return result
@@ -86,8 +98,13 @@ def parse_library_text(text: str, *, hosts: Sequence[str] = ()) -> ImportResult:
         skipped = text[: len(text) - len(stripped)].count("\n")  # blank lines before the header
         reader = csv.DictReader(io.StringIO(stripped), dialect=dialect)
         for row in reader:
-            _entry(result, reader.line_num + skipped, row.get("bato_link"),
-                   row.get("anilist_id"), hosts=hosts)
+            _entry(
+                result,
+                reader.line_num + skipped,
+                row.get("bato_link"),
+                row.get("anilist_id"),
+                hosts=hosts,
+            )
         return result
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -122,10 +139,12 @@ def parse_import(text: str, *, hosts: Sequence[str] = ()) -> ImportReport:
 
     if looks_like_tracker_export(text):
         export = parse_tracker_export(text)
-        entries = [ImportEntry(0, e.bato_link, e.bato_id, e.anilist_id)
-                   for e in export.matched if e.bato_link and e.bato_id]
-        return ImportReport(export.source, entries, list(export.problems),
-                            list(export.unmatched))
+        entries = [
+            ImportEntry(0, e.bato_link, e.bato_id, e.anilist_id)
+            for e in export.matched
+            if e.bato_link and e.bato_id
+        ]
+        return ImportReport(export.source, entries, list(export.problems), list(export.unmatched))
     parsed = parse_library_text(text, hosts=hosts)
     return ImportReport(None, parsed.entries, list(parsed.problems))
 

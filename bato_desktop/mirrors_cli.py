@@ -24,13 +24,19 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 def add_parser(command: Any) -> None:
     """Register the sub-command (``command`` is the CLI's sub-parser factory)."""
-    p = command("mirrors", cmd_mirrors,
-                "list, add, remove, reorder and probe the Bato-family domains")
-    p.add_argument("action", nargs="?", default="list",
-                   choices=["list", "add", "remove", "move", "probe", "reset"])
+    p = command(
+        "mirrors", cmd_mirrors, "list, add, remove, reorder and probe the Bato-family domains"
+    )
+    p.add_argument(
+        "action",
+        nargs="?",
+        default="list",
+        choices=["list", "add", "remove", "move", "probe", "reset"],
+    )
     p.add_argument("url", nargs="?", help="the domain (xcomic.me, https://comik.to ...)")
-    p.add_argument("position", nargs="?", type=int,
-                   help="move: the new place in the list, 1 = first")
+    p.add_argument(
+        "position", nargs="?", type=int, help="move: the new place in the list, 1 = first"
+    )
     p.add_argument("--at", type=int, metavar="N", help="add: put the domain at place N")
     p.add_argument("--json", action="store_true")
 
@@ -77,8 +83,7 @@ def _edit(args: argparse.Namespace) -> int:
             hosts.remove(domain)
         else:  # move
             if args.position is None:
-                print("bato-desktop: mirrors move needs a position (1 = first)",
-                      file=sys.stderr)
+                print("bato-desktop: mirrors move needs a position (1 = first)", file=sys.stderr)
                 return EXIT_USAGE
             hosts.remove(domain)
             hosts.insert(max(0, min(args.position - 1, len(hosts))), domain)
@@ -88,8 +93,9 @@ def _edit(args: argparse.Namespace) -> int:
     for index, host in enumerate(updated.hosts, start=1):
         print(f"  {index}. {host}")
     if os.environ.get("BATO_API_URL"):
-        print(f"Note: BATO_API_URL={os.environ['BATO_API_URL']} replaces this list while it "
-              "is set.")
+        print(
+            f"Note: BATO_API_URL={os.environ['BATO_API_URL']} replaces this list while it is set."
+        )
     print("A running app picks the list up when its settings are saved or it restarts.")
     return EXIT_OK
 
@@ -101,13 +107,21 @@ def _statuses(hosts: tuple[str, ...]) -> list[DomainStatus]:
 
 def _show(statuses: list[DomainStatus], as_json: bool, settings: Settings) -> int:
     if as_json:
-        print(json.dumps([{"position": i, **s.to_json()} for i, s in
-                          enumerate(statuses, start=1)], indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                [{"position": i, **s.to_json()} for i, s in enumerate(statuses, start=1)],
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return EXIT_OK
     print("Domains, in the order they are tried:")
     for index, status in enumerate(statuses, start=1):
-        when = (f"  (as of {status.checked_at.astimezone():%Y-%m-%d %H:%M})"
-                if status.checked_at else "")
+        when = (
+            f"  (as of {status.checked_at.astimezone():%Y-%m-%d %H:%M})"
+            if status.checked_at
+            else ""
+        )
         print(f"  {index}. {status.summary()}{when}")
     print(f"Languages followed: {', '.join(settings.languages)}")
     return EXIT_OK

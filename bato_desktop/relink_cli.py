@@ -22,14 +22,22 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
 def add_parser(command: Any) -> None:
-    p = command("relink", cmd_relink,
-                "find stranded series where their works live now and move them there")
-    p.add_argument("--apply", action="store_true",
-                   help="move the exact AniList matches (and the --pick ones)")
-    p.add_argument("--pick", action="append", default=[], metavar="OLD_LINK=NEW_LINK",
-                   help="move OLD_LINK's series to NEW_LINK (repeatable)")
-    p.add_argument("--undo", metavar="OLD_LINK", help="point a relinked series back at its "
-                   "own link")
+    p = command(
+        "relink", cmd_relink, "find stranded series where their works live now and move them there"
+    )
+    p.add_argument(
+        "--apply", action="store_true", help="move the exact AniList matches (and the --pick ones)"
+    )
+    p.add_argument(
+        "--pick",
+        action="append",
+        default=[],
+        metavar="OLD_LINK=NEW_LINK",
+        help="move OLD_LINK's series to NEW_LINK (repeatable)",
+    )
+    p.add_argument(
+        "--undo", metavar="OLD_LINK", help="point a relinked series back at its own link"
+    )
     p.add_argument("--json", action="store_true")
 
 
@@ -91,24 +99,43 @@ def _relink(engine: Any, args: argparse.Namespace, settings: Settings) -> int:
         if name and not args.json:
             print(f"[{done + 1}/{total}] searching {name}…", file=sys.stderr, flush=True)
 
-    plans = relink.plan_relinks(engine.repo, client, targets, languages=settings.languages,
-                                pause=pause, progress=progress,
-                                on_429=engine.service.pause_everything)
+    plans = relink.plan_relinks(
+        engine.repo,
+        client,
+        targets,
+        languages=settings.languages,
+        pause=pause,
+        progress=progress,
+        on_429=engine.service.pause_everything,
+    )
     report = relink.ApplyReport()
     loads: list[Any] = []
     if args.apply or picks:
         report = relink.apply_relinks(
-            engine.repo, plans, picks=picks, apply_auto=args.apply, now=datetime.now(UTC),
-            resolve=lambda link: client.resolve(parse_link(link, check_host=False)))
+            engine.repo,
+            plans,
+            picks=picks,
+            apply_auto=args.apply,
+            now=datetime.now(UTC),
+            resolve=lambda link: client.resolve(parse_link(link, check_host=False)),
+        )
         loads = _first_loads(engine, [row.old_link for row in report.moved], pause)
     digest = _latest_digest(engine.repo) if report.moved else None
     if args.json:
-        print(json.dumps({
-            "stranded": len(stranded), "plans": [p.to_json() for p in plans],
-            "moved": [_relink_json(row) for row in report.moved],
-            "kept": [{"bato_link": link, "reason": why} for link, why in report.kept],
-            "loaded": loads, "digest": digest,
-        }, indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "stranded": len(stranded),
+                    "plans": [p.to_json() for p in plans],
+                    "moved": [_relink_json(row) for row in report.moved],
+                    "kept": [{"bato_link": link, "reason": why} for link, why in report.kept],
+                    "loaded": loads,
+                    "digest": digest,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return EXIT_OK
     _print_plans(plans, stranded)
     for row in report.moved:
@@ -121,8 +148,10 @@ def _relink(engine: Any, args: argparse.Namespace, settings: Settings) -> int:
         if digest:
             print(digest)
     elif any(p.verdict.value == "auto" for p in plans):
-        print("Run again with --apply to move the exact AniList matches; --pick OLD=NEW for "
-              "the others.")
+        print(
+            "Run again with --apply to move the exact AniList matches; --pick OLD=NEW for "
+            "the others."
+        )
     return EXIT_OK
 
 
@@ -146,8 +175,7 @@ def _first_loads(engine: Any, links: list[str], pause: Any) -> list[dict[str, st
             results.append({"bato_link": link, "result": f"later, by the engine: {held}"})
             continue
         if result.status == "success":
-            text = (f"{result.chapters_found} chapters, {result.new_chapters} released while "
-                    "away")
+            text = f"{result.chapters_found} chapters, {result.new_chapters} released while away"
         else:
             text = f"{result.status}: {result.error}"
             if result.status in ("rate_limited", "offline", "blocked"):
@@ -160,8 +188,7 @@ def _latest_digest(repo: Any) -> str | None:
     from bato_desktop.db.relinks import RELINK_DIGEST
 
     n = repo.m.notification
-    row = (n.select().where(n.notification_type == RELINK_DIGEST).order_by(n.id.desc())
-           .first())
+    row = n.select().where(n.notification_type == RELINK_DIGEST).order_by(n.id.desc()).first()
     return str(row.message) if row is not None else None
 
 
@@ -173,12 +200,22 @@ def _print_plans(plans: list[Any], stranded: list[Any]) -> None:
     for plan in plans:
         print(f"  {plan.name} ({plan.bato_link}): {plan.verdict.value}: {plan.reason}")
         for candidate in plan.candidates[:4]:
-            print(f"      {candidate.confidence:.0%} {candidate.link} [{candidate.language}] "
-                  f"{candidate.why}")
+            print(
+                f"      {candidate.confidence:.0%} {candidate.link} [{candidate.language}] "
+                f"{candidate.why}"
+            )
 
 
 def _relink_json(row: Any) -> dict[str, Any]:
-    return {"old_link": row.old_link, "old_id": row.old_bato_id, "new_id": row.new_bato_id,
-            "new_link": row.new_link, "match": row.match_kind, "reason": row.reason,
-            "status": row.status, "batch": row.batch, "new_chapters": row.new_chapters,
-            "moved_at": row.moved_at.isoformat()}
+    return {
+        "old_link": row.old_link,
+        "old_id": row.old_bato_id,
+        "new_id": row.new_bato_id,
+        "new_link": row.new_link,
+        "match": row.match_kind,
+        "reason": row.reason,
+        "status": row.status,
+        "batch": row.batch,
+        "new_chapters": row.new_chapters,
+        "moved_at": row.moved_at.isoformat(),
+    }

@@ -77,8 +77,11 @@ def runtime_check() -> Check:
 
 def choose_platform() -> str:
     """Default ``QT_QPA_PLATFORM`` to offscreen on Linux without a display; returns the choice."""
-    if (_platform_key() == "linux" and not os.environ.get("DISPLAY")
-            and not os.environ.get("WAYLAND_DISPLAY")):
+    if (
+        _platform_key() == "linux"
+        and not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+    ):
         os.environ.setdefault("QT_QPA_PLATFORM", OFFSCREEN)
     requested = os.environ.get("QT_QPA_PLATFORM", "")
     # "xcb:option=..." or "wayland;xcb": the first plugin name is the one Qt tries first
@@ -114,8 +117,9 @@ def platform_plugin_check(chosen: str) -> Check:
     wanted = [name for name in dict.fromkeys([native, OFFSCREEN, chosen]) if name]
     missing = [name for name in wanted if find_plugin("platforms", name) is None]
     if missing:
-        return fail("Qt platform plugins",
-                    f"missing {', '.join(missing)} in {plugin_dir() / 'platforms'}")
+        return fail(
+            "Qt platform plugins", f"missing {', '.join(missing)} in {plugin_dir() / 'platforms'}"
+        )
     return ok("Qt platform plugins", f"{', '.join(wanted)} present in {plugin_dir()}")
 
 
@@ -126,13 +130,19 @@ def qt_application_check() -> tuple[Check, Any]:
     from PySide6 import __version__ as pyside_version
     from PySide6.QtCore import qVersion
 
-    return ok("Qt application", f"platform {QApplication.platformName()}, Qt {qVersion()}, "
-              f"PySide6 {pyside_version}"), app
+    return ok(
+        "Qt application",
+        f"platform {QApplication.platformName()}, Qt {qVersion()}, PySide6 {pyside_version}",
+    ), app
 
 
 def _opaque_pixels(image: Any) -> int:
-    return sum(1 for x in range(image.width()) for y in range(image.height())
-               if image.pixelColor(x, y).alpha() > 0)
+    return sum(
+        1
+        for x in range(image.width())
+        for y in range(image.height())
+        if image.pixelColor(x, y).alpha() > 0
+    )
 
 
 def icons_check() -> Check:
@@ -207,8 +217,10 @@ def dbus_check() -> Check:
     bus = QDBusConnection.sessionBus()
     if bus.isConnected():
         return ok("QtDBus", "session bus connected")
-    return ok("QtDBus", "module loads; no session bus here (fine headless: toasts then fall "
-              "back to the tray)")
+    return ok(
+        "QtDBus",
+        "module loads; no session bus here (fine headless: toasts then fall back to the tray)",
+    )
 
 
 def network_check() -> Check:
@@ -225,8 +237,10 @@ def tray_check() -> Check:
 
     if QSystemTrayIcon.isSystemTrayAvailable():
         return info("system tray", "available")
-    return info("system tray", "none on this display (offscreen never has one): the app "
-                "shows its dashboard instead")
+    return info(
+        "system tray",
+        "none on this display (offscreen never has one): the app shows its dashboard instead",
+    )
 
 
 class _CountingSink:
@@ -258,10 +272,17 @@ def app_objects_check() -> Check:
         try:
             migrate(database)
             repo = Repository(database)
-            repo.create_notifications([NewNotification(
-                anilist_id=-1, bato_link="https://bato.to/title/1-selftest",
-                notification_type="new_chapter", manga_name="Self-test",
-                message="New chapter available: Chapter 1")])
+            repo.create_notifications(
+                [
+                    NewNotification(
+                        anilist_id=-1,
+                        bato_link="https://bato.to/title/1-selftest",
+                        notification_type="new_chapter",
+                        manga_name="Self-test",
+                        message="New chapter available: Chapter 1",
+                    )
+                ]
+            )
             sink = _CountingSink()
             poller = NotificationPoller(repo, sink, Settings(), do_not_disturb=lambda: False)
             unread: list[int] = []
@@ -292,8 +313,11 @@ def app_objects_check() -> Check:
         problems.append("the dashboard's cards stayed empty")
     if problems:
         return fail("app objects", "; ".join(problems))
-    return ok("app objects", "poller, tray and dashboard work on a temporary database "
-              f"(1 toast, badge 1, series tracked {cards})")
+    return ok(
+        "app objects",
+        "poller, tray and dashboard work on a temporary database "
+        f"(1 toast, badge 1, series tracked {cards})",
+    )
 
 
 # -- Qt-free parts ----------------------------------------------------------------------------
@@ -314,8 +338,10 @@ def database_check() -> Check:
             database.close()
     if again:
         return fail("database (SQLite)", f"migrating twice is not idempotent: {again}")
-    return ok("database (SQLite)", f"temporary database migrated in {len(actions)} steps "
-              f"({series} series, {unread} unread)")
+    return ok(
+        "database (SQLite)",
+        f"temporary database migrated in {len(actions)} steps ({series} series, {unread} unread)",
+    )
 
 
 def mysql_driver_check() -> Check:
@@ -372,26 +398,39 @@ def plyer_check() -> Check:
     implementation = plyer_implementation_class()
     name = f"{implementation.__module__}.{implementation.__name__}"
     if implementation is facades.Notification or not implementation.__module__.startswith(
-            "plyer.platforms"):
+        "plyer.platforms"
+    ):
         module = plyer_backend_module()
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 importlib.import_module(module)
         except ImportError as exc:  # not in the bundle: the installation is broken
-            return fail("plyer backend", f"{name} is plyer's base class: the platform backend "
-                        f"is missing ({module}: {describe_error(exc)}; a hidden import of "
-                        "the bundle)")
+            return fail(
+                "plyer backend",
+                f"{name} is plyer's base class: the platform backend "
+                f"is missing ({module}: {describe_error(exc)}; a hidden import of "
+                "the bundle)",
+            )
         # the backend is there but found no notifier on this machine: the app copes
         if _platform_key() == "darwin":
-            return warn("plyer backend", f"{name}: plyer needs pyobjus on macOS; toasts use "
-                        "the tray's notifications instead")
+            return warn(
+                "plyer backend",
+                f"{name}: plyer needs pyobjus on macOS; toasts use "
+                "the tray's notifications instead",
+            )
         if _platform_key() == "linux":
-            return warn("plyer backend", f"{module} found no notifier on this machine: "
-                        "install libnotify-bin (notify-send) or dbus-python; toasts fall back "
-                        "to the tray icon's messages meanwhile")
-        return warn("plyer backend", f"{module} found no notifier on this machine; toasts "
-                    "fall back to the tray icon's messages")
+            return warn(
+                "plyer backend",
+                f"{module} found no notifier on this machine: "
+                "install libnotify-bin (notify-send) or dbus-python; toasts fall back "
+                "to the tray icon's messages meanwhile",
+            )
+        return warn(
+            "plyer backend",
+            f"{module} found no notifier on this machine; toasts "
+            "fall back to the tray icon's messages",
+        )
     return ok("plyer backend", name)
 
 
@@ -401,8 +440,11 @@ def toast_check() -> Check:
     backend = Toaster().backend_name
     if backend == "none":
         hint = " (install libnotify-bin)" if _platform_key() == "linux" else ""
-        return warn("toast backend", f"no native notifier on this machine{hint}: toasts fall "
-                    "back to the tray icon's messages")
+        return warn(
+            "toast backend",
+            f"no native notifier on this machine{hint}: toasts fall "
+            "back to the tray icon's messages",
+        )
     return ok("toast backend", backend)
 
 
@@ -432,8 +474,11 @@ def keyring_check() -> Check:
     if chained:
         name += " [" + ", ".join(_backend_name(b) for b in chained) + "]"
     if type(backend).__module__ == "keyring.backends.fail":
-        return warn("keyring", f"{name}: no keyring service is running here (a warning, not a "
-                    "failure): a MariaDB password cannot be saved, SQLite needs none")
+        return warn(
+            "keyring",
+            f"{name}: no keyring service is running here (a warning, not a "
+            "failure): a MariaDB password cannot be saved, SQLite needs none",
+        )
     if type(backend).__module__.startswith("keyrings.alt"):
         return warn("keyring", f"{name}: a plaintext test backend, never for real passwords")
     return ok("keyring", name)
@@ -462,8 +507,12 @@ def collect_checks() -> list[Check]:
     plugins = _guard("Qt platform plugins", lambda: platform_plugin_check(chosen))
     checks.append(plugins)
     qt_steps: list[tuple[str, Callable[[], Check]]] = [
-        ("SVG icons", icons_check), ("PNG images", png_check), ("QtCharts", charts_check),
-        ("QtDBus", dbus_check), ("QtNetwork", network_check), ("system tray", tray_check),
+        ("SVG icons", icons_check),
+        ("PNG images", png_check),
+        ("QtCharts", charts_check),
+        ("QtDBus", dbus_check),
+        ("QtNetwork", network_check),
+        ("system tray", tray_check),
         ("app objects", app_objects_check),
     ]
     app: Any = None
@@ -471,8 +520,13 @@ def collect_checks() -> list[Check]:
         checks.append(fail("Qt application", f"not started: platform plugin {chosen!r} missing"))
     elif chosen == "xcb" and not os.environ.get("DISPLAY"):
         # Qt would abort the whole process ("could not connect to display")
-        checks.append(fail("Qt application", "not started: QT_QPA_PLATFORM=xcb but DISPLAY is "
-                           "not set (unset QT_QPA_PLATFORM to run offscreen)"))
+        checks.append(
+            fail(
+                "Qt application",
+                "not started: QT_QPA_PLATFORM=xcb but DISPLAY is "
+                "not set (unset QT_QPA_PLATFORM to run offscreen)",
+            )
+        )
     else:
         try:
             application, app = qt_application_check()
@@ -480,12 +534,17 @@ def collect_checks() -> list[Check]:
         except Exception as exc:
             checks.append(fail("Qt application", describe_error(exc)))
     for name, step in qt_steps:
-        checks.append(_guard(name, step) if app is not None
-                      else fail(name, "not checked: no Qt application"))
+        checks.append(
+            _guard(name, step) if app is not None else fail(name, "not checked: no Qt application")
+        )
     for name, step in (
-        ("app modules", app_modules_check), ("database (SQLite)", database_check),
-        ("MySQL driver", mysql_driver_check), ("APScheduler", scheduler_check),
-        ("plyer backend", plyer_check), ("toast backend", toast_check), ("keyring", keyring_check),
+        ("app modules", app_modules_check),
+        ("database (SQLite)", database_check),
+        ("MySQL driver", mysql_driver_check),
+        ("APScheduler", scheduler_check),
+        ("plyer backend", plyer_check),
+        ("toast backend", toast_check),
+        ("keyring", keyring_check),
     ):
         checks.append(_guard(name, step))
     return checks

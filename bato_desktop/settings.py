@@ -30,9 +30,15 @@ from bato_desktop import paths
 #: XCOMIC's domains first (the generation live since August 2026), then V4's and v3x's, which
 #: answer nothing today but are where a relaunch would most likely appear again.
 DEFAULT_HOSTS = (
-    "https://xcomic.me", "https://xcomic.net", "https://comik.to", "https://yona.to",
-    "https://bato.si", "https://bato.ing", "https://xbat.app",
-    "https://bato.to", "https://batotwo.com",
+    "https://xcomic.me",
+    "https://xcomic.net",
+    "https://comik.to",
+    "https://yona.to",
+    "https://bato.si",
+    "https://bato.ing",
+    "https://xbat.app",
+    "https://bato.to",
+    "https://batotwo.com",
 )
 #: The list every settings file written before 2026-12 holds: it is replaced by the new
 #: default on load, because none of its domains has answered since January 2026.
@@ -49,8 +55,13 @@ MODES: tuple[SettingsMode, ...] = get_args(SettingsMode)
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
-DATABASE_SCHEMES = ("sqlite:///", "mysql://", "mariadb://", "mysql+pymysql://",
-                    "mariadb+pymysql://")
+DATABASE_SCHEMES = (
+    "sqlite:///",
+    "mysql://",
+    "mariadb://",
+    "mysql+pymysql://",
+    "mariadb+pymysql://",
+)
 
 
 def split_password(url: str) -> tuple[str, str | None]:
@@ -67,8 +78,9 @@ def split_password(url: str) -> tuple[str, str | None]:
         return url, None
     userinfo, _, hostport = parts.netloc.rpartition("@")
     user = userinfo.partition(":")[0]
-    return parts._replace(netloc=f"{user}@{hostport}" if user else hostport).geturl(), \
-        unquote(password)
+    return parts._replace(netloc=f"{user}@{hostport}" if user else hostport).geturl(), unquote(
+        password
+    )
 
 
 class SettingsError(ValueError):
@@ -126,7 +138,7 @@ class SettingSpec:
     def window_range(self) -> tuple[float, float]:
         """The spin box's range: the accepted range at the box's precision."""
         assert self.minimum is not None and self.maximum is not None, self.name
-        step = 1 if self.kind == "int" else 10.0 ** -self.decimals
+        step = 1 if self.kind == "int" else 10.0**-self.decimals
         low = self.minimum + step if self.above_minimum else self.minimum
         return low, self.maximum
 
@@ -146,79 +158,196 @@ _SECONDS = "s"
 class Settings:
     """Every setting, each declared once: its default, then its :class:`SettingSpec`."""
 
-    database_url: str = field(default="", metadata=SettingSpec(
-        "The database: empty for the SQLite file under the data folder, else "
-        "`sqlite:///PATH` or `mysql://USER@HOST:PORT/DB` (a password goes to the OS keyring).",
-        env=("DATABASE_URI", "BATO_DATABASE_URL"), default_text="empty (SQLite file)").meta())
-    min_delay: float = field(default=4.0, metadata=SettingSpec(
-        "Shortest pause between two series' checks.",
-        minimum=0, maximum=600, unit=_SECONDS, env=("BATO_MIN_DELAY",)).meta())
-    max_delay: float = field(default=7.0, metadata=SettingSpec(
-        "Longest pause between two series' checks (at least `min_delay`).",
-        minimum=0, maximum=600, unit=_SECONDS, env=("BATO_MAX_DELAY",)).meta())
-    scrape_interval: int = field(default=300, metadata=SettingSpec(
-        "How often the engine looks for series that are due.",
-        minimum=30, maximum=86400, unit=_SECONDS, env=("BATO_SCRAPE_INTERVAL",)).meta())
-    retry_max_attempts: int = field(default=3, metadata=SettingSpec(
-        "Attempts per series check before it counts as failed.",
-        minimum=1, maximum=10, env=("BATO_RETRY_MAX_ATTEMPTS",)).meta())
-    retry_backoff_factor: float = field(default=2.0, metadata=SettingSpec(
-        "Each retry waits this many times longer than the one before.",
-        minimum=1, maximum=10, unit="×", env=("BATO_RETRY_BACKOFF_FACTOR",)).meta())
-    retry_backoff_max: float = field(default=60.0, metadata=SettingSpec(
-        "The longest wait between two attempts.",
-        minimum=0, above_minimum=True, maximum=3600, unit=_SECONDS).meta())
-    rate_limit_delay: float = field(default=300.0, metadata=SettingSpec(
-        "The pause after an HTTP 429 that carries no Retry-After.",
-        minimum=0, above_minimum=True, maximum=86400, unit=_SECONDS, decimals=0,
-        env=("BATO_RATE_LIMIT_DELAY",)).meta())
-    request_timeout: float = field(default=15.0, metadata=SettingSpec(
-        "How long one request may take.",
-        minimum=0, above_minimum=True, maximum=300, unit=_SECONDS).meta())
-    lease_seconds: float = field(default=600.0, metadata=SettingSpec(
-        "How long an engine's claim on a series outlives a crash (engines sharing a database).",
-        minimum=5, maximum=3600, unit=_SECONDS, env=("BATO_LEASE_SECONDS",)).meta())
-    feed_interval: int = field(default=0, metadata=SettingSpec(
-        "Seconds between two reads of the site's newest-uploads feed.",
-        minimum=1, maximum=86400, unit=_SECONDS,
-        special=((0, "chosen from the request budget"), (-1, "off")),
-        env=("BATO_FEED_INTERVAL",)).meta())
-    hosts: tuple[str, ...] = field(default=DEFAULT_HOSTS, metadata=SettingSpec(
-        "The domains to try, in order, of any generation (`BATO_API_URL` sets one).",
-        default_text="xcomic.me, xcomic.net, comik.to, ... (9 domains)").meta())
-    languages: tuple[str, ...] = field(default=("en",), metadata=SettingSpec(
-        "The editions to follow, in order of preference (1 to 10 codes like en, es, pt_br)."
-    ).meta())
-    user_agent: str = field(default=DEFAULT_USER_AGENT, metadata=SettingSpec(
-        "The User-Agent header of every request.", default_text="a desktop Chrome").meta())
-    poll_interval: int = field(default=60, metadata=SettingSpec(
-        "How often the app looks for new notifications in the database.",
-        minimum=5, maximum=3600, unit=_SECONDS, env=("BATO_POLL_INTERVAL",)).meta())
-    log_level: str = field(default="INFO", metadata=SettingSpec(
-        "The logs' level.", choices=LOG_LEVELS, env=("LOG_LEVEL",)).meta())
-    notifications_enabled: bool = field(default=True, metadata=SettingSpec(
-        "Show desktop notifications.").meta())
-    summary_threshold: int = field(default=5, metadata=SettingSpec(
-        "More notifications than this from one poll become one summary.",
-        minimum=1, maximum=100).meta())
-    private_toasts: bool = field(default=False, metadata=SettingSpec(
-        "Notifications name no series or chapter (\"3 new chapters\").").meta())
-    quiet_hours_enabled: bool = field(default=False, metadata=SettingSpec(
-        "Hold notifications during quiet hours, then show one digest.").meta())
-    quiet_start: str = field(default="22:00", metadata=SettingSpec(
-        "Quiet hours start (HH:MM, 24 h).").meta())
-    quiet_end: str = field(default="07:00", metadata=SettingSpec(
-        "Quiet hours end (HH:MM, 24 h).").meta())
-    start_at_login: bool = field(default=False, metadata=SettingSpec(
-        "Start the app when you log in.").meta())
-    mode: SettingsMode = field(default="engine+notify", metadata=SettingSpec(
-        "`engine+notify`: this device checks series and notifies; `notify-only`: another "
-        "device sharing the database checks.", choices=MODES).meta())
-    device_id: str = field(default_factory=lambda: uuid.uuid4().hex, metadata=SettingSpec(
-        "This device's id in a shared database (generated once).",
-        default_text="generated").meta())
-    device_name: str = field(default_factory=socket.gethostname, metadata=SettingSpec(
-        "This device's name in the dashboard.", default_text="the computer's name").meta())
+    database_url: str = field(
+        default="",
+        metadata=SettingSpec(
+            "The database: empty for the SQLite file under the data folder, else "
+            "`sqlite:///PATH` or `mysql://USER@HOST:PORT/DB` (a password goes to the OS keyring).",
+            env=("DATABASE_URI", "BATO_DATABASE_URL"),
+            default_text="empty (SQLite file)",
+        ).meta(),
+    )
+    min_delay: float = field(
+        default=4.0,
+        metadata=SettingSpec(
+            "Shortest pause between two series' checks.",
+            minimum=0,
+            maximum=600,
+            unit=_SECONDS,
+            env=("BATO_MIN_DELAY",),
+        ).meta(),
+    )
+    max_delay: float = field(
+        default=7.0,
+        metadata=SettingSpec(
+            "Longest pause between two series' checks (at least `min_delay`).",
+            minimum=0,
+            maximum=600,
+            unit=_SECONDS,
+            env=("BATO_MAX_DELAY",),
+        ).meta(),
+    )
+    scrape_interval: int = field(
+        default=300,
+        metadata=SettingSpec(
+            "How often the engine looks for series that are due.",
+            minimum=30,
+            maximum=86400,
+            unit=_SECONDS,
+            env=("BATO_SCRAPE_INTERVAL",),
+        ).meta(),
+    )
+    retry_max_attempts: int = field(
+        default=3,
+        metadata=SettingSpec(
+            "Attempts per series check before it counts as failed.",
+            minimum=1,
+            maximum=10,
+            env=("BATO_RETRY_MAX_ATTEMPTS",),
+        ).meta(),
+    )
+    retry_backoff_factor: float = field(
+        default=2.0,
+        metadata=SettingSpec(
+            "Each retry waits this many times longer than the one before.",
+            minimum=1,
+            maximum=10,
+            unit="×",
+            env=("BATO_RETRY_BACKOFF_FACTOR",),
+        ).meta(),
+    )
+    retry_backoff_max: float = field(
+        default=60.0,
+        metadata=SettingSpec(
+            "The longest wait between two attempts.",
+            minimum=0,
+            above_minimum=True,
+            maximum=3600,
+            unit=_SECONDS,
+        ).meta(),
+    )
+    rate_limit_delay: float = field(
+        default=300.0,
+        metadata=SettingSpec(
+            "The pause after an HTTP 429 that carries no Retry-After.",
+            minimum=0,
+            above_minimum=True,
+            maximum=86400,
+            unit=_SECONDS,
+            decimals=0,
+            env=("BATO_RATE_LIMIT_DELAY",),
+        ).meta(),
+    )
+    request_timeout: float = field(
+        default=15.0,
+        metadata=SettingSpec(
+            "How long one request may take.",
+            minimum=0,
+            above_minimum=True,
+            maximum=300,
+            unit=_SECONDS,
+        ).meta(),
+    )
+    lease_seconds: float = field(
+        default=600.0,
+        metadata=SettingSpec(
+            "How long an engine's claim on a series outlives a crash (engines sharing a database).",
+            minimum=5,
+            maximum=3600,
+            unit=_SECONDS,
+            env=("BATO_LEASE_SECONDS",),
+        ).meta(),
+    )
+    feed_interval: int = field(
+        default=0,
+        metadata=SettingSpec(
+            "Seconds between two reads of the site's newest-uploads feed.",
+            minimum=1,
+            maximum=86400,
+            unit=_SECONDS,
+            special=((0, "chosen from the request budget"), (-1, "off")),
+            env=("BATO_FEED_INTERVAL",),
+        ).meta(),
+    )
+    hosts: tuple[str, ...] = field(
+        default=DEFAULT_HOSTS,
+        metadata=SettingSpec(
+            "The domains to try, in order, of any generation (`BATO_API_URL` sets one).",
+            default_text="xcomic.me, xcomic.net, comik.to, ... (9 domains)",
+        ).meta(),
+    )
+    languages: tuple[str, ...] = field(
+        default=("en",),
+        metadata=SettingSpec(
+            "The editions to follow, in order of preference (1 to 10 codes like en, es, pt_br)."
+        ).meta(),
+    )
+    user_agent: str = field(
+        default=DEFAULT_USER_AGENT,
+        metadata=SettingSpec(
+            "The User-Agent header of every request.", default_text="a desktop Chrome"
+        ).meta(),
+    )
+    poll_interval: int = field(
+        default=60,
+        metadata=SettingSpec(
+            "How often the app looks for new notifications in the database.",
+            minimum=5,
+            maximum=3600,
+            unit=_SECONDS,
+            env=("BATO_POLL_INTERVAL",),
+        ).meta(),
+    )
+    log_level: str = field(
+        default="INFO",
+        metadata=SettingSpec("The logs' level.", choices=LOG_LEVELS, env=("LOG_LEVEL",)).meta(),
+    )
+    notifications_enabled: bool = field(
+        default=True, metadata=SettingSpec("Show desktop notifications.").meta()
+    )
+    summary_threshold: int = field(
+        default=5,
+        metadata=SettingSpec(
+            "More notifications than this from one poll become one summary.", minimum=1, maximum=100
+        ).meta(),
+    )
+    private_toasts: bool = field(
+        default=False,
+        metadata=SettingSpec('Notifications name no series or chapter ("3 new chapters").').meta(),
+    )
+    quiet_hours_enabled: bool = field(
+        default=False,
+        metadata=SettingSpec("Hold notifications during quiet hours, then show one digest.").meta(),
+    )
+    quiet_start: str = field(
+        default="22:00", metadata=SettingSpec("Quiet hours start (HH:MM, 24 h).").meta()
+    )
+    quiet_end: str = field(
+        default="07:00", metadata=SettingSpec("Quiet hours end (HH:MM, 24 h).").meta()
+    )
+    start_at_login: bool = field(
+        default=False, metadata=SettingSpec("Start the app when you log in.").meta()
+    )
+    mode: SettingsMode = field(
+        default="engine+notify",
+        metadata=SettingSpec(
+            "`engine+notify`: this device checks series and notifies; `notify-only`: another "
+            "device sharing the database checks.",
+            choices=MODES,
+        ).meta(),
+    )
+    device_id: str = field(
+        default_factory=lambda: uuid.uuid4().hex,
+        metadata=SettingSpec(
+            "This device's id in a shared database (generated once).", default_text="generated"
+        ).meta(),
+    )
+    device_name: str = field(
+        default_factory=socket.gethostname,
+        metadata=SettingSpec(
+            "This device's name in the dashboard.", default_text="the computer's name"
+        ).meta(),
+    )
 
     @property
     def effective_database_url(self) -> str:
@@ -237,28 +366,43 @@ class Settings:
         for spec in SPECS.values():
             problem = spec.problem(getattr(self, spec.name))
             _check(problem is None, spec.name, problem or "")
-        _check(self.max_delay >= self.min_delay, "max_delay",
-               f"must be at least min_delay ({self.min_delay})")
+        _check(
+            self.max_delay >= self.min_delay,
+            "max_delay",
+            f"must be at least min_delay ({self.min_delay})",
+        )
         _check(len(self.hosts) > 0, "hosts", "needs at least one host")
         for host in self.hosts:
-            _check(bool(re.match(r"^https?://[A-Za-z0-9.\-]+(:\d+)?/?$", host)), "hosts",
-                   f"{host!r} is not a domain URL like https://xcomic.me")
+            _check(
+                bool(re.match(r"^https?://[A-Za-z0-9.\-]+(:\d+)?/?$", host)),
+                "hosts",
+                f"{host!r} is not a domain URL like https://xcomic.me",
+            )
         _check(len(set(self.hosts)) == len(self.hosts), "hosts", "lists a domain twice")
         _check(0 < len(self.languages) <= 10, "languages", "needs 1 to 10 language codes")
         for language in self.languages:
-            _check(bool(re.match(r"^[a-z]{2,3}(_[a-z]{2,4})?$", language)), "languages",
-                   f"{language!r} is not a language code like en, es or pt_br")
+            _check(
+                bool(re.match(r"^[a-z]{2,3}(_[a-z]{2,4})?$", language)),
+                "languages",
+                f"{language!r} is not a language code like en, es or pt_br",
+            )
         _check(bool(self.user_agent.strip()), "user_agent", "must not be empty")
         _check(isinstance(self.private_toasts, bool), "private_toasts", "must be true or false")
         _check(bool(_HHMM.match(self.quiet_start)), "quiet_start", "must be HH:MM (24 h)")
         _check(bool(_HHMM.match(self.quiet_end)), "quiet_end", "must be HH:MM (24 h)")
         _check(bool(self.device_id.strip()), "device_id", "must not be empty")
         if self.database_url:
-            _check(self.database_url.startswith(DATABASE_SCHEMES), "database_url",
-                   "must start with sqlite:/// or mysql:// (or mysql+pymysql://)")
-            _check(self.database_url.startswith("sqlite")
-                   or split_password(self.database_url)[1] is None, "database_url",
-                   "must not contain a password: it is kept in the OS keyring")
+            _check(
+                self.database_url.startswith(DATABASE_SCHEMES),
+                "database_url",
+                "must start with sqlite:/// or mysql:// (or mysql+pymysql://)",
+            )
+            _check(
+                self.database_url.startswith("sqlite")
+                or split_password(self.database_url)[1] is None,
+                "database_url",
+                "must not contain a password: it is kept in the OS keyring",
+            )
         return self
 
     def to_json(self) -> dict[str, Any]:
@@ -276,8 +420,7 @@ def _check(ok: bool, name: str, problem: str) -> None:
 _KINDS = ("int", "float", "bool", "tuple[str, ...]")
 #: Every setting's spec by field name, in the fields' order.
 SPECS: dict[str, SettingSpec] = {
-    f.name: replace(f.metadata["spec"], name=f.name,
-                    kind=f.type if f.type in _KINDS else "str")
+    f.name: replace(f.metadata["spec"], name=f.name, kind=f.type if f.type in _KINDS else "str")
     for f in fields(Settings)
 }
 
@@ -369,7 +512,8 @@ def load(path: Path | None = None, environ: dict[str, str] | None = None) -> Set
     env_password: str | None = None
     if "database_url" in env_values:  # the old DATABASE_URI often carries its password
         env_values["database_url"], env_password = split_password(
-            env_values["database_url"].strip())
+            env_values["database_url"].strip()
+        )
     if env_values:
         settings = from_mapping(env_values, "environment", base=settings)
     if env_password is not None:

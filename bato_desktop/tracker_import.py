@@ -20,14 +20,37 @@ from bato_desktop.core.errors import InvalidBatoLink
 from bato_desktop.core.links import parse_bato_id
 
 MIRROR_HOSTS = (
-    "bato.to", "batotwo.com", "batotoo.com", "mto.to", "dto.to", "hto.to", "wto.to", "xbato.com",
-    "xbato.net", "xbato.org", "zbato.com", "zbato.net", "zbato.org", "comiko.net",
-    "batocomic.com", "batocomic.net", "batocomic.org", "readtoto.com", "readtoto.net",
-    "mangatoto.com", "mangatoto.net", "xcomic.me", "xcomic.net", "comik.to", "yona.to",
-    "bato.si", "bato.ing",
+    "bato.to",
+    "batotwo.com",
+    "batotoo.com",
+    "mto.to",
+    "dto.to",
+    "hto.to",
+    "wto.to",
+    "xbato.com",
+    "xbato.net",
+    "xbato.org",
+    "zbato.com",
+    "zbato.net",
+    "zbato.org",
+    "comiko.net",
+    "batocomic.com",
+    "batocomic.net",
+    "batocomic.org",
+    "readtoto.com",
+    "readtoto.net",
+    "mangatoto.com",
+    "mangatoto.net",
+    "xcomic.me",
+    "xcomic.net",
+    "comik.to",
+    "yona.to",
+    "bato.si",
+    "bato.ing",
 )
 BATO_LINK = re.compile(
-    r"https?://(?:www\.)?(?:[a-z0-9-]+\.)*(?:" + "|".join(re.escape(h) for h in MIRROR_HOSTS)
+    r"https?://(?:www\.)?(?:[a-z0-9-]+\.)*(?:"
+    + "|".join(re.escape(h) for h in MIRROR_HOSTS)
     + r"|[a-z0-9-]*(?:bato|xcomic)[a-z0-9-]*\.[a-z]{2,})"
     r"/(?:(?:title|series)/\d+|comic/(?!_/)[A-Za-z0-9_]+)[^\s\"'<>,)\]]*",
     re.IGNORECASE,
@@ -113,8 +136,10 @@ def _anilist_id_of(obj: dict[str, Any]) -> int | None:
 def _json_entries(data: Any) -> Iterator[dict[str, Any]]:
     """The objects that stand for one series: the outermost dicts that carry a title."""
     if isinstance(data, dict):
-        if _title_of(data) and not any(isinstance(v, list) and v and isinstance(v[0], dict)
-                                       and _title_of(v[0]) for v in data.values()):
+        if _title_of(data) and not any(
+            isinstance(v, list) and v and isinstance(v[0], dict) and _title_of(v[0])
+            for v in data.values()
+        ):
             yield data
             return
         for value in data.values():
@@ -157,8 +182,15 @@ def _parse_csv(text: str) -> TrackerImport:
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     for row in reader:
         lowered = {(k or "").strip().lower(): (v or "") for k, v in row.items()}
-        title = next((lowered[k] for k in lowered if "title" in k or k in ("name", "series")
-                      if lowered[k].strip()), f"(line {reader.line_num})")
+        title = next(
+            (
+                lowered[k]
+                for k in lowered
+                if "title" in k or k in ("name", "series")
+                if lowered[k].strip()
+            ),
+            f"(line {reader.line_num})",
+        )
         anilist = next((lowered[k] for k in ("anilist_id", "id_anilist") if lowered.get(k)), "")
         anilist_id = int(anilist) if anilist.strip().isdigit() else None
         _add(result, _entry(title.strip(), [str(v) for v in row.values() if v], anilist_id))
@@ -175,9 +207,13 @@ def _parse_xml(text: str) -> TrackerImport:
     items = [el for el in root.iter() if el.tag.lower() in ("manga", "series", "entry", "item")]
     for element in items:
         fields = {child.tag.lower(): (child.text or "").strip() for child in element}
-        title = next((fields[k] for k in ("series_title", "manga_title", "title", "name")
-                      if fields.get(k)), "(untitled)")
-        texts = ["".join(element.itertext()), *(str(v) for el in element.iter()
-                                                 for v in el.attrib.values())]
+        title = next(
+            (fields[k] for k in ("series_title", "manga_title", "title", "name") if fields.get(k)),
+            "(untitled)",
+        )
+        texts = [
+            "".join(element.itertext()),
+            *(str(v) for el in element.iter() for v in el.attrib.values()),
+        ]
         _add(result, _entry(title, texts, None))
     return result

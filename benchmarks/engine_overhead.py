@@ -41,8 +41,9 @@ class InProcessClient:
     def __init__(self, fake: FakeBato) -> None:
         self.fake = fake
 
-    def fetch_series(self, key: SeriesKey | str, known: KnownChapters | None = None
-                     ) -> SeriesSnapshot:
+    def fetch_series(
+        self, key: SeriesKey | str, known: KnownChapters | None = None
+    ) -> SeriesSnapshot:
         bato_id = str(key)
         body = {"query": queries.SERIES_QUERY, "variables": queries.series_variables(bato_id)}
         status, _headers, payload = self.fake.respond(body)
@@ -65,8 +66,12 @@ def measure(backend: str, chapters: int, rounds: int) -> tuple[float, float]:
             bato_id = str(200000 + round_number)
             fake.add_series(bato_id, "Long Runner", chapters=chapters)
             settings = replace(Settings(), min_delay=0.0, max_delay=0.0)
-            service = ScrapingService(repo, InProcessClient(fake), settings,  # type: ignore[arg-type]
-                                      rng=random.Random(1))
+            service = ScrapingService(
+                repo,
+                InProcessClient(fake),
+                settings,  # type: ignore[arg-type]
+                rng=random.Random(1),
+            )
             started = time.perf_counter()
             result = service.add_series(bato_id)
             first.append(time.perf_counter() - started)
@@ -95,15 +100,21 @@ def measure_floor(backend: str, chapters: int, rounds: int) -> float:
             database = open_database(url, password_lookup=lambda _i: None)
             kind = "TEXT" if backend == "sqlite" else "VARCHAR(500)"
             columns = ", ".join(f"c{i} {kind}" for i in range(FLOOR_COLUMNS))
-            database.execute_sql(f"CREATE TABLE floor_rows (id INTEGER PRIMARY KEY "
-                                 f"{'AUTO_INCREMENT' if backend != 'sqlite' else ''}, {columns})")
+            database.execute_sql(
+                f"CREATE TABLE floor_rows (id INTEGER PRIMARY KEY "
+                f"{'AUTO_INCREMENT' if backend != 'sqlite' else ''}, {columns})"
+            )
             marks = ", ".join([database.param] * FLOOR_COLUMNS)
-            sql = (f"INSERT INTO floor_rows ({', '.join(f'c{i}' for i in range(FLOOR_COLUMNS))}) "
-                   f"VALUES ({marks})")
+            sql = (
+                f"INSERT INTO floor_rows ({', '.join(f'c{i}' for i in range(FLOOR_COLUMNS))}) "
+                f"VALUES ({marks})"
+            )
             started = time.perf_counter()
             items = json.loads(payload)["data"]["get_content_chapterList"]
-            rows = [tuple(str(item["data"].get("dname", "")) for _ in range(FLOOR_COLUMNS))
-                    for item in items]
+            rows = [
+                tuple(str(item["data"].get("dname", "")) for _ in range(FLOOR_COLUMNS))
+                for item in items
+            ]
             with database.atomic():
                 database.cursor().executemany(sql, rows)
             times.append(time.perf_counter() - started)
@@ -121,18 +132,23 @@ def main() -> int:
     pause_ms = (settings.min_delay + settings.max_delay) / 2 * 1000
     backends = ["sqlite", "mariadb"] if args.backend == "both" else [args.backend]
     print(f"budget: mean politeness pause between series = {pause_ms:.0f} ms")
-    print(f"{'backend':<8} {'chapters':>8} {'floor ms':>9} {'first load ms':>14} "
-          f"{'x floor':>8} {'re-check ms':>12} {'re-check / pause':>17}")
+    print(
+        f"{'backend':<8} {'chapters':>8} {'floor ms':>9} {'first load ms':>14} "
+        f"{'x floor':>8} {'re-check ms':>12} {'re-check / pause':>17}"
+    )
     failed = False
     for backend in backends:
         floor_ms = measure_floor(backend, args.chapters, args.rounds)
         first_ms, recheck_ms = measure(backend, args.chapters, args.rounds)
         ok = first_ms <= 100 and recheck_ms <= 100
         failed |= not ok
-        print(f"{backend:<8} {args.chapters:>8} {floor_ms:>9.1f} {first_ms:>14.1f} "
-              f"{first_ms / floor_ms:>7.2f}x {recheck_ms:>12.1f} {recheck_ms / pause_ms:>16.2%}"
-              f"  {'PASS' if ok else 'FAIL'} (target: both <= 100 ms)")
+        print(
+            f"{backend:<8} {args.chapters:>8} {floor_ms:>9.1f} {first_ms:>14.1f} "
+            f"{first_ms / floor_ms:>7.2f}x {recheck_ms:>12.1f} {recheck_ms / pause_ms:>16.2%}"
+            f"  {'PASS' if ok else 'FAIL'} (target: both <= 100 ms)"
+        )
     return 1 if failed else 0
+
 
 if __name__ == "__main__":
     raise SystemExit(main())

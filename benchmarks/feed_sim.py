@@ -134,8 +134,9 @@ class _Noise:
         return out
 
 
-def simulate_feed(sc: FeedScenario, library: Sequence[Series], days: float, seed: int,
-                  adds: Sequence[float]) -> FeedResult:
+def simulate_feed(
+    sc: FeedScenario, library: Sequence[Series], days: float, seed: int, adds: Sequence[float]
+) -> FeedResult:
     started = time.perf_counter()
     n = len(library)
     end = days * DAY
@@ -144,8 +145,12 @@ def simulate_feed(sc: FeedScenario, library: Sequence[Series], days: float, seed
     plan_rng = random.Random(seed)  # the engine's schedule jitter
     hide_rng = random.Random(seed + 17)
     noise = _Noise(sc.uploads_per_hour, start - DAY, seed * 1009 + int(sc.uploads_per_hour))
-    uploads = sorted((t, i, k) for i, s in enumerate(library)
-                     for k, t in enumerate(s.true_times) if t >= start - DAY)
+    uploads = sorted(
+        (t, i, k)
+        for i, s in enumerate(library)
+        for k, t in enumerate(s.true_times)
+        if t >= start - DAY
+    )
     hidden = {(i, k) for _, i, k in uploads if sc.hidden and hide_rng.random() < sc.hidden}
     up = 0  # next library upload not yet in any poll window
 
@@ -178,8 +183,16 @@ def simulate_feed(sc: FeedScenario, library: Sequence[Series], days: float, seed
     hourly: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     found_by: dict[str, int] = defaultdict(int)
     request_types: dict[str, int] = defaultdict(int)
-    counters = {"feed": 0, "series": 0, "detected": 0, "polls": 0, "failed": 0, "pages": 0,
-                "bound": 0, "due": 0}
+    counters = {
+        "feed": 0,
+        "series": 0,
+        "detected": 0,
+        "polls": 0,
+        "failed": 0,
+        "pages": 0,
+        "bound": 0,
+        "due": 0,
+    }
     last_end = -math.inf
 
     def request(at: float, feed: bool, kind: str = "", what: str = "feed") -> float:
@@ -202,8 +215,12 @@ def simulate_feed(sc: FeedScenario, library: Sequence[Series], days: float, seed
         times = series.true_times
         first = initial[i]
         if how == "feed" or first or not view(at).watching(_dt(at)):
-            now = request(at, False, series.kind, "initial" if first else
-                          "feed-triggered" if how == "feed" else "full check")
+            now = request(
+                at,
+                False,
+                series.kind,
+                "initial" if first else "feed-triggered" if how == "feed" else "full check",
+            )
         else:  # the cheap probe; the list only when something changed
             now = request(at, False, series.kind, "probe")
             if seen[i] < len(times) and times[seen[i]] <= now:
@@ -222,18 +239,23 @@ def simulate_feed(sc: FeedScenario, library: Sequence[Series], days: float, seed
                     found_by[how] += 1
                     counters["detected"] += 1
         at_dt = _dt(now)
-        outcome = (CheckOutcome.INITIAL if first else
-                   CheckOutcome.NEW_CHAPTERS if after > before else CheckOutcome.NO_CHANGE)
+        outcome = (
+            CheckOutcome.INITIAL
+            if first
+            else CheckOutcome.NEW_CHAPTERS
+            if after > before
+            else CheckOutcome.NO_CHANGE
+        )
         pattern = analyse(series.public[:after], at_dt)
-        decision = plan_next_check(pattern, state[i], outcome, at_dt, series.status,
-                                   rng=plan_rng)
+        decision = plan_next_check(pattern, state[i], outcome, at_dt, series.status, rng=plan_rng)
         stretched[i] = False
         if view(now).watching(at_dt):
             longer = as_backstop(decision, at_dt)
             stretched[i] = longer.next_check_at != decision.next_check_at
             decision = longer
         state[i] = ScheduleState(
-            interval_hours=decision.interval_hours, last_scraped_at=at_dt,
+            interval_hours=decision.interval_hours,
+            last_scraped_at=at_dt,
             next_scrape_at=decision.next_check_at,
             consecutive_no_update_count=decision.consecutive_no_update_count,
             consecutive_failures=decision.consecutive_failures,
@@ -253,8 +275,7 @@ def simulate_feed(sc: FeedScenario, library: Sequence[Series], days: float, seed
         ``last + (next - last) / STRETCH``, never earlier than now."""
         for i in range(n):
             if stretched[i] and next_at[i] > now:
-                back = last_check[i] + (next_at[i] - last_check[i]) / max(
-                    1.0, feed_policy.STRETCH)
+                back = last_check[i] + (next_at[i] - last_check[i]) / max(1.0, feed_policy.STRETCH)
                 stretched[i] = False
                 reschedule(i, max(back, now), "scheduled")
 
@@ -278,7 +299,7 @@ def simulate_feed(sc: FeedScenario, library: Sequence[Series], days: float, seed
         size = sc.page_size
         first_poll = last_ok is None
         pages = 1 if first_poll else min(feed_policy.MAX_PAGES_PER_POLL, len(items) // size + 1)
-        read = items[:pages * size]
+        read = items[: pages * size]
         bound_hit = not first_poll and len(items) >= feed_policy.MAX_PAGES_PER_POLL * size
         now = t1
         for _ in range(pages - 1):
@@ -290,8 +311,13 @@ def simulate_feed(sc: FeedScenario, library: Sequence[Series], days: float, seed
             if u < 0:
                 continue
             _, i, k = uploads[u]
-            if (adds[i] <= t1 and not initial[i] and k >= seen[i] and not queued[i]
-                    and (i, k) not in hidden):
+            if (
+                adds[i] <= t1
+                and not initial[i]
+                and k >= seen[i]
+                and not queued[i]
+                and (i, k) not in hidden
+            ):
                 queued[i] = True
                 queue.append(i)
         if bound_hit:
@@ -362,15 +388,26 @@ def simulate_feed(sc: FeedScenario, library: Sequence[Series], days: float, seed
                 chapters.append((series.true_times[k], math.inf))
     peak = max((sum(v) for v in hourly.values()), default=0)
     return FeedResult(
-        name=sc.name, scenario=sc, feed_requests=counters["feed"],
-        series_requests=counters["series"], detected=counters["detected"],
-        delays=dict(delays), chapters=chapters, requests_by_kind=dict(by_kind),
-        peak_per_hour=peak, elapsed=time.perf_counter() - started, polls=counters["polls"],
-        failed_polls=counters["failed"], pages=counters["pages"], bound_hits=counters["bound"],
+        name=sc.name,
+        scenario=sc,
+        feed_requests=counters["feed"],
+        series_requests=counters["series"],
+        detected=counters["detected"],
+        delays=dict(delays),
+        chapters=chapters,
+        requests_by_kind=dict(by_kind),
+        peak_per_hour=peak,
+        elapsed=time.perf_counter() - started,
+        polls=counters["polls"],
+        failed_polls=counters["failed"],
+        pages=counters["pages"],
+        bound_hits=counters["bound"],
         made_due=counters["due"],
         site_uploads=sum(1 for t, _, _ in uploads if 0 <= t < end)
         + round(sc.uploads_per_hour * end / HOUR),
         mean_interval=sum(intervals) / len(intervals) if intervals else float(base),
-        base_interval=base, found_by=dict(found_by), request_types=dict(request_types),
+        base_interval=base,
+        found_by=dict(found_by),
+        request_types=dict(request_types),
         hourly={h: (v[0], v[1]) for h, v in hourly.items()},
     )

@@ -55,8 +55,11 @@ RECORDED_FROM_MS = 5.0  # the probe records lateness from 5 ms on (bato_desktop.
 CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 ROOT = Path(__file__).resolve().parents[1]
 # How the app is started; BATO_FOOTPRINT_APP="/path/to/wrapper.py" runs a profiling wrapper.
-APP_ARGS = [os.environ["BATO_FOOTPRINT_APP"]] if os.environ.get("BATO_FOOTPRINT_APP") \
+APP_ARGS = (
+    [os.environ["BATO_FOOTPRINT_APP"]]
+    if os.environ.get("BATO_FOOTPRINT_APP")
     else ["-m", "bato_desktop"]
+)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -105,6 +108,7 @@ class LogWatch:
         def ready() -> bool:
             alive()
             return name in self.seen
+
         wait_for(ready, timeout, f"{self.patterns[name].pattern!r} in {self.path.name}")
         return self.seen[name]
 
@@ -148,21 +152,26 @@ def set_next_check(url: str, when: datetime) -> None:
 def launch_app(env: dict[str, str], watch: LogWatch, output: Path) -> Launched:
     with output.open("ab") as sink:
         started = time.monotonic()
-        process = subprocess.Popen([sys.executable, *APP_ARGS], env=env,
-                                   stdout=sink, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, *APP_ARGS], env=env, stdout=sink, stderr=subprocess.STDOUT
+        )
 
     def alive() -> None:
         if process.poll() is not None:
-            raise SystemExit(f"the app exited with {process.returncode}:\n"
-                             f"{output.read_text(errors='replace')[-3000:]}")
+            raise SystemExit(
+                f"the app exited with {process.returncode}:\n"
+                f"{output.read_text(errors='replace')[-3000:]}"
+            )
+
     shown = watch.wait("tray", 60, alive)
     return Launched(process, (shown - started) * 1000)
 
 
 def launch_bare(env: dict[str, str]) -> Launched:
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "benchmarks.bare_tray"], env=env,
-                               stdout=subprocess.PIPE, cwd=ROOT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.bare_tray"], env=env, stdout=subprocess.PIPE, cwd=ROOT
+    )
     assert process.stdout is not None
     line = process.stdout.readline().decode().strip()
     launched = Launched(process, (time.monotonic() - started) * 1000)
@@ -171,15 +180,18 @@ def launch_bare(env: dict[str, str]) -> Launched:
     return launched
 
 
-def idle_usage(processes: list[subprocess.Popen[bytes]],
-               seconds: float) -> list[tuple[float, float]]:
+def idle_usage(
+    processes: list[subprocess.Popen[bytes]], seconds: float
+) -> list[tuple[float, float]]:
     """(CPU % of one core, RSS MB) per process over ``seconds``."""
     before = [cpu_seconds(p.pid) for p in processes]
     started = time.monotonic()
     time.sleep(seconds)
     elapsed = time.monotonic() - started
-    return [(100 * (cpu_seconds(p.pid) - b) / elapsed, memory_mb(p.pid))
-            for p, b in zip(processes, before, strict=True)]
+    return [
+        (100 * (cpu_seconds(p.pid) - b) / elapsed, memory_mb(p.pid))
+        for p, b in zip(processes, before, strict=True)
+    ]
 
 
 def longest_stall(probe: Path, start: float, end: float) -> float:
@@ -207,10 +219,12 @@ def main(argv: list[str] | None = None) -> int:
         migrate(database)
         database.close()
         seeded_at = time.monotonic()
-        links = seed(replace(Settings(), database_url=url, hosts=(fake.url,), min_delay=0,
-                             max_delay=0), fake)
-        print(f"seeded {len(links)} series through the engine in "
-              f"{time.monotonic() - seeded_at:.1f} s")
+        links = seed(
+            replace(Settings(), database_url=url, hosts=(fake.url,), min_delay=0, max_delay=0), fake
+        )
+        print(
+            f"seeded {len(links)} series through the engine in {time.monotonic() - seeded_at:.1f} s"
+        )
         config = Path(env["BATO_CONFIG_DIR"]) / "settings.json"
         base = replace(Settings(), database_url=url, hosts=(fake.url,))
         settings_mod.save(base, config)
@@ -218,13 +232,13 @@ def main(argv: list[str] | None = None) -> int:
         with VirtualDesktop(env, notifications=True) as desktop:
             # -- 1 + 2: launch and idle ------------------------------------------------------
             set_next_check(url, datetime.now(UTC) + timedelta(days=2))
-            watch = LogWatch(Path(env["BATO_LOG_DIR"]) / "bato.log",
-                             {"tray": r"Tray icon shown"})
+            watch = LogWatch(Path(env["BATO_LOG_DIR"]) / "bato.log", {"tray": r"Tray icon shown"})
             bare = launch_bare(desktop.env)
             app = launch_app(desktop.env, watch, home / "app-output.txt")
             time.sleep(5)
             (bare_cpu, bare_rss), (app_cpu, app_rss) = idle_usage(
-                [bare.process, app.process], args.idle)
+                [bare.process, app.process], args.idle
+            )
             stop_process(app.process)
             stop_process(bare.process)
             watch.close()
@@ -237,21 +251,33 @@ def main(argv: list[str] | None = None) -> int:
             set_next_check(url, datetime.now(UTC) - timedelta(minutes=1))
             app_probe, bare_probe = home / "app-stalls.json", home / "bare-stalls.json"
             probe_env = dict(desktop.env, BATO_STALL_PROBE=str(app_probe))
-            watch = LogWatch(Path(env["BATO_LOG_DIR"]) / "bato.log", {
-                "tray": r"Tray icon shown",
-                "started": r"Cycle started: \d+ series due",
-                "finished": r"Cycle finished: \d+/\d+ checked"})
+            watch = LogWatch(
+                Path(env["BATO_LOG_DIR"]) / "bato.log",
+                {
+                    "tray": r"Tray icon shown",
+                    "started": r"Cycle started: \d+ series due",
+                    "finished": r"Cycle finished: \d+/\d+ checked",
+                },
+            )
             cycle_bare = launch_bare(dict(desktop.env, BATO_STALL_PROBE=str(bare_probe)))
             cycle_app = launch_app(probe_env, watch, home / "app-output.txt")
-            second = subprocess.run([sys.executable, "-m", "bato_desktop"], env=probe_env,
-                                    capture_output=True, text=True, timeout=60, check=False)
+            second = subprocess.run(
+                [sys.executable, "-m", "bato_desktop"],
+                env=probe_env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
             if second.returncode != 0 or "already running" not in second.stdout:
-                raise SystemExit(f"the second launch did not reach the first: {second.stdout}"
-                                 f"{second.stderr}")
+                raise SystemExit(
+                    f"the second launch did not reach the first: {second.stdout}{second.stderr}"
+                )
 
             def alive() -> None:
                 if cycle_app.process.poll() is not None:
                     raise SystemExit("the app exited during the cycle")
+
             started = watch.wait("started", 60, alive)
             finished = watch.wait("finished", 30 + args.series * 0.5, alive)
             time.sleep(2)  # toasts and the dashboard's refresh after the cycle
@@ -264,8 +290,10 @@ def main(argv: list[str] | None = None) -> int:
         bare_stall = longest_stall(bare_probe, started, finished + 2)
 
     checked = re.findall(r"Cycle finished: (\d+)/(\d+) checked", log_text)
-    print(f"\nfootprint: {len(links)} series, Xvfb + trayer + dunst, baseline = a bare "
-          "PySide6 tray app measured in the same run")
+    print(
+        f"\nfootprint: {len(links)} series, Xvfb + trayer + dunst, baseline = a bare "
+        "PySide6 tray app measured in the same run"
+    )
     print(f"{'':34} {'bare tray':>10} {'bato-desktop':>13} {'ratio':>8}")
 
     def row(label: str, base_value: float, value: float, fmt: str = "{:.1f}") -> None:
@@ -275,16 +303,22 @@ def main(argv: list[str] | None = None) -> int:
     row("launch -> tray icon shown, ms", bare.launch_ms, app.launch_ms, "{:.0f}")
     row(f"idle CPU over {args.idle:.0f} s, % of a core", bare_cpu, app_cpu, "{:.2f}")
     row("idle RSS, MB", bare_rss, app_rss)
-    print(f"cycle: {checked[-1][0] if checked else '?'} series checked in "
-          f"{finished - started:.1f} s, dashboard open, {len(with_chapters)} with a new "
-          f"chapter, {toasts} toasts reached dunst")
-    print(f"{'longest GUI stall in the cycle, ms':34} {stall_text(bare_stall):>10} "
-          f"{stall_text(app_stall):>13}")
+    print(
+        f"cycle: {checked[-1][0] if checked else '?'} series checked in "
+        f"{finished - started:.1f} s, dashboard open, {len(with_chapters)} with a new "
+        f"chapter, {toasts} toasts reached dunst"
+    )
+    print(
+        f"{'longest GUI stall in the cycle, ms':34} {stall_text(bare_stall):>10} "
+        f"{stall_text(app_stall):>13}"
+    )
     print(f"{'peak RSS in the cycle, MB':34} {'':>10} {peak_rss:>13.1f}")
     print(f"quit after the cycle: exit code {exit_code}")
     ok = app_stall < STALL_TARGET_MS and exit_code == 0
-    print(f"{'PASS' if app_stall < STALL_TARGET_MS else 'FAIL'}  longest GUI stall "
-          f"{stall_text(app_stall)} ms < {STALL_TARGET_MS:.0f} ms")
+    print(
+        f"{'PASS' if app_stall < STALL_TARGET_MS else 'FAIL'}  longest GUI stall "
+        f"{stall_text(app_stall)} ms < {STALL_TARGET_MS:.0f} ms"
+    )
     return 0 if ok else 1
 
 

@@ -59,17 +59,23 @@ def fill(repo: Repository, total: int, never_read: bool = False) -> None:
     now = datetime.now(UTC).replace(tzinfo=None)
     n = repo.m.notification
     rows = [
-        {"anilist_id": -i, "bato_link": f"https://bato.to/title/{i % 300}-s",
-         "notification_type": "new_chapter", "manga_name": f"Series {i % 300}",
-         "message": f"New chapter available: Chapter {i}", "chapters_count": 1,
-         "importance": 1 + i % 3, "is_read": not never_read and i < total - UNEMITTED,
-         "is_emitted": i < total - UNEMITTED,
-         "created_at": now - timedelta(minutes=total - i)}
+        {
+            "anilist_id": -i,
+            "bato_link": f"https://bato.to/title/{i % 300}-s",
+            "notification_type": "new_chapter",
+            "manga_name": f"Series {i % 300}",
+            "message": f"New chapter available: Chapter {i}",
+            "chapters_count": 1,
+            "importance": 1 + i % 3,
+            "is_read": not never_read and i < total - UNEMITTED,
+            "is_emitted": i < total - UNEMITTED,
+            "created_at": now - timedelta(minutes=total - i),
+        }
         for i in range(total)
     ]
     with repo.atomic():
         for start in range(0, total, 1000):
-            n.insert_many(rows[start:start + 1000]).execute()
+            n.insert_many(rows[start : start + 1000]).execute()
 
 
 def timed(fn: Callable[[], object], repeat: int = 50) -> float:
@@ -127,8 +133,10 @@ def main() -> None:
     args = parser.parse_args()
     backends = ["sqlite", "mariadb"] if args.backend == "both" else [args.backend]
     small_rows, large_rows = f"{args.small} rows", f"{args.large} rows"
-    print(f"{'backend':<8} {'query':<15} {small_rows + ' ms':>14} {large_rows + ' ms':>16} "
-          f"{'large/small':>11}")
+    print(
+        f"{'backend':<8} {'query':<15} {small_rows + ' ms':>14} {large_rows + ' ms':>16} "
+        f"{'large/small':>11}"
+    )
     for backend in backends:
         small = measure(backend, args.small, args.explain, args.never_read)
         large = measure(backend, args.large, args.explain, args.never_read)

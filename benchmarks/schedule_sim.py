@@ -114,13 +114,20 @@ class Engine(Policy):
     def check(self, index: int, now: float, detected: int, new: int, initial: bool) -> float:
         series = self.library[index]
         at = _dt(now)
-        outcome = (CheckOutcome.INITIAL if initial else
-                   CheckOutcome.NEW_CHAPTERS if new else CheckOutcome.NO_CHANGE)
+        outcome = (
+            CheckOutcome.INITIAL
+            if initial
+            else CheckOutcome.NEW_CHAPTERS
+            if new
+            else CheckOutcome.NO_CHANGE
+        )
         pattern = analyse(series.public[:detected], at)
-        decision = plan_next_check(pattern, self.state[index], outcome, at, series.status,
-                                   rng=self.rng)
+        decision = plan_next_check(
+            pattern, self.state[index], outcome, at, series.status, rng=self.rng
+        )
         self.state[index] = ScheduleState(
-            interval_hours=decision.interval_hours, last_scraped_at=at,
+            interval_hours=decision.interval_hours,
+            last_scraped_at=at,
             next_scrape_at=decision.next_check_at,
             consecutive_no_update_count=decision.consecutive_no_update_count,
             consecutive_failures=decision.consecutive_failures,
@@ -189,8 +196,11 @@ class Mihon(Policy):
             self.last_update[index] = now
         interval = self._interval(series.public[:detected])
         current = self.next_update[index]
-        keep = (not initial and interval == self.interval[index]
-                and today - DAY <= current < today + DAY)
+        keep = (
+            not initial
+            and interval == self.interval[index]
+            and today - DAY <= current < today + DAY
+        )
         if not keep:
             latest = math.floor(self.last_update[index] / DAY) * DAY
             since = int((today - latest) // DAY)
@@ -213,8 +223,9 @@ class SqrtRate(Policy):
         super().__init__(library)
         weights = []
         for series in library:
-            known = [t for t, true in zip(series.public, series.true_times, strict=True)
-                     if true <= at]
+            known = [
+                t for t, true in zip(series.public, series.true_times, strict=True) if true <= at
+            ]
             recent = [t for t in known if (at - _sec(t)) <= 365 * DAY]
             events = len(release_events(recent))
             weights.append(math.sqrt((events + 0.5) / 365))
@@ -245,8 +256,9 @@ class Result:
         return sorted(d for values in self.delays.values() for d in values)
 
 
-def simulate(policy: Policy, library: Sequence[Series], days: float, seed: int,
-             adds: Sequence[float]) -> Result:
+def simulate(
+    policy: Policy, library: Sequence[Series], days: float, seed: int, adds: Sequence[float]
+) -> Result:
     """One request at a time: cycles every 300 s take the due series, earliest first."""
     started = time.perf_counter()
     rng = random.Random(seed)
@@ -305,9 +317,17 @@ def simulate(policy: Policy, library: Sequence[Series], days: float, seed: int,
             if 0 <= series.true_times[k] < end:
                 delays[series.kind].append(math.inf)
                 chapters.append((series.true_times[k], math.inf))
-    return Result(policy.name, requests, detected, dict(delays), max(per_hour.values(),
-                  default=0), time.perf_counter() - started, dict(by_kind), chapters,
-                  dict(per_hour))
+    return Result(
+        policy.name,
+        requests,
+        detected,
+        dict(delays),
+        max(per_hour.values(), default=0),
+        time.perf_counter() - started,
+        dict(by_kind),
+        chapters,
+        dict(per_hour),
+    )
 
 
 # -- figures ----------------------------------------------------------------------------------
@@ -351,26 +371,36 @@ def _h(value: float) -> str:
     return "   inf" if math.isinf(value) else f"{value:6.1f}"
 
 
-def report(results: Sequence[Result], library: Sequence[Series], days: float,
-           out: Callable[[str], None] = print, targets_label: str | None = None,
-           ) -> dict[str, bool]:
+def report(
+    results: Sequence[Result],
+    library: Sequence[Series],
+    days: float,
+    out: Callable[[str], None] = print,
+    targets_label: str | None = None,
+) -> dict[str, bool]:
     n = len(library)
     table = {r.name: figures(r, n, days) for r in results}
-    out(f"{'policy':<12} {'requests':>9} {'chk/s/d':>8} {'req/ch':>7} {'med h':>6} "
-        f"{'p95 h':>6} {'<=24h':>6} {'undet':>6} {'peak/h':>6} {'sim s':>6}")
+    out(
+        f"{'policy':<12} {'requests':>9} {'chk/s/d':>8} {'req/ch':>7} {'med h':>6} "
+        f"{'p95 h':>6} {'<=24h':>6} {'undet':>6} {'peak/h':>6} {'sim s':>6}"
+    )
     for r in results:
         f = table[r.name]
-        out(f"{r.name:<12} {f.requests:>9} {f.per_series_day:>8.3f} {f.per_chapter:>7.2f} "
+        out(
+            f"{r.name:<12} {f.requests:>9} {f.per_series_day:>8.3f} {f.per_chapter:>7.2f} "
             f"{_h(f.median_h)} {_h(f.p95_h)} {f.within_24h:>6.1%} {f.undetected:>6.1%} "
-            f"{f.peak:>6} {r.elapsed:>6.1f}")
+            f"{f.peak:>6} {r.elapsed:>6.1f}"
+        )
     base = table.get("old rules")
     if base:
         out("\nratios vs the old rules (requests, median delay, p95 delay, share within 24 h):")
         for r in results:
             f = table[r.name]
-            out(f"  {r.name:<12} requests x{f.requests / max(base.requests, 1):.2f}  median "
+            out(
+                f"  {r.name:<12} requests x{f.requests / max(base.requests, 1):.2f}  median "
                 f"x{_ratio(f.median_h, base.median_h)}  p95 x{_ratio(f.p95_h, base.p95_h)}  "
-                f"<=24h x{f.within_24h / max(base.within_24h, 1e-9):.2f}")
+                f"<=24h x{f.within_24h / max(base.within_24h, 1e-9):.2f}"
+            )
     kinds = [k for k, _ in EXTENDED if any(k in r.delays for r in results)]
     counts = {k: sum(1 for s in library if s.kind == k) for k, _ in EXTENDED}
     out("\ndelay by series type: median / p95 hours, share within 24 h, checks/series/day")
@@ -381,27 +411,32 @@ def report(results: Sequence[Result], library: Sequence[Series], days: float,
             values = sorted(r.delays.get(kind, []))
             within = sum(1 for d in values if d <= 24) / max(len(values), 1)
             cost = r.requests_by_kind.get(kind, 0) / max(counts[kind], 1) / days
-            cells.append(f"{_h(percentile(values, 0.5))}/{_h(percentile(values, 0.95))} "
-                         f"{within:>5.0%} {cost:4.2f}")
+            cells.append(
+                f"{_h(percentile(values, 0.5))}/{_h(percentile(values, 0.95))} "
+                f"{within:>5.0%} {cost:4.2f}"
+            )
         chapters = len(results[0].delays.get(kind, []))
-        out(f"{kind:<14} {counts[kind]:>4} {chapters:>8}  " + "  ".join(
-            f"{c:>25}" for c in cells))
+        out(f"{kind:<14} {counts[kind]:>4} {chapters:>8}  " + "  ".join(f"{c:>25}" for c in cells))
     engine = next(r for r in results if r.name == "engine")
     f = table["engine"]
-    worst_kind, worst = max(((k, percentile(sorted(v), 0.95)) for k, v in engine.delays.items()),
-                            key=lambda kv: kv[1], default=("-", 0.0))
+    worst_kind, worst = max(
+        ((k, percentile(sorted(v), 0.95)) for k, v in engine.delays.items()),
+        key=lambda kv: kv[1],
+        default=("-", 0.0),
+    )
     checks = {
-        f"checks/series/day {f.per_series_day:.3f} <= {TARGETS['checks_per_series_day']}":
-            f.per_series_day <= TARGETS["checks_per_series_day"],
-        f"median delay {f.median_h:.1f} h <= {TARGETS['median_h']:g} h":
-            f.median_h <= TARGETS["median_h"],
+        f"checks/series/day {f.per_series_day:.3f} <= {TARGETS['checks_per_series_day']}": (
+            f.per_series_day <= TARGETS["checks_per_series_day"]
+        ),
+        f"median delay {f.median_h:.1f} h <= {TARGETS['median_h']:g} h": f.median_h
+        <= TARGETS["median_h"],
         f"p95 delay {f.p95_h:.1f} h <= {TARGETS['p95_h']:g} h": f.p95_h <= TARGETS["p95_h"],
-        f"within 24 h {f.within_24h:.1%} >= {TARGETS['within_24h']:.0%}":
-            f.within_24h >= TARGETS["within_24h"],
-        f"peak {f.peak} requests/hour <= {TARGETS['peak_per_hour']:g}":
-            f.peak <= TARGETS["peak_per_hour"],
-        f"worst type p95 {worst:.1f} h ({worst_kind}) <= {TARGETS['type_p95_h']:g} h":
-            worst <= TARGETS["type_p95_h"],
+        f"within 24 h {f.within_24h:.1%} >= {TARGETS['within_24h']:.0%}": f.within_24h
+        >= TARGETS["within_24h"],
+        f"peak {f.peak} requests/hour <= {TARGETS['peak_per_hour']:g}": f.peak
+        <= TARGETS["peak_per_hour"],
+        f"worst type p95 {worst:.1f} h ({worst_kind}) <= {TARGETS['type_p95_h']:g} h": worst
+        <= TARGETS["type_p95_h"],
     }
     out(f"\n{targets_label or 'engine targets'} ({n} series):")
     for text, ok in checks.items():
@@ -415,8 +450,9 @@ def _ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}"
 
 
-def setup(series: int, days: float, history: float, seed: int,
-          mix: Mix = CLASSIC) -> tuple[list[Series], list[float]]:
+def setup(
+    series: int, days: float, history: float, seed: int, mix: Mix = CLASSIC
+) -> tuple[list[Series], list[float]]:
     """The seeded library and the times its series are added (during the warm-up)."""
     library = make_library(series, history, days, seed, mix)
     add_rng = random.Random(seed + 1)
@@ -424,40 +460,56 @@ def setup(series: int, days: float, history: float, seed: int,
     return library, adds
 
 
-def run_policies(library: Sequence[Series], adds: Sequence[float], days: float,
-                 seed: int) -> list[Result]:
+def run_policies(
+    library: Sequence[Series], adds: Sequence[float], days: float, seed: int
+) -> list[Result]:
     """Today's engine first (its request budget sets sqrt-rate's), then the baselines."""
     engine = simulate(Engine(library, seed), library, days, seed, adds)
     per_day = engine.requests / days
     policies: list[Policy] = [
-        Fixed(library, 6), Fixed(library, 24), OldRules(library), Mihon(library),
+        Fixed(library, 6),
+        Fixed(library, 24),
+        OldRules(library),
+        Mihon(library),
         SqrtRate(library, per_day, -WARMUP_DAYS * DAY),
     ]
     return [engine] + [simulate(p, library, days, seed, adds) for p in policies]
 
 
-def run(series: int, days: float, history: float, seed: int,
-        out: Callable[[str], None] = print, mix: Mix = CLASSIC,
-        ) -> tuple[list[Result], dict[str, bool]]:
+def run(
+    series: int,
+    days: float,
+    history: float,
+    seed: int,
+    out: Callable[[str], None] = print,
+    mix: Mix = CLASSIC,
+) -> tuple[list[Result], dict[str, bool]]:
     """Build the library once and run every policy over it; the engine first (its budget)."""
     library, adds = setup(series, days, history, seed, mix)
-    out(f"schedule_sim: {series} series, {days:g} days measured after {history:g} days of "
-        f"history (+{WARMUP_DAYS:g} days warm-up), seed {seed}")
+    out(
+        f"schedule_sim: {series} series, {days:g} days measured after {history:g} days of "
+        f"history (+{WARMUP_DAYS:g} days warm-up), seed {seed}"
+    )
     results = run_policies(library, adds, days, seed)
     return results, report(results, library, days, out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--series", default="300,2000",
-                        help="library size(s), comma-separated (default 300,2000)")
+    parser.add_argument(
+        "--series", default="300,2000", help="library size(s), comma-separated (default 300,2000)"
+    )
     parser.add_argument("--days", type=float, default=180)
     parser.add_argument("--history", type=float, default=365)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--classic", action="store_true",
-                        help="issue 10's run only: its library mix, no feed, its targets")
-    parser.add_argument("--quick", action="store_true",
-                        help="60 days measured, fewer feed scenarios (a smoke run)")
+    parser.add_argument(
+        "--classic",
+        action="store_true",
+        help="issue 10's run only: its library mix, no feed, its targets",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="60 days measured, fewer feed scenarios (a smoke run)"
+    )
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     args = parser.parse_args(argv)
     sizes = [int(v) for v in str(args.series).split(",") if v.strip()]
@@ -470,8 +522,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from benchmarks.feed_report import run_feed_study
 
     days = min(args.days, 60.0) if args.quick else args.days
-    return 0 if run_feed_study(sizes, days, args.history, args.seed, quick=args.quick,
-                               jobs=args.jobs) else 1
+    return (
+        0
+        if run_feed_study(sizes, days, args.history, args.seed, quick=args.quick, jobs=args.jobs)
+        else 1
+    )
 
 
 if __name__ == "__main__":

@@ -44,11 +44,18 @@ CLASSIC: Mix = (
     ("batch", 0.07),
     ("daily", 0.03),
 )
-NEW_KINDS = ("season-break", "pause-dump", "group-change", "dropped-return", "side-story",
-             "monthly-late")
+NEW_KINDS = (
+    "season-break",
+    "pause-dump",
+    "group-change",
+    "dropped-return",
+    "side-story",
+    "monthly-late",
+)
 NEW_SHARE = 0.03
-EXTENDED: Mix = tuple((name, share * (1 - NEW_SHARE * len(NEW_KINDS))) for name, share in CLASSIC) \
-    + tuple((name, NEW_SHARE) for name in NEW_KINDS)
+EXTENDED: Mix = tuple(
+    (name, share * (1 - NEW_SHARE * len(NEW_KINDS))) for name, share in CLASSIC
+) + tuple((name, NEW_SHARE) for name in NEW_KINDS)
 MIXES = {"classic": CLASSIC, "extended": EXTENDED}
 
 
@@ -73,8 +80,16 @@ class Series:
 
 
 def _periodic(
-    rng: random.Random, start: float, end: float, period_days: float, *, offset_jitter: float,
-    time_jitter_h: float, lag_h: float, skip: float, double: float,
+    rng: random.Random,
+    start: float,
+    end: float,
+    period_days: float,
+    *,
+    offset_jitter: float,
+    time_jitter_h: float,
+    lag_h: float,
+    skip: float,
+    double: float,
     hiatuses: Sequence[tuple[float, float]],
 ) -> list[float]:
     """Releases every period (weekly, biweekly, daily, monthly) with noise, skips and doubles."""
@@ -116,8 +131,9 @@ def _weekly_slot(rng: random.Random, t: float, jitter_h: float) -> float:
     return t + rng.gauss(0.0, jitter_h) * HOUR if jitter_h else t + rng.uniform(-0.08, 0.08) * HOUR
 
 
-def _new_kind(rng: random.Random, kind: str, first: float, weekday_start: float,
-              days: float) -> tuple[list[float], str]:
+def _new_kind(
+    rng: random.Random, kind: str, first: float, weekday_start: float, days: float
+) -> tuple[list[float], str]:
     """Release times and status of the issue-16 kinds."""
     end = days * DAY
     jitter_h = rng.choice([0.0, rng.uniform(0.5, 4)])
@@ -178,8 +194,18 @@ def _new_kind(rng: random.Random, kind: str, first: float, weekday_start: float,
             t += WEEK
     elif kind == "side-story":
         stop = rng.uniform(-300 * DAY, -30 * DAY)
-        times = _periodic(rng, min(first, stop - 90 * DAY), stop, 7, offset_jitter=0.3,
-                          time_jitter_h=3, lag_h=0, skip=0.1, double=0.05, hiatuses=())
+        times = _periodic(
+            rng,
+            min(first, stop - 90 * DAY),
+            stop,
+            7,
+            offset_jitter=0.3,
+            time_jitter_h=3,
+            lag_h=0,
+            skip=0.1,
+            double=0.05,
+            hiatuses=(),
+        )
         side = rng.uniform(0, end - 30 * DAY)
         for n in range(rng.randint(1, 6)):
             times.append(side + n * WEEK + rng.gauss(0, 3) * HOUR)
@@ -195,8 +221,7 @@ def _new_kind(rng: random.Random, kind: str, first: float, weekday_start: float,
     return times, status
 
 
-def make_series(rng: random.Random, history_days: float, days: float,
-                mix: Mix = CLASSIC) -> Series:
+def make_series(rng: random.Random, history_days: float, days: float, mix: Mix = CLASSIC) -> Series:
     roll, kind = rng.random(), mix[-1][0]
     for name, share in mix:
         if roll < share:
@@ -210,8 +235,9 @@ def make_series(rng: random.Random, history_days: float, days: float,
     first = start + rng.uniform(0, 7) * DAY
     # the time of day a release lands at, aligned to a weekday for weekly series
     base_hour = rng.uniform(0, 24)
-    weekday_start = math.floor(first / (7 * DAY)) * 7 * DAY + rng.randrange(7) * DAY \
-        + base_hour * HOUR
+    weekday_start = (
+        math.floor(first / (7 * DAY)) * 7 * DAY + rng.randrange(7) * DAY + base_hour * HOUR
+    )
     times: list[float]
     status = "ongoing"
     if kind in NEW_KINDS:
@@ -219,26 +245,84 @@ def make_series(rng: random.Random, history_days: float, days: float,
     elif kind == "completed":
         stop = rng.uniform(-history_days * DAY, -7 * DAY)
         period = rng.choice([7.0, 7.0, 14.0, 30.0])
-        times = _periodic(rng, min(first, stop - 60 * DAY), stop, period, offset_jitter=0.5,
-                          time_jitter_h=4, lag_h=0, skip=0.1, double=0.05, hiatuses=())
+        times = _periodic(
+            rng,
+            min(first, stop - 60 * DAY),
+            stop,
+            period,
+            offset_jitter=0.5,
+            time_jitter_h=4,
+            lag_h=0,
+            skip=0.1,
+            double=0.05,
+            hiatuses=(),
+        )
         status = "completed"
     elif kind == "weekly-exact":
-        times = _periodic(rng, weekday_start, end, 7, offset_jitter=0, time_jitter_h=0, lag_h=0,
-                          skip=rng.uniform(0, 0.12), double=0.05, hiatuses=hiatus)
+        times = _periodic(
+            rng,
+            weekday_start,
+            end,
+            7,
+            offset_jitter=0,
+            time_jitter_h=0,
+            lag_h=0,
+            skip=rng.uniform(0, 0.12),
+            double=0.05,
+            hiatuses=hiatus,
+        )
     elif kind == "weekly-lagged":
-        times = _periodic(rng, weekday_start, end, 7, offset_jitter=0,
-                          time_jitter_h=rng.uniform(1, 8), lag_h=rng.uniform(2, 30),
-                          skip=rng.uniform(0, 0.15), double=0.05, hiatuses=hiatus)
+        times = _periodic(
+            rng,
+            weekday_start,
+            end,
+            7,
+            offset_jitter=0,
+            time_jitter_h=rng.uniform(1, 8),
+            lag_h=rng.uniform(2, 30),
+            skip=rng.uniform(0, 0.15),
+            double=0.05,
+            hiatuses=hiatus,
+        )
     elif kind == "biweekly":
-        times = _periodic(rng, weekday_start, end, 14, offset_jitter=0,
-                          time_jitter_h=rng.uniform(0, 6), lag_h=rng.uniform(0, 12),
-                          skip=rng.uniform(0, 0.1), double=0.05, hiatuses=hiatus)
+        times = _periodic(
+            rng,
+            weekday_start,
+            end,
+            14,
+            offset_jitter=0,
+            time_jitter_h=rng.uniform(0, 6),
+            lag_h=rng.uniform(0, 12),
+            skip=rng.uniform(0, 0.1),
+            double=0.05,
+            hiatuses=hiatus,
+        )
     elif kind == "monthly":
-        times = _periodic(rng, first, end, 30, offset_jitter=2, time_jitter_h=2, lag_h=0,
-                          skip=rng.uniform(0, 0.1), double=0.05, hiatuses=hiatus)
+        times = _periodic(
+            rng,
+            first,
+            end,
+            30,
+            offset_jitter=2,
+            time_jitter_h=2,
+            lag_h=0,
+            skip=rng.uniform(0, 0.1),
+            double=0.05,
+            hiatuses=hiatus,
+        )
     elif kind == "daily":
-        times = _periodic(rng, first, end, 1, offset_jitter=0, time_jitter_h=1, lag_h=0,
-                          skip=0.1, double=0.03, hiatuses=hiatus)
+        times = _periodic(
+            rng,
+            first,
+            end,
+            1,
+            offset_jitter=0,
+            time_jitter_h=1,
+            lag_h=0,
+            skip=0.1,
+            double=0.03,
+            hiatuses=hiatus,
+        )
     elif kind == "irregular":
         mean_gap = rng.uniform(4, 45)
         times, t = [], first
@@ -261,7 +345,8 @@ def make_series(rng: random.Random, history_days: float, days: float,
     return series
 
 
-def make_library(n: int, history_days: float, days: float, seed: int,
-                 mix: Mix = CLASSIC) -> list[Series]:
+def make_library(
+    n: int, history_days: float, days: float, seed: int, mix: Mix = CLASSIC
+) -> list[Series]:
     rng = random.Random(seed)
     return [make_series(rng, history_days, days, mix) for _ in range(n)]

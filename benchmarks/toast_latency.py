@@ -117,8 +117,15 @@ def in_process(app: QCoreApplication, url: str, samples: int) -> list[float]:
     try:
         fake.add_series(880100, "Latency Hero", chapters=12)
         link = "https://bato.to/title/880100-latency-hero"
-        settings = replace(Settings(), database_url=url, hosts=(fake.url,), min_delay=0.0,
-                           max_delay=0.0, poll_interval=3600, device_id="bench-desktop")
+        settings = replace(
+            Settings(),
+            database_url=url,
+            hosts=(fake.url,),
+            min_delay=0.0,
+            max_delay=0.0,
+            poll_interval=3600,
+            device_id="bench-desktop",
+        )
         toaster = StampingToaster()
         worker = EngineWorker(settings, first_cycle_in=3600)
         engine = EngineThread(worker)
@@ -127,8 +134,8 @@ def in_process(app: QCoreApplication, url: str, samples: int) -> list[float]:
         poller_thread = PollerThread(poller)
         committed: list[float] = []
         worker.notifications_created.connect(
-            lambda _count: committed.append(time.monotonic()),
-            Qt.ConnectionType.DirectConnection)  # runs in the engine thread, right after commit
+            lambda _count: committed.append(time.monotonic()), Qt.ConnectionType.DirectConnection
+        )  # runs in the engine thread, right after commit
         worker.notifications_created.connect(poller.poll_now)  # the app's own wiring
         driver = Driver()
         driver.add.connect(worker.add_series)
@@ -150,32 +157,46 @@ def in_process(app: QCoreApplication, url: str, samples: int) -> list[float]:
                 before = toaster.count()
                 driver.check.emit(link)
                 wait_for(app, lambda b=before: toaster.count() > b, 20, f"toast {index}")
-            latencies = [(shown - commit) * 1000 for (shown, _), commit
-                         in zip(toaster.calls[1:], committed[1:], strict=True)]
+            latencies = [
+                (shown - commit) * 1000
+                for (shown, _), commit in zip(toaster.calls[1:], committed[1:], strict=True)
+            ]
         return latencies
     finally:
         fake.stop()
 
 
 def cross_process(app: QCoreApplication, url: str, samples: int, interval: int) -> list[float]:
-    settings = replace(Settings(), database_url=url, poll_interval=interval,
-                       device_id="bench-desktop-2")
+    settings = replace(
+        Settings(), database_url=url, poll_interval=interval, device_id="bench-desktop-2"
+    )
     toaster = StampingToaster()
     repo = Repository(open_database(url), device_id=settings.device_id)
     poller = NotificationPoller(repo, toaster, settings, do_not_disturb=lambda: False)
     poller_thread = PollerThread(poller)
     with running(poller_thread):
         wait_for(app, lambda: poller._timer is not None, 10, "the poller")
-        child = subprocess.Popen([sys.executable, "-c", CHILD, url, str(samples), str(interval)],
-                                 stdout=subprocess.PIPE, text=True)
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, url, str(samples), str(interval)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert child.stdout is not None
         commits: dict[str, float] = {}
-        reader = threading.Thread(target=lambda: commits.update(
-            (f"sample {(r := json.loads(line))['sample']}", r["committed"])
-            for line in child.stdout or []), daemon=True)
+        reader = threading.Thread(
+            target=lambda: commits.update(
+                (f"sample {(r := json.loads(line))['sample']}", r["committed"])
+                for line in child.stdout or []
+            ),
+            daemon=True,
+        )
         reader.start()
-        wait_for(app, lambda: sum(1 for _, t in toaster.calls if t.body.startswith("sample"))
-                 >= samples, samples * interval + 30, "the cross-process toasts")
+        wait_for(
+            app,
+            lambda: sum(1 for _, t in toaster.calls if t.body.startswith("sample")) >= samples,
+            samples * interval + 30,
+            "the cross-process toasts",
+        )
         child.wait(30)
         reader.join(5)
     shown = {t.body: at for at, t in toaster.calls}
@@ -191,8 +212,12 @@ def figures(values: list[float]) -> tuple[float, float, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--samples", type=int, default=20)
-    parser.add_argument("--poll-interval", type=int, default=5,
-                        help="seconds (the app's minimum; the default setting is 60)")
+    parser.add_argument(
+        "--poll-interval",
+        type=int,
+        default=5,
+        help="seconds (the app's minimum; the default setting is 60)",
+    )
     parser.add_argument("--backend", choices=("sqlite", "mariadb"), default="sqlite")
     args = parser.parse_args(argv)
     app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
@@ -207,22 +232,29 @@ def main(argv: list[str] | None = None) -> int:
             near = in_process(app, url, args.samples)
             far = cross_process(app, url, args.samples, args.poll_interval)
     interval_ms = args.poll_interval * 1000.0
-    print(f"toast latency, engine commit -> toast call: {args.samples} samples per path, "
-          f"{args.backend}, poll interval {args.poll_interval} s (baseline)")
+    print(
+        f"toast latency, engine commit -> toast call: {args.samples} samples per path, "
+        f"{args.backend}, poll interval {args.poll_interval} s (baseline)"
+    )
     print(f"{'path':<28} {'median ms':>10} {'p95 ms':>9} {'max ms':>9} {'median/interval':>16}")
     rows = (("in-process (wake-up)", near), ("cross-process (timer)", far))
     for name, values in rows:
         median, p95, worst = figures(values)
-        print(f"{name:<28} {median:>10.1f} {p95:>9.1f} {worst:>9.1f} "
-              f"{median / interval_ms:>15.4f}x")
+        print(
+            f"{name:<28} {median:>10.1f} {p95:>9.1f} {worst:>9.1f} {median / interval_ms:>15.4f}x"
+        )
     near_median, far_median = statistics.median(near), statistics.median(far)
     print(f"in-process median / cross-process median: x{near_median / far_median:.4f}")
     ok_near = max(near) < IN_PROCESS_TARGET_MS
     ok_far = max(far) <= interval_ms + 250  # + one poll's own query and toast time
-    print(f"{'PASS' if ok_near else 'FAIL'}  in-process max {max(near):.1f} ms "
-          f"< {IN_PROCESS_TARGET_MS:.0f} ms")
-    print(f"{'PASS' if ok_far else 'FAIL'}  cross-process max {max(far):.0f} ms "
-          f"<= poll interval {interval_ms:.0f} ms")
+    print(
+        f"{'PASS' if ok_near else 'FAIL'}  in-process max {max(near):.1f} ms "
+        f"< {IN_PROCESS_TARGET_MS:.0f} ms"
+    )
+    print(
+        f"{'PASS' if ok_far else 'FAIL'}  cross-process max {max(far):.0f} ms "
+        f"<= poll interval {interval_ms:.0f} ms"
+    )
     if len(far) < args.samples:
         print(f"FAIL  only {len(far)} of {args.samples} cross-process toasts matched")
         return 1

@@ -62,11 +62,18 @@ def dark_palette() -> QPalette:
     palette = QPalette()
     role = QPalette.ColorRole
     for role_name, colour in (
-        (role.Window, "#2b2b2b"), (role.WindowText, "#e6e6e6"), (role.Base, "#1e1e1e"),
-        (role.AlternateBase, "#262626"), (role.Text, "#e6e6e6"), (role.Button, "#353535"),
-        (role.ButtonText, "#e6e6e6"), (role.Highlight, "#3d6fb4"),
-        (role.HighlightedText, "#ffffff"), (role.ToolTipBase, "#353535"),
-        (role.ToolTipText, "#e6e6e6"), (role.PlaceholderText, "#8a8a8a"),
+        (role.Window, "#2b2b2b"),
+        (role.WindowText, "#e6e6e6"),
+        (role.Base, "#1e1e1e"),
+        (role.AlternateBase, "#262626"),
+        (role.Text, "#e6e6e6"),
+        (role.Button, "#353535"),
+        (role.ButtonText, "#e6e6e6"),
+        (role.Highlight, "#3d6fb4"),
+        (role.HighlightedText, "#ffffff"),
+        (role.ToolTipBase, "#353535"),
+        (role.ToolTipText, "#e6e6e6"),
+        (role.PlaceholderText, "#8a8a8a"),
     ):
         palette.setColor(role_name, QColor(colour))
     return palette
@@ -79,8 +86,9 @@ def write_app_log(directory: Path) -> None:
     log.info("Cycle started: 6 series due")
     log.info("Solo Climber: 45 chapters, 0 new (0.87 s)")
     log.info("Moonlit Bakery: 118 chapters, 1 new (1.38 s)")
-    log.warning("Starfall Academy: Bato server error from https://batotwo.com [HTTP 502]; "
-                "retrying in 2.0 s")
+    log.warning(
+        "Starfall Academy: Bato server error from https://batotwo.com [HTTP 502]; retrying in 2.0 s"
+    )
     log.error("Starfall Academy: failed after 3 attempts: Bato server error [HTTP 502]")
     log.info("Cycle finished: 6 checked, 1 new chapter, 1 failed; next cycle at 01:37")
     for handler in logging.getLogger().handlers:
@@ -90,22 +98,37 @@ def write_app_log(directory: Path) -> None:
 def demo_probe(domains: tuple[str, ...]) -> Callable[[], list[DomainStatus]]:
     """What a probe might find: the new sites live, one behind a browser check, old ones down."""
     now = datetime.now(UTC)
-    live = {"https://xcomic.me": (Generation.XCOMIC,),
-            "https://xcomic.net": (Generation.XCOMIC,),
-            "https://bato.si": (Generation.V4, Generation.V3X),
-            "https://bato.ing": (Generation.V4,)}
+    live = {
+        "https://xcomic.me": (Generation.XCOMIC,),
+        "https://xcomic.net": (Generation.XCOMIC,),
+        "https://bato.si": (Generation.V4, Generation.V3X),
+        "https://bato.ing": (Generation.V4,),
+    }
 
     def status(base: str) -> DomainStatus:
         if base in live:
-            return DomainStatus(base, DomainState.UP, checked_at=now, paths={
-                g: PathState.LIVE if g in live[base] else PathState.NOT_SERVED
-                for g in Generation})
+            return DomainStatus(
+                base,
+                DomainState.UP,
+                checked_at=now,
+                paths={
+                    g: PathState.LIVE if g in live[base] else PathState.NOT_SERVED
+                    for g in Generation
+                },
+            )
         if base == "https://comik.to":
-            return DomainStatus(base, DomainState.BLOCKED, checked_at=now,
-                                detail="HTTP 403 with a browser challenge")
-        return DomainStatus(base, DomainState.DOWN, checked_at=now,
-                            detail="connection refused" if base.endswith(".com")
-                            else "HTTP 521")
+            return DomainStatus(
+                base,
+                DomainState.BLOCKED,
+                checked_at=now,
+                detail="HTTP 403 with a browser challenge",
+            )
+        return DomainStatus(
+            base,
+            DomainState.DOWN,
+            checked_at=now,
+            detail="connection refused" if base.endswith(".com") else "HTTP 521",
+        )
 
     return lambda: [status(base) for base in domains]
 
@@ -128,8 +151,9 @@ def render_welcome(app: QApplication, out: Path, parent: QWidget | None = None) 
     link = "https://xcomic.me/comic/vg7ypp-en-the-last-archmage"
     welcome.link_input.setText(link)
     welcome.add_button.click()  # nothing listens: the answer below is the engine's
-    welcome.on_series_added(SeriesResult(link, "The Last Archmage", "success", "initial",
-                                         chapters_found=112))
+    welcome.on_series_added(
+        SeriesResult(link, "The Last Archmage", "success", "initial", chapters_found=112)
+    )
     wait_until(app, lambda: True, 200)
     grab(welcome, out / "welcome.png")
     welcome.close()
@@ -168,8 +192,9 @@ def main() -> int:
             wait_until(app, lambda: window.cards["jobs"].value.text() != "–")
             grab(window, out / "overview.png")
             window.tabs.setCurrentIndex(1)
-            wait_until(app, lambda: window.notifications.topLevelItemCount() > 0
-                       and bool(covers_seen))
+            wait_until(
+                app, lambda: window.notifications.topLevelItemCount() > 0 and bool(covers_seen)
+            )
             grab(window, out / "notifications.png")
             window.tabs.setCurrentIndex(2)
             wait_until(app, lambda: window.library_model.rowCount() > 0)
@@ -184,18 +209,24 @@ def main() -> int:
             grab(window, out / "logs-application.png")
             window.log_tabs.setCurrentIndex(0)
 
-            dialog = SettingsDialog(Settings(device_name="living-room-pc"), window,
-                                    path=Path(tmp) / "settings.json",
-                                    findings_path=Path(tmp) / "domains.json",
-                                    probe_factory=demo_probe)
+            dialog = SettingsDialog(
+                Settings(device_name="living-room-pc"),
+                window,
+                path=Path(tmp) / "settings.json",
+                findings_path=Path(tmp) / "domains.json",
+                probe_factory=demo_probe,
+            )
             dialog.show()
             tabs = dialog.findChild(QTabWidget)
             assert tabs is not None
             probed: list[bool] = []
             dialog.domains.probe_finished.connect(lambda: probed.append(True))
-            for tab, name in (("Checking", "settings"), ("Domains", "settings-domains"),
-                              ("Notifications", "settings-notifications"),
-                              ("Database", "settings-database")):
+            for tab, name in (
+                ("Checking", "settings"),
+                ("Domains", "settings-domains"),
+                ("Notifications", "settings-notifications"),
+                ("Database", "settings-database"),
+            ):
                 tabs.setCurrentIndex(settings_tab(tabs, tab))
                 if name == "settings-domains":
                     dialog.domains.probe()

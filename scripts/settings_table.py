@@ -50,11 +50,18 @@ def _accepted(spec: SettingSpec) -> str:
 def table() -> str:
     """The settings table in Markdown, one row per setting in the fields' order."""
     defaults = {f.name: f.default for f in fields(Settings) if f.default is not MISSING}
-    rows = ["| setting | default | accepted | environment | what it does |",
-            "|---|---|---|---|---|"]
+    rows = [
+        "| setting | default | accepted | environment | what it does |",
+        "|---|---|---|---|---|",
+    ]
     for spec in SPECS.values():
-        cells = (f"`{spec.name}`", _default(spec, defaults.get(spec.name)), _accepted(spec),
-                 ", ".join(f"`{name}`" for name in spec.env), spec.help)
+        cells = (
+            f"`{spec.name}`",
+            _default(spec, defaults.get(spec.name)),
+            _accepted(spec),
+            ", ".join(f"`{name}`" for name in spec.env),
+            spec.help,
+        )
         rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(rows)
 

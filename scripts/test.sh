@@ -34,6 +34,7 @@ fi
 
 cd "$ROOT"
 echo "== ruff"; "$VENV/bin/ruff" check bato_desktop tests benchmarks scripts
+echo "== ruff format"; "$VENV/bin/ruff" format --check bato_desktop tests benchmarks scripts
 echo "== mypy"; "$VENV/bin/mypy"
 echo "== pytest"
 exec "$VENV/bin/python" -m pytest -q "$@"

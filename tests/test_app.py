@@ -49,17 +49,27 @@ class RecordingToaster:
 
 
 @pytest.fixture
-def desktop(qapp: QApplication, fake_bato: FakeBato, tmp_path: Path, qtbot: QtBot,
-            monkeypatch: pytest.MonkeyPatch) -> Iterator[app_module.BatoDesktopApp]:
+def desktop(
+    qapp: QApplication,
+    fake_bato: FakeBato,
+    tmp_path: Path,
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[app_module.BatoDesktopApp]:
     toaster = RecordingToaster()
     monkeypatch.setattr(app_module, "Toaster", lambda: toaster)
-    settings = replace(Settings(), database_url=f"sqlite:///{tmp_path / 'app.db'}",
-                       hosts=(fake_bato.url,), min_delay=0.0, max_delay=0.01,
-                       poll_interval=3600, request_timeout=2.0)
+    settings = replace(
+        Settings(),
+        database_url=f"sqlite:///{tmp_path / 'app.db'}",
+        hosts=(fake_bato.url,),
+        min_delay=0.0,
+        max_delay=0.01,
+        poll_interval=3600,
+        request_timeout=2.0,
+    )
     desktop = app_module.BatoDesktopApp(qapp, settings)
     desktop.start()
-    qtbot.waitUntil(lambda: desktop.engine is not None and desktop.repo is not None,
-                    timeout=10_000)
+    qtbot.waitUntil(lambda: desktop.engine is not None and desktop.repo is not None, timeout=10_000)
     yield desktop
     desktop.shutdown()
     if desktop.dashboard is not None:
@@ -67,8 +77,9 @@ def desktop(qapp: QApplication, fake_bato: FakeBato, tmp_path: Path, qtbot: QtBo
         desktop.dashboard.close()
 
 
-def test_add_check_toast_and_badge(desktop: app_module.BatoDesktopApp, fake_bato: FakeBato,
-                                   qtbot: QtBot) -> None:
+def test_add_check_toast_and_badge(
+    desktop: app_module.BatoDesktopApp, fake_bato: FakeBato, qtbot: QtBot
+) -> None:
     assert desktop.engine is not None and desktop.dashboard is not None
     toaster = desktop.toaster
     assert isinstance(toaster, RecordingToaster)
@@ -77,8 +88,7 @@ def test_add_check_toast_and_badge(desktop: app_module.BatoDesktopApp, fake_bato
     with qtbot.waitSignal(worker.series_added, timeout=10_000):
         desktop.dashboard.add_series_requested.emit("https://bato.to/title/190100-desk", None)
     dashboard = desktop.dashboard
-    qtbot.waitUntil(lambda: "Tracking Desk Hero" in dashboard.add_status.text(),
-                    timeout=5000)
+    qtbot.waitUntil(lambda: "Tracking Desk Hero" in dashboard.add_status.text(), timeout=5000)
     fake_bato.add_chapters(190100, 1)
     with qtbot.waitSignal(worker.notifications_created, timeout=10_000):
         desktop.check_all_requested.emit("")
@@ -120,7 +130,10 @@ def test_resume_from_sleep_holds_toasts_for_a_digest(
 
 @pytest.mark.mariadb
 def test_two_notify_only_desktops_on_one_mariadb_each_toast_every_notification(
-    qapp: QApplication, mariadb_url: str, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch,
+    qapp: QApplication,
+    mariadb_url: str,
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The desktop app delivers per device: one desktop showing a row must not hide it from
     the other (the old global is_emitted flag would)."""
@@ -131,14 +144,20 @@ def test_two_notify_only_desktops_on_one_mariadb_each_toast_every_notification(
     monkeypatch.setattr(app_module, "Toaster", lambda: next(made))
     desktops = []
     for index in range(2):
-        settings = replace(Settings(), database_url=mariadb_url, mode="notify-only",
-                           poll_interval=5, device_id=f"desk-{index}",
-                           device_name=f"Desk {index}")
+        settings = replace(
+            Settings(),
+            database_url=mariadb_url,
+            mode="notify-only",
+            poll_interval=5,
+            device_id=f"desk-{index}",
+            device_name=f"Desk {index}",
+        )
         desktop = app_module.BatoDesktopApp(qapp, settings)
         desktop.start()
         desktops.append(desktop)
     try:
         for desktop in desktops:
+
             def poller_started(d: app_module.BatoDesktopApp = desktop) -> bool:
                 return d.poller_thread is not None
 
@@ -147,9 +166,17 @@ def test_two_notify_only_desktops_on_one_mariadb_each_toast_every_notification(
         database = open_database(mariadb_url)
         migrate(database)
         writer = Repository(database)  # a headless engine elsewhere writes a notification
-        writer.create_notifications([NewNotification(
-            anilist_id=-7, bato_link="https://bato.to/title/7-shared", notification_type=
-            "new_chapter", manga_name="Shared Hero", message="New chapter available: Chapter 9")])
+        writer.create_notifications(
+            [
+                NewNotification(
+                    anilist_id=-7,
+                    bato_link="https://bato.to/title/7-shared",
+                    notification_type="new_chapter",
+                    manga_name="Shared Hero",
+                    message="New chapter available: Chapter 9",
+                )
+            ]
+        )
         for desktop in desktops:
             assert desktop.poller_thread is not None
             poller = desktop.poller_thread.poller
@@ -166,7 +193,9 @@ def test_two_notify_only_desktops_on_one_mariadb_each_toast_every_notification(
 
 
 def test_engine_events_touch_the_dashboard_only_on_the_gui_thread(
-    desktop: app_module.BatoDesktopApp, fake_bato: FakeBato, qtbot: QtBot,
+    desktop: app_module.BatoDesktopApp,
+    fake_bato: FakeBato,
+    qtbot: QtBot,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """series_checked comes from the engine thread; the dashboard must react on its own."""
@@ -202,7 +231,9 @@ def test_no_tray_shows_the_dashboard_and_says_why(desktop: app_module.BatoDeskto
 
 
 def test_start_at_login_from_the_settings_window(
-    desktop: app_module.BatoDesktopApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    desktop: app_module.BatoDesktopApp,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from bato_desktop import settings as settings_mod
     from bato_desktop.ui import autostart
@@ -218,8 +249,9 @@ def test_start_at_login_from_the_settings_window(
 
     # The autostart folder cannot be made: a warning, and the setting says what is true.
     warnings: list[str] = []
-    monkeypatch.setattr(app_module.QMessageBox, "warning",
-                        lambda _parent, _title, text: warnings.append(text))
+    monkeypatch.setattr(
+        app_module.QMessageBox, "warning", lambda _parent, _title, text: warnings.append(text)
+    )
     (tmp_path / "xdg-config").mkdir(exist_ok=True)
     (tmp_path / "xdg-config" / "autostart").rmdir()
     (tmp_path / "xdg-config" / "autostart").write_text("not a folder", encoding="utf-8")
@@ -230,7 +262,8 @@ def test_start_at_login_from_the_settings_window(
 
 
 def test_saved_settings_reach_the_running_engine(
-    desktop: app_module.BatoDesktopApp, qtbot: QtBot,
+    desktop: app_module.BatoDesktopApp,
+    qtbot: QtBot,
 ) -> None:
     assert desktop.engine is not None
     worker = desktop.engine.worker
@@ -245,14 +278,23 @@ def test_saved_settings_reach_the_running_engine(
 
 
 def test_pause_from_the_gui_ends_a_running_cycle_after_the_current_series(
-    qapp: QApplication, fake_bato: FakeBato, tmp_path: Path, qtbot: QtBot,
+    qapp: QApplication,
+    fake_bato: FakeBato,
+    tmp_path: Path,
+    qtbot: QtBot,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A cycle over a big library takes half an hour; Pause must not wait for its end."""
     monkeypatch.setattr(app_module, "Toaster", RecordingToaster)
-    settings = replace(Settings(), database_url=f"sqlite:///{tmp_path / 'pause.db'}",
-                       hosts=(fake_bato.url,), min_delay=0.4, max_delay=0.4,
-                       poll_interval=3600, request_timeout=2.0)
+    settings = replace(
+        Settings(),
+        database_url=f"sqlite:///{tmp_path / 'pause.db'}",
+        hosts=(fake_bato.url,),
+        min_delay=0.4,
+        max_delay=0.4,
+        poll_interval=3600,
+        request_timeout=2.0,
+    )
     from bato_desktop.db import Repository, migrate, open_database
 
     database = open_database(settings.database_url)
@@ -292,7 +334,9 @@ def test_pause_from_the_gui_ends_a_running_cycle_after_the_current_series(
 
 
 def test_a_blocked_domain_shows_in_the_tray_and_the_banner_until_it_answers(
-    desktop: app_module.BatoDesktopApp, fake_bato: FakeBato, qtbot: QtBot,
+    desktop: app_module.BatoDesktopApp,
+    fake_bato: FakeBato,
+    qtbot: QtBot,
 ) -> None:
     dashboard = desktop.dashboard
     assert desktop.engine is not None and dashboard is not None
@@ -305,21 +349,31 @@ def test_a_blocked_domain_shows_in_the_tray_and_the_banner_until_it_answers(
     with qtbot.waitSignal(worker.domain_changed, timeout=10_000):
         desktop.check_all_requested.emit("")
     # Queued into the GUI thread: the tray and the banner follow once the event loop runs.
-    qtbot.waitUntil(lambda: f"{host} blocked: browser check needed"
-                    in desktop.tray.tooltip().split(" · "), timeout=5000)
-    qtbot.waitUntil(lambda: dashboard.banner.text()
-                    == f"{host} asks for a browser check: open it in your browser", timeout=5000)
+    qtbot.waitUntil(
+        lambda: f"{host} blocked: browser check needed" in desktop.tray.tooltip().split(" · "),
+        timeout=5000,
+    )
+    qtbot.waitUntil(
+        lambda: (
+            dashboard.banner.text() == f"{host} asks for a browser check: open it in your browser"
+        ),
+        timeout=5000,
+    )
     assert "\n" not in desktop.tray.tooltip()  # one line, whatever it says
     fake_bato.set_mode("up")
-    with qtbot.waitSignal(worker.domain_changed, timeout=10_000,
-                          check_params_cb=lambda _d, state, _m: state == "up"):
+    with qtbot.waitSignal(
+        worker.domain_changed, timeout=10_000, check_params_cb=lambda _d, state, _m: state == "up"
+    ):
         desktop.check_all_requested.emit("")
     qtbot.waitUntil(lambda: "blocked" not in desktop.tray.tooltip(), timeout=5000)
     qtbot.waitUntil(lambda: "browser check" not in dashboard.banner.text(), timeout=5000)
 
 
 def test_domains_found_blocked_earlier_show_at_start_and_go_with_the_domain(
-    qapp: QApplication, tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch,
+    qapp: QApplication,
+    tmp_path: Path,
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The engine tells only of changes: a block found by an earlier run is read from the
     findings file; removing the domain in Settings clears it."""
@@ -329,9 +383,11 @@ def test_domains_found_blocked_earlier_show_at_start_and_go_with_the_domain(
     monkeypatch.setattr(app_module, "Toaster", RecordingToaster)
     hosts = ("http://127.0.0.1:9", "http://127.0.0.1:7")  # loopback: nothing leaves the box
     DomainBook(hosts, path=paths.domain_findings_file()).record_blocked(
-        "http://127.0.0.1:7", "403 challenge")
-    settings = replace(Settings(), database_url=f"sqlite:///{tmp_path / 'app.db'}",
-                       hosts=hosts, poll_interval=3600)
+        "http://127.0.0.1:7", "403 challenge"
+    )
+    settings = replace(
+        Settings(), database_url=f"sqlite:///{tmp_path / 'app.db'}", hosts=hosts, poll_interval=3600
+    )
     desktop = app_module.BatoDesktopApp(qapp, settings)
     desktop.settings_path = tmp_path / "settings.json"
     desktop.start()
@@ -352,14 +408,15 @@ def test_domains_found_blocked_earlier_show_at_start_and_go_with_the_domain(
 
 
 def test_a_feed_poll_reaches_the_tray_and_the_dashboard(
-    desktop: app_module.BatoDesktopApp, qtbot: QtBot,
+    desktop: app_module.BatoDesktopApp,
+    qtbot: QtBot,
 ) -> None:
     assert desktop.engine is not None and desktop.dashboard is not None
     dashboard = desktop.dashboard
-    desktop.engine.worker.feed_polled.emit("xcomic", 1, 0, 0, False,
-                                           "feed unhealthy: the comic feed answered null")
-    qtbot.waitUntil(lambda: "feed unhealthy" in desktop.tray.tooltip().split(" · "),
-                    timeout=5000)
+    desktop.engine.worker.feed_polled.emit(
+        "xcomic", 1, 0, 0, False, "feed unhealthy: the comic feed answered null"
+    )
+    qtbot.waitUntil(lambda: "feed unhealthy" in desktop.tray.tooltip().split(" · "), timeout=5000)
     assert dashboard.feed_status.text() == "Site feed: unhealthy: the comic feed answered null"
     desktop._apply_settings(replace(desktop.settings, feed_interval=-1))
     assert "feed" not in desktop.tray.tooltip()

@@ -25,7 +25,7 @@ def xdg_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_enable_writes_a_desktop_entry_and_disable_removes_it(xdg_config: Path) -> None:
-    command = ["/opt/Bato Desktop/bato-desktop", "--minimized", "50% $HOME \"x\""]
+    command = ["/opt/Bato Desktop/bato-desktop", "--minimized", '50% $HOME "x"']
     assert not is_autostart_enabled()
     path = set_autostart(True, command)
     assert path == xdg_config / "autostart" / "bato-desktop.desktop"

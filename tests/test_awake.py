@@ -11,8 +11,7 @@ class Clock:
 
 def test_sleep_is_the_gap_between_wall_and_monotonic_time() -> None:
     clock = Clock()
-    detector = ResumeDetector(threshold=90, wall=lambda: clock.wall,
-                              monotonic=lambda: clock.mono)
+    detector = ResumeDetector(threshold=90, wall=lambda: clock.wall, monotonic=lambda: clock.mono)
     clock.wall += 15
     clock.mono += 15
     assert detector.poll() is None  # a normal tick
@@ -27,8 +26,9 @@ def test_sleep_is_the_gap_between_wall_and_monotonic_time() -> None:
 def test_sleep_where_the_monotonic_clock_keeps_counting() -> None:
     """Windows counts sleep in its monotonic clock: a 15 s poll an hour late is the sign."""
     clock = Clock()
-    detector = ResumeDetector(threshold=90, expected_interval=15, wall=lambda: clock.wall,
-                              monotonic=lambda: clock.mono)
+    detector = ResumeDetector(
+        threshold=90, expected_interval=15, wall=lambda: clock.wall, monotonic=lambda: clock.mono
+    )
     clock.wall += 16
     clock.mono += 16
     assert detector.poll() is None  # a slightly late tick is no sleep

@@ -7,14 +7,25 @@ from bato_desktop.core.records import ChapterRecord, KnownChapters, name_key
 from bato_desktop.engine.comparator import compare
 
 
-def chapter(chapter_id: str, number: float | None, dname: str, *,
-            token: bool = True, title: str | None = None) -> ChapterRecord:
+def chapter(
+    chapter_id: str,
+    number: float | None,
+    dname: str,
+    *,
+    token: bool = True,
+    title: str | None = None,
+) -> ChapterRecord:
     return ChapterRecord(
         bato_chapter_id=chapter_id,
         canonical_chapter_id=f"ch_{number:g}" if token and number is not None else None,
-        chapter_number=number if number is not None else 0.0, dname=dname, title=title,
-        url_path=f"/comic/x-en-y/{chapter_id}", full_url=f"https://xcomic.me/{chapter_id}",
-        date_create=None, date_public=None, numbered=number is not None,
+        chapter_number=number if number is not None else 0.0,
+        dname=dname,
+        title=title,
+        url_path=f"/comic/x-en-y/{chapter_id}",
+        full_url=f"https://xcomic.me/{chapter_id}",
+        date_create=None,
+        date_public=None,
+        numbered=number is not None,
     )
 
 
@@ -26,8 +37,10 @@ STORED = KnownChapters(
 
 
 def new_of(*chapters: ChapterRecord) -> list[str]:
-    return [c.dname for c in compare(list(chapters), STORED, None, None,
-                                     first_scrape=False).new_chapters]
+    return [
+        c.dname
+        for c in compare(list(chapters), STORED, None, None, first_scrape=False).new_chapters
+    ]
 
 
 def test_a_reupload_or_a_changed_id_of_a_stored_number_is_not_new() -> None:
@@ -37,12 +50,16 @@ def test_a_reupload_or_a_changed_id_of_a_stored_number_is_not_new() -> None:
 
 def test_a_second_groups_upload_of_one_chapter_is_one_chapter() -> None:
     assert new_of(chapter("g4", 4, "Chapter 4"), chapter("h4", 4, "Ch. 4 (Other Scans)")) == [
-        "Chapter 4"]
+        "Chapter 4"
+    ]
 
 
 def test_a_chapter_inserted_mid_list_is_new() -> None:
-    assert new_of(chapter("a1", 1, "Chapter 1"), chapter("c15", 1.5, "Chapter 1.5"),
-                  chapter("a2", 2, "Chapter 2")) == ["Chapter 1.5"]
+    assert new_of(
+        chapter("a1", 1, "Chapter 1"),
+        chapter("c15", 1.5, "Chapter 1.5"),
+        chapter("a2", 2, "Chapter 2"),
+    ) == ["Chapter 1.5"]
 
 
 def test_a_special_is_new_only_when_its_id_and_name_are_unknown() -> None:
@@ -52,6 +69,5 @@ def test_a_special_is_new_only_when_its_id_and_name_are_unknown() -> None:
 
 
 def test_a_plain_set_of_keys_still_works() -> None:
-    changes = compare([chapter("a4", 4, "Chapter 4")], {"ch_1"}, None, None,
-                      first_scrape=False)
+    changes = compare([chapter("a4", 4, "Chapter 4")], {"ch_1"}, None, None, first_scrape=False)
     assert [c.dname for c in changes.new_chapters] == ["Chapter 4"]

@@ -14,9 +14,16 @@ START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 
 
 def buckets(hours: int, *, busy: int = -1) -> list[HourBucket]:
-    return [HourBucket(START + timedelta(hours=h), successful=h % 4, failed=h % 2,
-                       rate_limited=1 if h == busy else 0, new_chapters=h % 3)
-            for h in range(hours)]
+    return [
+        HourBucket(
+            START + timedelta(hours=h),
+            successful=h % 4,
+            failed=h % 2,
+            rate_limited=1 if h == busy else 0,
+            new_chapters=h % 3,
+        )
+        for h in range(hours)
+    ]
 
 
 def test_checks_ok_failed_and_new_chapters_stack_per_hour(qtbot: QtBot) -> None:
@@ -25,7 +32,10 @@ def test_checks_ok_failed_and_new_chapters_stack_per_hour(qtbot: QtBot) -> None:
     series = chart.chart().series()
     assert len(series) == 1 and isinstance(series[0], QStackedBarSeries)
     assert [s.label() for s in chart.bars.barSets()] == [
-        "Successful checks", "Failed checks", "New chapters"]
+        "Successful checks",
+        "Failed checks",
+        "New chapters",
+    ]
     chart.set_buckets(buckets(24, busy=5))
     ok, bad, new = chart.values()
     assert ok == [float(h % 4) for h in range(24)]

@@ -22,13 +22,22 @@ from bato_desktop.cli import main
 from bato_desktop.db import Repository
 from bato_desktop.devtools.fake_bato import FakeBato
 
-FAST = {"min_delay": 0.0, "max_delay": 0.01, "retry_backoff_max": 0.05, "request_timeout": 2.0,
-        "retry_max_attempts": 3}
+FAST = {
+    "min_delay": 0.0,
+    "max_delay": 0.01,
+    "retry_backoff_max": 0.05,
+    "request_timeout": 2.0,
+    "retry_max_attempts": 3,
+}
 
 
 @pytest.fixture
-def cli(fake_bato: FakeBato, database_url: str, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> Callable[..., Any]:
+def cli(
+    fake_bato: FakeBato,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Callable[..., Any]:
     config = Path(os.environ["BATO_CONFIG_DIR"]) / "settings.json"
     config.write_text(json.dumps(FAST), encoding="utf-8")
     monkeypatch.setenv("BATO_API_URL", fake_bato.url)
@@ -49,7 +58,9 @@ def make_all_due(repo: Repository) -> None:
 
 
 def test_add_run_detect_exactly_once(
-    cli: Callable[..., Any], fake_bato: FakeBato, database_url: str,
+    cli: Callable[..., Any],
+    fake_bato: FakeBato,
+    database_url: str,
     open_repo: Callable[[str], Repository],
 ) -> None:
     fake_bato.add_series(110100, "Weekly Hero", chapters=10)
@@ -59,7 +70,10 @@ def test_add_run_detect_exactly_once(
         assert "Tracking" in cli("add", f"https://bato.to/title/{bato_id}-slug")
     listed = cli("list", "--json", json_out=True)
     assert {(row["name"], row["chapters"]) for row in listed} == {
-        ("Weekly Hero", 10), ("Batch Dump", 5), ("Nearly Done", 20)}
+        ("Weekly Hero", 10),
+        ("Batch Dump", 5),
+        ("Nearly Done", 20),
+    }
     assert cli("notifications", "--json", json_out=True) == []  # first loads notify nothing
 
     assert "0/0 checked" in cli("run", "--once")  # nothing due right after adding
@@ -96,7 +110,9 @@ def test_add_run_detect_exactly_once(
 
 
 def test_faults_lose_nothing_and_reschedule(
-    cli: Callable[..., Any], fake_bato: FakeBato, database_url: str,
+    cli: Callable[..., Any],
+    fake_bato: FakeBato,
+    database_url: str,
     open_repo: Callable[[str], Repository],
 ) -> None:
     fake_bato.add_series(120100, "Flaky", chapters=3)
@@ -113,9 +129,12 @@ def test_faults_lose_nothing_and_reschedule(
     now = datetime.now(UTC)
     out = cli("run", "--once", "--limit", "1")
     assert "1 failed" in out
-    failed = [s for s in repo.tracked_series()
-              if (repo.get_schedule(s.bato_link) or None) and
-              repo.get_schedule(s.bato_link).last_status == "failed"]  # type: ignore[union-attr]
+    failed = [
+        s
+        for s in repo.tracked_series()
+        if (repo.get_schedule(s.bato_link) or None)
+        and repo.get_schedule(s.bato_link).last_status == "failed"  # type: ignore[union-attr]
+    ]
     assert len(failed) == 1
     schedule = repo.get_schedule(failed[0].bato_link)
     assert schedule is not None and schedule.next_scrape_at > now
@@ -144,7 +163,9 @@ def test_faults_lose_nothing_and_reschedule(
 
 
 def test_error_monitor_warns_once_over_a_real_sample(
-    cli: Callable[..., Any], fake_bato: FakeBato, database_url: str,
+    cli: Callable[..., Any],
+    fake_bato: FakeBato,
+    database_url: str,
     open_repo: Callable[[str], Repository],
 ) -> None:
     ids = [str(125100 + i) for i in range(8)]
@@ -167,8 +188,7 @@ def test_error_monitor_warns_once_over_a_real_sample(
 def test_bad_input_gets_clear_messages(cli: Callable[..., Any], fake_bato: FakeBato) -> None:
     err = cli("add", "https://example.com/nothing", code=1, stderr=True)
     assert "Not a Bato series link: 'https://example.com/nothing'" in err
-    assert "Not in the library" in cli("check", "https://bato.to/title/999-x", code=1,
-                                       stderr=True)
+    assert "Not in the library" in cli("check", "https://bato.to/title/999-x", code=1, stderr=True)
     fake_bato.inject("html", status=200)
     fake_bato.add_series(140100, "Shielded", chapters=2)
     err = cli("add", "140100", code=1, stderr=True)
@@ -176,18 +196,22 @@ def test_bad_input_gets_clear_messages(cli: Callable[..., Any], fake_bato: FakeB
 
 
 @pytest.mark.slow
-def test_run_daemon_stops_on_sigterm(fake_bato: FakeBato, sqlite_url: str,
-                                     tmp_path: Path) -> None:
+def test_run_daemon_stops_on_sigterm(fake_bato: FakeBato, sqlite_url: str, tmp_path: Path) -> None:
     """The headless daemon: SIGTERM during a pause finishes cleanly with exit 0."""
     fake_bato.add_series(130100, "Daemon", chapters=2)
     fake_bato.add_series(130200, "Daemon 2", chapters=2)
     add_env = {**os.environ, "BATO_API_URL": fake_bato.url}
-    env = {**os.environ, "BATO_API_URL": fake_bato.url, "BATO_MIN_DELAY": "300",
-           "BATO_MAX_DELAY": "300"}
+    env = {
+        **os.environ,
+        "BATO_API_URL": fake_bato.url,
+        "BATO_MIN_DELAY": "300",
+        "BATO_MAX_DELAY": "300",
+    }
     base = [sys.executable, "-m", "bato_desktop", "--database", sqlite_url]
     for bato_id in ("130100", "130200"):
-        subprocess.run([*base, "add", bato_id], env=add_env, check=True, capture_output=True,
-                       timeout=60)
+        subprocess.run(
+            [*base, "add", bato_id], env=add_env, check=True, capture_output=True, timeout=60
+        )
     subprocess.run([*base, "db", "migrate"], env=env, check=True, capture_output=True)
     import sqlite3
 
@@ -196,8 +220,9 @@ def test_run_daemon_stops_on_sigterm(fake_bato: FakeBato, sqlite_url: str,
     db.commit()
     db.close()
     fake_bato.clear_requests()
-    proc = subprocess.Popen([*base, "run"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [*base, "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         deadline = time.monotonic() + 30
         assert proc.stdout is not None
@@ -224,15 +249,26 @@ def test_run_daemon_stops_on_sigterm(fake_bato: FakeBato, sqlite_url: str,
 
 
 def test_per_series_control_and_error_list(
-    cli: Callable[..., Any], fake_bato: FakeBato, database_url: str,
+    cli: Callable[..., Any],
+    fake_bato: FakeBato,
+    database_url: str,
     open_repo: Callable[[str], Repository],
 ) -> None:
     fake_bato.add_series(180100, "Controlled", chapters=3)
     fake_bato.add_series(180200, "Broken", chapters=3)
     cli("add", "180100")
     cli("add", "180200")
-    out = cli("set", "180100", "--mute", "--priority", "3", "--notify-after", "2",
-              "--pause-until", "2031-01-01")
+    out = cli(
+        "set",
+        "180100",
+        "--mute",
+        "--priority",
+        "3",
+        "--notify-after",
+        "2",
+        "--pause-until",
+        "2031-01-01",
+    )
     assert "muted, notify after 2 chapter(s), priority 3, paused until 2031-01-01" in out
     [row] = [r for r in cli("list", "--json", json_out=True) if r["bato_id"] == "180100"]
     assert row["muted"] and row["next_check"][:10] in ("2030-12-31", "2031-01-01")
@@ -264,7 +300,9 @@ def forget_passwords() -> Iterator[None]:
 
 @pytest.mark.mariadb
 def test_old_database_uri_scheme_works(
-    mariadb_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    mariadb_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
     forget_passwords: None,
 ) -> None:
     """The old system's DATABASE_URI (mysql+pymysql, password inline) opens the database."""
@@ -275,7 +313,9 @@ def test_old_database_uri_scheme_works(
 
 
 def test_environment_password_never_reaches_messages_logs_or_files(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], forget_passwords: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    forget_passwords: None,
 ) -> None:
     monkeypatch.setenv("DATABASE_URI", "mysql+pymysql://root:topsecret@127.0.0.1:1/old")
     assert main(["list"]) == 1
@@ -289,7 +329,9 @@ def test_environment_password_never_reaches_messages_logs_or_files(
 
 
 def test_one_series_whatever_the_link_form(
-    cli: Callable[..., Any], fake_bato: FakeBato, database_url: str,
+    cli: Callable[..., Any],
+    fake_bato: FakeBato,
+    database_url: str,
     open_repo: Callable[[str], Repository],
 ) -> None:
     fake_bato.add_series(110100, "Same One", chapters=4)
@@ -299,26 +341,28 @@ def test_one_series_whatever_the_link_form(
         assert "already tracked as https://bato.to/title/110100-x" in cli("add", again)
     assert len(fake_bato.requests) == requests  # no second "first load"
     assert [r["bato_link"] for r in cli("list", "--json", json_out=True)] == [
-        "https://bato.to/title/110100-x"]
+        "https://bato.to/title/110100-x"
+    ]
     repo = open_repo(database_url)
     assert repo.m.library.select().count() == 1 and repo.m.details.select().count() == 1
     assert "Same One: 4 chapters" in cli("check", "110100")
 
 
 def test_a_failed_first_load_leaves_nothing_that_breaks_a_later_add(
-    cli: Callable[..., Any], fake_bato: FakeBato,
+    cli: Callable[..., Any],
+    fake_bato: FakeBato,
 ) -> None:
     fake_bato.add_series(110500, "Late Bloomer", chapters=2)
     fake_bato.inject("html", status=403)
-    assert "first load failed" in cli("add", "https://bato.to/title/110500-x", code=1,
-                                      stderr=True)
+    assert "first load failed" in cli("add", "https://bato.to/title/110500-x", code=1, stderr=True)
     assert "Tracking Late Bloomer: 2 chapters loaded" in cli("add", "110500")
     [row] = cli("list", "--json", json_out=True)
     assert (row["bato_link"], row["chapters"]) == ("https://bato.to/title/110500-x", 2)
 
 
 def test_an_anilist_id_is_refused_for_a_second_series(
-    cli: Callable[..., Any], fake_bato: FakeBato,
+    cli: Callable[..., Any],
+    fake_bato: FakeBato,
 ) -> None:
     fake_bato.add_series(111100, "First", chapters=1)
     fake_bato.add_series(111200, "Second", chapters=1)
@@ -327,11 +371,14 @@ def test_an_anilist_id_is_refused_for_a_second_series(
     assert "AniList id 5 is already used by 111100" in err
     rows = cli("list", "--json", json_out=True)
     assert [(r["bato_id"], r["anilist_id"], r["next_check"] is not None) for r in rows] == [
-        ("111100", 5, True)]
+        ("111100", 5, True)
+    ]
 
 
 def test_check_and_add_wait_out_a_429_pause(
-    cli: Callable[..., Any], fake_bato: FakeBato, database_url: str,
+    cli: Callable[..., Any],
+    fake_bato: FakeBato,
+    database_url: str,
     open_repo: Callable[[str], Repository],
 ) -> None:
     fake_bato.add_series(112100, "Tracked", chapters=2)
@@ -363,27 +410,39 @@ def test_list_json_shows_a_hiatus_pause(cli: Callable[..., Any], fake_bato: Fake
 
 
 def test_import_names_json_items_and_csv_lines(
-    cli: Callable[..., Any], tmp_path: Path,
+    cli: Callable[..., Any],
+    tmp_path: Path,
 ) -> None:
     items = tmp_path / "library.json"
-    items.write_text(json.dumps([
-        {"bato_link": "https://bato.to/title/114100-a"},
-        {"name": "no link"},
-        "https://google.com/title/114300",
-        {"bato_link": "https://bato.to/title/114400-d", "anilist_id": 7},
-        {"bato_link": "https://bato.to/title/114500-e", "anilist_id": 7},
-    ], indent=2), encoding="utf-8")
+    items.write_text(
+        json.dumps(
+            [
+                {"bato_link": "https://bato.to/title/114100-a"},
+                {"name": "no link"},
+                "https://google.com/title/114300",
+                {"bato_link": "https://bato.to/title/114400-d", "anilist_id": 7},
+                {"bato_link": "https://bato.to/title/114500-e", "anilist_id": 7},
+            ],
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     err = cli("import", str(items), stderr=True)
     assert f"{items}: item 2: no bato_link" in err
     assert f"{items}: item 3: Not a Bato series link" in err
     assert "https://bato.to/title/114500-e: AniList id 7 is already used by" in err
     table = tmp_path / "library.csv"
-    table.write_text("\nbato_link,anilist_id\nhttps://bato.to/title/114600-f,\nftp://x/title/1,"
-                     "\n", encoding="utf-8")
+    table.write_text(
+        "\nbato_link,anilist_id\nhttps://bato.to/title/114600-f,\nftp://x/title/1,\n",
+        encoding="utf-8",
+    )
     err = cli("import", str(table), stderr=True)
     assert f"{table}: line 4: Not a Bato series link: 'ftp://x/title/1'" in err
     assert sorted(r["bato_id"] for r in cli("list", "--json", json_out=True)) == [
-        "114100", "114400", "114600"]
+        "114100",
+        "114400",
+        "114600",
+    ]
 
 
 def test_read_of_an_unknown_notification_says_so(cli: Callable[..., Any]) -> None:
@@ -392,20 +451,27 @@ def test_read_of_an_unknown_notification_says_so(cli: Callable[..., Any]) -> Non
 
 @pytest.mark.mariadb
 def test_remove_refuses_a_series_of_the_web_apps_reading_list(
-    mariadb_url: str, fake_bato: FakeBato, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str], open_repo: Callable[[str], Repository],
+    mariadb_url: str,
+    fake_bato: FakeBato,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    open_repo: Callable[[str], Repository],
 ) -> None:
     from tests.fixtures.database import mariadb_connect
 
     link = "https://bato.to/title/115100-shared-hero"
     repo = open_repo(mariadb_url)
     with mariadb_connect(mariadb_url.rsplit("/", 1)[1]) as conn, conn.cursor() as cursor:
-        cursor.execute("CREATE TABLE manga_list (id_default INT AUTO_INCREMENT PRIMARY KEY, "
-                       "id_anilist INT NOT NULL, title_english VARCHAR(255), "
-                       "title_romaji VARCHAR(255), status VARCHAR(255), "
-                       "last_updated_on_site TIMESTAMP NULL, bato_link TEXT)")
-        cursor.execute("INSERT INTO manga_list (id_anilist, title_english, bato_link) "
-                       f"VALUES (30013, 'Shared Hero', '{link}')")
+        cursor.execute(
+            "CREATE TABLE manga_list (id_default INT AUTO_INCREMENT PRIMARY KEY, "
+            "id_anilist INT NOT NULL, title_english VARCHAR(255), "
+            "title_romaji VARCHAR(255), status VARCHAR(255), "
+            "last_updated_on_site TIMESTAMP NULL, bato_link TEXT)"
+        )
+        cursor.execute(
+            "INSERT INTO manga_list (id_anilist, title_english, bato_link) "
+            f"VALUES (30013, 'Shared Hero', '{link}')"
+        )
     fake_bato.add_series(115100, "Shared Hero", chapters=3)
     Path(os.environ["BATO_CONFIG_DIR"], "settings.json").write_text(json.dumps(FAST))
     monkeypatch.setenv("BATO_API_URL", fake_bato.url)
@@ -420,8 +486,11 @@ def test_remove_refuses_a_series_of_the_web_apps_reading_list(
 
 
 def test_check_with_every_mirror_down_is_offline_not_a_failure(
-    cli: Callable[..., Any], fake_bato: FakeBato, database_url: str,
-    open_repo: Callable[[str], Repository], monkeypatch: pytest.MonkeyPatch,
+    cli: Callable[..., Any],
+    fake_bato: FakeBato,
+    database_url: str,
+    open_repo: Callable[[str], Repository],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fake_bato.add_series(116100, "Unplugged", chapters=2)
     cli("add", "116100")

@@ -61,8 +61,14 @@ def closed_port_url() -> str:
 
 
 def test_fetch_series(fake_bato: FakeBato, bato_client: BatoClient) -> None:
-    fake_bato.add_series("110100", "Return of the Mad Swordmaster", chapters=3, start=T0,
-                         upload_status="hiatus", genres=["action", "murim"])
+    fake_bato.add_series(
+        "110100",
+        "Return of the Mad Swordmaster",
+        chapters=3,
+        start=T0,
+        upload_status="hiatus",
+        genres=["action", "murim"],
+    )
     snapshot = bato_client.fetch_series("110100")
     assert snapshot.details.bato_id == "110100"
     assert snapshot.details.name == "Return of the Mad Swordmaster"
@@ -70,11 +76,16 @@ def test_fetch_series(fake_bato: FakeBato, bato_client: BatoClient) -> None:
     assert snapshot.details.genres == ["action", "murim"]
     assert [c.identity for c in snapshot.chapters] == ["ch_1", "ch_2", "ch_3"]
     assert [c.chapter_number for c in snapshot.chapters] == [1.0, 2.0, 3.0]
-    assert [c.date_public for c in snapshot.chapters] == [T0, T0 + timedelta(days=7),
-                                                         T0 + timedelta(days=14)]
+    assert [c.date_public for c in snapshot.chapters] == [
+        T0,
+        T0 + timedelta(days=7),
+        T0 + timedelta(days=14),
+    ]
     first = snapshot.chapters[0]
-    assert first.full_url == f"{fake_bato.url}/title/110100-return-of-the-mad-swordmaster/" \
-                             f"{first.bato_chapter_id}-ch_1"
+    assert (
+        first.full_url == f"{fake_bato.url}/title/110100-return-of-the-mad-swordmaster/"
+        f"{first.bato_chapter_id}-ch_1"
+    )
     assert snapshot.warnings == []
     assert len(fake_bato.requests) == 1  # details and chapters in one round trip
 
@@ -167,8 +178,7 @@ def test_429_without_retry_after_defaults_to_300(
 
 def test_parse_retry_after_http_date() -> None:
     now = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
-    assert parse_retry_after(format_datetime(now + timedelta(seconds=90), usegmt=True),
-                             now) == 90.0
+    assert parse_retry_after(format_datetime(now + timedelta(seconds=90), usegmt=True), now) == 90.0
     assert parse_retry_after("soon") is None
     assert parse_retry_after("-5") == 0.0
     assert parse_retry_after(None) is None
@@ -308,9 +318,7 @@ def test_malformed_chapter_is_skipped_with_warning(
     assert "item 3" in warning and "urlPath" in warning
 
 
-def test_missing_series_fields_are_malformed(
-    fake_bato: FakeBato, bato_client: BatoClient
-) -> None:
+def test_missing_series_fields_are_malformed(fake_bato: FakeBato, bato_client: BatoClient) -> None:
     fake_bato.add_series("3", chapters=1)
     fake_bato.inject("malformed_node")
     with pytest.raises(MalformedResponse, match="no name") as info:
@@ -319,8 +327,10 @@ def test_missing_series_fields_are_malformed(
 
 
 def test_spec_examples_served_verbatim_parse() -> None:
-    with FakeBato(examples=True) as fake, BatoClient([fake.url], user_agent="t",
-                                                    timeout=2) as client:
+    with (
+        FakeBato(examples=True) as fake,
+        BatoClient([fake.url], user_agent="t", timeout=2) as client,
+    ):
         snapshot = client.fetch_series("102497")
         details = client.fetch_details("102497")
     assert details == snapshot.details
@@ -334,8 +344,7 @@ def test_spec_examples_served_verbatim_parse() -> None:
 
 def test_from_settings_uses_hosts_and_timeout(fake_bato: FakeBato) -> None:
     fake_bato.add_series("4", "From Settings", chapters=1)
-    settings = Settings(hosts=(fake_bato.url,), user_agent="settings-agent/2",
-                        request_timeout=3.0)
+    settings = Settings(hosts=(fake_bato.url,), user_agent="settings-agent/2", request_timeout=3.0)
     assert settings.api_url == fake_bato.api_url
     with BatoClient.from_settings(settings) as client:
         assert client.hosts == (fake_bato.url,)
@@ -349,12 +358,14 @@ def test_non_json_body_is_blocked() -> None:
 
     def handler(request: httpx.Request) -> httpx.Response:
         assert json.loads(request.content)["variables"] == {"id": "1", "comicId": "1"}
-        return httpx.Response(200, content=b"maintenance, back soon",
-                              headers={"Content-Type": "text/plain"})
+        return httpx.Response(
+            200, content=b"maintenance, back soon", headers={"Content-Type": "text/plain"}
+        )
 
     with (
-        BatoClient(["https://bato.to"], user_agent="t",
-                   transport=httpx.MockTransport(handler)) as client,
+        BatoClient(
+            ["https://bato.to"], user_agent="t", transport=httpx.MockTransport(handler)
+        ) as client,
         pytest.raises(BlockedError, match="non-JSON"),
     ):
         client.fetch_series("1")

@@ -43,8 +43,9 @@ def xcomic() -> Iterator[FakeBato]:
 
 
 @pytest.fixture
-def engine(xcomic: FakeBato, sqlite_url: str, open_repo: Callable[[str], Repository]
-           ) -> Iterator[tuple[ScrapingService, Repository, CoverDownloader]]:
+def engine(
+    xcomic: FakeBato, sqlite_url: str, open_repo: Callable[[str], Repository]
+) -> Iterator[tuple[ScrapingService, Repository, CoverDownloader]]:
     """Two loaded XCOMIC series and a service that downloads covers, due again."""
     repo = open_repo(sqlite_url)
     settings = replace(Settings(), hosts=(xcomic.url,), min_delay=0.0, max_delay=0.0)
@@ -78,7 +79,8 @@ def test_sniffing_and_the_adult_default() -> None:
 
 
 def test_each_cover_is_downloaded_once_with_the_sites_headers(
-    engine: tuple[ScrapingService, Repository, CoverDownloader], xcomic: FakeBato,
+    engine: tuple[ScrapingService, Repository, CoverDownloader],
+    xcomic: FakeBato,
 ) -> None:
     service, repo, downloader = engine
     urls = repo.cover_urls()
@@ -113,7 +115,8 @@ def test_a_changed_url_or_an_old_file_is_downloaded_again(tmp_path: Path) -> Non
 
 
 def test_a_broken_image_is_not_kept_and_not_retried_at_once(
-    engine: tuple[ScrapingService, Repository, CoverDownloader], xcomic: FakeBato,
+    engine: tuple[ScrapingService, Repository, CoverDownloader],
+    xcomic: FakeBato,
 ) -> None:
     service, repo, downloader = engine
     xcomic.set_cover_mode("broken")
@@ -130,7 +133,9 @@ def test_a_broken_image_is_not_kept_and_not_retried_at_once(
 
 @pytest.mark.parametrize("mode", ["html", "missing", "huge"])
 def test_answers_that_are_not_a_usable_image_are_refused(
-    engine: tuple[ScrapingService, Repository, CoverDownloader], xcomic: FakeBato, mode: str,
+    engine: tuple[ScrapingService, Repository, CoverDownloader],
+    xcomic: FakeBato,
+    mode: str,
 ) -> None:
     service, repo, downloader = engine
     xcomic.set_cover_mode(mode)
@@ -163,7 +168,8 @@ def test_the_cache_keeps_to_its_cap_dropping_orphans_then_the_oldest(tmp_path: P
 
 
 def test_no_cover_request_during_a_429_pause(
-    engine: tuple[ScrapingService, Repository, CoverDownloader], xcomic: FakeBato,
+    engine: tuple[ScrapingService, Repository, CoverDownloader],
+    xcomic: FakeBato,
 ) -> None:
     service, repo, downloader = engine
     xcomic.inject("429", retry_after=120)
@@ -178,7 +184,8 @@ def test_no_cover_request_during_a_429_pause(
 
 
 def test_a_429_on_a_cover_pauses_everything(
-    engine: tuple[ScrapingService, Repository, CoverDownloader], xcomic: FakeBato,
+    engine: tuple[ScrapingService, Repository, CoverDownloader],
+    xcomic: FakeBato,
 ) -> None:
     service, repo, _downloader = engine
     xcomic.set_cover_mode("429")
@@ -189,7 +196,8 @@ def test_a_429_on_a_cover_pauses_everything(
 
 
 def test_covers_are_fetched_only_by_the_engine_thread_never_by_the_windows(
-    engine: tuple[ScrapingService, Repository, CoverDownloader], xcomic: FakeBato,
+    engine: tuple[ScrapingService, Repository, CoverDownloader],
+    xcomic: FakeBato,
     qtbot: QtBot,
 ) -> None:
     """The dashboard's data worker reads the cache only: a missing cover is no request."""

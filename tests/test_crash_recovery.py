@@ -27,8 +27,14 @@ from bato_desktop.db.repository import lease_host, lease_owner_gone
 from bato_desktop.devtools.fake_bato import FakeBato
 from bato_desktop.engine.service import engine_owner
 
-FAST = {"min_delay": 0.0, "max_delay": 0.01, "retry_backoff_max": 0.05, "request_timeout": 10.0,
-        "retry_max_attempts": 3, "feed_interval": -1}  # only the series' checks ask the fake
+FAST = {
+    "min_delay": 0.0,
+    "max_delay": 0.01,
+    "retry_backoff_max": 0.05,
+    "request_timeout": 10.0,
+    "retry_max_attempts": 3,
+    "feed_interval": -1,
+}  # only the series' checks ask the fake
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 HAS_PROC = Path("/proc/self/status").is_file()
 
@@ -49,7 +55,11 @@ class Engine:
         env = {**os.environ, "BATO_API_URL": fake.url}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bato_desktop", "--database", url, "run", *args],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -64,8 +74,11 @@ class Engine:
         return "\n".join(self.lines)
 
     def wait_line(self, text: str, timeout: float = 10.0) -> None:
-        wait_for(f"{text!r} in the engine's output", lambda: any(
-            text in line for line in self.lines) or self.proc.poll() is not None, timeout)
+        wait_for(
+            f"{text!r} in the engine's output",
+            lambda: any(text in line for line in self.lines) or self.proc.poll() is not None,
+            timeout,
+        )
         if not any(text in line for line in self.lines):
             pytest.fail(f"the engine ended without {text!r}:\n{self.output}")
 
@@ -183,15 +196,20 @@ def test_a_long_host_name_is_compared_as_the_owner_keeps_it(
 
 
 def test_a_gone_engines_claims_are_free_a_live_ones_wait(
-    database_url: str, open_repo: Callable[[str], Repository], live_python: int,
+    database_url: str,
+    open_repo: Callable[[str], Repository],
+    live_python: int,
 ) -> None:
     repo = open_repo(database_url)
     links = [f"https://bato.to/title/{i}-s" for i in range(1, 5)]
     for i, link in enumerate(links):
         repo.add_series(link, str(i + 1), now=NOW - timedelta(minutes=10 - i))
     dead = owner_with_pid(dead_pid())
-    holders = {links[0]: dead, links[1]: owner_with_pid(live_python),
-               links[2]: f"device:another-host:{dead_pid()}"}
+    holders = {
+        links[0]: dead,
+        links[1]: owner_with_pid(live_python),
+        links[2]: f"device:another-host:{dead_pid()}",
+    }
     for link, holder in holders.items():
         assert repo.lease_series(link, holder, NOW, lease_seconds=600) is True
     me = engine_owner("device")
@@ -214,8 +232,11 @@ def test_a_gone_engines_claims_are_free_a_live_ones_wait(
 
 
 def test_a_killed_engines_series_is_checked_by_the_next_run_at_once(
-    database_url: str, fake_bato: FakeBato, open_repo: Callable[[str], Repository],
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    database_url: str,
+    fake_bato: FakeBato,
+    open_repo: Callable[[str], Repository],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
     engines: list[Engine],
 ) -> None:
     ids = ["190100", "190200", "190300"]
@@ -247,13 +268,18 @@ def test_a_killed_engines_series_is_checked_by_the_next_run_at_once(
     assert "another engine" not in out
     assert repo.due_series() == []
     assert sorted(n.bato_link for n in repo.list_notifications()) == sorted(
-        repo.find_series(i).bato_link for i in ids)  # type: ignore[union-attr]
+        _link_of(repo, i) for i in ids
+    )
     assert schedule.select().where(schedule.lease_owner.is_null(False)).count() == 0
 
 
 def test_a_live_engines_series_waits_and_the_summary_says_so(
-    database_url: str, fake_bato: FakeBato, open_repo: Callable[[str], Repository],
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], live_python: int,
+    database_url: str,
+    fake_bato: FakeBato,
+    open_repo: Callable[[str], Repository],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    live_python: int,
 ) -> None:
     ids = ["191100", "191200", "191300"]
     track(database_url, fake_bato, ids, monkeypatch)
@@ -261,8 +287,10 @@ def test_a_live_engines_series_waits_and_the_summary_says_so(
     all_due(repo)
     write_settings()
     now = datetime.now(UTC)
-    held = {repo.find_series(ids[0]).bato_link: owner_with_pid(live_python),  # type: ignore[union-attr]
-            repo.find_series(ids[1]).bato_link: "nas:another-host:4242"}  # type: ignore[union-attr]
+    held = {
+        repo.find_series(ids[0]).bato_link: owner_with_pid(live_python),  # type: ignore[union-attr]
+        repo.find_series(ids[1]).bato_link: "nas:another-host:4242",  # type: ignore[union-attr]
+    }
     for link, owner in held.items():
         assert repo.lease_series(link, owner, now, lease_seconds=600) is True
     capsys.readouterr()
@@ -270,8 +298,10 @@ def test_a_live_engines_series_waits_and_the_summary_says_so(
     assert f"right now, by engine {held[next(iter(held))]}" in capsys.readouterr().out
     assert main(["--database", database_url, "run", "--once"]) == 0
     out = capsys.readouterr().out
-    assert ("Cycle done: 1/3 checked, 1 ok, 0 failed, 0 new chapters, 2 skipped: another "
-            "engine is checking them") in out, out
+    assert (
+        "Cycle done: 1/3 checked, 1 ok, 0 failed, 0 new chapters, 2 skipped: another "
+        "engine is checking them"
+    ) in out, out
     assert {d.bato_link for d in repo.due_series()} == set(held)  # they still wait
 
 
@@ -292,14 +322,20 @@ def catches_sigterm(pid: int) -> bool:
 @pytest.mark.skipif(not HAS_PROC, reason="needs /proc to see when the handler is installed")
 @pytest.mark.parametrize("args", [(), ("--once",)], ids=["daemon", "once"])
 def test_sigterm_during_start_up_exits_0(
-    sqlite_url: str, fake_bato: FakeBato, engines: list[Engine], args: tuple[str, ...],
+    sqlite_url: str,
+    fake_bato: FakeBato,
+    engines: list[Engine],
+    args: tuple[str, ...],
 ) -> None:
     fake_bato.add_series(192100, "Never asked", chapters=2)
     write_settings()
     engine = Engine(sqlite_url, fake_bato, *args)  # a fresh database: migrations to run
     engines.append(engine)
-    wait_for("the SIGTERM handler", lambda: catches_sigterm(engine.proc.pid)
-             or engine.proc.poll() is not None, timeout=10)
+    wait_for(
+        "the SIGTERM handler",
+        lambda: catches_sigterm(engine.proc.pid) or engine.proc.poll() is not None,
+        timeout=10,
+    )
     engine.proc.send_signal(signal.SIGTERM)
     assert not Path(sqlite_url.removeprefix("sqlite:///")).exists()  # before the database
     assert engine.finish() == 0, engine.output
@@ -309,8 +345,11 @@ def test_sigterm_during_start_up_exits_0(
 
 
 def test_sigterm_as_the_scheduler_starts_exits_0_without_a_cycle(
-    sqlite_url: str, fake_bato: FakeBato, engines: list[Engine],
-    open_repo: Callable[[str], Repository], monkeypatch: pytest.MonkeyPatch,
+    sqlite_url: str,
+    fake_bato: FakeBato,
+    engines: list[Engine],
+    open_repo: Callable[[str], Repository],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     track(sqlite_url, fake_bato, ["192200", "192300"], monkeypatch)
     all_due(open_repo(sqlite_url))
@@ -329,8 +368,11 @@ def test_sigterm_as_the_scheduler_starts_exits_0_without_a_cycle(
 
 
 def test_sigterm_in_a_retry_wait_finishes_the_series(
-    database_url: str, fake_bato: FakeBato, engines: list[Engine],
-    open_repo: Callable[[str], Repository], monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+    fake_bato: FakeBato,
+    engines: list[Engine],
+    open_repo: Callable[[str], Repository],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ids = ["193100", "193200"]
     track(database_url, fake_bato, ids, monkeypatch)
@@ -338,8 +380,9 @@ def test_sigterm_in_a_retry_wait_finishes_the_series(
     repo = open_repo(database_url)
     all_due(repo)
     # retry waits of 1 s, then 10 s; a long politeness pause after the series
-    write_settings(retry_backoff_factor=10.0, retry_backoff_max=60.0, min_delay=300.0,
-                   max_delay=300.0)
+    write_settings(
+        retry_backoff_factor=10.0, retry_backoff_max=60.0, min_delay=300.0, max_delay=300.0
+    )
     fake_bato.clear_requests()
     fake_bato.inject("500", count=2)
     engine = Engine(database_url, fake_bato)
@@ -350,14 +393,20 @@ def test_sigterm_in_a_retry_wait_finishes_the_series(
     assert engine.finish() == 0, engine.output
     assert time.monotonic() - started < 8, "the stop waited out the retry wait"
     assert posts(fake_bato) == 3  # the last attempt went out at once; nothing after it
-    assert any(line.startswith("[success] Series 193100: 2 new") for line in engine.lines), \
+    assert any(line.startswith("[success] Series 193100: 2 new") for line in engine.lines), (
         engine.output
+    )
     first = repo.find_series(ids[0])
     assert first is not None
     [logged] = [row for row in repo.recent_logs(hours=1) if row.scrape_type == "scheduled"]
-    assert (logged.bato_link, logged.status, logged.new_chapters) == (
-        first.bato_link, "success", 2)
+    assert (logged.bato_link, logged.status, logged.new_chapters) == (first.bato_link, "success", 2)
     assert [d.bato_link for d in repo.due_series()] == [repo.find_series(ids[1]).bato_link]  # type: ignore[union-attr]
     assert len(repo.list_notifications()) == 2
     schedule = repo.m.schedule
     assert schedule.select().where(schedule.lease_owner.is_null(False)).count() == 0
+
+
+def _link_of(repo: Repository, link_or_id: str) -> str:
+    series = repo.find_series(link_or_id)
+    assert series is not None, link_or_id
+    return series.bato_link

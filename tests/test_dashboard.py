@@ -84,8 +84,9 @@ def double_click(win: DashboardWindow, qtbot: QtBot, item: QTreeWidgetItem) -> N
 
 def test_overview_cards_chart_and_banner(window: DashboardWindow, qtbot: QtBot) -> None:
     window.refresh()
-    qtbot.waitUntil(lambda: window.cards["tracked"].value.text().startswith(str(SERIES)),
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: window.cards["tracked"].value.text().startswith(str(SERIES)), timeout=5000
+    )
     assert window.cards["jobs"].value.text() != "–"
     assert window.activity.chart().series() == [window.activity.bars]  # stacked bars
     window.on_rate_limited(datetime.now(UTC) + timedelta(minutes=5))
@@ -100,9 +101,13 @@ def test_overview_cards_chart_and_banner(window: DashboardWindow, qtbot: QtBot) 
 
 
 def test_notifications_grouped_marked_read_on_double_click(
-    window: DashboardWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, seeded: Repository,
+    window: DashboardWindow,
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+    seeded: Repository,
 ) -> None:
     opened: list[QUrl] = []
+
     def fake_open(url: QUrl) -> bool:
         opened.append(url)
         return True
@@ -114,25 +119,32 @@ def test_notifications_grouped_marked_read_on_double_click(
     assert groups[0] == "Today" and len(groups) >= 2
     times = [note.created_at for note in shown_notes(window)]
     assert times == sorted(times, reverse=True)  # newest first
-    unread = next(item for item in shown_items(window)
-                  if not item.data(0, Qt.ItemDataRole.UserRole).is_read)
+    unread = next(
+        item for item in shown_items(window) if not item.data(0, Qt.ItemDataRole.UserRole).is_read
+    )
     note: NotificationRow = unread.data(0, Qt.ItemDataRole.UserRole)
     assert unread.font(3).bold()
     unread_before = seeded.unread_count()
     double_click(window, qtbot, unread)
     assert [url.toString() for url in opened] == [note.chapter_full_url or note.bato_link]
     qtbot.waitUntil(lambda: seeded.unread_count() == unread_before - 1, timeout=5000)
-    qtbot.waitUntil(lambda: next(n for n in shown_notes(window) if n.id == note.id).is_read,
-                    timeout=5000)  # the view reloaded after the write
+    qtbot.waitUntil(
+        lambda: next(n for n in shown_notes(window) if n.id == note.id).is_read, timeout=5000
+    )  # the view reloaded after the write
     window.type_filter.setCurrentIndex(3)  # status changes only
-    qtbot.waitUntil(lambda: bool(shown_items(window)) and all(
-        item.text(0) == "▲" for item in shown_items(window)), timeout=5000)
+    qtbot.waitUntil(
+        lambda: (
+            bool(shown_items(window)) and all(item.text(0) == "▲" for item in shown_items(window))
+        ),
+        timeout=5000,
+    )
     window.mark_all_button.click()
     qtbot.waitUntil(lambda: seeded.unread_count() == 0, timeout=5000)
 
 
-def test_library_detail_and_controls(window: DashboardWindow, qtbot: QtBot,
-                                     seeded: Repository) -> None:
+def test_library_detail_and_controls(
+    window: DashboardWindow, qtbot: QtBot, seeded: Repository
+) -> None:
     window.tabs.setCurrentIndex(2)
     qtbot.waitUntil(lambda: window.library_model.rowCount() == SERIES, timeout=5000)
     window.library_view.selectRow(0)
@@ -162,9 +174,15 @@ def test_add_series_validates_the_link(window: DashboardWindow, qtbot: QtBot) ->
     assert not window.add_button.isEnabled()
     window.on_series_add_failed("https://bato.to/title/999001-new", "Series not found [HTTP 200]")
     assert "not found" in window.add_status.text() and window.add_button.isEnabled()
-    window.on_series_added(SeriesResult(
-        bato_link="x", name="New One", status=ResultStatus.SUCCESS,
-        scrape_type=ScrapeType.INITIAL, chapters_found=12))
+    window.on_series_added(
+        SeriesResult(
+            bato_link="x",
+            name="New One",
+            status=ResultStatus.SUCCESS,
+            scrape_type=ScrapeType.INITIAL,
+            chapters_found=12,
+        )
+    )
     assert "Tracking New One: 12 chapters" in window.add_status.text()
 
 
@@ -173,8 +191,13 @@ def test_logs_errors_and_app_log(window: DashboardWindow, qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: window.log_model.rowCount() > 20, timeout=5000)
     assert window.error_model.rowCount() >= 1  # the demo has failing series
     window.log_status.setCurrentIndex(2)  # failed only
-    qtbot.waitUntil(lambda: all(r.status == "failed" for r in window.log_model.rows)
-                    and window.log_model.rowCount() > 0, timeout=5000)
+    qtbot.waitUntil(
+        lambda: (
+            all(r.status == "failed" for r in window.log_model.rows)
+            and window.log_model.rowCount() > 0
+        ),
+        timeout=5000,
+    )
     assert window.app_log.toPlainText()
 
 
@@ -187,8 +210,9 @@ def test_close_hides_instead_of_quitting(window: DashboardWindow) -> None:
     assert not window.isVisible()
 
 
-def test_database_failure_shows_in_banner(window: DashboardWindow, seeded: Repository,
-                                          qtbot: QtBot) -> None:
+def test_database_failure_shows_in_banner(
+    window: DashboardWindow, seeded: Repository, qtbot: QtBot
+) -> None:
     seeded.database.execute_sql("DROP TABLE bato_scraper_log")
     window.refresh()
     qtbot.waitUntil(lambda: "Database unreachable" in window.banner.text(), timeout=5000)
@@ -196,15 +220,19 @@ def test_database_failure_shows_in_banner(window: DashboardWindow, seeded: Repos
 
 
 def test_import_and_calendar_from_the_file_menu(
-    window: DashboardWindow, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    window: DashboardWindow,
+    qtbot: QtBot,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     seeded: Repository,
 ) -> None:
     from PySide6.QtWidgets import QMessageBox
 
     monkeypatch.setattr(QMessageBox, "information", lambda *_a, **_k: None)
     export = tmp_path / "list.csv"
-    export.write_text("Title,Notes\nNew One,https://bato.to/title/555001-new\nNo Link,\n",
-                      encoding="utf-8")
+    export.write_text(
+        "Title,Notes\nNew One,https://bato.to/title/555001-new\nNo Link,\n", encoding="utf-8"
+    )
     before = len(seeded.tracked_series())
     window.request_import.emit(str(export))
     qtbot.waitUntil(lambda: "Imported 1 new series" in window.last_file_message, timeout=5000)
@@ -216,8 +244,7 @@ def test_import_and_calendar_from_the_file_menu(
     assert ics.read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")
 
 
-def test_period_selector_pause_and_settings_signals(window: DashboardWindow,
-                                                    qtbot: QtBot) -> None:
+def test_period_selector_pause_and_settings_signals(window: DashboardWindow, qtbot: QtBot) -> None:
     with qtbot.waitSignal(window.request_overview) as asked:
         window.period.setCurrentIndex(2)
     assert asked.args == [168]
@@ -238,8 +265,14 @@ def test_period_selector_pause_and_settings_signals(window: DashboardWindow,
 def test_error_rate_warning(window: DashboardWindow, seeded: Repository, qtbot: QtBot) -> None:
     link = seeded.series_overview()[0].bato_link
     for _ in range(40):
-        seeded.add_log(link, -1, "scheduled", "failed", error_message="HTTP 502",
-                       scraped_at=datetime.now(UTC) - timedelta(minutes=5))
+        seeded.add_log(
+            link,
+            -1,
+            "scheduled",
+            "failed",
+            error_message="HTTP 502",
+            scraped_at=datetime.now(UTC) - timedelta(minutes=5),
+        )
     window.refresh()
     qtbot.waitUntil(lambda: not window.warning.isHidden(), timeout=5000)
     assert "10%" in window.warning.text() and "24 h" in window.warning.text()
@@ -249,7 +282,9 @@ def test_error_rate_warning(window: DashboardWindow, seeded: Repository, qtbot: 
 
 
 def test_notifications_mark_selected_read_and_filter_by_series(
-    window: DashboardWindow, qtbot: QtBot, seeded: Repository,
+    window: DashboardWindow,
+    qtbot: QtBot,
+    seeded: Repository,
 ) -> None:
     window.tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: window.series_filter.count() == SERIES + 1, timeout=5000)
@@ -261,8 +296,9 @@ def test_notifications_mark_selected_read_and_filter_by_series(
     item.setSelected(True)
     before = seeded.unread_count()
     window.mark_read_button.click()
-    qtbot.waitUntil(lambda: seeded.unread_count() == before - (0 if note.is_read else 1),
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: seeded.unread_count() == before - (0 if note.is_read else 1), timeout=5000
+    )
     wanted = window.series_filter.itemData(3)
     window.series_filter.setCurrentIndex(3)
 
@@ -280,17 +316,32 @@ def test_notifications_mark_selected_read_and_filter_by_series(
 
 
 def test_library_columns_check_now_and_remove(
-    window: DashboardWindow, qtbot: QtBot, seeded: Repository,
+    window: DashboardWindow,
+    qtbot: QtBot,
+    seeded: Repository,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from PySide6.QtWidgets import QMessageBox
 
     window.tabs.setCurrentIndex(2)
     qtbot.waitUntil(lambda: window.library_model.rowCount() == SERIES, timeout=5000)
-    headers = [window.library_model.headerData(i, Qt.Orientation.Horizontal)
-               for i in range(window.library_model.columnCount())]
-    assert headers == ["Series", "Uploads", "Chapters", "Last chapter", "Released", "Interval",
-                       "Weekday", "Confidence", "Last check", "Next check", "Last result"]
+    headers = [
+        window.library_model.headerData(i, Qt.Orientation.Horizontal)
+        for i in range(window.library_model.columnCount())
+    ]
+    assert headers == [
+        "Series",
+        "Uploads",
+        "Chapters",
+        "Last chapter",
+        "Released",
+        "Interval",
+        "Weekday",
+        "Confidence",
+        "Last check",
+        "Next check",
+        "Last result",
+    ]
     window.library_view.sortByColumn(2, Qt.SortOrder.DescendingOrder)  # most chapters first
     counts = [row.chapters for row in window.library_model.rows]
     assert counts == sorted(counts, reverse=True)
@@ -300,12 +351,10 @@ def test_library_columns_check_now_and_remove(
     with qtbot.waitSignal(window.check_now_requested) as check:
         window.check_button.click()
     assert check.args == [link]
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *_a, **_k: QMessageBox.StandardButton.No)
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.No)
     window.remove_button.click()
     assert seeded.get_series(link) is not None
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *_a, **_k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Yes)
     window.library_view.selectRow(0)
     window.remove_button.click()
     qtbot.waitUntil(lambda: window.library_model.rowCount() == SERIES - 1, timeout=5000)
@@ -337,17 +386,23 @@ def test_every_control_has_an_accessible_name(window: DashboardWindow) -> None:
                 continue  # headers, and the parts of a combo or spin box
             if not widget.accessibleName():
                 unnamed.append(f"{type(widget).__name__} {widget.objectName()}")
-    buttons = [b for b in window.findChildren(QAbstractButton)
-               if not (b.accessibleName() or b.text().replace("&", "").strip())
-               and b.parent() is not None and b.isVisibleTo(window)
-               and type(b).__name__ in ("QPushButton", "QCheckBox")]
+    buttons = [
+        b
+        for b in window.findChildren(QAbstractButton)
+        if not (b.accessibleName() or b.text().replace("&", "").strip())
+        and b.parent() is not None
+        and b.isVisibleTo(window)
+        and type(b).__name__ in ("QPushButton", "QCheckBox")
+    ]
     assert unnamed == []
     assert buttons == []
     assert window.tabs.focusPolicy() != Qt.FocusPolicy.NoFocus
 
 
 def test_large_library_and_log_fill_sort_and_filter(
-    sqlite_url: str, open_repo: Callable[[str], Repository], qtbot: QtBot,
+    sqlite_url: str,
+    open_repo: Callable[[str], Repository],
+    qtbot: QtBot,
 ) -> None:
     """2,000 series and 100,000 log rows reach the views whole, sort and filter correctly.
 
@@ -362,8 +417,9 @@ def test_large_library_and_log_fill_sort_and_filter(
         win.tabs.setCurrentIndex(3)
         received: list[object] = []
         win._data.logs_loaded.connect(lambda value: received.append(value))
-        qtbot.waitUntil(lambda: bool(received)
-                        and win.log_model.rowCount() == 100_000, timeout=20_000)
+        qtbot.waitUntil(
+            lambda: bool(received) and win.log_model.rowCount() == 100_000, timeout=20_000
+        )
         win.show_logs(received[-1])  # type: ignore[arg-type]
         win.log_view.sortByColumn(6, Qt.SortOrder.AscendingOrder)
         win.log_view.viewport().repaint()
@@ -384,10 +440,12 @@ def test_follows_a_dark_system_palette(window: DashboardWindow, qtbot: QtBot) ->
     window.on_paused_changed(True)
     light_banner = window.banner.styleSheet()
     dark = QPalette(light)
-    for role, colour in ((QPalette.ColorRole.Window, "#202020"),
-                         (QPalette.ColorRole.WindowText, "#eeeeee"),
-                         (QPalette.ColorRole.Base, "#181818"),
-                         (QPalette.ColorRole.Text, "#eeeeee")):
+    for role, colour in (
+        (QPalette.ColorRole.Window, "#202020"),
+        (QPalette.ColorRole.WindowText, "#eeeeee"),
+        (QPalette.ColorRole.Base, "#181818"),
+        (QPalette.ColorRole.Text, "#eeeeee"),
+    ):
         dark.setColor(role, QColor(colour))
     app.setPalette(dark)
     try:
@@ -400,11 +458,15 @@ def test_follows_a_dark_system_palette(window: DashboardWindow, qtbot: QtBot) ->
 
 
 def test_refused_and_unexpected_errors_are_messages_not_crashes(
-    window: DashboardWindow, qtbot: QtBot, seeded: Repository, monkeypatch: pytest.MonkeyPatch,
+    window: DashboardWindow,
+    qtbot: QtBot,
+    seeded: Repository,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     window.request_muted.emit("https://bato.to/title/1-not-tracked", True)
-    qtbot.waitUntil(lambda: "not in the library" in window.statusBar().currentMessage(),
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: "not in the library" in window.statusBar().currentMessage(), timeout=5000
+    )
     assert "Database unreachable" not in window.banner.text()
 
     def broken() -> list[object]:
@@ -415,14 +477,16 @@ def test_refused_and_unexpected_errors_are_messages_not_crashes(
     window._data.failed.connect(lambda value: failures.append(value))
     window.request_library.emit()
     # (another queued read that also lists the series may fail first; both must be messages)
-    qtbot.waitUntil(lambda: "Could not load the library: RuntimeError: disk on fire"
-                    in failures, timeout=5000)
+    qtbot.waitUntil(
+        lambda: "Could not load the library: RuntimeError: disk on fire" in failures, timeout=5000
+    )
     assert all(": RuntimeError: disk on fire" in message for message in failures)
     qtbot.waitUntil(lambda: "disk on fire" in window.banner.text(), timeout=5000)
 
 
-def test_new_chapters_over_24_48_hours_and_7_days(window: DashboardWindow, qtbot: QtBot,
-                                                  seeded: Repository) -> None:
+def test_new_chapters_over_24_48_hours_and_7_days(
+    window: DashboardWindow, qtbot: QtBot, seeded: Repository
+) -> None:
     expected = " · ".join(str(seeded.stats(hours=h).new_chapters) for h in (24, 48, 168))
     window.period.setCurrentIndex(0)
     window.refresh()
@@ -436,15 +500,17 @@ def test_application_log_is_read_by_the_worker(window: DashboardWindow, qtbot: Q
     from bato_desktop import paths
 
     log_file = paths.log_dir() / "bato.log"
-    log_file.write_text("2026-12-01 10:00:00 INFO first line\n"
-                        "2026-12-01 10:05:00 INFO Cycle finished: 3 checked\n", encoding="utf-8")
+    log_file.write_text(
+        "2026-12-01 10:00:00 INFO first line\n2026-12-01 10:05:00 INFO Cycle finished: 3 checked\n",
+        encoding="utf-8",
+    )
     window.tabs.setCurrentIndex(3)
-    qtbot.waitUntil(lambda: "Cycle finished: 3 checked" in window.app_log.toPlainText(),
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: "Cycle finished: 3 checked" in window.app_log.toPlainText(), timeout=5000
+    )
     log_file.unlink()
     window.request_app_log.emit()
-    qtbot.waitUntil(lambda: "No application log yet" in window.app_log.toPlainText(),
-                    timeout=5000)
+    qtbot.waitUntil(lambda: "No application log yet" in window.app_log.toPlainText(), timeout=5000)
 
 
 def test_close_event_is_refused_until_quitting(window: DashboardWindow) -> None:
@@ -460,8 +526,9 @@ def test_close_event_is_refused_until_quitting(window: DashboardWindow) -> None:
     assert event.isAccepted()
 
 
-def test_notify_only_mode_adds_to_the_shared_library(window: DashboardWindow, qtbot: QtBot,
-                                                     seeded: Repository) -> None:
+def test_notify_only_mode_adds_to_the_shared_library(
+    window: DashboardWindow, qtbot: QtBot, seeded: Repository
+) -> None:
     window.set_notify_only(True)
     window.add_series_requested.connect(window._data.track_series)
     assert "Notify only" in window.banner.text()
@@ -473,8 +540,7 @@ def test_notify_only_mode_adds_to_the_shared_library(window: DashboardWindow, qt
     assert window.mute_button.isEnabled() and not window.check_button.isEnabled()
     window.link_input.setText("https://bato.to/title/777001-shared-add")
     window.add_button.click()
-    qtbot.waitUntil(lambda: "loads it on its next cycle" in window.add_status.text(),
-                    timeout=5000)
+    qtbot.waitUntil(lambda: "loads it on its next cycle" in window.add_status.text(), timeout=5000)
     assert seeded.get_series("https://bato.to/title/777001-shared-add") is not None
     qtbot.waitUntil(lambda: window.library_model.rowCount() == SERIES + 1, timeout=5000)
     window.link_input.setText("777001")  # the same series as a bare id
@@ -483,8 +549,9 @@ def test_notify_only_mode_adds_to_the_shared_library(window: DashboardWindow, qt
     assert "https://bato.to/title/777001-shared-add" in window.add_status.text()
 
 
-def test_pause_one_series_hiatus_and_notify_after(window: DashboardWindow, qtbot: QtBot,
-                                                  seeded: Repository) -> None:
+def test_pause_one_series_hiatus_and_notify_after(
+    window: DashboardWindow, qtbot: QtBot, seeded: Repository
+) -> None:
     window.tabs.setCurrentIndex(2)
     qtbot.waitUntil(lambda: window.library_model.rowCount() == SERIES, timeout=5000)
     window.library_view.selectRow(0)
@@ -504,13 +571,13 @@ def test_pause_one_series_hiatus_and_notify_after(window: DashboardWindow, qtbot
 
     window.notify_after.setValue(4)
     window.notify_after.editingFinished.emit()
-    qtbot.waitUntil(lambda: getattr(seeded.get_series(link), "notify_after", 0) == 4,
-                    timeout=5000)
+    qtbot.waitUntil(lambda: getattr(seeded.get_series(link), "notify_after", 0) == 4, timeout=5000)
 
     window.hiatus_date.setDate(window.hiatus_date.minimumDate().addDays(30))
     window.hiatus_button.click()
-    qtbot.waitUntil(lambda: getattr(seeded.get_series(link), "paused_until", None) is not None,
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: getattr(seeded.get_series(link), "paused_until", None) is not None, timeout=5000
+    )
     paused = seeded.get_series(link)
     assert paused is not None and paused.paused_until is not None
     assert paused.paused_until > datetime.now(UTC) + timedelta(days=29)
@@ -519,14 +586,18 @@ def test_pause_one_series_hiatus_and_notify_after(window: DashboardWindow, qtbot
     assert schedule.next_scrape_at >= paused.paused_until - timedelta(seconds=1)
 
 
-def test_retry_failed_only_makes_the_failing_series_due(window: DashboardWindow, qtbot: QtBot,
-                                                        seeded: Repository) -> None:
+def test_retry_failed_only_makes_the_failing_series_due(
+    window: DashboardWindow, qtbot: QtBot, seeded: Repository
+) -> None:
     failing = {entry.bato_link for entry in seeded.error_list()}
     assert failing  # the demo data has failing series
     later = (datetime.now(UTC) + timedelta(days=1)).replace(tzinfo=None)
     schedule = seeded.m.schedule
-    schedule.update(next_scrape_at=later).where(schedule.bato_link.in_(
-        [s.bato_link for s in seeded.tracked_series()][:12] + sorted(failing))).execute()
+    schedule.update(next_scrape_at=later).where(
+        schedule.bato_link.in_(
+            [s.bato_link for s in seeded.tracked_series()][:12] + sorted(failing)
+        )
+    ).execute()
     due_before = {s.bato_link for s in seeded.due_series()}
     assert not failing & due_before
     window.tabs.setCurrentIndex(3)
@@ -538,23 +609,36 @@ def test_retry_failed_only_makes_the_failing_series_due(window: DashboardWindow,
 
 
 def test_remove_refuses_a_series_the_web_app_tracks(
-    window: DashboardWindow, qtbot: QtBot, seeded: Repository, monkeypatch: pytest.MonkeyPatch,
+    window: DashboardWindow,
+    qtbot: QtBot,
+    seeded: Repository,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """On a shared MariaDB, series of the web app's manga_list are the web app's to remove."""
     from dataclasses import replace as dc_replace
 
     link = seeded.tracked_series()[0].bato_link
     original = seeded.get_series
-    monkeypatch.setattr(seeded, "get_series", lambda wanted: dc_replace(  # type: ignore[type-var]
-        original(wanted), source="manga_list") if wanted == link else original(wanted))
+    monkeypatch.setattr(
+        seeded,
+        "get_series",
+        lambda wanted: (
+            dc_replace(  # type: ignore[type-var]
+                original(wanted), source="manga_list"
+            )
+            if wanted == link
+            else original(wanted)
+        ),
+    )
     removed: list[str] = []
     monkeypatch.setattr(seeded, "remove_series", lambda wanted: removed.append(wanted))
     with qtbot.waitSignal(window._data.refused) as refused:
         window.request_remove.emit(link)
     assert "tracked by the web app's reading list" in refused.args[0]
     assert removed == []
-    qtbot.waitUntil(lambda: "Nothing was removed" in window.statusBar().currentMessage(),
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: "Nothing was removed" in window.statusBar().currentMessage(), timeout=5000
+    )
 
 
 def test_links_on_a_configured_mirror_are_accepted(window: DashboardWindow) -> None:
@@ -569,14 +653,23 @@ def test_links_on_a_configured_mirror_are_accepted(window: DashboardWindow) -> N
     assert requested == ["http://127.0.0.1:8765/title/110100-demo"]
 
 
-def test_older_notifications_come_a_page_at_a_time(window: DashboardWindow, qtbot: QtBot,
-                                                    seeded: Repository) -> None:
+def test_older_notifications_come_a_page_at_a_time(
+    window: DashboardWindow, qtbot: QtBot, seeded: Repository
+) -> None:
     from bato_desktop.db import NewNotification
 
-    seeded.create_notifications([NewNotification(
-        anilist_id=-9, bato_link="https://bato.to/title/9-many", notification_type="new_chapter",
-        manga_name="Many Chapters", message=f"New chapter available: Chapter {i}")
-        for i in range(600)])
+    seeded.create_notifications(
+        [
+            NewNotification(
+                anilist_id=-9,
+                bato_link="https://bato.to/title/9-many",
+                notification_type="new_chapter",
+                manga_name="Many Chapters",
+                message=f"New chapter available: Chapter {i}",
+            )
+            for i in range(600)
+        ]
+    )
     total = len(seeded.list_notifications(limit=10_000))
     assert 600 < total < 1000
     window.tabs.setCurrentIndex(1)
@@ -630,33 +723,42 @@ def test_the_add_box_takes_xcomic_work_and_chapter_links_only_with_an_engine(
     assert requested == [work, chapter]
 
 
-def test_the_overview_says_how_the_site_feed_is(window: DashboardWindow, seeded: Repository,
-                                                qtbot: QtBot) -> None:
+def test_the_overview_says_how_the_site_feed_is(
+    window: DashboardWindow, seeded: Repository, qtbot: QtBot
+) -> None:
     """On start the last state comes from the database (read by the data worker); then each
     FeedPolled the engine reports; the feed_interval setting can turn it off."""
     from bato_desktop.engine.feed_watcher import STATE_KEY, FeedState
 
     assert window.feed_status.text() == "Site feed: not read yet"
     now = datetime.now(UTC)
-    state = FeedState(healthy=True, reason="", interval_s=14 * 60,
-                      last_poll_at=(now - timedelta(minutes=2)).isoformat())
+    state = FeedState(
+        healthy=True,
+        reason="",
+        interval_s=14 * 60,
+        last_poll_at=(now - timedelta(minutes=2)).isoformat(),
+    )
     seeded.shared.put(STATE_KEY.format(catalogue="xcomic"), state.to_text(), now)
     window.refresh()
-    qtbot.waitUntil(lambda: window.feed_status.text()
-                    == "Site feed: healthy (every 14 min, read 2 min ago)", timeout=5000)
-    window.on_feed_polled("xcomic", 3, 0, 0, False,
-                          "feed unhealthy: the comic feed answered null")
+    qtbot.waitUntil(
+        lambda: window.feed_status.text() == "Site feed: healthy (every 14 min, read 2 min ago)",
+        timeout=5000,
+    )
+    window.on_feed_polled("xcomic", 3, 0, 0, False, "feed unhealthy: the comic feed answered null")
     assert window.feed_status.text() == "Site feed: unhealthy: the comic feed answered null"
     window.on_feed_polled("v4", 1, 2, 1, True, "feed healthy (every 20 min, read 0 min ago)")
     assert window.feed_status.text().splitlines() == [
         "Site feed (v4): healthy (every 20 min, read 0 min ago)",
-        "Site feed (xcomic): unhealthy: the comic feed answered null"]
+        "Site feed (xcomic): unhealthy: the comic feed answered null",
+    ]
     window.set_feed_enabled(False)
     assert window.feed_status.text() == "Site feed: off (Settings → Checking)"
 
 
 def test_the_library_explains_what_the_site_feed_does_for_a_series(
-    window: DashboardWindow, seeded: Repository, qtbot: QtBot,
+    window: DashboardWindow,
+    seeded: Repository,
+    qtbot: QtBot,
 ) -> None:
     from bato_desktop.core.generations import SeriesKey
     from bato_desktop.engine.feed_watcher import STATE_KEY, FeedState
@@ -670,13 +772,20 @@ def test_the_library_explains_what_the_site_feed_does_for_a_series(
     state = FeedState(healthy=True, reason="", interval_s=600, last_poll_at=now.isoformat())
     seeded.shared.put(STATE_KEY.format(catalogue=catalogue), state.to_text(), now)
     chapter = seeded.m.chapter
-    newest = (chapter.select().where(chapter.bato_link == series.bato_link)
-              .order_by(chapter.first_seen_at.desc(), chapter.id.desc()).get())
-    chapter.update(found_by="feed", date_public=newest.first_seen_at - timedelta(minutes=4)) \
-        .where(chapter.id == newest.id).execute()
+    newest = (
+        chapter.select()
+        .where(chapter.bato_link == series.bato_link)
+        .order_by(chapter.first_seen_at.desc(), chapter.id.desc())
+        .get()
+    )
+    chapter.update(found_by="feed", date_public=newest.first_seen_at - timedelta(minutes=4)).where(
+        chapter.id == newest.id
+    ).execute()
     window.library_view.selectRow(0)
     qtbot.waitUntil(lambda: "Site feed" in window.detail_text.text(), timeout=5000)
     text = window.detail_text.text()
     assert "feed healthy (every 10 min, read 0 min ago): a new chapter is noticed" in text
-    assert f"<b>Found</b>&nbsp;</td><td>{newest.dname}: found through the site feed 4 min " \
+    assert (
+        f"<b>Found</b>&nbsp;</td><td>{newest.dname}: found through the site feed 4 min "
         "after upload" in text
+    )

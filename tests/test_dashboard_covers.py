@@ -18,7 +18,9 @@ from tests.ui_seed import seed_ui
 
 
 def test_covers_show_in_the_library_the_detail_and_the_notifications(
-    sqlite_url: str, open_repo: Callable[[str], Repository], qtbot: QtBot,
+    sqlite_url: str,
+    open_repo: Callable[[str], Repository],
+    qtbot: QtBot,
 ) -> None:
     repo = open_repo(sqlite_url)
     seed_ui(repo, 3)
@@ -28,24 +30,30 @@ def test_covers_show_in_the_library_the_detail_and_the_notifications(
     for item, url in ((with_cover, "https://x/covers/a.jpg"), (broken, "https://x/covers/b.jpg")):
         details = repo.get_details(item.bato_link)
         assert details is not None
-        repo.upsert_details(item.bato_link, item.anilist_id, SeriesDetails(
-            bato_id=item.bato_id, name=details.name, cover_url=url))
+        repo.upsert_details(
+            item.bato_link,
+            item.anilist_id,
+            SeriesDetails(bato_id=item.bato_id, name=details.name, cover_url=url),
+        )
     cache.store("https://x/covers/a.jpg", cover_png("a", 60, 90))
     # a file that passed the engine's magic-byte check but does not decode: the app icon
     (cache.directory / f"{cache.key('https://x/covers/b.jpg')}.png").write_bytes(
-        cover_png("b")[:40])
+        cover_png("b")[:40]
+    )
     with open_window(repo, qtbot) as win:
         win.tabs.setCurrentIndex(2)
         qtbot.waitUntil(lambda: with_cover.bato_link in win._covers, timeout=5000)
         assert broken.bato_link not in win._covers and without.bato_link not in win._covers
         model = win.library_model
-        icons = {model.row_at(r).bato_link: model.data(model.index(r, 0),
-                                                       Qt.ItemDataRole.DecorationRole)
-                 for r in range(model.rowCount())}
+        icons = {
+            model.row_at(r).bato_link: model.data(model.index(r, 0), Qt.ItemDataRole.DecorationRole)
+            for r in range(model.rowCount())
+        }
         assert all(icon is not None and not icon.isNull() for icon in icons.values())
         assert win._covers[with_cover.bato_link].height() == 90  # decoded at its own size
-        row = next(r for r in range(model.rowCount())
-                   if model.row_at(r).bato_link == with_cover.bato_link)
+        row = next(
+            r for r in range(model.rowCount()) if model.row_at(r).bato_link == with_cover.bato_link
+        )
         win.library_view.selectRow(row)
         qtbot.waitUntil(lambda: win.detail_cover.pixmap().height() == 90, timeout=5000)
         win.hide_toasts_button.click()
@@ -53,6 +61,8 @@ def test_covers_show_in_the_library_the_detail_and_the_notifications(
         win.show_notification_list()
         assert win.tabs.currentIndex() == 1
         qtbot.waitUntil(lambda: bool(shown_items(win)), timeout=5000)
-        assert all(not item.icon(2).isNull() for item in shown_items(win)
-                   if item.data(0, Qt.ItemDataRole.UserRole).notification_type
-                   != "system_warning")
+        assert all(
+            not item.icon(2).isNull()
+            for item in shown_items(win)
+            if item.data(0, Qt.ItemDataRole.UserRole).notification_type != "system_warning"
+        )

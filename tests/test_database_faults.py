@@ -37,8 +37,11 @@ def test_describe_url_masks_password() -> None:
 
 @pytest.mark.parametrize(
     ("url", "path"),
-    [("sqlite:///x.db", "x.db"), ("sqlite:////abs/x.db", "/abs/x.db"),
-     ("sqlite:///:memory:", ":memory:")],
+    [
+        ("sqlite:///x.db", "x.db"),
+        ("sqlite:////abs/x.db", "/abs/x.db"),
+        ("sqlite:///:memory:", ":memory:"),
+    ],
 )
 def test_sqlite_urls(url: str, path: str) -> None:
     assert parse_url(url).path == path
@@ -52,9 +55,12 @@ def test_bad_urls_are_named() -> None:
 
 
 def test_unreachable_mariadb_is_a_clear_error() -> None:
-    with pytest.raises(DatabaseUnavailable, match=r"Cannot open the database mysql://root@127\.0\.0\.1:1/x"):
-        open_database("mysql://root@127.0.0.1:1/x", password_lookup=lambda _i: None,
-                      reconnect_base=0.01)
+    with pytest.raises(
+        DatabaseUnavailable, match=r"Cannot open the database mysql://root@127\.0\.0\.1:1/x"
+    ):
+        open_database(
+            "mysql://root@127.0.0.1:1/x", password_lookup=lambda _i: None, reconnect_base=0.01
+        )
 
 
 def test_keyring_supplies_the_password(mariadb_url: str) -> None:
@@ -110,7 +116,9 @@ def _proxied(url: str, port: int) -> str:
 @pytest.mark.mariadb
 @pytest.mark.slow
 def test_mariadb_gone_for_seconds_mid_cycle_and_mid_transaction(
-    mariadb_url: str, fake_bato: FakeBato, open_repo: Callable[[str], Repository],
+    mariadb_url: str,
+    fake_bato: FakeBato,
+    open_repo: Callable[[str], Repository],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The engine talks to MariaDB through a proxy that drops every connection and refuses new
@@ -118,13 +126,16 @@ def test_mariadb_gone_for_seconds_mid_cycle_and_mid_transaction(
     transaction. The engine reconnects, the cycle goes on after the first outage and stops
     cleanly at the second (nothing of that series written); the next cycle finishes the rest.
     Every new chapter ends up stored once and announced once."""
-    settings = replace(Settings(), min_delay=0.0, max_delay=0.01, retry_backoff_max=0.02,
-                       request_timeout=2.0)
+    settings = replace(
+        Settings(), min_delay=0.0, max_delay=0.01, retry_backoff_max=0.02, request_timeout=2.0
+    )
     ids = [str(176100 + i) for i in range(5)]
     with tcp_proxy(MARIADB_HOST, MARIADB_PORT) as proxy:
-        database = open_database(_proxied(mariadb_url, proxy.port),
-                                 password_lookup=lambda _i: MARIADB_PASSWORD or None,
-                                 reconnect_base=0.5)  # retries for 0.5+1+2+4+8 s: > 3 s
+        database = open_database(
+            _proxied(mariadb_url, proxy.port),
+            password_lookup=lambda _i: MARIADB_PASSWORD or None,
+            reconnect_base=0.5,
+        )  # retries for 0.5+1+2+4+8 s: > 3 s
         migrate(database)
         repo = Repository(database)
         checked: list[str] = []
@@ -164,21 +175,21 @@ def test_mariadb_gone_for_seconds_mid_cycle_and_mid_transaction(
             assert proxy.cuts == 2 and in_transaction == [True]
             assert first.checked == 2 and first.new_chapters == 2, first
             assert first.error is not None and "The cycle stopped; unsaved series stay due" in (
-                first.error)
+                first.error
+            )
             third = ids[2]  # added by id: the id is its link
             # the interrupted series: nothing of it was written (chapters rolled back)
             proxy.restored.wait(10)
-            with mariadb_connect(mariadb_url.rsplit("/", 1)[1]) as admin, \
-                    admin.cursor() as cursor:
-                cursor.execute("SELECT COUNT(*) FROM bato_chapters WHERE bato_link = %s",
-                               (third,))
+            with mariadb_connect(mariadb_url.rsplit("/", 1)[1]) as admin, admin.cursor() as cursor:
+                cursor.execute("SELECT COUNT(*) FROM bato_chapters WHERE bato_link = %s", (third,))
                 assert cursor.fetchone() == (3,)
             second = service.run_cycle()  # after the outage: the rest, and nothing twice
             assert second.error is None, second.error
             assert second.checked == 3 and second.new_chapters == 3, second
         notes = repo.list_notifications()
         assert sorted((n.bato_link, n.message) for n in notes) == sorted(
-            (link, "New chapter available: Chapter 4") for link in ids)
+            (link, "New chapter available: Chapter 4") for link in ids
+        )
         assert all(repo.chapter_count(i) == 4 for i in ids)
         assert sorted(checked) == sorted(ids)  # each series checked once, none twice
         assert "Database connection lost" in caplog.text  # the reconnects were real

@@ -27,7 +27,9 @@ def test_cover_is_a_png_of_the_asked_size() -> None:
 
 
 def test_seed_demo_puts_each_cover_where_the_cache_finds_it(
-    sqlite_url: str, open_repo: Callable[[str], Repository], tmp_path: Path,
+    sqlite_url: str,
+    open_repo: Callable[[str], Repository],
+    tmp_path: Path,
 ) -> None:
     repo = open_repo(sqlite_url)
     made = seed_demo(repo, 3, covers_dir=tmp_path / "covers")

@@ -38,8 +38,14 @@ def site(request: pytest.FixtureRequest) -> Iterator[tuple[str, FakeBato, SiteCl
 
 def add(fake: FakeBato, generation: str, chapters: int = 3, **options: object) -> SeriesKey:
     key = key_for(generation)
-    fake.add_series(key.series_id, "The Last Archmage", chapters=chapters, start=START,
-                    anilist_id=98765, **options)  # type: ignore[arg-type]
+    fake.add_series(
+        key.series_id,
+        "The Last Archmage",
+        chapters=chapters,
+        start=START,
+        anilist_id=98765,
+        **options,  # type: ignore[arg-type]
+    )
     return key
 
 
@@ -68,8 +74,7 @@ def test_series_and_chapters_come_out_alike(site: tuple[str, FakeBato, SiteClien
 
 
 def test_xcomic_carries_language_anilist_and_cover() -> None:
-    with FakeBato(generations=("xcomic",)) as fake, \
-            SiteClient([fake.url], timeout=2.0) as client:
+    with FakeBato(generations=("xcomic",)) as fake, SiteClient([fake.url], timeout=2.0) as client:
         key = add(fake, "xcomic")
         details = client.fetch_series(key).details
         assert details.language == "en"
@@ -93,7 +98,8 @@ def test_headers_per_generation(site: tuple[str, FakeBato, SiteClient]) -> None:
 
 @pytest.mark.parametrize("date_format", ["s", "iso"])
 def test_dates_in_seconds_or_iso_text_mean_the_same(
-    site: tuple[str, FakeBato, SiteClient], date_format: str,
+    site: tuple[str, FakeBato, SiteClient],
+    date_format: str,
 ) -> None:
     generation, fake, client = site
     key = add(fake, generation)
@@ -118,23 +124,21 @@ def test_unknown_series_is_not_found(site: tuple[str, FakeBato, SiteClient]) -> 
 
 
 def test_search_finds_titles_where_the_generation_has_it() -> None:
-    with FakeBato(generations=("xcomic",)) as fake, \
-            SiteClient([fake.url], timeout=2.0) as client:
+    with FakeBato(generations=("xcomic",)) as fake, SiteClient([fake.url], timeout=2.0) as client:
         fake.add_series("vg7ypp", "Solo Climber", chapters=1, anilist_id=555)
         fake.add_series("k2m9qa", "Solo Climber", chapters=1, lang="es")
         fake.add_series("zz9abc", "Something Else", chapters=1)
         hits = client.search("Solo Climber", Catalogue.XCOMIC, ["en"])
         assert [(h.key.series_id, h.language, h.anilist_id) for h in hits] == [
-            ("vg7ypp", "en", 555)]
+            ("vg7ypp", "en", 555)
+        ]
 
 
 def test_xcomic_pages_only_as_far_as_chapters_may_be_missing() -> None:
     """fullList (100 a page) after uniqList stops answering; later checks read one page
     unless the count says a chapter may hide further back (one inserted mid-list)."""
-    with FakeBato(generations=("xcomic",)) as fake, \
-            SiteClient([fake.url], timeout=2.0) as client:
-        fake.add_series("vg7ypp", "Long One", chapters=250, start=START,
-                        interval=timedelta(days=1))
+    with FakeBato(generations=("xcomic",)) as fake, SiteClient([fake.url], timeout=2.0) as client:
+        fake.add_series("vg7ypp", "Long One", chapters=250, start=START, interval=timedelta(days=1))
         fake.break_field("get_comic_chapterList_uniqList", "unknown_field")
         first = client.fetch_series(SeriesKey.xcomic("vg7ypp"))
         assert len(first.chapters) == 250 and first.total_chapters is None

@@ -58,8 +58,11 @@ def test_probe_tells_each_kind_of_answer_apart(fakes: dict[str, FakeBato]) -> No
     dead = closed_port_url()
     fakes["xcomic2"].set_mode("challenge")
     notices: list[DomainNotice] = []
-    with SiteClient([dead, fakes["xcomic2"].url, fakes["v4html"].url, fakes["xcomic"].url,
-                     fakes["v3x"].url], timeout=2.0, on_notice=notices.append) as client:
+    with SiteClient(
+        [dead, fakes["xcomic2"].url, fakes["v4html"].url, fakes["xcomic"].url, fakes["v3x"].url],
+        timeout=2.0,
+        on_notice=notices.append,
+    ) as client:
         statuses = {s.base: s for s in client.probe()}
     assert statuses[dead].state is DomainState.DOWN
     assert statuses[fakes["xcomic2"].url].state is DomainState.BLOCKED
@@ -108,8 +111,10 @@ def test_every_domain_blocked_is_site_blocked_not_a_series_error(
     fakes: dict[str, FakeBato],
 ) -> None:
     fakes["xcomic"].set_mode("challenge")
-    with SiteClient([fakes["xcomic"].url], timeout=2.0) as client, \
-            pytest.raises(SiteBlocked, match="browser"):
+    with (
+        SiteClient([fakes["xcomic"].url], timeout=2.0) as client,
+        pytest.raises(SiteBlocked, match="browser"),
+    ):
         client.fetch_series(KEY)
 
 
@@ -126,14 +131,17 @@ def test_no_domain_of_the_generation_is_said_without_a_request(
 
 
 def test_everything_down_is_offline() -> None:
-    with SiteClient([closed_port_url(), closed_port_url()], timeout=2.0) as client, \
-            pytest.raises(Unreachable, match="offline"):
+    with (
+        SiteClient([closed_port_url(), closed_port_url()], timeout=2.0) as client,
+        pytest.raises(Unreachable, match="offline"),
+    ):
         client.fetch_series(KEY)
 
 
 @pytest.mark.parametrize("how", ["null", "unknown_field"])
 def test_a_retired_query_moves_checks_and_is_said_once(
-    fakes: dict[str, FakeBato], how: str,
+    fakes: dict[str, FakeBato],
+    how: str,
 ) -> None:
     first, second = fakes["xcomic"], fakes["xcomic2"]
     notices: list[DomainNotice] = []
@@ -166,9 +174,10 @@ def test_findings_are_kept_and_asked_again_after_a_cool_down(tmp_path: Path) -> 
     book.record_down("https://xcomic.me", "ConnectError")
     book.record_live("https://comik.to", Generation.XCOMIC)
     assert book.candidates(Catalogue.XCOMIC) == [
-        ("https://comik.to", Generation.XCOMIC), ("https://xcomic.me", Generation.XCOMIC)]
-    reread = DomainBook(["https://xcomic.me", "https://comik.to"], path=path,
-                        clock=lambda: now[0])
+        ("https://comik.to", Generation.XCOMIC),
+        ("https://xcomic.me", Generation.XCOMIC),
+    ]
+    reread = DomainBook(["https://xcomic.me", "https://comik.to"], path=path, clock=lambda: now[0])
     assert reread.status("xcomic.me").state is DomainState.DOWN
     assert json.loads(path.read_text())["domains"][1]["generations"] == ["xcomic"]
     book.record_down("https://xcomic.me", "ConnectError")  # a second strike: 20 min

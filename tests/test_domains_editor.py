@@ -31,12 +31,14 @@ def closed_port_url() -> str:
 
 @pytest.fixture
 def make_editor(qtbot: QtBot, tmp_path: Path) -> Callable[..., DomainsEditor]:
-    def make(domains: tuple[str, ...] = ("https://xcomic.me", "https://comik.to"),
-             **options: object) -> DomainsEditor:
+    def make(
+        domains: tuple[str, ...] = ("https://xcomic.me", "https://comik.to"), **options: object
+    ) -> DomainsEditor:
         options.setdefault("book_path", tmp_path / "domains.json")
         editor = DomainsEditor(domains, **options)  # type: ignore[arg-type]
         qtbot.addWidget(editor)
         return editor
+
     return make
 
 
@@ -58,7 +60,8 @@ def type_domain(editor: DomainsEditor, qtbot: QtBot, text: str) -> None:
 
 
 def test_add_normalizes_and_refuses_duplicates_and_non_urls(
-    make_editor: Callable[..., DomainsEditor], qtbot: QtBot,
+    make_editor: Callable[..., DomainsEditor],
+    qtbot: QtBot,
 ) -> None:
     editor = make_editor()
     changes: list[None] = []
@@ -67,8 +70,13 @@ def test_add_normalizes_and_refuses_duplicates_and_non_urls(
     editor.add_edit.setText("https://XCOMIC.net/query/")
     editor.add_button.click()
     type_domain(editor, qtbot, "http://127.0.0.1:8765")
-    assert editor.domains() == ("https://xcomic.me", "https://comik.to", "https://yona.to",
-                                "https://xcomic.net", "http://127.0.0.1:8765")
+    assert editor.domains() == (
+        "https://xcomic.me",
+        "https://comik.to",
+        "https://yona.to",
+        "https://xcomic.net",
+        "http://127.0.0.1:8765",
+    )
     assert len(changes) == 3 and editor.add_edit.text() == ""
     assert editor.row_texts()[2] == "yona.to: not probed yet"
     type_domain(editor, qtbot, "https://comik.to/")
@@ -89,7 +97,8 @@ def test_parse_domain_examples() -> None:
 
 
 def test_remove_reorder_and_reset_by_buttons_and_keys(
-    make_editor: Callable[..., DomainsEditor], qtbot: QtBot,
+    make_editor: Callable[..., DomainsEditor],
+    qtbot: QtBot,
 ) -> None:
     editor = make_editor(("https://a.to", "https://b.to", "https://c.to"))
     editor.show()
@@ -117,7 +126,8 @@ def test_remove_reorder_and_reset_by_buttons_and_keys(
 
 
 def test_rows_show_the_last_findings_from_the_file(
-    make_editor: Callable[..., DomainsEditor], tmp_path: Path,
+    make_editor: Callable[..., DomainsEditor],
+    tmp_path: Path,
 ) -> None:
     book = DomainBook(["https://xcomic.me", "https://comik.to"], path=tmp_path / "domains.json")
     book.record_blocked("https://comik.to", "403 challenge")
@@ -140,7 +150,9 @@ def test_every_control_is_named_and_reachable_by_keyboard(
 
 
 def test_probe_runs_off_the_gui_thread_and_updates_the_rows(
-    make_editor: Callable[..., DomainsEditor], qtbot: QtBot, fakes: tuple[FakeBato, FakeBato],
+    make_editor: Callable[..., DomainsEditor],
+    qtbot: QtBot,
+    fakes: tuple[FakeBato, FakeBato],
     tmp_path: Path,
 ) -> None:
     live, challenged = fakes
@@ -153,6 +165,7 @@ def test_probe_runs_off_the_gui_thread_and_updates_the_rows(
             threads.append(threading.current_thread())
             assert release.wait(LIVENESS_MS / 1000)
             return probe_domains(domains, timeout=2.0, book_path=tmp_path / "domains.json")
+
         return job
 
     editor = make_editor((live.url, challenged.url, dead), probe_factory=factory)
@@ -173,16 +186,17 @@ def test_probe_runs_off_the_gui_thread_and_updates_the_rows(
     assert rows[3] == "xcomic.me: not probed yet"  # added during the probe: not asked
     assert editor.probe_button.isEnabled() and editor.probe_button.text() == "&Probe now"
     assert "1 live, 1 blocked, 1 down" in editor.message.text()
-    saved = {s.base: s for s in DomainBook([live.url], path=tmp_path / "domains.json")
-             .statuses()}
+    saved = {s.base: s for s in DomainBook([live.url], path=tmp_path / "domains.json").statuses()}
     assert saved[live.url].generations  # the findings file learned it too
 
 
-def test_probe_failure_is_a_message(make_editor: Callable[..., DomainsEditor],
-                                    qtbot: QtBot) -> None:
+def test_probe_failure_is_a_message(
+    make_editor: Callable[..., DomainsEditor], qtbot: QtBot
+) -> None:
     def factory(_domains: tuple[str, ...]) -> ProbeJob:
         def job() -> list[DomainStatus]:
             raise OSError("no network stack")
+
         return job
 
     editor = make_editor(probe_factory=factory)
@@ -192,8 +206,9 @@ def test_probe_failure_is_a_message(make_editor: Callable[..., DomainsEditor],
     assert editor.probe_button.isEnabled() and not editor.probing
 
 
-def test_closing_mid_probe_does_not_crash(qtbot: QtBot, fakes: tuple[FakeBato, FakeBato],
-                                          tmp_path: Path) -> None:
+def test_closing_mid_probe_does_not_crash(
+    qtbot: QtBot, fakes: tuple[FakeBato, FakeBato], tmp_path: Path
+) -> None:
     live, _challenged = fakes
     release = threading.Event()
     done = threading.Event()
@@ -205,6 +220,7 @@ def test_closing_mid_probe_does_not_crash(qtbot: QtBot, fakes: tuple[FakeBato, F
                 return probe_domains(domains, timeout=2.0, book_path=tmp_path / "d.json")
             finally:
                 done.set()
+
         return job
 
     editor = DomainsEditor((live.url,), probe_factory=factory)
@@ -216,5 +232,9 @@ def test_closing_mid_probe_does_not_crash(qtbot: QtBot, fakes: tuple[FakeBato, F
     release.set()
     qtbot.waitUntil(done.is_set, timeout=LIVENESS_MS)
     # The answer arrives for a window that is gone: dropped, no crash, no warning.
-    qtbot.waitUntil(lambda: not any(t.name == "bato-domain-probe" and t.is_alive()
-                                    for t in threading.enumerate()), timeout=LIVENESS_MS)
+    qtbot.waitUntil(
+        lambda: (
+            not any(t.name == "bato-domain-probe" and t.is_alive() for t in threading.enumerate())
+        ),
+        timeout=LIVENESS_MS,
+    )

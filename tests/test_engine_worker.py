@@ -27,8 +27,9 @@ IDS = ["150100", "150200", "150300"]
 
 
 @pytest.fixture
-def library(fake_bato: FakeBato, sqlite_url: str,
-            open_repo: Callable[[str], Repository]) -> list[str]:
+def library(
+    fake_bato: FakeBato, sqlite_url: str, open_repo: Callable[[str], Repository]
+) -> list[str]:
     """Three loaded series, all due now."""
     repo = open_repo(sqlite_url)
     settings = replace(Settings(), hosts=(fake_bato.url,), min_delay=0.0, max_delay=0.0)
@@ -45,8 +46,15 @@ def library(fake_bato: FakeBato, sqlite_url: str,
 
 def worker_settings(fake_bato: FakeBato, sqlite_url: str, delay: float) -> Settings:
     # The site feed is off: these tests follow the exact sequence of series checks.
-    return replace(Settings(), database_url=sqlite_url, hosts=(fake_bato.url,),
-                   min_delay=delay, max_delay=delay, request_timeout=2.0, feed_interval=-1)
+    return replace(
+        Settings(),
+        database_url=sqlite_url,
+        hosts=(fake_bato.url,),
+        min_delay=delay,
+        max_delay=delay,
+        request_timeout=2.0,
+        feed_interval=-1,
+    )
 
 
 Wire = Callable[[EngineWorker], object]
@@ -91,7 +99,10 @@ def requested_ids(fake: FakeBato) -> list[str]:
 
 
 def test_pause_ends_a_running_cycle_at_once_and_resume_goes_on(
-    fake_bato: FakeBato, sqlite_url: str, library: list[str], qtbot: QtBot,
+    fake_bato: FakeBato,
+    sqlite_url: str,
+    library: list[str],
+    qtbot: QtBot,
     start_worker: Callable[[Settings, Wire], EngineWorker],
 ) -> None:
     finished: list[CycleReport] = []
@@ -116,7 +127,10 @@ def test_pause_ends_a_running_cycle_at_once_and_resume_goes_on(
 
 
 def test_check_now_and_add_during_a_cycle_are_served_next(
-    fake_bato: FakeBato, sqlite_url: str, library: list[str], qtbot: QtBot,
+    fake_bato: FakeBato,
+    sqlite_url: str,
+    library: list[str],
+    qtbot: QtBot,
     start_worker: Callable[[Settings, Wire], EngineWorker],
 ) -> None:
     fake_bato.add_series("150900", "Added Mid-Cycle", chapters=2)
@@ -137,7 +151,10 @@ def test_check_now_and_add_during_a_cycle_are_served_next(
 
 
 def test_an_add_of_a_tracked_series_says_so(
-    fake_bato: FakeBato, sqlite_url: str, library: list[str], qtbot: QtBot,
+    fake_bato: FakeBato,
+    sqlite_url: str,
+    library: list[str],
+    qtbot: QtBot,
     start_worker: Callable[[Settings, Wire], EngineWorker],
 ) -> None:
     worker = start_worker(worker_settings(fake_bato, sqlite_url, 0.0), lambda _worker: None)
@@ -148,7 +165,10 @@ def test_an_add_of_a_tracked_series_says_so(
 
 
 def test_domain_changes_are_re_emitted_as_a_signal(
-    fake_bato: FakeBato, sqlite_url: str, library: list[str], qtbot: QtBot,
+    fake_bato: FakeBato,
+    sqlite_url: str,
+    library: list[str],
+    qtbot: QtBot,
     start_worker: Callable[[Settings, Wire], EngineWorker],
 ) -> None:
     """A Cloudflare challenge, then the domain answering again, reach the GUI as signals."""
@@ -161,8 +181,11 @@ def test_domain_changes_are_re_emitted_as_a_signal(
     host = fake_bato.url.removeprefix("http://")
     worker = start_worker(worker_settings(fake_bato, sqlite_url, 0.0), wire)
     qtbot.waitUntil(lambda: bool(changes), timeout=LIVENESS_MS)
-    assert changes[0] == (fake_bato.url, "blocked",
-                          f"{host} asks for a browser check: open it in your browser")
+    assert changes[0] == (
+        fake_bato.url,
+        "blocked",
+        f"{host} asks for a browser check: open it in your browser",
+    )
     fake_bato.set_mode("up")
     worker.request_check(library[0])
     qtbot.waitUntil(lambda: len(changes) == 2, timeout=LIVENESS_MS)
@@ -196,7 +219,9 @@ def old_library(repo: Repository, old: FakeBato, new: FakeBato, *, chapters: int
 
 
 def test_a_relink_request_is_served_and_re_emitted(
-    moved_sites: tuple[FakeBato, FakeBato], sqlite_url: str, qtbot: QtBot,
+    moved_sites: tuple[FakeBato, FakeBato],
+    sqlite_url: str,
+    qtbot: QtBot,
     open_repo: Callable[[str], Repository],
     start_worker: Callable[[Settings, Wire], EngineWorker],
 ) -> None:
@@ -206,8 +231,14 @@ def test_a_relink_request_is_served_and_re_emitted(
     repo = open_repo(sqlite_url)
     old_library(repo, old, new)
     checked: list[SeriesResult] = []
-    settings = replace(Settings(), database_url=sqlite_url, hosts=(new.url,), min_delay=0.0,
-                       max_delay=0.01, request_timeout=2.0)
+    settings = replace(
+        Settings(),
+        database_url=sqlite_url,
+        hosts=(new.url,),
+        min_delay=0.0,
+        max_delay=0.01,
+        request_timeout=2.0,
+    )
     worker = start_worker(settings, lambda w: w.series_checked.connect(checked.append))
     relinks = heard(worker.relink_finished)
     worker.request_relink(False)

@@ -20,20 +20,50 @@ LINK = "https://bato.to/title/110100-weekly"
 
 def seed(repo: Repository) -> None:
     repo.add_series(LINK, "110100", now=NOW)
-    repo.upsert_details(LINK, -110100, SeriesDetails("110100", "Weekly Hero",
-                                                     upload_status="ongoing",
-                                                     original_status="completed"))
+    repo.upsert_details(
+        LINK,
+        -110100,
+        SeriesDetails(
+            "110100", "Weekly Hero", upload_status="ongoing", original_status="completed"
+        ),
+    )
     times = [datetime(2026, 11, 19, 14, 5, tzinfo=UTC) - timedelta(days=7 * i) for i in range(5)]
-    repo.insert_chapters(LINK, -110100, [
-        ChapterRecord(str(9000 + i), f"ch_{5 - i}", 5.0 - i, f"Chapter {5 - i}", None, "/x",
-                      "https://bato.to/x", t, t) for i, t in enumerate(times)])
-    repo.save_schedule_decision(LINK, -110100, decision(
-        NOW + timedelta(days=4, hours=3), interval_hours=168,
-        reason="weekly on Thursday ~14:00, checking 1 h after the expected release",
-        consecutive_no_update_count=2, average_release_interval_days=7.0,
-        preferred_release_day=3, preferred_release_hour=14, release_pattern_confidence=0.87,
-        total_chapters_tracked=5, last_chapter_date=datetime(2026, 11, 19, 14, 5, tzinfo=UTC)),
-                                scraped_at=NOW, status="success")
+    repo.insert_chapters(
+        LINK,
+        -110100,
+        [
+            ChapterRecord(
+                str(9000 + i),
+                f"ch_{5 - i}",
+                5.0 - i,
+                f"Chapter {5 - i}",
+                None,
+                "/x",
+                "https://bato.to/x",
+                t,
+                t,
+            )
+            for i, t in enumerate(times)
+        ],
+    )
+    repo.save_schedule_decision(
+        LINK,
+        -110100,
+        decision(
+            NOW + timedelta(days=4, hours=3),
+            interval_hours=168,
+            reason="weekly on Thursday ~14:00, checking 1 h after the expected release",
+            consecutive_no_update_count=2,
+            average_release_interval_days=7.0,
+            preferred_release_day=3,
+            preferred_release_hour=14,
+            release_pattern_confidence=0.87,
+            total_chapters_tracked=5,
+            last_chapter_date=datetime(2026, 11, 19, 14, 5, tzinfo=UTC),
+        ),
+        scraped_at=NOW,
+        status="success",
+    )
 
 
 def test_explain_names_pattern_reason_and_backoff(repo: Repository) -> None:
@@ -56,17 +86,20 @@ def test_prediction_aligns_to_weekday_and_hour() -> None:
     assert predict_next_release(last, 7.0, 3, 14, NOW) == datetime(2026, 11, 26, 14, tzinfo=UTC)
     # a late release: the next slot, not one in the past
     assert predict_next_release(last - timedelta(days=14), 7.0, 3, 14, NOW) == datetime(
-        2026, 11, 26, 14, tzinfo=UTC)
+        2026, 11, 26, 14, tzinfo=UTC
+    )
 
 
 def test_ics_file(repo: Repository) -> None:
     seed(repo)
     releases = predicted_releases(repo, NOW)
     assert [(r.name, r.at) for r in releases] == [
-        ("Weekly Hero", datetime(2026, 11, 26, 14, tzinfo=UTC))]
+        ("Weekly Hero", datetime(2026, 11, 26, 14, tzinfo=UTC))
+    ]
     text = build_ics(releases, NOW)
     assert text.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n") and text.endswith(
-        "END:VCALENDAR\r\n")
+        "END:VCALENDAR\r\n"
+    )
     assert "DTSTART:20261126T140000Z" in text
     assert "SUMMARY:Weekly Hero: next chapter expected" in text
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))

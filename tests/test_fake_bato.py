@@ -66,24 +66,41 @@ def test_answer_has_the_example_shape(fake_bato: FakeBato, http: httpx.Client) -
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ('query q($id: ID!) { get_content_comicNode(id: $id) { id data { name chapterCount } } }',
-         'Cannot query field "chapterCount" on type "Comic".'),
-        ('query q($id: ID!) { get_content_comic(id: $id) { id } }',
-         'Cannot query field "get_content_comic" on type "Query".'),
-        ('query q($c: ID!) { get_content_chapterList(comicId: $c) { id data { id date } } }',
-         'Cannot query field "date" on type "Chapter".'),
-        ('query q($id: String!) { get_content_comicNode(id: $id) { id } }',
-         'Variable "$id" of type "String!" used in position expecting type "ID!".'),
-        ('query q($id: ID!) { get_content_comicNode(id: $id) { id data } }',
-         'Field "data" of type "Comic" must have a selection of subfields.'),
-        ('query q($id: ID!) { get_content_comicNode(id: $id) { id { x } } }',
-         'Field "id" must not have a selection since its type is scalar.'),
-        ('{ get_content_comicNode { id } }',
-         'Field "get_content_comicNode" argument "id" of type "ID!" is required'),
-        ('query q($id: ID!) { get_content_comicNode(comicId: $id) { id } }',
-         'Unknown argument "comicId" on field "Query.get_content_comicNode".'),
-        ('query q($id: ID!) { get_content_comicNode(id: $id) { id ', 'Syntax Error'),
-        ('{ __schema { types { name } } }', 'Cannot query field "__schema" on type "Query".'),
+        (
+            "query q($id: ID!) { get_content_comicNode(id: $id) "
+            "{ id data { name chapterCount } } }",
+            'Cannot query field "chapterCount" on type "Comic".',
+        ),
+        (
+            "query q($id: ID!) { get_content_comic(id: $id) { id } }",
+            'Cannot query field "get_content_comic" on type "Query".',
+        ),
+        (
+            "query q($c: ID!) { get_content_chapterList(comicId: $c) { id data { id date } } }",
+            'Cannot query field "date" on type "Chapter".',
+        ),
+        (
+            "query q($id: String!) { get_content_comicNode(id: $id) { id } }",
+            'Variable "$id" of type "String!" used in position expecting type "ID!".',
+        ),
+        (
+            "query q($id: ID!) { get_content_comicNode(id: $id) { id data } }",
+            'Field "data" of type "Comic" must have a selection of subfields.',
+        ),
+        (
+            "query q($id: ID!) { get_content_comicNode(id: $id) { id { x } } }",
+            'Field "id" must not have a selection since its type is scalar.',
+        ),
+        (
+            "{ get_content_comicNode { id } }",
+            'Field "get_content_comicNode" argument "id" of type "ID!" is required',
+        ),
+        (
+            "query q($id: ID!) { get_content_comicNode(comicId: $id) { id } }",
+            'Unknown argument "comicId" on field "Query.get_content_comicNode".',
+        ),
+        ("query q($id: ID!) { get_content_comicNode(id: $id) { id ", "Syntax Error"),
+        ("{ __schema { types { name } } }", 'Cannot query field "__schema" on type "Query".'),
     ],
 )
 def test_rejects_what_bato_would_reject(
@@ -111,11 +128,14 @@ def test_the_client_documents_pass_validation(fake_bato: FakeBato, http: httpx.C
 
 def test_only_selected_fields_with_aliases(fake_bato: FakeBato, http: httpx.Client) -> None:
     fake_bato.add_series("1", "Picky", chapters=2)
-    query = ('query q($id: ID!) { series: get_content_comicNode(id: $id) '
-             '{ data { name summary { text } } } }')
+    query = (
+        "query q($id: ID!) { series: get_content_comicNode(id: $id) "
+        "{ data { name summary { text } } } }"
+    )
     body = post(http, fake_bato, query, id="1").json()
-    assert body == {"data": {"series": {"data": {"name": "Picky",
-                                                  "summary": {"text": "The story of Picky."}}}}}
+    assert body == {
+        "data": {"series": {"data": {"name": "Picky", "summary": {"text": "The story of Picky."}}}}
+    }
 
 
 def test_missing_variable_value(fake_bato: FakeBato, http: httpx.Client) -> None:
@@ -146,8 +166,7 @@ def test_catalogue_mutations(fake_bato: FakeBato) -> None:
     assert (new.token, new.dname) == (old.token, old.dname)
     assert new.chapter_id != old.chapter_id
     assert fake_bato.delete_chapter("1", "ch_2").token == "ch_2"
-    assert [c.token for c in fake_bato.get("1").chapters] == [
-        "ch_1", None, "ch_3", "ch_4", None]
+    assert [c.token for c in fake_bato.get("1").chapters] == ["ch_1", None, "ch_3", "ch_4", None]
     fake_bato.remove_series("1")
     assert "1" not in fake_bato.series
     with pytest.raises(ValueError, match="not real Bato comic fields"):
@@ -215,23 +234,27 @@ def test_demo_catalogue_is_realistic() -> None:
     statuses = {s.upload_status for s in series}
     assert "ongoing" in statuses and len(statuses) > 1
     weekly_gap = timedelta(days=7).total_seconds() * 1000
-    assert any(abs((s.chapters[-1].date_public - s.chapters[-2].date_public) - weekly_gap)
-               < weekly_gap / 10 for s in series)
+    assert any(
+        abs((s.chapters[-1].date_public - s.chapters[-2].date_public) - weekly_gap)
+        < weekly_gap / 10
+        for s in series
+    )
 
 
 def test_standalone_runs_and_prints_its_url(http: httpx.Client) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bato_desktop.devtools.fake_bato", "--port", "0",
-         "--series", "3"],
-        stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "bato_desktop.devtools.fake_bato", "--port", "0", "--series", "3"],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()
         assert first.startswith("Fake Bato serving 3 series at http://127.0.0.1:")
         url = first.rsplit(" ", 1)[-1].strip()
-        response = http.post(url + "/apo/", json={"query": queries.DETAILS_QUERY,
-                                                  "variables": {"id": "110100"}})
+        response = http.post(
+            url + "/apo/", json={"query": queries.DETAILS_QUERY, "variables": {"id": "110100"}}
+        )
         assert response.json()["data"][COMIC_FIELD]["id"] == "110100"
     finally:
         proc.terminate()

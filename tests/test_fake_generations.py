@@ -38,11 +38,15 @@ X_COMIC = """query c($id: ID!) { get_comicNode(id: $id) { id data {
 X_CHAPTER_FIELDS = """id data { id comicId dbStatus isFinal volume serial dname title urlPath
   dateCreate datePublic dateModify chaNum volNum count_images is_new srcName srcTitle
   profileNodes { data { name } } }"""
-X_FULL = ("query f($select: Select_Comic_ChapterList!) { get_comic_chapterList_fullList("
-          f"select: $select) {{ paging {{ next total }} items {{ {X_CHAPTER_FIELDS} }} }} }}")
-X_UNIQ = ("query u($select: Select_Comic_ChapterList_UniqList!) { "
-          "get_comic_chapterList_uniqList(select: $select) { paging { next total } "
-          "items { id data { id chaNum dname urlPath } } } }")
+X_FULL = (
+    "query f($select: Select_Comic_ChapterList!) { get_comic_chapterList_fullList("
+    f"select: $select) {{ paging {{ next total }} items {{ {X_CHAPTER_FIELDS} }} }} }}"
+)
+X_UNIQ = (
+    "query u($select: Select_Comic_ChapterList_UniqList!) { "
+    "get_comic_chapterList_uniqList(select: $select) { paging { next total } "
+    "items { id data { id chaNum dname urlPath } } } }"
+)
 X_UPLOADS = """query l($select: Comic_LatestUploads_Select) { get_comic_latestUploads(
   select: $select) { before items { comic { id data { id name urlPath urlCover
   translatedLanguage } } chapters(amount: 2) { id data { id serial chaNum dname urlPath
@@ -77,10 +81,19 @@ def v4fake() -> Iterator[FakeBato]:
         yield fake
 
 
-def gql(http: httpx.Client, fake: FakeBato, generation: str, query: str,
-        headers: dict[str, str] | None = None, **variables: Any) -> httpx.Response:
-    return http.post(fake.url + fake.path_for(generation), headers=headers,
-                     json={"query": query, "variables": variables})
+def gql(
+    http: httpx.Client,
+    fake: FakeBato,
+    generation: str,
+    query: str,
+    headers: dict[str, str] | None = None,
+    **variables: Any,
+) -> httpx.Response:
+    return http.post(
+        fake.url + fake.path_for(generation),
+        headers=headers,
+        json={"query": query, "variables": variables},
+    )
 
 
 def data(response: httpx.Response) -> dict[str, Any]:
@@ -95,10 +108,18 @@ def data(response: httpx.Response) -> dict[str, Any]:
 
 
 def test_xcomic_comic_node_shape(xfake: FakeBato, http: httpx.Client) -> None:
-    xfake.add_series("vg7ypp", "Solo Hunter", chapters=3, start=T0, anilist_id=105398,
-                     genres=["action"], origLang="ko")
-    xfake.add_series("k2m9qa", "Absolute", chapters=1, start=T0,
-                     cover="https://cdn.example/abs.jpg")
+    xfake.add_series(
+        "vg7ypp",
+        "Solo Hunter",
+        chapters=3,
+        start=T0,
+        anilist_id=105398,
+        genres=["action"],
+        origLang="ko",
+    )
+    xfake.add_series(
+        "k2m9qa", "Absolute", chapters=1, start=T0, cover="https://cdn.example/abs.jpg"
+    )
     node = data(gql(http, xfake, "xcomic", X_COMIC, id="vg7ypp"))["get_comicNode"]
     comic = node["data"]
     assert node["id"] == comic["id"] == "vg7ypp"
@@ -120,8 +141,15 @@ def test_xcomic_chapter_pages_newest_first(xfake: FakeBato, http: httpx.Client) 
     seen: list[Any] = []
     page, pages = 1, []
     while page:
-        body = data(gql(http, xfake, "xcomic", X_FULL, select={
-            "comic_id": "vg7ypp", "page": page, "size": 2, "sortby": "chapter_desc"}))
+        body = data(
+            gql(
+                http,
+                xfake,
+                "xcomic",
+                X_FULL,
+                select={"comic_id": "vg7ypp", "page": page, "size": 2, "sortby": "chapter_desc"},
+            )
+        )
         listing = body["get_comic_chapterList_fullList"]
         assert listing["paging"]["total"] == 5
         seen += [item["data"]["chaNum"] for item in listing["items"]]
@@ -133,8 +161,7 @@ def test_xcomic_chapter_pages_newest_first(xfake: FakeBato, http: httpx.Client) 
     body = data(gql(http, xfake, "xcomic", X_FULL, select={"comic_id": "vg7ypp"}))
     oldest = body["get_comic_chapterList_fullList"]["items"][-1]
     assert oldest["id"] == oldest["data"]["id"] == first.chapter_id
-    assert oldest["data"]["urlPath"] == (
-        f"/comic/vg7ypp-en-paged/{first.chapter_id}-en-ch_1")
+    assert oldest["data"]["urlPath"] == (f"/comic/vg7ypp-en-paged/{first.chapter_id}-en-ch_1")
     assert oldest["data"]["dateCreate"] == int(T0.timestamp() * 1000)
     assert oldest["data"]["profileNodes"] == [{"data": {"name": "Fake Scans"}}]
 
@@ -142,16 +169,27 @@ def test_xcomic_chapter_pages_newest_first(xfake: FakeBato, http: httpx.Client) 
 def test_full_list_has_every_upload_uniq_list_one_per_chapter(
     xfake: FakeBato, http: httpx.Client
 ) -> None:
-    xfake.add_series("vg7ypp", "Groups", start=T0, chapters=[
-        "Chapter 1", "Chapter 2", {"dname": "Chapter 2", "group": "Other Scans"},
-        {"dname": "Side Story", "token": None}, "Chapter 3"])
+    xfake.add_series(
+        "vg7ypp",
+        "Groups",
+        start=T0,
+        chapters=[
+            "Chapter 1",
+            "Chapter 2",
+            {"dname": "Chapter 2", "group": "Other Scans"},
+            {"dname": "Side Story", "token": None},
+            "Chapter 3",
+        ],
+    )
     late = xfake.insert_chapter("vg7ypp", "Chapter 2.5", after="ch_2")
     full = data(gql(http, xfake, "xcomic", X_FULL, select={"comic_id": "vg7ypp"}))
     items = full["get_comic_chapterList_fullList"]["items"]
     assert [i["data"]["chaNum"] for i in items] == [3, None, 2.5, 2, 2, 1]
     assert items[2]["id"] == late.chapter_id
     assert {i["data"]["profileNodes"][0]["data"]["name"] for i in items[3:5]} == {
-        "Fake Scans", "Other Scans"}
+        "Fake Scans",
+        "Other Scans",
+    }
     assert items[3]["id"] != items[4]["id"]
     assert items[1]["data"]["serial"] is None  # a special
     uniq = data(gql(http, xfake, "xcomic", X_UNIQ, select={"comic_id": "vg7ypp", "size": 5000}))
@@ -162,9 +200,17 @@ def test_full_list_has_every_upload_uniq_list_one_per_chapter(
 
 def test_fulllist_size_is_capped_at_100(xfake: FakeBato, http: httpx.Client) -> None:
     xfake.add_series("big", chapters=150, start=T0)
-    body = data(gql(http, xfake, "xcomic", X_UNIQ.replace("UniqList", "").replace(
-        "uniqList", "fullList").replace("Select_Comic_ChapterList_", "Select_Comic_ChapterList"),
-        select={"comic_id": "big", "size": 1000}))
+    body = data(
+        gql(
+            http,
+            xfake,
+            "xcomic",
+            X_UNIQ.replace("UniqList", "")
+            .replace("uniqList", "fullList")
+            .replace("Select_Comic_ChapterList_", "Select_Comic_ChapterList"),
+            select={"comic_id": "big", "size": 1000},
+        )
+    )
     listing = body["get_comic_chapterList_fullList"]
     assert len(listing["items"]) == 100 and listing["paging"]["next"] == 2
 
@@ -172,15 +218,19 @@ def test_fulllist_size_is_capped_at_100(xfake: FakeBato, http: httpx.Client) -> 
 def test_titles_group_language_editions(xfake: FakeBato, http: httpx.Client) -> None:
     xfake.add_series("vg7ypp", "Tower", chapters=3, start=T0, title_id="t1")
     xfake.add_series("k2m9qa", "Torre", chapters=1, start=T0, title_id="t1", lang="es")
-    query = ("query t($id: ID!) { get_title_titleNode(id: $id) { id data { title alt_titles "
-             "authors status urlPath comic_ids translated_languages chap_last_public_at } } }")
+    query = (
+        "query t($id: ID!) { get_title_titleNode(id: $id) { id data { title alt_titles "
+        "authors status urlPath comic_ids translated_languages chap_last_public_at } } }"
+    )
     title = data(gql(http, xfake, "xcomic", query, id="t1"))["get_title_titleNode"]["data"]
     assert title["comic_ids"] == ["vg7ypp", "k2m9qa"]
     assert title["translated_languages"] == ["en", "es"]
     assert title["title"] == "Tower" and "Torre" in title["alt_titles"]
     assert title["chap_last_public_at"] == int((T0 + timedelta(days=14)).timestamp() * 1000)
-    browse = ("query b($select: Title_Browse_Select) { get_title_browse_items(select: $select)"
-              " { id data { title } } }")
+    browse = (
+        "query b($select: Title_Browse_Select) { get_title_browse_items(select: $select)"
+        " { id data { title } } }"
+    )
     found = data(gql(http, xfake, "xcomic", browse, select={"word": "torre"}))
     assert [t["id"] for t in found["get_title_browse_items"]] == ["t1"]
 
@@ -188,10 +238,13 @@ def test_titles_group_language_editions(xfake: FakeBato, http: httpx.Client) -> 
 def test_comic_browse_is_a_bare_array(xfake: FakeBato, http: httpx.Client) -> None:
     xfake.add_series("a1", "Alpha Knight", chapters=1, alt_names=["Caballero"])
     xfake.add_series("b2", "Beta Mage", chapters=1, lang="es")
-    query = ("query b($select: Comic_Browse_Select) { get_comic_browse_items(select: $select) "
-             "{ data { id name } } }")
-    items = data(gql(http, xfake, "xcomic", query, select={"word": "caball", "page": 1,
-                                                            "size": 10}))
+    query = (
+        "query b($select: Comic_Browse_Select) { get_comic_browse_items(select: $select) "
+        "{ data { id name } } }"
+    )
+    items = data(
+        gql(http, xfake, "xcomic", query, select={"word": "caball", "page": 1, "size": 10})
+    )
     assert items["get_comic_browse_items"] == [{"data": {"id": "a1", "name": "Alpha Knight"}}]
     spanish = data(gql(http, xfake, "xcomic", query, select={"incTLangs": ["es"]}))
     assert [i["data"]["id"] for i in spanish["get_comic_browse_items"]] == ["b2"]
@@ -201,8 +254,9 @@ def test_comic_latest_uploads_pages_with_a_decreasing_cursor(
     xfake: FakeBato, http: httpx.Client
 ) -> None:
     for index in range(5):
-        xfake.add_series(f"c{index}", chapters=3, start=T0 + timedelta(hours=index),
-                         interval=timedelta(days=1))
+        xfake.add_series(
+            f"c{index}", chapters=3, start=T0 + timedelta(hours=index), interval=timedelta(days=1)
+        )
     cursor: Any = None
     comics: list[str] = []
     cursors: list[int] = []
@@ -225,21 +279,33 @@ def test_comic_latest_uploads_pages_with_a_decreasing_cursor(
 
 
 def test_title_latest_uploads_group_three_chapters(xfake: FakeBato, http: httpx.Client) -> None:
-    xfake.add_series("en1", "Tower", chapters=5, start=T0, title_id="t1",
-                     interval=timedelta(hours=1))
-    xfake.add_series("es1", "Torre", chapters=2, start=T0 - timedelta(days=1), title_id="t1",
-                     lang="es", interval=timedelta(hours=1))
+    xfake.add_series(
+        "en1", "Tower", chapters=5, start=T0, title_id="t1", interval=timedelta(hours=1)
+    )
+    xfake.add_series(
+        "es1",
+        "Torre",
+        chapters=2,
+        start=T0 - timedelta(days=1),
+        title_id="t1",
+        lang="es",
+        interval=timedelta(hours=1),
+    )
     xfake.add_series("x9", "Other", chapters=1, start=T0 - timedelta(days=2))
     feed = data(gql(http, xfake, "xcomic", X_TITLE_UPLOADS, select={"limit": 2}))
     page = feed["get_title_latestUploads"]
     assert len(page["items"]) == 2 and page["before"] > 0
     assert all(len(item["chapters"]) <= 3 for item in page["items"])
     assert {i["title"]["id"] for i in page["items"]} == {"t1"}
-    langs = {c["data"]["comicNode"]["data"]["translatedLanguage"]
-             for item in page["items"] for c in item["chapters"]}
+    langs = {
+        c["data"]["comicNode"]["data"]["translatedLanguage"]
+        for item in page["items"]
+        for c in item["chapters"]
+    }
     assert langs == {"en", "es"}  # a title's item mixes its editions' uploads
-    rest = data(gql(http, xfake, "xcomic", X_TITLE_UPLOADS,
-                    select={"limit": 16, "before": page["before"]}))["get_title_latestUploads"]
+    rest = data(
+        gql(http, xfake, "xcomic", X_TITLE_UPLOADS, select={"limit": 16, "before": page["before"]})
+    )["get_title_latestUploads"]
     assert rest["before"] == 0
     ids = [c["data"]["comicNode"]["data"]["id"] for i in rest["items"] for c in i["chapters"]]
     assert ids == ["es1", "x9"]
@@ -248,23 +314,43 @@ def test_title_latest_uploads_group_three_chapters(xfake: FakeBato, http: httpx.
 @pytest.mark.parametrize(
     ("query", "variables", "message"),
     [
-        (X_FULL.replace("ChapterList!", "ChapterList"), {"select": {"comic_id": "a"}},
-         'Variable "$select" of type "Select_Comic_ChapterList" used in position expecting '
-         'type "Select_Comic_ChapterList!".'),
-        (X_FULL, {"select": {"comicId": "a"}},
-         'Field "comicId" is not defined by type "Select_Comic_ChapterList".'),
-        (X_FULL, {"select": {"page": 1}},
-         'Field "comic_id" of required type "ID!" was not provided.'),
-        (X_FULL, {"select": {"comic_id": "a", "page": "two"}},
-         'got invalid value "two" at "select.page"; Int cannot represent non-integer value'),
-        (X_FULL.replace("Select_Comic_ChapterList!", "Select_Chapters!"),
-         {"select": {"comic_id": "a"}}, 'Unknown type "Select_Chapters".'),
-        ('{ get_comic_chapterList_fullList(select: {comic_id: "a"}) { paging { next } } }', {},
-         "Only scalar argument values are supported."),
-        (X_UPLOADS.replace("amount: 2", 'amount: "2"'), {},
-         'Int cannot represent non-integer value: "2"'),
-        (V3X_DETAILS, {"id": "1"},
-         'Cannot query field "get_content_comicNode" on type "Query".'),
+        (
+            X_FULL.replace("ChapterList!", "ChapterList"),
+            {"select": {"comic_id": "a"}},
+            'Variable "$select" of type "Select_Comic_ChapterList" used in position expecting '
+            'type "Select_Comic_ChapterList!".',
+        ),
+        (
+            X_FULL,
+            {"select": {"comicId": "a"}},
+            'Field "comicId" is not defined by type "Select_Comic_ChapterList".',
+        ),
+        (
+            X_FULL,
+            {"select": {"page": 1}},
+            'Field "comic_id" of required type "ID!" was not provided.',
+        ),
+        (
+            X_FULL,
+            {"select": {"comic_id": "a", "page": "two"}},
+            'got invalid value "two" at "select.page"; Int cannot represent non-integer value',
+        ),
+        (
+            X_FULL.replace("Select_Comic_ChapterList!", "Select_Chapters!"),
+            {"select": {"comic_id": "a"}},
+            'Unknown type "Select_Chapters".',
+        ),
+        (
+            '{ get_comic_chapterList_fullList(select: {comic_id: "a"}) { paging { next } } }',
+            {},
+            "Only scalar argument values are supported.",
+        ),
+        (
+            X_UPLOADS.replace("amount: 2", 'amount: "2"'),
+            {},
+            'Int cannot represent non-integer value: "2"',
+        ),
+        (V3X_DETAILS, {"id": "1"}, 'Cannot query field "get_content_comicNode" on type "Query".'),
     ],
 )
 def test_xcomic_rejects_what_the_site_would_reject(
@@ -296,30 +382,46 @@ def test_v4_needs_the_preflight_header(v4fake: FakeBato, http: httpx.Client) -> 
 
 
 def test_v4_shapes(v4fake: FakeBato, http: httpx.Client) -> None:
-    v4fake.add_series("110100", "Vee", start=T0, chapters=[
-        "Chapter 1", {"dname": "Chapter 1", "group": "B Team"}, "Chapter 2",
-        {"dname": "Extra", "token": None}], summary={"text": "Plain."})
+    v4fake.add_series(
+        "110100",
+        "Vee",
+        start=T0,
+        chapters=[
+            "Chapter 1",
+            {"dname": "Chapter 1", "group": "B Team"},
+            "Chapter 2",
+            {"dname": "Extra", "token": None},
+        ],
+        summary={"text": "Plain."},
+    )
     comic = data(gql(http, v4fake, "v4", V4_COMIC, headers=PREFLIGHT, id="110100"))
     node = comic["get_comicNode"]["data"]
     assert node["summary"] == "Plain." and isinstance(node["extraInfo"], str)
     assert node["urlPath"] == "/title/110100-vee" and node["tranLang"] == "en"
     assert node["chaps_normal"] == 2
-    whole = data(gql(http, v4fake, "v4", V4_CHAPTERS, headers=PREFLIGHT, comicId="110100",
-                     start=-1))["get_comic_chapterList"]
+    whole = data(
+        gql(http, v4fake, "v4", V4_CHAPTERS, headers=PREFLIGHT, comicId="110100", start=-1)
+    )["get_comic_chapterList"]
     assert [c["data"]["serial"] for c in whole] == [1, 1, 2, None]
     assert whole[0]["data"]["urlPath"].endswith("-ch_1")
     assert whole[1]["data"]["urlPath"].endswith("-ch_1")
     assert whole[1]["data"]["groupNodes"] == [{"data": {"name": "B Team"}}]
     assert whole[0]["data"]["lang"] == "en" and whole[0]["data"]["comicId"] == "110100"
-    tail = data(gql(http, v4fake, "v4", V4_CHAPTERS, headers=PREFLIGHT, comicId="110100",
-                    start=2))["get_comic_chapterList"]
+    tail = data(gql(http, v4fake, "v4", V4_CHAPTERS, headers=PREFLIGHT, comicId="110100", start=2))[
+        "get_comic_chapterList"
+    ]
     assert tail == whole[2:]
 
 
 def test_generation_specific_overrides_and_new_urls(http: httpx.Client) -> None:
     with FakeBato(generations=("v4", "xcomic")) as fake:
-        fake.add_series("7", "Over", chapters=2, stat_score_val=9.1,
-                        overrides={"v4": {"extraInfo": "Note"}, "xcomic": {"type": "manga"}})
+        fake.add_series(
+            "7",
+            "Over",
+            chapters=2,
+            stat_score_val=9.1,
+            overrides={"v4": {"extraInfo": "Note"}, "xcomic": {"type": "manga"}},
+        )
         v4 = data(gql(http, fake, "v4", V4_COMIC, headers=PREFLIGHT, id="7"))
         assert v4["get_comicNode"]["data"]["extraInfo"] == "Note"
         assert v4["get_comicNode"]["data"]["score_avg"] == 9.1
@@ -336,16 +438,36 @@ def test_generation_specific_overrides_and_new_urls(http: httpx.Client) -> None:
 def test_v4_browse_and_latest_releases(v4fake: FakeBato, http: httpx.Client) -> None:
     v4fake.add_series("1", "Old One", chapters=2, start=T0 - timedelta(days=30))
     v4fake.add_series("2", "New One", chapters=2, start=T0, lang="es")
-    browse = ("query b($select: Comic_Browse_Select) { get_comic_browse(select: $select) "
-              "{ paging { next } items { data { id name } } } }")
-    found = data(gql(http, v4fake, "v4", browse, headers=PREFLIGHT,
-                     select={"word": "old", "page": 1, "size": 5}))["get_comic_browse"]
+    browse = (
+        "query b($select: Comic_Browse_Select) { get_comic_browse(select: $select) "
+        "{ paging { next } items { data { id name } } } }"
+    )
+    found = data(
+        gql(
+            http,
+            v4fake,
+            "v4",
+            browse,
+            headers=PREFLIGHT,
+            select={"word": "old", "page": 1, "size": 5},
+        )
+    )["get_comic_browse"]
     assert found == {"paging": {"next": 0}, "items": [{"data": {"id": "1", "name": "Old One"}}]}
-    latest = ("query l($select: LatestReleases_Select) { get_latestReleases(select: $select) "
-              "{ paging { next } items { data { id tranLang chapterNode_up_to { data { id dname "
-              "urlPath dateCreate dateModify serial } } } } } }")
-    first = data(gql(http, v4fake, "v4", latest, headers=PREFLIGHT,
-                     select={"where": "release", "init": 1, "size": 1, "page": 1}))
+    latest = (
+        "query l($select: LatestReleases_Select) { get_latestReleases(select: $select) "
+        "{ paging { next } items { data { id tranLang chapterNode_up_to { data { id dname "
+        "urlPath dateCreate dateModify serial } } } } } }"
+    )
+    first = data(
+        gql(
+            http,
+            v4fake,
+            "v4",
+            latest,
+            headers=PREFLIGHT,
+            select={"where": "release", "init": 1, "size": 1, "page": 1},
+        )
+    )
     page = first["get_latestReleases"]
     assert page["paging"]["next"] == 2
     assert page["items"][0]["data"]["id"] == "2"  # newest first, no language filter
@@ -365,8 +487,9 @@ def test_unserved_paths_404_or_html(http: httpx.Client) -> None:
         page = http.post(fake.url + "/query/", json={"query": "{ x }"})
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         assert "<html" in page.text
-        assert http.post(fake.api_url, json={"query": V3X_DETAILS, "variables": {"id": "1"}}
-                         ).json() == {"data": {"get_content_comicNode": None}}
+        assert http.post(
+            fake.api_url, json={"query": V3X_DETAILS, "variables": {"id": "1"}}
+        ).json() == {"data": {"get_content_comicNode": None}}
 
 
 def test_mode_down_refuses_then_up_on_the_same_port(http: httpx.Client) -> None:
@@ -409,7 +532,8 @@ def test_break_field_null_and_unknown(xfake: FakeBato, http: httpx.Client) -> No
     gone = gql(http, xfake, "xcomic", X_COMIC, id="vg7ypp")
     assert gone.status_code == 400
     assert gone.json()["errors"][0]["message"] == (
-        'Cannot query field "get_comicNode" on type "Query".')
+        'Cannot query field "get_comicNode" on type "Query".'
+    )
     xfake.break_field("get_comicNode", "unknown_field", status=200)
     assert gql(http, xfake, "xcomic", X_COMIC, id="vg7ypp").status_code == 200
     xfake.restore_field("get_comicNode")
@@ -423,11 +547,15 @@ def test_break_field_null_and_unknown(xfake: FakeBato, http: httpx.Client) -> No
 def test_date_formats_apply_to_every_generation(http: httpx.Client) -> None:
     with FakeBato(generations=("v3x", "v4", "xcomic"), date_format="s") as fake:
         fake.add_series("1", chapters=1, start=T0)
-        v3 = http.post(fake.url + "/apo/", json={"query": "query q($c: ID!) { "
-                       "get_content_chapterList(comicId: $c) { data { dateCreate } } }",
-                       "variables": {"c": "1"}}).json()
-        assert v3["data"]["get_content_chapterList"][0]["data"]["dateCreate"] == int(
-            T0.timestamp())
+        v3 = http.post(
+            fake.url + "/apo/",
+            json={
+                "query": "query q($c: ID!) { "
+                "get_content_chapterList(comicId: $c) { data { dateCreate } } }",
+                "variables": {"c": "1"},
+            },
+        ).json()
+        assert v3["data"]["get_content_chapterList"][0]["data"]["dateCreate"] == int(T0.timestamp())
         fake.date_format = "iso"
         v4 = data(gql(http, fake, "v4", V4_CHAPTERS, headers=PREFLIGHT, comicId="1"))
         assert v4["get_comic_chapterList"][0]["data"]["dateModify"] == "2026-09-01T12:00:00.000Z"
@@ -444,7 +572,8 @@ def test_faults_apply_on_every_generation_path(xfake: FakeBato, http: httpx.Clie
     xfake.inject("malformed", index=0)
     assert gql(http, xfake, "xcomic", X_COMIC, id="vg7ypp").status_code == 429
     items = data(gql(http, xfake, "xcomic", X_FULL, select={"comic_id": "vg7ypp"}))[
-        "get_comic_chapterList_fullList"]["items"]
+        "get_comic_chapterList_fullList"
+    ]["items"]
     assert "urlPath" not in items[0]["data"] and "urlPath" in items[1]["data"]
     assert xfake.pending_faults == 0
 
@@ -466,8 +595,20 @@ def test_demo_for_xcomic_has_alphanumeric_comics_and_second_editions() -> None:
 
 def test_standalone_xcomic_lists_comic_links(http: httpx.Client) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bato_desktop.devtools.fake_bato", "--port", "0", "--series",
-         "3", "--generation", "xcomic"], stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "bato_desktop.devtools.fake_bato",
+            "--port",
+            "0",
+            "--series",
+            "3",
+            "--generation",
+            "xcomic",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         lines = [proc.stdout.readline() for _ in range(6)]
@@ -475,8 +616,9 @@ def test_standalone_xcomic_lists_comic_links(http: httpx.Client) -> None:
         assert url is not None, lines
         link = re.search(r"/comic/([a-z0-9]+)-[a-z-]+-\S+", lines[3])
         assert link is not None, lines
-        response = http.post(url.group(1) + "/query/", json={"query": X_COMIC,
-                                                              "variables": {"id": link[1]}})
+        response = http.post(
+            url.group(1) + "/query/", json={"query": X_COMIC, "variables": {"id": link[1]}}
+        )
         assert data(response)["get_comicNode"]["id"] == link[1]
         feed = http.post(url.group(1) + "/query/", json={"query": X_UPLOADS})
         assert feed.json() == {"data": {"get_comic_latestUploads": None}}  # as the real site

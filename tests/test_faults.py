@@ -29,12 +29,17 @@ from bato_desktop.settings import Settings
 from tests.fixtures.database import mariadb_connect
 from tests.fixtures.unprivileged import Unprivileged, unprivileged
 
-FAST = replace(Settings(), min_delay=0.0, max_delay=0.01, retry_backoff_max=0.02,
-               request_timeout=1.0)
+FAST = replace(
+    Settings(), min_delay=0.0, max_delay=0.01, retry_backoff_max=0.02, request_timeout=1.0
+)
 
 
-def service_for(repo: Repository, fake: FakeBato, events: list[EngineEvent] | None = None,
-                settings: Settings = FAST) -> tuple[ScrapingService, BatoClient]:
+def service_for(
+    repo: Repository,
+    fake: FakeBato,
+    events: list[EngineEvent] | None = None,
+    settings: Settings = FAST,
+) -> tuple[ScrapingService, BatoClient]:
     client = BatoClient([fake.url], timeout=settings.request_timeout)
     sink = events.append if events is not None else (lambda _e: None)
     return ScrapingService(repo, client, settings, events=sink, backoff_base=0.01), client
@@ -60,7 +65,11 @@ def due_all(repo: Repository) -> None:
     ],
 )
 def test_bad_answers_fail_the_series_with_a_clear_message(
-    repo: Repository, fake_bato: FakeBato, kind: str, options: dict[str, Any], expected: str,
+    repo: Repository,
+    fake_bato: FakeBato,
+    kind: str,
+    options: dict[str, Any],
+    expected: str,
 ) -> None:
     service, client = service_for(repo, fake_bato)
     with client:
@@ -78,7 +87,8 @@ def test_bad_answers_fail_the_series_with_a_clear_message(
 
 
 def test_a_challenge_blocks_the_domain_not_the_series(
-    repo: Repository, fake_bato: FakeBato,
+    repo: Repository,
+    fake_bato: FakeBato,
 ) -> None:
     """A Cloudflare browser check is the domain's state, not the series' failure: the cycle
     ends, nothing is counted as an error or backed off, the series stays due and is checked
@@ -139,8 +149,10 @@ def test_ten_second_stall_times_out_and_is_rescheduled(
         assert len(fake_bato.requests) == 3
         schedule = repo.get_schedule("172100")
         assert schedule is not None and schedule.next_scrape_at > datetime.now(UTC)
-        assert "timed out" in (schedule.last_error or "").lower() or "timeout" in (
-            schedule.last_error or "").lower()
+        assert (
+            "timed out" in (schedule.last_error or "").lower()
+            or "timeout" in (schedule.last_error or "").lower()
+        )
 
 
 @pytest.mark.mariadb
@@ -175,7 +187,10 @@ def test_mariadb_connection_lost_mid_cycle(
 
 
 def test_sigkill_mid_cycle_leaves_no_partial_series(
-    fake_bato: FakeBato, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    fake_bato: FakeBato,
+    sqlite_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     open_repo: Callable[[str], Repository],
 ) -> None:
     ids = [str(174100 + i) for i in range(3)]
@@ -196,9 +211,12 @@ def test_sigkill_mid_cycle_leaves_no_partial_series(
     env = {**os.environ, "BATO_API_URL": fake_bato.url, "BATO_CONFIG_DIR": str(config)}
     fake_bato.clear_requests()
     fake_bato.inject("timeout", count=1, delay=30)  # the first check hangs mid-request
-    proc = subprocess.Popen([sys.executable, "-m", "bato_desktop", "--database", sqlite_url,
-                             "run", "--once"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bato_desktop", "--database", sqlite_url, "run", "--once"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and not fake_bato.requests:
         time.sleep(0.05)
@@ -231,7 +249,8 @@ def test_unreadable_settings_file_stops_with_its_path(
 
 
 def test_database_file_locked_by_another_process(
-    sqlite_url: str, open_repo: Callable[[str], Repository],
+    sqlite_url: str,
+    open_repo: Callable[[str], Repository],
 ) -> None:
     repo = open_repo(sqlite_url)
     repo.add_series("https://bato.to/title/1-a", "1")
@@ -295,10 +314,16 @@ def workspace_env(workspace: Path, runner: Unprivileged, **extra: str) -> dict[s
     for path in dirs.values():
         path.mkdir(exist_ok=True)
     runner.give(dirs["data"], dirs["log"])
-    return {**os.environ, "BATO_CONFIG_DIR": str(dirs["config"]),
-            "BATO_DATA_DIR": str(dirs["data"]), "BATO_LOG_DIR": str(dirs["log"]),
-            "HOME": str(workspace), "XDG_DATA_HOME": str(dirs["data"]),
-            "QT_QPA_PLATFORM": "offscreen", **extra}
+    return {
+        **os.environ,
+        "BATO_CONFIG_DIR": str(dirs["config"]),
+        "BATO_DATA_DIR": str(dirs["data"]),
+        "BATO_LOG_DIR": str(dirs["log"]),
+        "HOME": str(workspace),
+        "XDG_DATA_HOME": str(dirs["data"]),
+        "QT_QPA_PLATFORM": "offscreen",
+        **extra,
+    }
 
 
 def fingerprint(path: Path) -> tuple[int, int, int, bytes]:
@@ -343,8 +368,11 @@ def test_unsearchable_settings_folder_is_a_message(unprivileged_dir: Path) -> No
 
 @pytest.mark.parametrize("read_only", ["file", "folder"])
 def test_read_only_database_is_reported_and_nothing_is_lost(
-    fake_bato: FakeBato, unprivileged_dir: Path, monkeypatch: pytest.MonkeyPatch,
-    open_repo: Callable[[str], Repository], read_only: str,
+    fake_bato: FakeBato,
+    unprivileged_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    open_repo: Callable[[str], Repository],
+    read_only: str,
 ) -> None:
     """A read-only database file, or a read-only folder (SQLite's WAL needs to create
     bato.db-wal and bato.db-shm beside the file): ``run --once`` says the database is
@@ -378,8 +406,9 @@ def test_read_only_database_is_reported_and_nothing_is_lost(
     runner.give(Path(env["BATO_CONFIG_DIR"]), Path(env["BATO_CONFIG_DIR"], "settings.json"))
     fake_bato.clear_requests()
 
-    result = runner.run([sys.executable, "-m", "bato_desktop", "--database", url,
-                         "run", "--once"], env=env)
+    result = runner.run(
+        [sys.executable, "-m", "bato_desktop", "--database", url, "run", "--once"], env=env
+    )
     output = result.stdout + result.stderr
     folder.chmod(0o755)
     database.chmod(0o644)
@@ -400,8 +429,11 @@ def test_read_only_database_is_reported_and_nothing_is_lost(
 
 
 def test_toast_backend_raising_repeats_and_loses_nothing(
-    qtbot: QtBot, sqlite_url: str, open_repo: Callable[[str], Repository],
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    qtbot: QtBot,
+    sqlite_url: str,
+    open_repo: Callable[[str], Repository],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The real Toaster over a plyer backend whose D-Bus call raises, for one toast and then for
     all (the notification server restarting), driven by the real poller on SQLite: nothing is
@@ -412,8 +444,10 @@ def test_toast_backend_raising_repeats_and_loses_nothing(
     from bato_desktop.ui import toasts
     from bato_desktop.ui.poller import NotificationPoller
 
-    gone = RuntimeError("org.freedesktop.DBus.Error.ServiceUnknown: The name "
-                        "org.freedesktop.Notifications was not provided")
+    gone = RuntimeError(
+        "org.freedesktop.DBus.Error.ServiceUnknown: The name "
+        "org.freedesktop.Notifications was not provided"
+    )
 
     class FlakyDbus(facades.Notification):  # type: ignore[misc]
         def __init__(self) -> None:
@@ -430,15 +464,29 @@ def test_toast_backend_raising_repeats_and_loses_nothing(
     toaster = toasts.Toaster()
     repo = open_repo(sqlite_url)
     now = [1000.0]
-    poller = NotificationPoller(repo, toaster, Settings(poll_interval=3600),
-                                do_not_disturb=lambda: False, monotonic=lambda: now[0])
+    poller = NotificationPoller(
+        repo,
+        toaster,
+        Settings(poll_interval=3600),
+        do_not_disturb=lambda: False,
+        monotonic=lambda: now[0],
+    )
     failed: list[str] = []
     poller.poll_failed.connect(lambda value: failed.append(value))
 
     def add(*names: str) -> None:
-        repo.create_notifications([NewNotification(
-            anilist_id=i, bato_link=f"https://bato.to/title/{i}-x", notification_type="new_chapter",
-            manga_name=name, message=f"{name}: new chapter") for i, name in enumerate(names, 1)])
+        repo.create_notifications(
+            [
+                NewNotification(
+                    anilist_id=i,
+                    bato_link=f"https://bato.to/title/{i}-x",
+                    notification_type="new_chapter",
+                    manga_name=name,
+                    message=f"{name}: new chapter",
+                )
+                for i, name in enumerate(names, 1)
+            ]
+        )
 
     def poll(after: float) -> None:
         now[0] += after

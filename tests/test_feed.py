@@ -42,8 +42,9 @@ def site() -> Iterator[FakeBato]:
         fake.stop()
 
 
-def engine(repo: Repository, fake: FakeBato, settings: Settings = FAST
-           ) -> tuple[ScrapingService, BatoClient]:
+def engine(
+    repo: Repository, fake: FakeBato, settings: Settings = FAST
+) -> tuple[ScrapingService, BatoClient]:
     client = BatoClient([fake.url], timeout=2.0)
     service = ScrapingService(repo, client, settings, backoff_base=0.01)
     service.feed_enabled = True
@@ -55,8 +56,9 @@ def library(service: ScrapingService, fake: FakeBato, noise: int = 0) -> None:
         fake.add_series(comic, f"Tracked {comic}", chapters=5, start=LONG_AGO)
         assert service.add_series(comic).status == "success"
     for index in range(noise):  # the rest of the site: uploads nobody here tracks
-        fake.add_series(f"nz{index}x", f"Noise {index}", chapters=2, start=LONG_AGO,
-                        interval=timedelta(hours=1))
+        fake.add_series(
+            f"nz{index}x", f"Noise {index}", chapters=2, start=LONG_AGO, interval=timedelta(hours=1)
+        )
 
 
 def queued(service: ScrapingService) -> list[str]:
@@ -72,12 +74,14 @@ def noise_burst(fake: FakeBato, count: int) -> None:
     """Uploads of untracked series, all after the library's last checks."""
     start = datetime.now(UTC) + timedelta(seconds=5)
     for index in range(count):
-        fake.add_series(f"bz{index}q", f"Burst {index}", chapters=1,
-                        start=start + timedelta(seconds=index))
+        fake.add_series(
+            f"bz{index}q", f"Burst {index}", chapters=1, start=start + timedelta(seconds=index)
+        )
 
 
 def test_polls_page_back_to_the_last_one_without_gaps_or_double_checks(
-    repo: Repository, site: FakeBato,
+    repo: Repository,
+    site: FakeBato,
 ) -> None:
     service, client = engine(repo, site)
     with client:
@@ -100,7 +104,8 @@ def test_polls_page_back_to_the_last_one_without_gaps_or_double_checks(
 
 
 def test_the_page_bound_makes_the_gap_due_instead_of_skipping_it(
-    repo: Repository, site: FakeBato,
+    repo: Repository,
+    site: FakeBato,
 ) -> None:
     service, client = engine(repo, site)
     with client:
@@ -117,8 +122,7 @@ def test_the_page_bound_makes_the_gap_due_instead_of_skipping_it(
         assert repo.count_due(datetime.now(UTC)) == len(TRACKED)
 
 
-def test_uploads_in_languages_not_followed_are_left_out(repo: Repository, site: FakeBato
-                                                       ) -> None:
+def test_uploads_in_languages_not_followed_are_left_out(repo: Repository, site: FakeBato) -> None:
     service, client = engine(repo, site, replace(FAST, languages=("es",)))
     with client:
         library(service, site)
@@ -130,7 +134,8 @@ def test_uploads_in_languages_not_followed_are_left_out(repo: Repository, site: 
 
 
 def test_a_failed_feed_puts_the_schedule_back_within_one_poll(
-    repo: Repository, site: FakeBato,
+    repo: Repository,
+    site: FakeBato,
 ) -> None:
     service, client = engine(repo, site)
     with client:
@@ -149,7 +154,8 @@ def test_a_failed_feed_puts_the_schedule_back_within_one_poll(
         for series in repo.tracked_series():  # stretched checks are brought back at once
             schedule = repo.get_schedule(series.bato_link)
             assert schedule is not None and "the site feed failed" in (
-                schedule.schedule_reason or "")
+                schedule.schedule_reason or ""
+            )
         assert "feed unhealthy" in state.summary(datetime.now(UTC))
         repo.make_due(None, datetime.now(UTC) - timedelta(seconds=1))
         normal = service.run_cycle()
@@ -158,8 +164,7 @@ def test_a_failed_feed_puts_the_schedule_back_within_one_poll(
         assert service.feed_due() == []  # retried after a back-off, not at every look
 
 
-def test_comic_feed_null_falls_back_to_the_title_feed(repo: Repository, site: FakeBato
-                                                     ) -> None:
+def test_comic_feed_null_falls_back_to_the_title_feed(repo: Repository, site: FakeBato) -> None:
     service, client = engine(repo, site)
     with client:
         library(service, site)
@@ -173,7 +178,9 @@ def test_comic_feed_null_falls_back_to_the_title_feed(repo: Repository, site: Fa
 
 @pytest.mark.mariadb
 def test_one_engine_reads_the_feed_per_interval(
-    mariadb_url: str, site: FakeBato, open_repo: Callable[[str], Repository],
+    mariadb_url: str,
+    site: FakeBato,
+    open_repo: Callable[[str], Repository],
 ) -> None:
     repo_a, repo_b = open_repo(mariadb_url), open_repo(mariadb_url)
     first, client_a = engine(repo_a, site, replace(FAST, device_id="device-a"))
@@ -186,8 +193,7 @@ def test_one_engine_reads_the_feed_per_interval(
         site.add_chapters("tr1abc", 1)
         assert second.feed_due() == []  # polled just now: not due for anyone
         _force_due(repo_a)
-        repo_a.shared.put("feed_lease:xcomic", "2000-01-01T00:00:00.000000|gone",
-                          datetime.now(UTC))
+        repo_a.shared.put("feed_lease:xcomic", "2000-01-01T00:00:00.000000|gone", datetime.now(UTC))
         [outcome] = second.poll_feed()
         assert len(outcome.queued) == 1
 
@@ -203,15 +209,18 @@ def _force_due(repo: Repository, catalogue: str = "xcomic") -> None:
 
 @pytest.mark.slow
 def test_the_daemon_hears_of_a_release_through_the_feed(
-    site: FakeBato, tmp_path: Path, sqlite_url: str,
+    site: FakeBato,
+    tmp_path: Path,
+    sqlite_url: str,
 ) -> None:
     """Every series is scheduled days ahead; a chapter released on the site becomes a
     notification within a few feed intervals (BATO_FEED_INTERVAL=2)."""
     from bato_desktop.cli import main
     from bato_desktop.db import migrate, open_database
 
-    Path(os.environ["BATO_CONFIG_DIR"], "settings.json").write_text(json.dumps(
-        {"min_delay": 0.0, "max_delay": 0.05, "request_timeout": 2.0}))
+    Path(os.environ["BATO_CONFIG_DIR"], "settings.json").write_text(
+        json.dumps({"min_delay": 0.0, "max_delay": 0.05, "request_timeout": 2.0})
+    )
     env = {**os.environ, "BATO_API_URL": site.url, "BATO_FEED_INTERVAL": "2"}
     for comic in TRACKED:
         site.add_series(comic, f"Tracked {comic}", chapters=5, start=LONG_AGO)
@@ -226,20 +235,25 @@ def test_the_daemon_hears_of_a_release_through_the_feed(
     repo = Repository(database)
     for series in repo.tracked_series():
         repo.postpone_check(series.bato_link, datetime.now(UTC) + timedelta(days=5), "later")
-    proc = subprocess.Popen([sys.executable, "-m", "bato_desktop", "--database", sqlite_url,
-                             "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bato_desktop", "--database", sqlite_url, "run"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not any(
-                r.path == "/query/" and "latestUploads" in (r.query or "")
-                for r in site.requests):
+            r.path == "/query/" and "latestUploads" in (r.query or "") for r in site.requests
+        ):
             time.sleep(0.1)
         [chapter] = site.add_chapters("tr2abc", 1)
         released = time.monotonic()
         notes: list[NotificationRow] = []
         while time.monotonic() < released + 15 and not notes:
-            notes = [n for n in repo.list_notifications(limit=10)
-                     if n.notification_type == "new_chapter"]
+            notes = [
+                n for n in repo.list_notifications(limit=10) if n.notification_type == "new_chapter"
+            ]
             time.sleep(0.2)
         assert [n.chapter_dname for n in notes] == [chapter.dname]
         assert time.monotonic() - released < 4 * 2 + 5  # a few feed intervals
@@ -272,8 +286,7 @@ def test_the_rest_of_the_site_turns_the_feed_over(repo: Repository, site: FakeBa
         service, client = engine(repo, old)
         with client:
             old.add_series(110100, "Numeric One", chapters=3, start=LONG_AGO)
-            old.add_series(110200, "Numeric Two", chapters=3,
-                           start=LONG_AGO + timedelta(days=1))
+            old.add_series(110200, "Numeric Two", chapters=3, start=LONG_AGO + timedelta(days=1))
             for bato_id in ("110100", "110200"):
                 assert service.add_series(bato_id).status == "success"
             service.poll_feed()

@@ -25,9 +25,7 @@ def _is_red(color: QColor) -> bool:
 
 
 def _red_pixels(image: QImage, x0: int, y0: int, x1: int, y1: int) -> int:
-    return sum(
-        _is_red(image.pixelColor(x, y)) for x in range(x0, x1) for y in range(y0, y1)
-    )
+    return sum(_is_red(image.pixelColor(x, y)) for x in range(x0, x1) for y in range(y0, y1))
 
 
 def _image(count: int, size: int) -> QImage:
@@ -50,7 +48,13 @@ def test_badge_is_red_in_the_top_right_corner(size: int) -> None:
 @pytest.mark.usefixtures("qapp")
 def test_badge_text_differs_and_caps_at_99() -> None:
     assert [badge_text(n) for n in (0, -1, 1, 42, 99, 100, 5000)] == [
-        "", "", "1", "42", "99", "99+", "99+"
+        "",
+        "",
+        "1",
+        "42",
+        "99",
+        "99+",
+        "99+",
     ]
     five, many, more = _image(5, 64), _image(150, 64), _image(100, 64)
     assert five != many

@@ -18,8 +18,9 @@ def test_cli_runner_engine_and_db_load_no_qt() -> None:
         "qt = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))\n"
         "print(','.join(qt))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     assert done.stdout.strip() == "", f"Qt modules loaded: {done.stdout.strip()}"
 
 
@@ -36,8 +37,9 @@ def test_db_never_imports_the_engine_and_core_imports_neither() -> None:
         "engine = sorted(m for m in sys.modules if m.startswith('bato_desktop.engine'))\n"
         "print(','.join(core)); print(','.join(engine))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     core_loaded, engine_loaded = done.stdout.splitlines()
     assert core_loaded == "", f"core imported {core_loaded}"
     assert engine_loaded == "", f"db imported {engine_loaded}"

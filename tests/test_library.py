@@ -30,42 +30,55 @@ def test_one_series_one_row_whatever_the_link_form(repo: Repository) -> None:
 
 def test_an_anilist_id_belongs_to_one_series(repo: Repository) -> None:
     repo.add_series("https://bato.to/title/1-a", "1", anilist_id=5, now=NOW)
-    with pytest.raises(ScheduleConflict, match=r"AniList id 5 is already used by "
-                                               r"https://bato.to/title/1-a"):
+    with pytest.raises(
+        ScheduleConflict,
+        match=r"AniList id 5 is already used by "
+        r"https://bato.to/title/1-a",
+    ):
         repo.add_series("https://bato.to/title/2-b", "2", anilist_id=5, now=NOW)
     assert [s.bato_id for s in repo.tracked_series()] == ["1"]  # nothing half-written
     assert repo.get_schedule("https://bato.to/title/2-b") is None
 
 
 def test_a_schedule_save_that_touches_no_row_fails_loudly(
-    repo: Repository, monkeypatch: pytest.MonkeyPatch,
+    repo: Repository,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     repo.add_series(URL, "110100", now=NOW)
     repo.m.schedule.delete().execute()
     monkeypatch.setattr(repo, "_ensure_schedule", lambda *_a: None)  # as if a race won
     with pytest.raises(ScheduleConflict, match="not saved"):
-        repo.save_schedule_decision(URL, -110100, decision(NOW), scraped_at=NOW,
-                                    status="success")
+        repo.save_schedule_decision(URL, -110100, decision(NOW), scraped_at=NOW, status="success")
 
 
 def test_a_series_sharing_an_old_anilist_row_gets_a_loud_conflict(repo: Repository) -> None:
     """Two tracked series with one AniList id (the web app's list allows it): the second
     cannot have a schedule in the old schema, and saving one says so instead of passing."""
     repo.add_series("https://bato.to/title/1-a", "1", anilist_id=5, now=NOW)
-    repo.m.library.create(bato_link="https://bato.to/title/2-b", bato_id="2", anilist_id=5,
-                          added_at=NOW.replace(tzinfo=None))
+    repo.m.library.create(
+        bato_link="https://bato.to/title/2-b",
+        bato_id="2",
+        anilist_id=5,
+        added_at=NOW.replace(tzinfo=None),
+    )
     assert repo.sync_schedules(NOW) == 0  # logged, not raised: the other series go on
     with pytest.raises(ScheduleConflict, match="AniList id 5 is already used"):
-        repo.save_schedule_decision("https://bato.to/title/2-b", 5, decision(NOW),
-                                    scraped_at=NOW, status="success")
+        repo.save_schedule_decision(
+            "https://bato.to/title/2-b", 5, decision(NOW), scraped_at=NOW, status="success"
+        )
 
 
 def test_an_old_schedule_row_of_a_link_no_longer_tracked_is_taken_over(
     repo: Repository,
 ) -> None:
     s = repo.m.schedule
-    s.create(anilist_id=7, bato_link="https://oldmirror.example/title/3", next_scrape_at=(
-        NOW + timedelta(days=9)).replace(tzinfo=None), is_active=True, priority=2)
+    s.create(
+        anilist_id=7,
+        bato_link="https://oldmirror.example/title/3",
+        next_scrape_at=(NOW + timedelta(days=9)).replace(tzinfo=None),
+        is_active=True,
+        priority=2,
+    )
     repo.add_series("https://bato.to/title/3-c", "3", anilist_id=7, now=NOW)
     row = repo.get_schedule("https://bato.to/title/3-c")
     assert row is not None and row.priority == 2 and row.next_scrape_at == NOW
@@ -74,8 +87,14 @@ def test_an_old_schedule_row_of_a_link_no_longer_tracked_is_taken_over(
 
 def add_logs(repo: Repository, status: str, n: int, error: str | None = None) -> None:
     for _ in range(n):
-        repo.add_log("https://bato.to/title/1", -1, "scheduled", status, error_message=error,
-                     scraped_at=NOW - timedelta(minutes=5))
+        repo.add_log(
+            "https://bato.to/title/1",
+            -1,
+            "scheduled",
+            status,
+            error_message=error,
+            scraped_at=NOW - timedelta(minutes=5),
+        )
 
 
 def test_error_rate_warning_needs_a_sample(repo: Repository) -> None:

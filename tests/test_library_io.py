@@ -48,9 +48,11 @@ def test_add_to_library_skips_other_link_forms_and_keeps_going_past_a_refusal(
     """One piece for the CLI's import and the dashboard's: a series tracked under another
     link form is not added twice, and a refused entry is a problem, not the end."""
     repo.add_series("https://bato.to/title/110100-known", "110100", anilist_id=5)
-    report = parse_import("bato_link,anilist_id\n110100,\n"
-                          "https://bato.to/title/110200-taken,5\n"
-                          "https://bato.to/title/110300-new,\n")
+    report = parse_import(
+        "bato_link,anilist_id\n110100,\n"
+        "https://bato.to/title/110200-taken,5\n"
+        "https://bato.to/title/110300-new,\n"
+    )
     assert [e.anilist_id for e in report.entries] == [None, 5, None]
     add_to_library(repo, report)
     assert (report.added, report.already_tracked, report.refused) == (1, 1, 1)

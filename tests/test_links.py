@@ -93,8 +93,18 @@ def test_rejection_says_why(value: str, reason: str) -> None:
 
 @pytest.mark.parametrize(
     "host",
-    ["bato.to", "www.bato.to", "batotwo.com", "zbato.org", "batocomic.net", "readtoto.org",
-     "mangatoto.com", "xto.to", "comiko.net", "BATO.TO"],
+    [
+        "bato.to",
+        "www.bato.to",
+        "batotwo.com",
+        "zbato.org",
+        "batocomic.net",
+        "readtoto.org",
+        "mangatoto.com",
+        "xto.to",
+        "comiko.net",
+        "BATO.TO",
+    ],
 )
 def test_mirror_hosts_come_and_go_but_are_recognised(host: str) -> None:
     assert is_bato_host(host)
@@ -110,12 +120,18 @@ def test_configured_hosts_are_accepted() -> None:
     """The fake server (or a new mirror put in the settings) is a host like any mirror."""
     with pytest.raises(InvalidBatoLink):
         parse_bato_id("http://127.0.0.1:8765/title/5")
-    assert parse_bato_id("http://127.0.0.1:8765/title/5",
-                         extra_hosts=["http://127.0.0.1:8765"]) == "5"
-    assert parse_bato_id("https://newmirror.example/title/5",
-                         extra_hosts=["https://newmirror.example/"]) == "5"
-    assert parse_bato_id("http://localhost:8765/title/5",
-                         extra_hosts=["http://localhost:8765"]) == "5"
+    assert (
+        parse_bato_id("http://127.0.0.1:8765/title/5", extra_hosts=["http://127.0.0.1:8765"]) == "5"
+    )
+    assert (
+        parse_bato_id(
+            "https://newmirror.example/title/5", extra_hosts=["https://newmirror.example/"]
+        )
+        == "5"
+    )
+    assert (
+        parse_bato_id("http://localhost:8765/title/5", extra_hosts=["http://localhost:8765"]) == "5"
+    )
 
 
 def test_stored_links_skip_the_host_check() -> None:
@@ -129,8 +145,10 @@ def test_stored_links_skip_the_host_check() -> None:
     ("value", "expected"),
     [
         ("https://xcomic.me/comic/vg7ypp-en-the-last-archmage", SeriesKey.xcomic("vg7ypp")),
-        ("https://comik.to/comic/vg7ypp-en-the-last-archmage/k1x2y3-en-chapter-12",
-         SeriesKey.xcomic("vg7ypp")),
+        (
+            "https://comik.to/comic/vg7ypp-en-the-last-archmage/k1x2y3-en-chapter-12",
+            SeriesKey.xcomic("vg7ypp"),
+        ),
         ("yona.to/comic/vg7ypp", SeriesKey.xcomic("vg7ypp")),
         ("https://xcomic.net/comic/110100", SeriesKey.xcomic("110100")),  # legacy /series/ form
         ("https://bato.si/title/110100-slug/3000000-ch_1", SeriesKey.bato("110100")),

@@ -85,24 +85,33 @@ OLD_ROWS = [
     "TRUE, 1)",
 ]
 
-COUNTS = {"bato_manga_details": 1, "bato_chapters": 4, "bato_notifications": 1,
-          "bato_scraper_log": 1, "bato_scraping_schedule": 1, "manga_list": 3}
+COUNTS = {
+    "bato_manga_details": 1,
+    "bato_chapters": 4,
+    "bato_notifications": 1,
+    "bato_scraper_log": 1,
+    "bato_scraping_schedule": 1,
+    "manga_list": 3,
+}
 
 
 def create_old_database(database: peewee.Database) -> None:
     mysql = isinstance(database, peewee.MySQLDatabase)
     with database.connection_context():
         for ddl in OLD_SCHEMA:
-            database.execute_sql(ddl.format(auto="AUTO_INCREMENT" if mysql else "AUTOINCREMENT",
-                                            json="JSON" if mysql else "TEXT"))
+            database.execute_sql(
+                ddl.format(
+                    auto="AUTO_INCREMENT" if mysql else "AUTOINCREMENT",
+                    json="JSON" if mysql else "TEXT",
+                )
+            )
         for sql in OLD_ROWS:
             database.execute_sql(sql)
 
 
 def counts(database: peewee.Database) -> dict[str, int]:
     with database.connection_context():
-        return {t: database.execute_sql(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-                for t in COUNTS}
+        return {t: database.execute_sql(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in COUNTS}
 
 
 def test_fresh_database_then_up_to_date(database_url: str) -> None:
@@ -163,15 +172,25 @@ def test_old_schema_keeps_every_row(
     link = "https://bato.to/title/110100-one-piece"
     # manga_list series are tracked; empty and broken links are not
     assert [(s.bato_link, s.anilist_id, s.source) for s in repo.tracked_series()] == [
-        (link, 30013, "manga_list")]
+        (link, 30013, "manga_list")
+    ]
     assert repo.existing_chapter_keys(link) == {"ch_1", "ch_2", "1003", "ch_2#1004"}
     old = repo.list_notifications()[0]
     assert (old.is_emitted, old.is_read) == (False, False)
     assert old.created_at == datetime(2026, 1, 2, 10, tzinfo=UTC)
     assert repo.chapter_release_times(link) == [datetime(2026, 1, 1, 10, tzinfo=UTC)]
     # the old unique (bato_link, chapter_number) no longer blocks a re-numbered chapter
-    new = ChapterRecord("2001", "ch_5", 1.0, "Chapter 5", None, "/title/110100/2001-ch_5",
-                        "https://bato.to/title/110100/2001-ch_5", None, None)
+    new = ChapterRecord(
+        "2001",
+        "ch_5",
+        1.0,
+        "Chapter 5",
+        None,
+        "/title/110100/2001-ch_5",
+        "https://bato.to/title/110100/2001-ch_5",
+        None,
+        None,
+    )
     assert set(repo.insert_chapters(link, 30013, [new])) == {"ch_5"}
     # an existing schedule row keyed by the AniList id is reused, not duplicated
     now = datetime(2026, 1, 4, tzinfo=UTC)

@@ -14,9 +14,21 @@ NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 
 
 def rows() -> list[LogRow]:
-    return [LogRow(i, 0, f"https://bato.to/title/{i}-s", "scheduled",
-                   "failed" if i == 2 else "success", 10 * i, i % 2, None, 3.0 - i,
-                   NOW - timedelta(minutes=i)) for i in range(4)]
+    return [
+        LogRow(
+            i,
+            0,
+            f"https://bato.to/title/{i}-s",
+            "scheduled",
+            "failed" if i == 2 else "success",
+            10 * i,
+            i % 2,
+            None,
+            3.0 - i,
+            NOW - timedelta(minutes=i),
+        )
+        for i in range(4)
+    ]
 
 
 def test_sort_and_filter_keep_the_rows_the_view_shows(qapp: object) -> None:
@@ -49,24 +61,44 @@ def test_the_same_rows_again_do_not_reset_the_view(qapp: object) -> None:
 
 def overview(index: int, **changes: object) -> SeriesOverview:
     row = SeriesOverview(
-        bato_link=f"https://bato.to/title/{index}-s", bato_id=str(index), anilist_id=-index,
-        name=f"Series {index}", upload_status="ongoing", chapters=10 * index,
-        last_chapter=f"Chapter {index}", last_chapter_at=NOW - timedelta(days=index),
-        last_scraped_at=NOW, next_scrape_at=NOW + timedelta(hours=index), last_status="success",
-        last_error=None, schedule_reason="weekly on Thursdays", muted=False,
-        average_release_interval_days=7.0, preferred_release_day=3,
-        release_pattern_confidence=0.87)
+        bato_link=f"https://bato.to/title/{index}-s",
+        bato_id=str(index),
+        anilist_id=-index,
+        name=f"Series {index}",
+        upload_status="ongoing",
+        chapters=10 * index,
+        last_chapter=f"Chapter {index}",
+        last_chapter_at=NOW - timedelta(days=index),
+        last_scraped_at=NOW,
+        next_scrape_at=NOW + timedelta(hours=index),
+        last_status="success",
+        last_error=None,
+        schedule_reason="weekly on Thursdays",
+        muted=False,
+        average_release_interval_days=7.0,
+        preferred_release_day=3,
+        release_pattern_confidence=0.87,
+    )
     return replace(row, **changes)  # type: ignore[arg-type]
 
 
 def test_library_model_columns_colours_and_unknown_values(qapp: object) -> None:
     model = LibraryModel()
-    model.set_rows([
-        overview(1),
-        overview(2, average_release_interval_days=None, preferred_release_day=None,
-                 release_pattern_confidence=None, muted=True),
-        overview(3, last_status="failed", last_error="HTTP 502", average_release_interval_days=0.5),
-    ])
+    model.set_rows(
+        [
+            overview(1),
+            overview(
+                2,
+                average_release_interval_days=None,
+                preferred_release_day=None,
+                release_pattern_confidence=None,
+                muted=True,
+            ),
+            overview(
+                3, last_status="failed", last_error="HTTP 502", average_release_interval_days=0.5
+            ),
+        ]
+    )
     text = [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(3)]
     assert text[0][5:8] == ["7.0 d", "Thu", "87%"]
     assert text[1][5:8] == ["learning", "–", "–"] and "🔕" in text[1][0]
@@ -83,10 +115,21 @@ def test_library_model_columns_colours_and_unknown_values(qapp: object) -> None:
 
 def test_hundred_thousand_rows_load_sort_and_filter(qapp: object) -> None:
     """Correct at 100,000 rows; the speed is measured by benchmarks/views.py."""
-    many = [LogRow(i, 0, f"https://bato.to/title/{i % 2000}-s", "scheduled",
-                   "failed" if i % 17 == 0 else "success", i % 200, i % 3, None,
-                   (i * 7919) % 1000 / 100, NOW - timedelta(seconds=6 * i))
-            for i in range(100_000)]
+    many = [
+        LogRow(
+            i,
+            0,
+            f"https://bato.to/title/{i % 2000}-s",
+            "scheduled",
+            "failed" if i % 17 == 0 else "success",
+            i % 200,
+            i % 3,
+            None,
+            (i * 7919) % 1000 / 100,
+            NOW - timedelta(seconds=6 * i),
+        )
+        for i in range(100_000)
+    ]
     model = LogModel()
     model.set_rows(many)
     model.sort(6, Qt.SortOrder.DescendingOrder)

@@ -13,9 +13,13 @@ NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
 
 def note(i: int) -> NewNotification:
-    return NewNotification(anilist_id=-1, bato_link="https://bato.to/title/1-a",
-                           notification_type="new_chapter", manga_name="A",
-                           message=f"New chapter available: Chapter {i}")
+    return NewNotification(
+        anilist_id=-1,
+        bato_link="https://bato.to/title/1-a",
+        notification_type="new_chapter",
+        manga_name="A",
+        message=f"New chapter available: Chapter {i}",
+    )
 
 
 def test_every_device_sees_every_notification_once(
@@ -84,19 +88,30 @@ def test_leases_split_work_and_expire(
         a.add_series(f"https://bato.to/title/{i}-s", str(i), now=NOW + timedelta(seconds=i))
     first = a.lease_next_due("engine-a", NOW + timedelta(minutes=1), lease_seconds=60)
     second = b.lease_next_due("engine-b", NOW + timedelta(minutes=1), lease_seconds=60)
-    third = a.lease_next_due("engine-a", NOW + timedelta(minutes=1), lease_seconds=60,
-                             exclude={first.bato_link} if first else ())
+    third = a.lease_next_due(
+        "engine-a",
+        NOW + timedelta(minutes=1),
+        lease_seconds=60,
+        exclude={first.bato_link} if first else (),
+    )
     assert first and second and third
     assert len({first.bato_link, second.bato_link, third.bato_link}) == 3
-    assert b.lease_next_due("engine-b", NOW + timedelta(minutes=1), lease_seconds=60,
-                            exclude={second.bato_link}) is None
+    assert (
+        b.lease_next_due(
+            "engine-b", NOW + timedelta(minutes=1), lease_seconds=60, exclude={second.bato_link}
+        )
+        is None
+    )
     # engine-a crashes: after expiry engine-b takes its series over
-    taken = b.lease_next_due("engine-b", NOW + timedelta(minutes=3), lease_seconds=60,
-                             exclude={second.bato_link})
+    taken = b.lease_next_due(
+        "engine-b", NOW + timedelta(minutes=3), lease_seconds=60, exclude={second.bato_link}
+    )
     assert taken is not None and taken.bato_link in {first.bato_link, third.bato_link}
     b.release_lease(taken.bato_link, "engine-b")
-    assert b.lease_next_due("engine-b", NOW + timedelta(minutes=3),
-                            exclude={second.bato_link}) is not None
+    assert (
+        b.lease_next_due("engine-b", NOW + timedelta(minutes=3), exclude={second.bato_link})
+        is not None
+    )
 
 
 def test_shared_rate_limit_pause(database_url: str, open_repo: Callable[[str], Repository]) -> None:
@@ -189,10 +204,17 @@ def test_a_week_away_is_one_backlog_counted_in_the_database(
     laptop = on_device(database_url, open_repo, "laptop")  # SQLite: the global flag
     if laptop.device_id is not None:
         laptop.register_device()
-    news = [NewNotification(anilist_id=-i, bato_link=f"https://bato.to/title/{i % 37}-s",
-                            notification_type="new_chapter", manga_name=f"Series {i % 37}",
-                            message=f"Chapter {i}", importance=3 if i == 7 else 1)
-            for i in range(250)]
+    news = [
+        NewNotification(
+            anilist_id=-i,
+            bato_link=f"https://bato.to/title/{i % 37}-s",
+            notification_type="new_chapter",
+            manga_name=f"Series {i % 37}",
+            message=f"Chapter {i}",
+            importance=3 if i == 7 else 1,
+        )
+        for i in range(250)
+    ]
     news += [note(i) for i in range(300, 320)]  # "A" has the most
     ids = engine.create_notifications(news)
     backlog = laptop.notification_backlog()
@@ -239,13 +261,25 @@ def test_an_engine_back_from_the_dead_leaves_the_new_owner_lease_alone(
     assert a.lease_next_due("engine-a", NOW, lease_seconds=60) is not None
     later = NOW + timedelta(minutes=2)  # engine-a hung past its lease: engine-b takes over
     assert b.lease_next_due("engine-b", later, lease_seconds=60) is not None
-    a.save_schedule_decision(link, -1, decision(later + timedelta(hours=1)), scraped_at=later,
-                             status="success", lease_owner="engine-a")
+    a.save_schedule_decision(
+        link,
+        -1,
+        decision(later + timedelta(hours=1)),
+        scraped_at=later,
+        status="success",
+        lease_owner="engine-a",
+    )
     assert lease_row(b, link)[0] == "engine-b"
     a.release_lease(link, "engine-a")
     assert lease_row(b, link)[0] == "engine-b"
-    b.save_schedule_decision(link, -1, decision(later + timedelta(hours=1)), scraped_at=later,
-                             status="success", lease_owner="engine-b")
+    b.save_schedule_decision(
+        link,
+        -1,
+        decision(later + timedelta(hours=1)),
+        scraped_at=later,
+        status="success",
+        lease_owner="engine-b",
+    )
     assert lease_row(b, link) == (None, None)
 
 
@@ -262,8 +296,14 @@ def test_a_series_checked_by_another_engine_meanwhile_is_not_claimed_again(
     assert first is not None and first.bato_link == links[0]
     second = b.lease_next_due("engine-b", at)
     assert second is not None and second.bato_link == links[1]
-    b.save_schedule_decision(links[1], -2, decision(at + timedelta(hours=6)), scraped_at=at,
-                             status="success", lease_owner="engine-b")  # checked and freed
+    b.save_schedule_decision(
+        links[1],
+        -2,
+        decision(at + timedelta(hours=6)),
+        scraped_at=at,
+        status="success",
+        lease_owner="engine-b",
+    )  # checked and freed
     third = a.lease_next_due("engine-a", at, exclude={links[0]})
     assert third is not None and third.bato_link == links[2]
     assert a.lease_next_due("engine-a", at, exclude={links[0], links[2]}) is None

@@ -106,17 +106,28 @@ record("stopped", clean=thread.stop(5000))
 def engine_env(fake: FakeBato, tmp: Path, name: str, **extra: str) -> dict[str, str]:
     config = tmp / f"config-{name}"
     config.mkdir(exist_ok=True)
-    (config / "settings.json").write_text(json.dumps({
-        "min_delay": 0.3, "max_delay": 0.4, "retry_backoff_max": 0.05, "request_timeout": 1.0,
-        "device_id": f"engine-{name}",
-    }), encoding="utf-8")
+    (config / "settings.json").write_text(
+        json.dumps(
+            {
+                "min_delay": 0.3,
+                "max_delay": 0.4,
+                "retry_backoff_max": 0.05,
+                "request_timeout": 1.0,
+                "device_id": f"engine-{name}",
+            }
+        ),
+        encoding="utf-8",
+    )
     return {**os.environ, "BATO_API_URL": fake.url, "BATO_CONFIG_DIR": str(config), **extra}
 
 
 def engine(url: str, env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "bato_desktop", "--database", url, "run", "--once"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
@@ -127,8 +138,11 @@ def fetched_ids(fake: FakeBato) -> Counter[str]:
 def records(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.endswith("}")]
+    return [
+        json.loads(line)
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.endswith("}")
+    ]
 
 
 def marked(path: Path) -> list[int]:
@@ -165,8 +179,11 @@ def run_cycle(url: str, fake: FakeBato, tmp: Path, ids: list[str]) -> list[str]:
 
 
 def test_engines_split_work_while_devices_each_get_everything_once(
-    mariadb_url: str, fake_bato: FakeBato, tmp_path: Path,
-    open_repo: Callable[[str], Repository], monkeypatch: pytest.MonkeyPatch,
+    mariadb_url: str,
+    fake_bato: FakeBato,
+    tmp_path: Path,
+    open_repo: Callable[[str], Repository],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ids = [str(150100 + i) for i in range(12)]
     for bato_id in ids:
@@ -178,15 +195,28 @@ def test_engines_split_work_while_devices_each_get_everything_once(
 
     outs = {device: tmp_path / f"{device}.jsonl" for device in DEVICES}
     devices = [
-        subprocess.Popen([sys.executable, "-c", DEVICE_SCRIPT, mariadb_url, device,
-                          str(outs[device]), str(SETTLE_SECONDS)],
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                DEVICE_SCRIPT,
+                mariadb_url,
+                device,
+                str(outs[device]),
+                str(SETTLE_SECONDS),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         for device in DEVICES
     ]
     try:
         # the devices join (register, first poll) before the news arrives
-        wait_for("every device polled once", lambda: all(
-            any(r["kind"] == "ready" for r in records(out)) for out in outs.values()))
+        wait_for(
+            "every device polled once",
+            lambda: all(any(r["kind"] == "ready" for r in records(out)) for out in outs.values()),
+        )
         for cycle in (1, 2):
             for bato_id in ids:
                 fake_bato.add_chapters(bato_id, cycle)  # 1, then 2 new chapters per series
@@ -194,13 +224,19 @@ def test_engines_split_work_while_devices_each_get_everything_once(
             run_cycle(mariadb_url, fake_bato, tmp_path, ids)  # the devices poll meanwhile
         notes = sorted(n.id for n in repo.list_notifications(limit=1000))
         assert len(notes) >= 2 * len(ids)  # every series announced something in each cycle
-        wait_for("every device has shown every notification", lambda: all(
-            set(marked(out)) == set(notes) for out in outs.values()))
+        wait_for(
+            "every device has shown every notification",
+            lambda: all(set(marked(out)) == set(notes) for out in outs.values()),
+        )
         # the marks move while they deliver: every device ends with its mark at the top
         dev = repo.m.device
-        wait_for("every device's mark settled at the newest id", lambda: all(
-            dev.get(dev.device_id == device).delivered_through_id == notes[-1]
-            for device in DEVICES))
+        wait_for(
+            "every device's mark settled at the newest id",
+            lambda: all(
+                dev.get(dev.device_id == device).delivered_through_id == notes[-1]
+                for device in DEVICES
+            ),
+        )
     finally:
         for process in devices:
             process.send_signal(signal.SIGTERM)
@@ -219,8 +255,11 @@ def test_engines_split_work_while_devices_each_get_everything_once(
 
 
 def test_killed_engine_lease_is_taken_over(
-    mariadb_url: str, fake_bato: FakeBato, tmp_path: Path,
-    open_repo: Callable[[str], Repository], monkeypatch: pytest.MonkeyPatch,
+    mariadb_url: str,
+    fake_bato: FakeBato,
+    tmp_path: Path,
+    open_repo: Callable[[str], Repository],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fake_bato.add_series(160100, "Hung", chapters=3)
     monkeypatch.setenv("BATO_API_URL", fake_bato.url)
@@ -237,9 +276,15 @@ def test_killed_engine_lease_is_taken_over(
     dying = engine(mariadb_url, env)
     wait_for("the dying engine's request", lambda: bool(fake_bato.requests), timeout=20)
     schedule = repo.m.schedule
-    wait_for("the dying engine's lease", lambda: bool(
-        (schedule.get(schedule.bato_link == "160100").lease_owner or "")
-        .startswith("engine-dying")), timeout=5)
+    wait_for(
+        "the dying engine's lease",
+        lambda: bool(
+            (schedule.get(schedule.bato_link == "160100").lease_owner or "").startswith(
+                "engine-dying"
+            )
+        ),
+        timeout=5,
+    )
     dying.send_signal(signal.SIGKILL)
     dying.communicate(timeout=10)
     # as if it had run on another computer (one of this host that is gone is taken over at
@@ -247,7 +292,8 @@ def test_killed_engine_lease_is_taken_over(
     owner = schedule.get(schedule.bato_link == "160100").lease_owner
     device, _host, pid = owner.rsplit(":", 2)
     schedule.update(lease_owner=f"{device}:another-host:{pid}").where(
-        schedule.bato_link == "160100").execute()
+        schedule.bato_link == "160100"
+    ).execute()
 
     survivor_env = engine_env(fake_bato, tmp_path, "survivor")
     early = engine(mariadb_url, survivor_env)
@@ -256,8 +302,11 @@ def test_killed_engine_lease_is_taken_over(
     assert "Cycle done: 0/1 checked" in out and "1 skipped: another engine" in out, out
     assert repo.list_notifications() == []  # nothing half-written by the killed engine
     expires = schedule.get(schedule.bato_link == "160100").lease_expires_at
-    wait_for("the dead engine's lease to expire",
-             lambda: datetime.now(UTC).replace(tzinfo=None) > expires, timeout=10)
+    wait_for(
+        "the dead engine's lease to expire",
+        lambda: datetime.now(UTC).replace(tzinfo=None) > expires,
+        timeout=10,
+    )
     late = engine(mariadb_url, survivor_env)
     out = late.communicate(timeout=60)[0]
     assert "1/1 checked" in out, out
@@ -277,7 +326,9 @@ class _Waker(QObject):
 
 
 def test_a_device_poller_thread_keeps_one_pooled_connection_across_polls(
-    qtbot: QtBot, mariadb_url: str, open_repo: Callable[[str], Repository],
+    qtbot: QtBot,
+    mariadb_url: str,
+    open_repo: Callable[[str], Repository],
 ) -> None:
     """What the device processes above rely on: each poll used to open a new connection.
 
@@ -288,8 +339,13 @@ def test_a_device_poller_thread_keeps_one_pooled_connection_across_polls(
     database = open_database(mariadb_url, password_lookup=lambda _i: None)
     assert isinstance(database, MariaDatabase)  # a pool: _in_use holds each thread's connection
     repo = Repository(database, device_id="laptop")
-    poller = NotificationPoller(repo, _Toaster(), Settings(poll_interval=3600),
-                                do_not_disturb=lambda: False, tray_available=True)
+    poller = NotificationPoller(
+        repo,
+        _Toaster(),
+        Settings(poll_interval=3600),
+        do_not_disturb=lambda: False,
+        tray_available=True,
+    )
     failures: list[str] = []
     poller.poll_failed.connect(lambda value: failures.append(value))
     thread = PollerThread(poller)

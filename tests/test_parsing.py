@@ -28,10 +28,17 @@ def example_data(field: str) -> dict[str, Any]:
 
 
 def item(chapter_id: str, dname: str, url_path: str, **extra: Any) -> dict[str, Any]:
-    data = {"id": chapter_id, "dname": dname, "title": "", "urlPath": url_path,
-            "stat_count_views_guest": 1, "stat_count_views_login": 2,
-            "stat_count_post_reply": 3, "dateCreate": 1647940559044,
-            "datePublic": 1647940559044}
+    data = {
+        "id": chapter_id,
+        "dname": dname,
+        "title": "",
+        "urlPath": url_path,
+        "stat_count_views_guest": 1,
+        "stat_count_views_login": 2,
+        "stat_count_post_reply": 3,
+        "dateCreate": 1647940559044,
+        "datePublic": 1647940559044,
+    }
     data.update(extra)
     return {"id": chapter_id, "data": data}
 
@@ -59,8 +66,14 @@ def test_example_details() -> None:
     assert details.views["h024"] == 3730
     assert details.score_counts["10"] == 2759
     assert sum(details.score_counts.values()) == 5600
-    assert details.emotions == {"upvote": 202, "funny": 202, "love": 1108, "surprised": 1,
-                                "angry": 11, "sad": 2}
+    assert details.emotions == {
+        "upvote": 202,
+        "funny": 202,
+        "love": 1108,
+        "surprised": 1,
+        "angry": 11,
+        "sad": 2,
+    }
 
 
 def test_example_chapter() -> None:
@@ -102,19 +115,28 @@ def test_chapter_token(url_path: str, token: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("dname", "number"),
-    [("Chapter 12", 12.0), ("Vol.2 Ch.10.5", 10.5), ("Episode 3", 3.0), ("Ch. 4", 4.0),
-     ("17", 17.0), ("Side Story 3", None), ("Prologue", None)],
+    [
+        ("Chapter 12", 12.0),
+        ("Vol.2 Ch.10.5", 10.5),
+        ("Episode 3", 3.0),
+        ("Ch. 4", 4.0),
+        ("17", 17.0),
+        ("Side Story 3", None),
+        ("Prologue", None),
+    ],
 )
 def test_number_from_dname(dname: str, number: float | None) -> None:
     assert number_from_dname(dname) == number
 
 
 def test_number_from_token_then_dname_then_position() -> None:
-    data = {CHAPTERS_FIELD: [
-        item("11", "Chapter 99", "/title/1-s/11-ch_1"),           # token wins over dname
-        item("12", "Vol.1 Ch.2.5", "/title/1-s/12"),               # dname
-        item("13", "Side Story", "/title/1-s/13-side-story"),      # position (3rd)
-    ]}
+    data = {
+        CHAPTERS_FIELD: [
+            item("11", "Chapter 99", "/title/1-s/11-ch_1"),  # token wins over dname
+            item("12", "Vol.1 Ch.2.5", "/title/1-s/12"),  # dname
+            item("13", "Side Story", "/title/1-s/13-side-story"),  # position (3rd)
+        ]
+    }
     chapters, _ = parse_chapters(data, HOST)
     assert [c.chapter_number for c in chapters] == [1.0, 2.5, 3.0]
     assert [c.identity for c in chapters] == ["ch_1", "12", "13"]
@@ -122,10 +144,12 @@ def test_number_from_token_then_dname_then_position() -> None:
 
 
 def test_reupload_keeps_identity() -> None:
-    before, _ = parse_chapters({CHAPTERS_FIELD: [item("100", "Chapter 5", "/title/1/100-ch_5")]},
-                               HOST)
-    after, _ = parse_chapters({CHAPTERS_FIELD: [item("205", "Chapter 5", "/title/1/205-ch_5")]},
-                              HOST)
+    before, _ = parse_chapters(
+        {CHAPTERS_FIELD: [item("100", "Chapter 5", "/title/1/100-ch_5")]}, HOST
+    )
+    after, _ = parse_chapters(
+        {CHAPTERS_FIELD: [item("205", "Chapter 5", "/title/1/205-ch_5")]}, HOST
+    )
     assert before[0].bato_chapter_id != after[0].bato_chapter_id
     assert before[0].identity == after[0].identity == "ch_5"
 
@@ -163,8 +187,12 @@ def test_null_node_is_not_found() -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [{}, {COMIC_FIELD: {"id": "1"}}, {COMIC_FIELD: {"id": "1", "data": {"id": "1"}}},
-     {COMIC_FIELD: "x"}],
+    [
+        {},
+        {COMIC_FIELD: {"id": "1"}},
+        {COMIC_FIELD: {"id": "1", "data": {"id": "1"}}},
+        {COMIC_FIELD: "x"},
+    ],
 )
 def test_missing_series_fields_are_malformed(data: dict[str, Any]) -> None:
     with pytest.raises(MalformedResponse):

@@ -38,12 +38,22 @@ class FakeStore:
         row_id = self.next_id
         self.next_id += 1
         self.rows[row_id] = NotificationRow(
-            id=row_id, anilist_id=row_id, bato_link=f"https://bato.to/title/{name}",
-            notification_type="new_chapter", manga_name=name,
-            message=message or f"Chapter {row_id}", chapter_id=row_id, chapter_dname=None,
-            chapter_full_url=f"https://bato.to/chapter/{row_id}", old_status=None,
-            new_status=None, chapters_count=1, importance=importance, is_read=False,
-            is_emitted=False, created_at=NOON + timedelta(seconds=row_id),
+            id=row_id,
+            anilist_id=row_id,
+            bato_link=f"https://bato.to/title/{name}",
+            notification_type="new_chapter",
+            manga_name=name,
+            message=message or f"Chapter {row_id}",
+            chapter_id=row_id,
+            chapter_dname=None,
+            chapter_full_url=f"https://bato.to/chapter/{row_id}",
+            old_status=None,
+            new_status=None,
+            chapters_count=1,
+            importance=importance,
+            is_read=False,
+            is_emitted=False,
+            created_at=NOON + timedelta(seconds=row_id),
         )
         return row_id
 
@@ -58,8 +68,9 @@ class FakeStore:
         if self.backlog_broken:
             raise self.backlog_broken
         rows = [r for r in self.rows.values() if not r.is_emitted]
-        return NotificationBacklog(ids=tuple(r.id for r in rows),
-                                   series=len({r.bato_link for r in rows}))
+        return NotificationBacklog(
+            ids=tuple(r.id for r in rows), series=len({r.bato_link for r in rows})
+        )
 
     def mark_emitted(self, ids: Sequence[int]) -> int:
         self.marked.append(list(ids))
@@ -140,13 +151,18 @@ def make_rig(qtbot: QtBot) -> Iterator[Callable[..., Rig]]:
     """A poller living in the test's (GUI) thread on a fake store: each poll is explicit."""
     pollers: list[NotificationPoller] = []
 
-    def make(settings: Settings | None = None, native: bool = True,
-             tray_available: bool | None = None) -> Rig:
+    def make(
+        settings: Settings | None = None, native: bool = True, tray_available: bool | None = None
+    ) -> Rig:
         store, toaster, clock = FakeStore(), FakeToaster(native=native), Clock(NOON)
         mono = Monotonic()
         poller = NotificationPoller(
-            store, toaster, settings or Settings(poll_interval=3600), clock=clock,
-            tray_available=tray_available, monotonic=mono,
+            store,
+            toaster,
+            settings or Settings(poll_interval=3600),
+            clock=clock,
+            tray_available=tray_available,
+            monotonic=mono,
         )
         pollers.append(poller)
         return Rig(poller, store, toaster, clock, qtbot, mono)
@@ -235,7 +251,18 @@ def test_notification_server_down_keeps_every_row_and_backs_off(
         tries.append(len(rig.toaster.attempts))
     # retried after 30, 60, 120, 240 and then every 300 s: never at every poll
     assert [b - a for a, b in itertools.pairwise(tries)] == [
-        0, per_try, 0, per_try, 0, per_try, 0, per_try, 0, per_try, per_try]
+        0,
+        per_try,
+        0,
+        per_try,
+        0,
+        per_try,
+        0,
+        per_try,
+        0,
+        per_try,
+        per_try,
+    ]
     assert rig.store.marked == [] and rig.store.emitted() == set()  # nothing lost
     assert len(failed) == 1  # said once, not at every retry
     assert caplog.text.count("Desktop notifications are not working") == 1
@@ -360,9 +387,7 @@ def test_snooze_and_disabled_notifications_wait(make_rig: Callable[..., Rig]) ->
     assert rig.toaster.attempts == []
     rig.poller.set_snoozed_until(None)
     rig.poll()
-    assert [t.body for t in rig.toaster.shown] == [
-        "While you were away: 2 updates in 2 series"
-    ]
+    assert [t.body for t in rig.toaster.shown] == ["While you were away: 2 updates in 2 series"]
     rig.poller.apply_settings(Settings(poll_interval=3600, notifications_enabled=False))
     rig.store.add("Bleach")
     rig.poll()
@@ -478,8 +503,11 @@ class EngineSignals(QObject):
 
 def _notification(name: str, n: int) -> NewNotification:
     return NewNotification(
-        anilist_id=n, bato_link=f"https://bato.to/title/{n}-{name}",
-        notification_type="new_chapter", manga_name=name, message=f"Chapter {n} is out",
+        anilist_id=n,
+        bato_link=f"https://bato.to/title/{n}-{name}",
+        notification_type="new_chapter",
+        manga_name=name,
+        message=f"Chapter {n} is out",
         chapter_full_url=f"https://bato.to/chapter/{n}",
     )
 
@@ -562,15 +590,21 @@ def test_timer_catches_rows_from_other_processes(qtbot: QtBot, sqlite_repo_url: 
 
 def _series_note(series: int, n: int) -> NewNotification:
     return NewNotification(
-        anilist_id=-series, bato_link=f"https://bato.to/title/{series}-s",
-        notification_type="new_chapter", manga_name=f"Series {series}",
-        message=f"Chapter {n} is out", chapter_full_url=f"https://bato.to/chapter/{n}",
+        anilist_id=-series,
+        bato_link=f"https://bato.to/title/{series}-s",
+        notification_type="new_chapter",
+        manga_name=f"Series {series}",
+        message=f"Chapter {n} is out",
+        chapter_full_url=f"https://bato.to/chapter/{n}",
     )
 
 
 @pytest.mark.parametrize("waiting", [250, 1200])
 def test_a_week_away_is_one_summary_and_all_of_it_is_marked_in_one_poll(
-    qtbot: QtBot, database_url: str, open_repo: Callable[[str], Repository], waiting: int,
+    qtbot: QtBot,
+    database_url: str,
+    open_repo: Callable[[str], Repository],
+    waiting: int,
 ) -> None:
     engine = open_repo(database_url)
     laptop = Repository(open_repo(database_url).database, device_id="laptop")
@@ -578,13 +612,14 @@ def test_a_week_away_is_one_summary_and_all_of_it_is_marked_in_one_poll(
         laptop.register_device()
     engine.create_notifications([_series_note(i % 37, i) for i in range(waiting)])
     toaster = FakeToaster()
-    poller = NotificationPoller(laptop, toaster, Settings(poll_interval=3600),
-                                clock=Clock(NOON))
+    poller = NotificationPoller(laptop, toaster, Settings(poll_interval=3600), clock=Clock(NOON))
     try:
         poller.start()
         (toast,) = toaster.shown
-        assert toast.body == (f"While you were away: {waiting} new notifications in 37 series "
-                              "(Series 0, Series 1, Series 10 and 34 more)")
+        assert toast.body == (
+            f"While you were away: {waiting} new notifications in 37 series "
+            "(Series 0, Series 1, Series 10 and 34 more)"
+        )
         assert laptop.unemitted_notifications() == []
         assert engine.notification_counts()["unemitted"] == 0  # is_emitted: shown somewhere
         with qtbot.waitSignal(poller.polled, timeout=2000):

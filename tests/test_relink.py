@@ -22,9 +22,11 @@ from bato_desktop.engine.dialects import SearchHit
 from bato_desktop.engine.relink import MatchKind, Verdict, judge, normalize_title
 
 FAST = {"min_delay": 0.0, "max_delay": 0.01, "retry_backoff_max": 0.05, "request_timeout": 2.0}
-OLD = {"a": "https://batotwo.com/title/110100-the-last-archmage",
-       "b": "https://batotwo.com/title/110200-iron-cook",
-       "c": "https://batotwo.com/title/110300-gone-for-good"}
+OLD = {
+    "a": "https://batotwo.com/title/110100-the-last-archmage",
+    "b": "https://batotwo.com/title/110200-iron-cook",
+    "c": "https://batotwo.com/title/110300-gone-for-good",
+}
 START = datetime(2025, 6, 2, 12, tzinfo=UTC)
 
 
@@ -41,8 +43,9 @@ def sites() -> Iterator[tuple[FakeBato, FakeBato]]:
 
 
 @pytest.fixture
-def cli(database_url: str, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> Callable[..., Any]:
+def cli(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., Any]:
     Path(os.environ["BATO_CONFIG_DIR"], "settings.json").write_text(json.dumps(FAST))
 
     def run(*args: str, site: FakeBato, json_out: bool = False, code: int = 0) -> Any:
@@ -67,15 +70,25 @@ def old_library(cli: Callable[..., Any], old: FakeBato) -> None:
 def new_site(new: FakeBato) -> None:
     """The same works on XCOMIC: A with its AniList id (and a Spanish edition), B by title
     only, C not at all; each released a few chapters while Bato was gone."""
-    new.add_series("vg7ypp", "The Last Archmage", chapters=13, start=START, anilist_id=1001,
-                   title_id="t1")
-    new.add_series("es7ypp", "The Last Archmage", chapters=13, start=START, anilist_id=1001,
-                   lang="es", title_id="t1")
+    new.add_series(
+        "vg7ypp", "The Last Archmage", chapters=13, start=START, anilist_id=1001, title_id="t1"
+    )
+    new.add_series(
+        "es7ypp",
+        "The Last Archmage",
+        chapters=13,
+        start=START,
+        anilist_id=1001,
+        lang="es",
+        title_id="t1",
+    )
     new.add_series("ir0nck", "Iron Cook", chapters=5, start=START)
 
 
 def test_relink_moves_with_history_and_one_digest(
-    cli: Callable[..., Any], sites: tuple[FakeBato, FakeBato], database_url: str,
+    cli: Callable[..., Any],
+    sites: tuple[FakeBato, FakeBato],
+    database_url: str,
     open_repo: Callable[[str], Repository],
 ) -> None:
     old, new = sites
@@ -107,8 +120,14 @@ def test_relink_moves_with_history_and_one_digest(
     schedule = repo.get_schedule(OLD["a"])
     assert schedule is not None and schedule.priority == 3
 
-    picked = cli("relink", "--pick", f"{OLD['b']}={new.url}/comic/ir0nck-en-iron-cook",
-                 "--json", site=new, json_out=True)
+    picked = cli(
+        "relink",
+        "--pick",
+        f"{OLD['b']}={new.url}/comic/ir0nck-en-iron-cook",
+        "--json",
+        site=new,
+        json_out=True,
+    )
     assert [m["new_id"] for m in picked["moved"]] == ["xcomic:ir0nck"]
     assert picked["digest"] == "While Bato was away: 1 new chapter in 1 series"
 
@@ -118,7 +137,8 @@ def test_relink_moves_with_history_and_one_digest(
     cli("run", "--once", site=new)
     notes = cli("notifications", "--json", site=new, json_out=True)
     assert [n["chapter_dname"] for n in notes if n["notification_type"] == "new_chapter"] == [
-        "Chapter 14"]
+        "Chapter 14"
+    ]
     assert notes[0]["bato_link"] == OLD["a"]
     assert notes[0]["chapter_full_url"].startswith(new.url + "/comic/vg7ypp-en-")
 
@@ -129,7 +149,9 @@ def test_relink_moves_with_history_and_one_digest(
 
 
 def test_a_relink_stopped_by_a_429_leaves_each_series_moved_or_untouched(
-    cli: Callable[..., Any], sites: tuple[FakeBato, FakeBato], database_url: str,
+    cli: Callable[..., Any],
+    sites: tuple[FakeBato, FakeBato],
+    database_url: str,
     open_repo: Callable[[str], Repository],
 ) -> None:
     old, new = sites
@@ -142,12 +164,14 @@ def test_a_relink_stopped_by_a_429_leaves_each_series_moved_or_untouched(
     assert {p["verdict"] for p in report["plans"]} == {"not_searched"}
     assert all("429" in p["reason"] or "Rate limited" in p["reason"] for p in report["plans"])
     assert report["moved"] == []
-    assert all(row["relinked_link"] is None for row in cli("list", "--json", site=new,
-                                                            json_out=True))
+    assert all(
+        row["relinked_link"] is None for row in cli("list", "--json", site=new, json_out=True)
+    )
 
 
 def test_a_first_load_stopped_by_a_429_is_finished_by_the_engine(
-    repo: Repository, sites: tuple[FakeBato, FakeBato],
+    repo: Repository,
+    sites: tuple[FakeBato, FakeBato],
 ) -> None:
     """Moved but not loaded yet: the series is checked on the new site by the next cycle, and
     the digest still comes once, after the last series of the relink is loaded."""
@@ -168,10 +192,24 @@ def test_a_first_load_stopped_by_a_429_is_finished_by_the_engine(
     new_site(new)
     now = datetime.now(UTC)
     batch = repo.relinks.next_batch()
-    repo.relinks.move(OLD["a"], "xcomic:vg7ypp", new.url + "/comic/vg7ypp", batch=batch,
-                      match_kind="anilist", reason="AniList id 1001 matches", now=now)
-    repo.relinks.move(OLD["b"], "xcomic:ir0nck", new.url + "/comic/ir0nck", batch=batch,
-                      match_kind="pick", reason="picked", now=now)
+    repo.relinks.move(
+        OLD["a"],
+        "xcomic:vg7ypp",
+        new.url + "/comic/vg7ypp",
+        batch=batch,
+        match_kind="anilist",
+        reason="AniList id 1001 matches",
+        now=now,
+    )
+    repo.relinks.move(
+        OLD["b"],
+        "xcomic:ir0nck",
+        new.url + "/comic/ir0nck",
+        batch=batch,
+        match_kind="pick",
+        reason="picked",
+        now=now,
+    )
     with BatoClient([new.url], timeout=2.0) as client:
         service = ScrapingService(repo, client, settings)
         new.inject("429", count=1)
@@ -188,8 +226,11 @@ def test_a_first_load_stopped_by_a_429_is_finished_by_the_engine(
 
 @pytest.mark.mariadb
 def test_the_web_apps_link_is_never_overwritten(
-    sites: tuple[FakeBato, FakeBato], mariadb_url: str, open_repo: Callable[[str], Repository],
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    sites: tuple[FakeBato, FakeBato],
+    mariadb_url: str,
+    open_repo: Callable[[str], Repository],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from tests.fixtures.database import mariadb_connect
 
@@ -200,12 +241,17 @@ def test_the_web_apps_link_is_never_overwritten(
     open_repo(mariadb_url)
     database = mariadb_url.rsplit("/", 1)[1]
     with mariadb_connect(database) as admin, admin.cursor() as cursor:
-        cursor.execute("CREATE TABLE manga_list (id_default INT AUTO_INCREMENT PRIMARY KEY, "
-                       "id_anilist INT NOT NULL, title_english VARCHAR(255), "
-                       "title_romaji VARCHAR(255), status VARCHAR(255), "
-                       "last_updated_on_site TIMESTAMP NULL, bato_link TEXT)")
-        cursor.execute("INSERT INTO manga_list (id_anilist, title_english, bato_link) "
-                       "VALUES (1001, 'The Last Archmage', %s)", (OLD["a"],))
+        cursor.execute(
+            "CREATE TABLE manga_list (id_default INT AUTO_INCREMENT PRIMARY KEY, "
+            "id_anilist INT NOT NULL, title_english VARCHAR(255), "
+            "title_romaji VARCHAR(255), status VARCHAR(255), "
+            "last_updated_on_site TIMESTAMP NULL, bato_link TEXT)"
+        )
+        cursor.execute(
+            "INSERT INTO manga_list (id_anilist, title_english, bato_link) "
+            "VALUES (1001, 'The Last Archmage', %s)",
+            (OLD["a"],),
+        )
     assert main(["--database", mariadb_url, "relink", "--apply", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert [m["new_id"] for m in out["moved"]] == ["xcomic:vg7ypp"]
@@ -222,8 +268,9 @@ def series(anilist_id: int = 7) -> TrackedSeries:
     return TrackedSeries(bato_link="https://bato.to/title/1", bato_id="1", anilist_id=anilist_id)
 
 
-def hit(key: str, name: str, *, anilist: int | None = None, lang: str = "en",
-        alts: tuple[str, ...] = ()) -> SearchHit:
+def hit(
+    key: str, name: str, *, anilist: int | None = None, lang: str = "en", alts: tuple[str, ...] = ()
+) -> SearchHit:
     return SearchHit(SeriesKey.xcomic(key), name, alts, lang, anilist, f"https://x/comic/{key}")
 
 
@@ -231,18 +278,24 @@ def test_how_sure_each_match_is_and_why() -> None:
     titles = ["The Last Archmage", "Last Archmage (Official)"]
     plan = judge(series(), titles, [hit("aa1", "the last archmage!")], ["en"])
     assert (plan.verdict, plan.best and plan.best.kind) == (Verdict.PICK, MatchKind.EXACT_TITLE)
-    plan = judge(series(), titles, [hit("aa1", "Other", alts=("Last Archmage (official)",))],
-                 ["en"])
+    plan = judge(
+        series(), titles, [hit("aa1", "Other", alts=("Last Archmage (official)",))], ["en"]
+    )
     assert plan.best is not None and plan.best.kind is MatchKind.ALT_TITLE
     plan = judge(series(), titles, [hit("aa1", "The Last Archmagee")], ["en"])
     assert plan.best is not None and plan.best.kind is MatchKind.SIMILAR_TITLE
-    plan = judge(series(), titles, [hit("aa1", "The Last Archmage"),
-                                    hit("bb2", "The Last Archmage")], ["en"])
+    plan = judge(
+        series(), titles, [hit("aa1", "The Last Archmage"), hit("bb2", "The Last Archmage")], ["en"]
+    )
     assert plan.verdict is Verdict.AMBIGUOUS
     plan = judge(series(), titles, [hit("aa1", "The Last Archmage", anilist=99)], ["en"])
     assert plan.verdict is Verdict.UNMATCHED  # the site says it is another work
-    plan = judge(series(), titles, [hit("es1", "x", anilist=7, lang="es"),
-                                    hit("en1", "x", anilist=7)], ["en", "es"])
+    plan = judge(
+        series(),
+        titles,
+        [hit("es1", "x", anilist=7, lang="es"), hit("en1", "x", anilist=7)],
+        ["en", "es"],
+    )
     assert plan.verdict is Verdict.AUTO and plan.best is not None
     assert plan.best.key.series_id == "en1"  # the first language's edition
     assert normalize_title("Café  Déjà-Vu!") == "cafe deja vu"

@@ -46,8 +46,9 @@ def sites() -> Iterator[tuple[FakeBato, FakeBato]]:
 
 
 @pytest.fixture
-def old_library(sites: tuple[FakeBato, FakeBato], tmp_path: Path,
-                open_repo: Callable[[str], Repository]) -> Repository:
+def old_library(
+    sites: tuple[FakeBato, FakeBato], tmp_path: Path, open_repo: Callable[[str], Repository]
+) -> Repository:
     """Three series added on the v3x site before it went; on XCOMIC one has the same AniList
     id (two chapters more), one is found by its title only (one more), one is not there. The
     domain findings of this machine say the XCOMIC domain is live."""
@@ -69,18 +70,30 @@ def old_library(sites: tuple[FakeBato, FakeBato], tmp_path: Path,
 
 
 @pytest.fixture
-def desktop(qapp: QApplication, sites: tuple[FakeBato, FakeBato], old_library: Repository,
-            tmp_path: Path, qtbot: QtBot,
-            monkeypatch: pytest.MonkeyPatch) -> Iterator[app_module.BatoDesktopApp]:
+def desktop(
+    qapp: QApplication,
+    sites: tuple[FakeBato, FakeBato],
+    old_library: Repository,
+    tmp_path: Path,
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[app_module.BatoDesktopApp]:
     monkeypatch.setattr(app_module, "Toaster", RecordingToaster)
     _old, new = sites
-    settings = replace(Settings(), database_url=f"sqlite:///{tmp_path / 'app.db'}",
-                       hosts=(new.url,), min_delay=0.0, max_delay=0.01, poll_interval=3600,
-                       request_timeout=2.0)
+    settings = replace(
+        Settings(),
+        database_url=f"sqlite:///{tmp_path / 'app.db'}",
+        hosts=(new.url,),
+        min_delay=0.0,
+        max_delay=0.01,
+        poll_interval=3600,
+        request_timeout=2.0,
+    )
     desktop = app_module.BatoDesktopApp(qapp, settings)
     desktop.start()
-    qtbot.waitUntil(lambda: desktop.engine is not None and desktop.dashboard is not None,
-                    timeout=LIVENESS_MS)
+    qtbot.waitUntil(
+        lambda: desktop.engine is not None and desktop.dashboard is not None, timeout=LIVENESS_MS
+    )
     yield desktop
     desktop.shutdown()
     if desktop.dashboard is not None:
@@ -95,14 +108,18 @@ def plan_rows(dialog: RelinkDialog) -> dict[str, tuple[str, ...]]:
         cells = [dialog.table.item(row, column) for column in range(5)]
         assert all(cell is not None for cell in cells)
         link = cells[0].data(Qt.ItemDataRole.UserRole)  # type: ignore[union-attr]
-        rows[link] = (cells[1].data(Qt.ItemDataRole.UserRole),  # type: ignore[union-attr]
-                      *(cell.text() for cell in cells[2:]))  # type: ignore[union-attr]
+        rows[link] = (
+            cells[1].data(Qt.ItemDataRole.UserRole),  # type: ignore[union-attr]
+            *(cell.text() for cell in cells[2:]),  # type: ignore[union-attr]
+        )
     return rows
 
 
 def test_search_move_pick_and_undo_from_the_library_tab(
-    desktop: app_module.BatoDesktopApp, sites: tuple[FakeBato, FakeBato],
-    old_library: Repository, qtbot: QtBot,
+    desktop: app_module.BatoDesktopApp,
+    sites: tuple[FakeBato, FakeBato],
+    old_library: Repository,
+    qtbot: QtBot,
 ) -> None:
     _old, new = sites
     window = desktop.dashboard
@@ -116,8 +133,9 @@ def test_search_move_pick_and_undo_from_the_library_tab(
 
     banner.button.click()
     dialog = window.relink_dialog
-    qtbot.waitUntil(lambda: dialog.isVisible() and dialog.table.rowCount() == 3,
-                    timeout=LIVENESS_MS)
+    qtbot.waitUntil(
+        lambda: dialog.isVisible() and dialog.table.rowCount() == 3, timeout=LIVENESS_MS
+    )
     assert "Searching 3 series takes about" in dialog.intro.text()
     dialog.search_button.click()
     assert dialog.busy and dialog.progress.isVisible()
@@ -147,21 +165,37 @@ def test_search_move_pick_and_undo_from_the_library_tab(
 
     # Each moved series gets its first load on the new site; the chapters released meanwhile
     # are counted ("chapters while away") and come as one digest per relink, not a toast each.
-    qtbot.waitUntil(lambda: {r.status for r in repo.relinks.list()} == {"loaded"},
-                    timeout=LIVENESS_MS)
+    qtbot.waitUntil(
+        lambda: {r.status for r in repo.relinks.list()} == {"loaded"}, timeout=LIVENESS_MS
+    )
     dialog.history_requested.emit()
-    qtbot.waitUntil(lambda: dialog.history_table.rowCount() == 2
-                    and all(r.status == "loaded" for r in dialog.history), timeout=LIVENESS_MS)
-    away = {dialog.history_table.item(row, 0).text():  # type: ignore[union-attr]
-            dialog.history_table.item(row, 4).text()  # type: ignore[union-attr]
-            for row in range(2)}
+    qtbot.waitUntil(
+        lambda: (
+            dialog.history_table.rowCount() == 2
+            and all(r.status == "loaded" for r in dialog.history)
+        ),
+        timeout=LIVENESS_MS,
+    )
+    away = {
+        dialog.history_table.item(row, 0).text():  # type: ignore[union-attr]
+        dialog.history_table.item(row, 4).text()  # type: ignore[union-attr]
+        for row in range(2)
+    }
     assert away == {"Same Name": "2", "Iron Cook": "1"}
-    digests = [n.message for n in repo.list_notifications(limit=20)
-               if n.notification_type == "relink_digest"]
-    assert sorted(digests) == ["While Bato was away: 1 new chapter in 1 series",
-                               "While Bato was away: 2 new chapters in 1 series"]
-    assert [n.notification_type for n in repo.list_notifications(limit=20)
-            if n.notification_type != "relink_digest"] == []
+    digests = [
+        n.message
+        for n in repo.list_notifications(limit=20)
+        if n.notification_type == "relink_digest"
+    ]
+    assert sorted(digests) == [
+        "While Bato was away: 1 new chapter in 1 series",
+        "While Bato was away: 2 new chapters in 1 series",
+    ]
+    assert [
+        n.notification_type
+        for n in repo.list_notifications(limit=20)
+        if n.notification_type != "relink_digest"
+    ] == []
 
     undo = dialog.undo_buttons[SAME]
     assert undo.accessibleName() == "Undo the relink of Same Name"
@@ -174,7 +208,9 @@ def test_search_move_pick_and_undo_from_the_library_tab(
 
 
 def test_the_banner_goes_once_every_series_is_moved(
-    desktop: app_module.BatoDesktopApp, old_library: Repository, qtbot: QtBot,
+    desktop: app_module.BatoDesktopApp,
+    old_library: Repository,
+    qtbot: QtBot,
 ) -> None:
     window = desktop.dashboard
     assert window is not None
@@ -191,12 +227,13 @@ def test_the_banner_goes_once_every_series_is_moved(
     dialog.move_picks()
     qtbot.waitUntil(lambda: not dialog.busy, timeout=LIVENESS_MS)
     qtbot.waitUntil(lambda: window.stranded_banner.isHidden(), timeout=LIVENESS_MS)
-    assert {s.check_id for s in old_library.tracked_series()} == {"xcomic:vg7ypp",
-                                                                  "xcomic:ir0nck"}
+    assert {s.check_id for s in old_library.tracked_series()} == {"xcomic:vg7ypp", "xcomic:ir0nck"}
 
 
 def test_the_add_box_takes_an_xcomic_work_link_the_engine_resolves(
-    desktop: app_module.BatoDesktopApp, sites: tuple[FakeBato, FakeBato], qtbot: QtBot,
+    desktop: app_module.BatoDesktopApp,
+    sites: tuple[FakeBato, FakeBato],
+    qtbot: QtBot,
 ) -> None:
     _old, new = sites
     window = desktop.dashboard
@@ -206,16 +243,24 @@ def test_the_add_box_takes_an_xcomic_work_link_the_engine_resolves(
     window.link_input.setText(f"{new.url}/title/t77-a-work")
     with qtbot.waitSignal(desktop.engine.worker.series_added, timeout=LIVENESS_MS):
         window.add_button.click()
-    qtbot.waitUntil(lambda: "Tracking A Work: 4 chapters" in window.add_status.text(),
-                    timeout=LIVENESS_MS)
+    qtbot.waitUntil(
+        lambda: "Tracking A Work: 4 chapters" in window.add_status.text(), timeout=LIVENESS_MS
+    )
 
 
 # -- the dialog on its own --------------------------------------------------------------------
 
 
 def candidate(key: str, kind: MatchKind, lang: str = "en") -> Candidate:
-    return Candidate(SeriesKey.xcomic(key), f"https://xcomic.me/comic/{key}-{lang}-x", "X",
-                     lang, None, kind, f"{kind.value} because")
+    return Candidate(
+        SeriesKey.xcomic(key),
+        f"https://xcomic.me/comic/{key}-{lang}-x",
+        "X",
+        lang,
+        None,
+        kind,
+        f"{kind.value} because",
+    )
 
 
 def test_ambiguous_rows_get_a_chooser_and_a_429_hold_is_said(qtbot: QtBot) -> None:
@@ -224,9 +269,15 @@ def test_ambiguous_rows_get_a_chooser_and_a_429_hold_is_said(qtbot: QtBot) -> No
     asked: list[tuple[bool, object]] = []
     dialog.relink_requested.connect(lambda auto, picks: asked.append((auto, picks)))
     plans = (
-        RelinkPlan(SAME, "Same Name", 1, "110100", Verdict.AMBIGUOUS, "2 comics match equally",
-                   (candidate("aa11", MatchKind.EXACT_TITLE),
-                    candidate("bb22", MatchKind.EXACT_TITLE))),
+        RelinkPlan(
+            SAME,
+            "Same Name",
+            1,
+            "110100",
+            Verdict.AMBIGUOUS,
+            "2 comics match equally",
+            (candidate("aa11", MatchKind.EXACT_TITLE), candidate("bb22", MatchKind.EXACT_TITLE)),
+        ),
         RelinkPlan(GONE, "Gone", 2, "110300", Verdict.UNMATCHED, "no comic titled 'Gone'"),
     )
     dialog.start_search()
@@ -244,8 +295,22 @@ def test_ambiguous_rows_get_a_chooser_and_a_429_hold_is_said(qtbot: QtBot) -> No
     assert not dialog.busy and dialog.status.text() == "Relink not run: rate limited until 12:30"
     assert dialog.table.rowCount() == 2  # the last answer stays shown
     assert dialog._combos[SAME].currentData() == "https://xcomic.me/comic/bb22-en-x"
-    moved = RelinkRow(1, 1, SAME, "110100", "xcomic:bb22", "https://xcomic.me/comic/bb22-en-x",
-                      1, "pick", "picked", "moved", 0, datetime.now(UTC), None, None)
+    moved = RelinkRow(
+        1,
+        1,
+        SAME,
+        "110100",
+        "xcomic:bb22",
+        "https://xcomic.me/comic/bb22-en-x",
+        1,
+        "pick",
+        "picked",
+        "moved",
+        0,
+        datetime.now(UTC),
+        None,
+        None,
+    )
     dialog.on_relink_finished(plans, (moved,), (), "Relink: 1 moved, 0 kept as they are")
     assert not dialog._combos[SAME].isEnabled() and dialog.picks() == ()
     assert plan_rows(dialog)[SAME][0] == "ambiguous"
@@ -260,8 +325,11 @@ def test_notify_only_cannot_search_and_every_control_is_named(qtbot: QtBot) -> N
     dialog.set_engine_available(False)
     assert not dialog.search_button.isEnabled() and not dialog.auto_button.isEnabled()
     assert "Notify-only mode" in dialog.intro.text()
-    views = [v for v in dialog.findChildren(QAbstractItemView)
-             if not isinstance(v, QHeaderView) and not isinstance(v.parent(), QComboBox)]
+    views = [
+        v
+        for v in dialog.findChildren(QAbstractItemView)
+        if not isinstance(v, QHeaderView) and not isinstance(v.parent(), QComboBox)
+    ]
     assert views and all(v.accessibleName() for v in views)
     assert all(b.text() or b.accessibleName() for b in dialog.findChildren(QPushButton))
     assert dialog.tabs.focusPolicy() != Qt.FocusPolicy.NoFocus
@@ -269,4 +337,5 @@ def test_notify_only_cannot_search_and_every_control_is_named(qtbot: QtBot) -> N
 
 def test_how_long_a_search_takes_is_said_before_it_starts() -> None:
     assert search_estimate(300, 4.0, 7.0).startswith(
-        "Searching 300 series takes about 32 min to 1.6 h (one request at a time, 4–7 s apart")
+        "Searching 300 series takes about 32 min to 1.6 h (one request at a time, 4–7 s apart"
+    )

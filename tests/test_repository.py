@@ -15,13 +15,17 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 LINK = "https://bato.to/title/110100-my-amazing-manga"
 
 
-def chapter(n: int, *, token: bool = True, bato_id: int | None = None,
-            at: datetime | None = None) -> ChapterRecord:
+def chapter(
+    n: int, *, token: bool = True, bato_id: int | None = None, at: datetime | None = None
+) -> ChapterRecord:
     cid = str(bato_id or 1_900_000 + n)
     suffix = f"-ch_{n}" if token else ""
     return ChapterRecord(
-        bato_chapter_id=cid, canonical_chapter_id=f"ch_{n}" if token else None,
-        chapter_number=float(n), dname=f"Chapter {n}", title=None,
+        bato_chapter_id=cid,
+        canonical_chapter_id=f"ch_{n}" if token else None,
+        chapter_number=float(n),
+        dname=f"Chapter {n}",
+        title=None,
         url_path=f"/title/110100-slug/{cid}{suffix}",
         full_url=f"https://bato.to/title/110100-slug/{cid}{suffix}",
         date_create=at or NOW - timedelta(days=7 * (10 - n)),
@@ -30,22 +34,41 @@ def chapter(n: int, *, token: bool = True, bato_id: int | None = None,
 
 
 def details(status: str = "ongoing", name: str = "My Amazing Manga") -> SeriesDetails:
-    return SeriesDetails(bato_id="110100", name=name, genres=["action", "fantasy"],
-                         authors=["Someone"], upload_status=status, score=8.7, follows=1234,
-                         score_counts={"10": 5}, emotions={"love": 3})
+    return SeriesDetails(
+        bato_id="110100",
+        name=name,
+        genres=["action", "fantasy"],
+        authors=["Someone"],
+        upload_status=status,
+        score=8.7,
+        follows=1234,
+        score_counts={"10": 5},
+        emotions={"love": 3},
+    )
 
 
 def note(kind: str = "new_chapter", importance: int = 1, msg: str = "m") -> NewNotification:
-    return NewNotification(anilist_id=-110100, bato_link=LINK, notification_type=kind,
-                           manga_name="My Amazing Manga", message=msg, importance=importance)
+    return NewNotification(
+        anilist_id=-110100,
+        bato_link=LINK,
+        notification_type=kind,
+        manga_name="My Amazing Manga",
+        message=msg,
+        importance=importance,
+    )
 
 
 def weekly(next_check_at: datetime, **fields: object) -> ScheduleDecision:
     values: dict[str, object] = {
-        "interval_hours": 36, "reason": "weekly on Thursdays",
-        "average_release_interval_days": 7.0, "preferred_release_day": 3,
-        "preferred_release_hour": 14, "release_pattern_confidence": 0.87,
-        "total_chapters_tracked": 9, **fields}
+        "interval_hours": 36,
+        "reason": "weekly on Thursdays",
+        "average_release_interval_days": 7.0,
+        "preferred_release_day": 3,
+        "preferred_release_hour": 14,
+        "release_pattern_confidence": 0.87,
+        "total_chapters_tracked": 9,
+        **fields,
+    }
     return make_decision(next_check_at, **values)
 
 
@@ -63,12 +86,16 @@ def test_add_series_is_idempotent_and_due_at_once(repo: Repository) -> None:
 def test_details_upsert_roundtrip(repo: Repository) -> None:
     repo.add_series(LINK, "110100", now=NOW)
     repo.upsert_details(LINK, -110100, details(), now=NOW)
-    repo.upsert_details(LINK, -110100, details("completed", "Renamed"),
-                        now=NOW + timedelta(hours=1))
+    repo.upsert_details(
+        LINK, -110100, details("completed", "Renamed"), now=NOW + timedelta(hours=1)
+    )
     got = repo.get_details(LINK)
     assert got is not None
-    assert (got.name, got.upload_status, got.genres) == ("Renamed", "completed",
-                                                         ["action", "fantasy"])
+    assert (got.name, got.upload_status, got.genres) == (
+        "Renamed",
+        "completed",
+        ["action", "fantasy"],
+    )
     assert got.first_scraped_at == NOW
     assert got.last_updated_at == NOW + timedelta(hours=1)
     assert repo.tracked_series()[0].name == "Renamed"
@@ -135,9 +162,15 @@ def test_schedule_after_scrape_and_priority_order(repo: Repository) -> None:
     row = repo.get_schedule(LINK)
     assert row is not None
     assert (row.next_scrape_at, row.last_scraped_at, row.scraping_interval_hours) == (
-        NOW + timedelta(days=2), NOW, 36)
+        NOW + timedelta(days=2),
+        NOW,
+        36,
+    )
     assert (row.preferred_release_day, row.preferred_release_hour, row.schedule_reason) == (
-        3, 14, "weekly on Thursdays")
+        3,
+        14,
+        "weekly on Thursdays",
+    )
     assert row.last_status == "success" and row.last_chapter_date == NOW
     assert [d.bato_link for d in repo.due_series(NOW + timedelta(hours=1))] == [other]
     assert repo.make_due(LINK, NOW + timedelta(hours=1)) == 1
@@ -171,13 +204,33 @@ def test_muting(repo: Repository) -> None:
 def test_stats_hourly_activity_and_status(repo: Repository) -> None:
     repo.add_series(LINK, "110100", now=NOW - timedelta(days=3))
     for i in range(8):
-        repo.add_log(LINK, -110100, "scheduled", "success", chapters_found=10,
-                     new_chapters=1 if i % 4 == 0 else 0, duration_seconds=0.5,
-                     scraped_at=NOW - timedelta(hours=i, minutes=10))
-    repo.add_log(LINK, -110100, "scheduled", "failed", error_message="HTTP 500",
-                 duration_seconds=1.5, scraped_at=NOW - timedelta(hours=1, minutes=30))
-    repo.add_log(LINK, -110100, "scheduled", "rate_limited", error_message="HTTP 429",
-                 scraped_at=NOW - timedelta(hours=2, minutes=30))
+        repo.add_log(
+            LINK,
+            -110100,
+            "scheduled",
+            "success",
+            chapters_found=10,
+            new_chapters=1 if i % 4 == 0 else 0,
+            duration_seconds=0.5,
+            scraped_at=NOW - timedelta(hours=i, minutes=10),
+        )
+    repo.add_log(
+        LINK,
+        -110100,
+        "scheduled",
+        "failed",
+        error_message="HTTP 500",
+        duration_seconds=1.5,
+        scraped_at=NOW - timedelta(hours=1, minutes=30),
+    )
+    repo.add_log(
+        LINK,
+        -110100,
+        "scheduled",
+        "rate_limited",
+        error_message="HTTP 429",
+        scraped_at=NOW - timedelta(hours=2, minutes=30),
+    )
     repo.add_log(LINK, -110100, "scheduled", "success", scraped_at=NOW - timedelta(hours=30))
     stats = repo.stats(hours=24, now=NOW)
     assert (stats.total_jobs, stats.successful, stats.failed, stats.rate_limited) == (10, 8, 1, 1)
@@ -253,11 +306,18 @@ def test_error_list_counts_the_current_run_of_failures(repo: Repository) -> None
     repo.add_log(LINK, -110100, "scheduled", "failed", error_message="old", scraped_at=at)
     repo.add_log(LINK, -110100, "scheduled", "success", scraped_at=at + timedelta(hours=1))
     for i in range(3):
-        repo.add_log(LINK, -110100, "scheduled", "failed", error_message=f"HTTP 50{i}",
-                     scraped_at=at + timedelta(hours=2 + i))
+        repo.add_log(
+            LINK,
+            -110100,
+            "scheduled",
+            "failed",
+            error_message=f"HTTP 50{i}",
+            scraped_at=at + timedelta(hours=2 + i),
+        )
     decision = weekly(NOW + timedelta(hours=1), consecutive_failures=3)
-    repo.save_schedule_decision(LINK, -110100, decision, scraped_at=NOW, status="failed",
-                                error="HTTP 502")
+    repo.save_schedule_decision(
+        LINK, -110100, decision, scraped_at=NOW, status="failed", error="HTTP 502"
+    )
     [entry] = repo.error_list(hours=24, now=NOW)
     assert (entry.count, entry.last_error) == (3, "HTTP 502")
     assert entry.first_seen == at + timedelta(hours=2)

@@ -47,12 +47,14 @@ class Recorder:
 
     def wait_for(self, condition: Callable[[list[EngineEvent]], bool]) -> None:
         with self._changed:
-            assert self._changed.wait_for(lambda: condition(self.events), LIVENESS), \
+            assert self._changed.wait_for(lambda: condition(self.events), LIVENESS), (
                 "the engine never got there"
+            )
 
     def kinds(self) -> list[str]:
-        return [type(e).__name__ for e in self.events
-                if isinstance(e, CycleStarted | CycleFinished)]
+        return [
+            type(e).__name__ for e in self.events if isinstance(e, CycleStarted | CycleFinished)
+        ]
 
     def checked(self) -> list[str]:
         return [e.result.bato_link for e in self.events if isinstance(e, SeriesChecked)]
@@ -66,8 +68,14 @@ def engine(repo: Repository) -> Engine:
     client = ScriptedClient()
     recorder = Recorder()
     settings = replace(Settings(), min_delay=0.0, max_delay=0.0)
-    service = ScrapingService(repo, client, settings, events=recorder,  # type: ignore[arg-type]
-                              rng=random.Random(3), backoff_base=0.001)
+    service = ScrapingService(
+        repo,
+        client,  # type: ignore[arg-type]
+        settings,
+        events=recorder,
+        rng=random.Random(3),
+        backoff_base=0.001,
+    )
     return service, client, recorder
 
 
@@ -99,7 +107,8 @@ def slow(service: ScrapingService) -> None:
 
 
 def test_cycles_repeat_every_scrape_interval_one_at_a_time(
-    repo: Repository, engine: Engine,
+    repo: Repository,
+    engine: Engine,
     background: BackgroundScheduler,
 ) -> None:
     service, _client, recorder = engine
@@ -112,17 +121,19 @@ def test_cycles_repeat_every_scrape_interval_one_at_a_time(
     assert job is not None and job.trigger.interval == timedelta(seconds=1)
     kinds = recorder.kinds()
     assert kinds[:6] == ["CycleStarted", "CycleFinished"] * 3  # strictly one after another
-    assert sorted(recorder.checked()) == ["https://bato.to/title/301-s",
-                                          "https://bato.to/title/302-s"]  # once each
+    assert sorted(recorder.checked()) == [
+        "https://bato.to/title/301-s",
+        "https://bato.to/title/302-s",
+    ]  # once each
 
 
 def test_apply_settings_reschedules_the_cycle(
-    repo: Repository, engine: Engine,
+    repo: Repository,
+    engine: Engine,
     background: BackgroundScheduler,
 ) -> None:
     service, _, _ = engine
-    runner = EngineRunner(service, repo, replace(service.settings, scrape_interval=300),
-                          background)
+    runner = EngineRunner(service, repo, replace(service.settings, scrape_interval=300), background)
     runner.start(first_cycle_in=3600)
     first = runner.next_cycle_at()
     assert first is not None
@@ -136,7 +147,8 @@ def test_apply_settings_reschedules_the_cycle(
 
 
 def test_a_cycle_asked_for_while_one_runs_does_not_start_a_second(
-    repo: Repository, engine: Engine,
+    repo: Repository,
+    engine: Engine,
     background: BackgroundScheduler,
 ) -> None:
     service, _client, recorder = engine
@@ -162,7 +174,8 @@ def test_a_cycle_asked_for_while_one_runs_does_not_start_a_second(
 
 
 def test_check_now_checks_the_requested_series_first(
-    repo: Repository, engine: Engine,
+    repo: Repository,
+    engine: Engine,
     background: BackgroundScheduler,
 ) -> None:
     service, _client, recorder = engine
@@ -171,11 +184,15 @@ def test_check_now_checks_the_requested_series_first(
     runner.check_now(links[2])
     assert recorder.checked() == [links[2], links[0], links[1]]
     assert [e.result.scrape_type for e in recorder.events if isinstance(e, SeriesChecked)] == [
-        "manual", "scheduled", "scheduled"]
+        "manual",
+        "scheduled",
+        "scheduled",
+    ]
 
 
 def test_check_now_while_paused_checks_only_what_was_asked(
-    repo: Repository, engine: Engine,
+    repo: Repository,
+    engine: Engine,
     background: BackgroundScheduler,
 ) -> None:
     service, _client, recorder = engine
@@ -191,7 +208,8 @@ def test_check_now_while_paused_checks_only_what_was_asked(
 
 
 def test_sigterm_during_a_pause_ends_the_daemon_after_the_current_series(
-    repo: Repository, engine: Engine,
+    repo: Repository,
+    engine: Engine,
 ) -> None:
     """What ``bato-desktop run`` does on SIGTERM: stop, then shut the scheduler down."""
     service, client, recorder = engine

@@ -32,13 +32,25 @@ def weekly(hour: int = 15, n: int = 12) -> list[datetime]:
 
 
 def plan(
-    times: list[datetime], outcome: CheckOutcome = CheckOutcome.NO_CHANGE, now: datetime = NOW,
-    status: str | None = "ongoing", empty: int = 0, failures: int = 0,
-    retry_after: float | None = None, seed: int = 3,
+    times: list[datetime],
+    outcome: CheckOutcome = CheckOutcome.NO_CHANGE,
+    now: datetime = NOW,
+    status: str | None = "ongoing",
+    empty: int = 0,
+    failures: int = 0,
+    retry_after: float | None = None,
+    seed: int = 3,
 ) -> ScheduleDecision:
     state = ScheduleState(consecutive_no_update_count=empty, consecutive_failures=failures)
-    return plan_next_check(analyse(times, now), state, outcome, now, status,
-                           rng=random.Random(seed), retry_after=retry_after)
+    return plan_next_check(
+        analyse(times, now),
+        state,
+        outcome,
+        now,
+        status,
+        rng=random.Random(seed),
+        retry_after=retry_after,
+    )
 
 
 def test_deterministic_given_rng() -> None:
@@ -57,8 +69,11 @@ def test_weekly_with_hour_checks_shortly_after_the_release() -> None:
     # the morning of the release: checked about 1.5-2 h after 15:00
     morning = datetime(2026, 11, 26, 11, tzinfo=UTC)
     close = plan(weekly(), now=morning)
-    assert datetime(2026, 11, 26, 16, tzinfo=UTC) <= close.next_check_at <= datetime(
-        2026, 11, 26, 18, tzinfo=UTC)
+    assert (
+        datetime(2026, 11, 26, 16, tzinfo=UTC)
+        <= close.next_check_at
+        <= datetime(2026, 11, 26, 18, tzinfo=UTC)
+    )
     assert "after the expected release" in close.reason and "Thu" in close.reason
 
 
@@ -75,8 +90,11 @@ def test_weekly_date_only_keeps_checking_through_the_day() -> None:
     times = [t.replace(hour=0, minute=0) for t in weekly()]
     before = plan(times, now=datetime(2026, 11, 25, 20, tzinfo=UTC))
     # the first check lands on the release day itself (not a week later, not before it)
-    assert datetime(2026, 11, 26, tzinfo=UTC) <= before.next_check_at <= datetime(
-        2026, 11, 26, 13, tzinfo=UTC)
+    assert (
+        datetime(2026, 11, 26, tzinfo=UTC)
+        <= before.next_check_at
+        <= datetime(2026, 11, 26, 13, tzinfo=UTC)
+    )
     day = datetime(2026, 11, 26, 12, tzinfo=UTC)
     during = plan(times, now=day)
     assert during.next_check_at - day <= 12.5 * HOUR  # again by the end of that day
@@ -157,8 +175,10 @@ def test_new_series_and_growth_without_a_pattern() -> None:
 
 
 def test_failures_back_off_exponentially_and_are_never_left_due() -> None:
-    delays = [plan(weekly(), outcome=CheckOutcome.FAILED, failures=n).next_check_at - NOW
-              for n in range(6)]
+    delays = [
+        plan(weekly(), outcome=CheckOutcome.FAILED, failures=n).next_check_at - NOW
+        for n in range(6)
+    ]
     assert delays[0] == pytest.approx(15 * timedelta(minutes=1), abs=timedelta(minutes=1))
     assert delays[1] == pytest.approx(30 * timedelta(minutes=1), abs=timedelta(minutes=2))
     assert all(a < b for a, b in itertools.pairwise(delays))
@@ -180,11 +200,15 @@ def test_rate_limited_waits_at_least_retry_after() -> None:
 def test_decisions_stay_in_bounds() -> None:
     rng = random.Random(11)
     for _ in range(300):
-        times = sorted(NOW - timedelta(days=rng.uniform(0, 400))
-                       for _ in range(rng.randint(0, 25)))
+        times = sorted(NOW - timedelta(days=rng.uniform(0, 400)) for _ in range(rng.randint(0, 25)))
         outcome = rng.choice(list(CheckOutcome))
-        decision = plan(times, outcome=outcome, empty=rng.randint(0, 6),
-                        failures=rng.randint(0, 6), retry_after=rng.choice([None, 60.0]))
+        decision = plan(
+            times,
+            outcome=outcome,
+            empty=rng.randint(0, 6),
+            failures=rng.randint(0, 6),
+            retry_after=rng.choice([None, 60.0]),
+        )
         delay = decision.next_check_at - NOW
         assert decision.reason
         assert decision.interval_hours >= 1

@@ -15,10 +15,23 @@ from bato_desktop.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECK_NAMES = (
-    "runtime", "Qt platform plugins", "Qt application", "SVG icons", "PNG images", "QtCharts",
-    "QtDBus", "QtNetwork", "system tray", "app objects", "app modules", "database (SQLite)",
+    "runtime",
+    "Qt platform plugins",
+    "Qt application",
+    "SVG icons",
+    "PNG images",
+    "QtCharts",
+    "QtDBus",
+    "QtNetwork",
+    "system tray",
+    "app objects",
+    "app modules",
+    "database (SQLite)",
     "MySQL driver",
-    "APScheduler", "plyer backend", "toast backend", "keyring",
+    "APScheduler",
+    "plyer backend",
+    "toast backend",
+    "keyring",
 )
 
 
@@ -48,7 +61,8 @@ def test_every_check_reports_and_passes(qapp: Any) -> None:
 
 
 def test_app_objects_that_do_not_work_together_fail(
-    qapp: Any, monkeypatch: pytest.MonkeyPatch,
+    qapp: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from bato_desktop.ui import tray
 
@@ -63,8 +77,11 @@ def test_plyer_base_class_fails_naming_the_backend(
     from plyer import facades
 
     monkeypatch.setattr(selftest, "plyer_implementation_class", lambda: facades.Notification)
-    monkeypatch.setattr(selftest, "plyer_backend_module",  # not in the bundle
-                        lambda: "plyer.platforms.nowhere.notification")
+    monkeypatch.setattr(
+        selftest,
+        "plyer_backend_module",  # not in the bundle
+        lambda: "plyer.platforms.nowhere.notification",
+    )
     code, lines = run(qapp)
     assert code == 1
     assert line_of(lines, "plyer backend").startswith("  FAIL")
@@ -80,8 +97,9 @@ def test_no_notifier_on_the_machine_is_a_warning_naming_the_package(
     from plyer import facades
 
     monkeypatch.setattr(selftest, "plyer_implementation_class", lambda: facades.Notification)
-    monkeypatch.setattr(selftest, "plyer_backend_module",
-                        lambda: "plyer.platforms.linux.notification")
+    monkeypatch.setattr(
+        selftest, "plyer_backend_module", lambda: "plyer.platforms.linux.notification"
+    )
     monkeypatch.setattr(selftest, "_platform_key", lambda: "linux")
     code, lines = run(qapp)
     line = line_of(lines, "plyer backend")
@@ -110,8 +128,11 @@ def test_missing_platform_plugin_fails_before_qt_starts(
     qapp: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real = selftest.find_plugin
-    monkeypatch.setattr(selftest, "find_plugin",
-                        lambda folder, name: None if folder == "platforms" else real(folder, name))
+    monkeypatch.setattr(
+        selftest,
+        "find_plugin",
+        lambda folder, name: None if folder == "platforms" else real(folder, name),
+    )
     code, lines = run(qapp)
     assert code == 1
     assert "missing" in line_of(lines, "Qt platform plugins")
@@ -144,9 +165,7 @@ def test_fail_keyring_is_a_warning_not_a_failure(
     assert "keyring" in lines[-1] and "warning" in lines[-1]
 
 
-def test_no_native_toast_backend_is_a_warning(
-    qapp: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_no_native_toast_backend_is_a_warning(qapp: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from bato_desktop.ui import toasts
 
     monkeypatch.setattr(toasts, "plyer_implementation", lambda: None)
@@ -191,8 +210,13 @@ def test_selftest_from_source_in_a_fresh_process() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env.pop("QT_QPA_PLATFORM", None)  # no display: the self-test must choose offscreen itself
     result = subprocess.run(
-        [sys.executable, "-m", "bato_desktop", "--selftest"], cwd=ROOT, env=env,
-        capture_output=True, text=True, timeout=120, check=False,
+        [sys.executable, "-m", "bato_desktop", "--selftest"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "platform offscreen" in result.stdout

@@ -45,8 +45,11 @@ LIVENESS = 60.0  # seconds a test waits for a cycle to end before calling it stu
 def chapters(bato_id: str, n: int, *, start: int = 1) -> list[ChapterRecord]:
     return [
         ChapterRecord(
-            bato_chapter_id=f"{bato_id}{i:04d}", canonical_chapter_id=f"ch_{i}",
-            chapter_number=float(i), dname=f"Chapter {i}", title=None,
+            bato_chapter_id=f"{bato_id}{i:04d}",
+            canonical_chapter_id=f"ch_{i}",
+            chapter_number=float(i),
+            dname=f"Chapter {i}",
+            title=None,
             url_path=f"/title/{bato_id}-s/{bato_id}{i:04d}-ch_{i}",
             full_url=f"https://bato.to/title/{bato_id}-s/{bato_id}{i:04d}-ch_{i}",
             date_create=T0 - timedelta(days=7 * (n - i)),
@@ -68,8 +71,9 @@ class ScriptedClient:
         details = SeriesDetails(bato_id=bato_id, name=f"Series {bato_id}", upload_status=status)
         self.catalogue[bato_id] = SeriesSnapshot(details, chapters(bato_id, n), [])
 
-    def fetch_series(self, key: SeriesKey | str, known: KnownChapters | None = None
-                     ) -> SeriesSnapshot:
+    def fetch_series(
+        self, key: SeriesKey | str, known: KnownChapters | None = None
+    ) -> SeriesSnapshot:
         bato_id = str(key)  # a key's str is its stored id
         self.calls.append(bato_id)
         queued = self.errors.get(bato_id)
@@ -95,13 +99,21 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def setup(repo: Repository, settings: Settings) -> tuple[ScrapingService, ScriptedClient,
-                                                         Clock, list[EngineEvent]]:
+def setup(
+    repo: Repository, settings: Settings
+) -> tuple[ScrapingService, ScriptedClient, Clock, list[EngineEvent]]:
     client = ScriptedClient()
     clock = Clock()
     events: list[EngineEvent] = []
-    service = ScrapingService(repo, client, settings, events=events.append,  # type: ignore[arg-type]
-                              clock=clock, rng=random.Random(1), backoff_base=0.001)
+    service = ScrapingService(
+        repo,
+        client,  # type: ignore[arg-type]
+        settings,
+        events=events.append,
+        clock=clock,
+        rng=random.Random(1),
+        backoff_base=0.001,
+    )
     return service, client, clock, events
 
 
@@ -123,8 +135,7 @@ def test_first_load_notifies_nothing_then_new_chapters_do(repo: Repository, setu
     repo.make_due(link, clock.now)
     report = service.run_cycle()
     assert (report.checked, report.new_chapters, report.notifications) == (1, 1, 1)
-    assert [n.message for n in repo.list_notifications()] == [
-        "New chapter available: Chapter 11"]
+    assert [n.message for n in repo.list_notifications()] == ["New chapter available: Chapter 11"]
     assert any(isinstance(e, NotificationsCreated) for e in events)
     # re-checking the same list finds nothing new and notifies nothing
     repo.make_due(link, clock.now)
@@ -174,8 +185,7 @@ def test_transient_errors_are_retried(repo: Repository, setup: Setup) -> None:
     assert report.succeeded == 1 and client.calls == ["301"] * 3
 
 
-def test_failures_are_rescheduled_with_backoff_not_left_due(repo: Repository,
-                                                            setup: Setup) -> None:
+def test_failures_are_rescheduled_with_backoff_not_left_due(repo: Repository, setup: Setup) -> None:
     service, client, clock, _ = setup
     link = add(service, client, "302", 4)
     client.errors["302"] = [TransientError("HTTP 500", 500)] * 3
@@ -194,8 +204,9 @@ def test_failures_are_rescheduled_with_backoff_not_left_due(repo: Repository,
     assert "not found" in (repo.get_schedule(link).last_error or "")  # type: ignore[union-attr]
 
 
-def test_429_pauses_everything_and_is_shared(repo: Repository, setup: Setup,
-                                             settings: Settings) -> None:
+def test_429_pauses_everything_and_is_shared(
+    repo: Repository, setup: Setup, settings: Settings
+) -> None:
     service, client, clock, _ = setup
     links = [add(service, client, str(400 + i), 3) for i in range(3)]
     for link in links:
@@ -230,24 +241,39 @@ def finish(thread: threading.Thread, reports: list[CycleReport]) -> CycleReport:
     return reports[0]
 
 
-def long_pause_service(repo: Repository, client: ScriptedClient, clock: Clock,
-                       settings: Settings, events: list[EngineEvent]) -> ScrapingService:
+def long_pause_service(
+    repo: Repository,
+    client: ScriptedClient,
+    clock: Clock,
+    settings: Settings,
+    events: list[EngineEvent],
+) -> ScrapingService:
     slow = replace(settings, min_delay=600.0, max_delay=600.0)
-    return ScrapingService(repo, client, slow, events=events.append,  # type: ignore[arg-type]
-                           clock=clock, rng=random.Random(1), backoff_base=0.001)
+    return ScrapingService(
+        repo,
+        client,  # type: ignore[arg-type]
+        slow,
+        events=events.append,
+        clock=clock,
+        rng=random.Random(1),
+        backoff_base=0.001,
+    )
 
 
 def on_first_check(events: list[EngineEvent], action: Callable[[], object]) -> None:
     """Run ``action`` from another thread once the first series of the cycle is checked."""
+
     def watch() -> None:
         while not any(isinstance(e, SeriesChecked) for e in list(events)):
             time.sleep(0.01)
         action()
+
     threading.Thread(target=watch, daemon=True).start()
 
 
-def due_series(repo: Repository, service: ScrapingService, client: ScriptedClient,
-               clock: Clock, ids: list[str]) -> list[str]:
+def due_series(
+    repo: Repository, service: ScrapingService, client: ScriptedClient, clock: Clock, ids: list[str]
+) -> list[str]:
     links = [add(service, client, bato_id, 3) for bato_id in ids]
     for link in links:
         repo.make_due(link, clock.now)
@@ -255,8 +281,9 @@ def due_series(repo: Repository, service: ScrapingService, client: ScriptedClien
     return links
 
 
-def test_stop_interrupts_the_pause_at_once(repo: Repository, setup: Setup,
-                                           settings: Settings) -> None:
+def test_stop_interrupts_the_pause_at_once(
+    repo: Repository, setup: Setup, settings: Settings
+) -> None:
     service, client, clock, events = setup
     due_series(repo, service, client, clock, [str(500 + i) for i in range(3)])
     slow = long_pause_service(repo, client, clock, settings, events)
@@ -270,7 +297,9 @@ def test_stop_interrupts_the_pause_at_once(repo: Repository, setup: Setup,
 
 
 def test_pause_ends_the_cycle_after_the_current_series_and_resume_goes_on(
-    repo: Repository, setup: Setup, settings: Settings,
+    repo: Repository,
+    setup: Setup,
+    settings: Settings,
 ) -> None:
     service, client, clock, events = setup
     due_series(repo, service, client, clock, ["510", "511", "512"])
@@ -287,7 +316,8 @@ def test_pause_ends_the_cycle_after_the_current_series_and_resume_goes_on(
 
 
 def test_check_now_and_add_requested_mid_cycle_come_next(
-    repo: Repository, setup: Setup,
+    repo: Repository,
+    setup: Setup,
 ) -> None:
     service, client, clock, events = setup
     links = due_series(repo, service, client, clock, ["520", "521", "522"])
@@ -314,7 +344,9 @@ def test_check_now_and_add_requested_mid_cycle_come_next(
 
 
 def test_settings_offered_mid_cycle_apply_to_the_next_pause(
-    repo: Repository, setup: Setup, settings: Settings,
+    repo: Repository,
+    setup: Setup,
+    settings: Settings,
 ) -> None:
     service, client, clock, events = setup
     due_series(repo, service, client, clock, ["540", "541", "542"])
@@ -330,8 +362,9 @@ def test_settings_offered_mid_cycle_apply_to_the_next_pause(
     assert report.checked == 3 and slow.settings is fast
 
 
-def test_a_second_cycle_never_overlaps_a_running_one(repo: Repository, setup: Setup,
-                                                     settings: Settings) -> None:
+def test_a_second_cycle_never_overlaps_a_running_one(
+    repo: Repository, setup: Setup, settings: Settings
+) -> None:
     service, client, clock, events = setup
     due_series(repo, service, client, clock, ["550", "551"])
     slow = long_pause_service(repo, client, clock, settings, events)
@@ -359,8 +392,9 @@ def test_explicit_requests_are_served_while_paused(repo: Repository, setup: Setu
     assert service.run_cycle().checked == 2
 
 
-def test_crash_mid_series_rolls_back_everything(repo: Repository, setup: Setup,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_mid_series_rolls_back_everything(
+    repo: Repository, setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
     service, client, clock, _ = setup
     link = add(service, client, "601", 3)
     client.put("601", 6)
@@ -403,7 +437,6 @@ def test_muted_series_store_but_do_not_notify(repo: Repository, setup: Setup) ->
     assert repo.list_notifications() == [] and repo.chapter_count(link) == 4
 
 
-
 def test_check_and_add_respect_a_running_429_pause(repo: Repository, setup: Setup) -> None:
     service, client, clock, _ = setup
     link = add(service, client, "901", 3)
@@ -428,7 +461,8 @@ def test_check_and_add_respect_a_running_429_pause(repo: Repository, setup: Setu
 
 
 def test_adding_a_tracked_series_again_is_refused_not_reloaded(
-    repo: Repository, setup: Setup,
+    repo: Repository,
+    setup: Setup,
 ) -> None:
     service, client, clock, _ = setup
     link = add(service, client, "911", 5)
@@ -442,7 +476,8 @@ def test_adding_a_tracked_series_again_is_refused_not_reloaded(
     repo.make_due(link, clock.now)
     service.run_cycle()
     assert [n.message for n in repo.list_notifications()] == [
-        "New chapter available: Chapter 6"]  # not swallowed by a second "first load"
+        "New chapter available: Chapter 6"
+    ]  # not swallowed by a second "first load"
 
 
 def test_a_failed_first_load_is_retried_by_adding_again(repo: Repository, setup: Setup) -> None:
@@ -457,7 +492,9 @@ def test_a_failed_first_load_is_retried_by_adding_again(repo: Repository, setup:
 
 
 def test_a_crashing_first_load_leaves_no_half_made_series(
-    repo: Repository, setup: Setup, monkeypatch: pytest.MonkeyPatch,
+    repo: Repository,
+    setup: Setup,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     service, client, _, _ = setup
     client.put("931", 3)
@@ -478,21 +515,29 @@ def test_an_anilist_id_used_twice_is_refused(repo: Repository, setup: Setup) -> 
     client.put("941", 3)
     client.put("942", 3)
     service.add_series("https://bato.to/title/941-a", anilist_id=5)
-    with pytest.raises(LibraryError, match=r"AniList id 5 is already used by "
-                                           r"https://bato\.to/title/941-a"):
+    with pytest.raises(
+        LibraryError,
+        match=r"AniList id 5 is already used by "
+        r"https://bato\.to/title/941-a",
+    ):
         service.add_series("https://bato.to/title/942-b", anilist_id=5)
     assert client.calls == ["941"] and [s.bato_id for s in repo.tracked_series()] == ["941"]
 
 
 def test_a_series_whose_schedule_cannot_be_saved_fails_loudly(
-    repo: Repository, setup: Setup,
+    repo: Repository,
+    setup: Setup,
 ) -> None:
     """Two tracked series with one AniList id (possible in the web app's list): checking the
     second is a logged failure naming the conflict, never a silent success."""
     service, client, clock, events = setup
     add(service, client, "951", 3)
-    repo.m.library.create(bato_link="https://bato.to/title/952-b", bato_id="952",
-                          anilist_id=-951, added_at=clock.now.replace(tzinfo=None))
+    repo.m.library.create(
+        bato_link="https://bato.to/title/952-b",
+        bato_id="952",
+        anilist_id=-951,
+        added_at=clock.now.replace(tzinfo=None),
+    )
     client.put("952", 3)
     result = service.check_series("https://bato.to/title/952-b")
     assert result.status == "failed" and "AniList id -951 is already used" in (result.error or "")
@@ -543,7 +588,9 @@ class ArrivesDuringPause(EngineControl):
 
 
 def test_a_request_arriving_during_the_pause_goes_before_the_next_due_series(
-    repo: Repository, setup: Setup, settings: Settings,
+    repo: Repository,
+    setup: Setup,
+    settings: Settings,
 ) -> None:
     service, client, clock, _ = setup
     due_series(repo, service, client, clock, ["580", "581"])
@@ -552,14 +599,20 @@ def test_a_request_arriving_during_the_pause_goes_before_the_next_due_series(
     control = ArrivesDuringPause()
     control.arrivals.append(later)
     polite = replace(settings, min_delay=0.05, max_delay=0.05)
-    engine = ScrapingService(repo, client, polite, clock=clock,  # type: ignore[arg-type]
-                             control=control)
+    engine = ScrapingService(
+        repo,
+        client,  # type: ignore[arg-type]
+        polite,
+        clock=clock,
+        control=control,
+    )
     engine.run_cycle()
     assert client.calls == ["580", "589", "581"]
 
 
-def test_settings_applied_later_win_over_older_offered_ones(setup: Setup,
-                                                             settings: Settings) -> None:
+def test_settings_applied_later_win_over_older_offered_ones(
+    setup: Setup, settings: Settings
+) -> None:
     service, _, _, _ = setup
     older = replace(settings, min_delay=9.0, max_delay=9.0)
     newer = replace(settings, min_delay=1.0, max_delay=1.0)

@@ -28,9 +28,13 @@ def test_first_load_writes_defaults_and_keeps_device_id(tmp_path: Path) -> None:
 
 def test_old_environment_names_override_the_file(tmp_path: Path) -> None:
     env = {
-        "BATO_MIN_DELAY": "1.5", "BATO_MAX_DELAY": "2", "BATO_SCRAPE_INTERVAL": "600",
-        "BATO_RETRY_MAX_ATTEMPTS": "5", "BATO_RETRY_BACKOFF_FACTOR": "3",
-        "BATO_RATE_LIMIT_DELAY": "60", "LOG_LEVEL": "debug",
+        "BATO_MIN_DELAY": "1.5",
+        "BATO_MAX_DELAY": "2",
+        "BATO_SCRAPE_INTERVAL": "600",
+        "BATO_RETRY_MAX_ATTEMPTS": "5",
+        "BATO_RETRY_BACKOFF_FACTOR": "3",
+        "BATO_RATE_LIMIT_DELAY": "60",
+        "LOG_LEVEL": "debug",
         "DATABASE_URI": "mysql://root@127.0.0.1:3306/test",
         "BATO_API_URL": "http://127.0.0.1:8765/apo/",
     }
@@ -143,7 +147,8 @@ def no_remembered_passwords() -> Iterator[None]:
 
 
 def test_old_database_uri_with_password_stays_in_memory(
-    tmp_path: Path, no_remembered_passwords: None,
+    tmp_path: Path,
+    no_remembered_passwords: None,
 ) -> None:
     path = tmp_path / "settings.json"
     env = {"DATABASE_URI": "mysql+pymysql://root:s3cr%40t@127.0.0.1:3306/test"}
@@ -169,12 +174,16 @@ def test_a_password_in_the_settings_file_is_still_refused(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize(
     "url",
-    ["mysql+pymysql://root:topsecret@127.0.0.1:3306/",  # names no database
-     "mysql://root:topsecret@127.0.0.1:99999/db",  # bad port
-     "postgres://root:topsecret@h/db"],  # unsupported
+    [
+        "mysql+pymysql://root:topsecret@127.0.0.1:3306/",  # names no database
+        "mysql://root:topsecret@127.0.0.1:99999/db",  # bad port
+        "postgres://root:topsecret@h/db",
+    ],  # unsupported
 )
 def test_bad_environment_urls_never_show_their_password(
-    tmp_path: Path, url: str, no_remembered_passwords: None,
+    tmp_path: Path,
+    url: str,
+    no_remembered_passwords: None,
 ) -> None:
     with pytest.raises(SettingsError, match="database_url") as info:
         settings_mod.load(tmp_path / "s.json", environ={"DATABASE_URI": url})
@@ -183,8 +192,13 @@ def test_bad_environment_urls_never_show_their_password(
 
 @pytest.mark.parametrize(
     "url",
-    ["mysql://127.0.0.1:3306/db", "mysql://root@127.0.0.1:3306/db", "mysql+pymysql://h/db",
-     "mariadb+pymysql://u@h:3307/db", "sqlite:///C:/data/bato.db"],
+    [
+        "mysql://127.0.0.1:3306/db",
+        "mysql://root@127.0.0.1:3306/db",
+        "mysql+pymysql://h/db",
+        "mariadb+pymysql://u@h:3307/db",
+        "sqlite:///C:/data/bato.db",
+    ],
 )
 def test_urls_without_a_password_are_accepted(url: str) -> None:
     assert Settings(database_url=url).validate().database_url == url
@@ -192,9 +206,13 @@ def test_urls_without_a_password_are_accepted(url: str) -> None:
 
 def test_password_detection_parses_the_url() -> None:
     assert settings_mod.split_password("mysql://127.0.0.1:3306/db") == (
-        "mysql://127.0.0.1:3306/db", None)
-    assert settings_mod.split_password("mysql://a%3Ab:p%3Aw@h:1/d") == ("mysql://a%3Ab@h:1/d",
-                                                                        "p:w")
+        "mysql://127.0.0.1:3306/db",
+        None,
+    )
+    assert settings_mod.split_password("mysql://a%3Ab:p%3Aw@h:1/d") == (
+        "mysql://a%3Ab@h:1/d",
+        "p:w",
+    )
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -204,7 +222,8 @@ def test_readme_settings_table_is_the_generated_one() -> None:
     script = runpy.run_path(str(ROOT / "scripts" / "settings_table.py"))
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert script["readme_table"](readme) == script["table"](), (
-        "README's settings table is stale: run .venv/bin/python scripts/settings_table.py --write")
+        "README's settings table is stale: run .venv/bin/python scripts/settings_table.py --write"
+    )
 
 
 def test_every_setting_declares_its_spec_once() -> None:
@@ -214,13 +233,17 @@ def test_every_setting_declares_its_spec_once() -> None:
         if spec.minimum is not None:
             assert spec.kind in ("int", "float") and spec.maximum is not None, spec.name
     assert settings_mod.ENV_OVERRIDES == {
-        "DATABASE_URI": "database_url", "BATO_DATABASE_URL": "database_url",
-        "BATO_MIN_DELAY": "min_delay", "BATO_MAX_DELAY": "max_delay",
+        "DATABASE_URI": "database_url",
+        "BATO_DATABASE_URL": "database_url",
+        "BATO_MIN_DELAY": "min_delay",
+        "BATO_MAX_DELAY": "max_delay",
         "BATO_SCRAPE_INTERVAL": "scrape_interval",
         "BATO_RETRY_MAX_ATTEMPTS": "retry_max_attempts",
         "BATO_RETRY_BACKOFF_FACTOR": "retry_backoff_factor",
-        "BATO_RATE_LIMIT_DELAY": "rate_limit_delay", "BATO_LEASE_SECONDS": "lease_seconds",
-        "BATO_POLL_INTERVAL": "poll_interval", "BATO_FEED_INTERVAL": "feed_interval",
+        "BATO_RATE_LIMIT_DELAY": "rate_limit_delay",
+        "BATO_LEASE_SECONDS": "lease_seconds",
+        "BATO_POLL_INTERVAL": "poll_interval",
+        "BATO_FEED_INTERVAL": "feed_interval",
         "LOG_LEVEL": "log_level",
     }
 
@@ -238,16 +261,18 @@ def test_every_setting_declares_its_spec_once() -> None:
         ({"rate_limit_delay": 0}, "rate_limit_delay must be more than 0 and at most 86400"),
         ({"request_timeout": 301}, "request_timeout must be more than 0 and at most 300"),
         ({"lease_seconds": 4}, "lease_seconds must be between 5 and 3600 seconds"),
-        ({"feed_interval": -2}, "feed_interval must be 0 (chosen from the request budget), "
-                                "-1 (off) or 1 to 86400 seconds"),
+        (
+            {"feed_interval": -2},
+            "feed_interval must be 0 (chosen from the request budget), "
+            "-1 (off) or 1 to 86400 seconds",
+        ),
         ({"poll_interval": 4}, "poll_interval must be between 5 and 3600 seconds"),
         ({"summary_threshold": 0}, "summary_threshold must be between 1 and 100"),
         ({"log_level": "LOUD"}, "log_level must be one of DEBUG, INFO, WARNING, ERROR"),
         ({"mode": "both"}, "mode must be one of engine+notify, notify-only"),
     ],
 )
-def test_declared_bounds_are_what_validate_refuses(changes: dict[str, Any],
-                                                   message: str) -> None:
+def test_declared_bounds_are_what_validate_refuses(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(SettingsError, match=re.escape(message)):
         replace(Settings(), **changes).validate()
 

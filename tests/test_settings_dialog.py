@@ -70,14 +70,22 @@ def test_spin_boxes_take_their_ranges_from_the_settings_specs(dialog: SettingsDi
     from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox
 
     boxes: dict[str, QSpinBox | QDoubleSpinBox] = {
-        "min_delay": dialog.min_delay, "max_delay": dialog.max_delay,
-        "scrape_interval": dialog.scrape_interval, "retry_max_attempts": dialog.retries,
-        "retry_backoff_factor": dialog.backoff_factor, "retry_backoff_max": dialog.backoff_max,
-        "rate_limit_delay": dialog.rate_limit, "request_timeout": dialog.timeout,
-        "feed_interval": dialog.feed_interval, "poll_interval": dialog.poll_interval,
-        "summary_threshold": dialog.summary_threshold}
-    partner: dict[str, dict[str, float]] = {"min_delay": {"max_delay": 600.0},
-                                            "max_delay": {"min_delay": 0.0}}
+        "min_delay": dialog.min_delay,
+        "max_delay": dialog.max_delay,
+        "scrape_interval": dialog.scrape_interval,
+        "retry_max_attempts": dialog.retries,
+        "retry_backoff_factor": dialog.backoff_factor,
+        "retry_backoff_max": dialog.backoff_max,
+        "rate_limit_delay": dialog.rate_limit,
+        "request_timeout": dialog.timeout,
+        "feed_interval": dialog.feed_interval,
+        "poll_interval": dialog.poll_interval,
+        "summary_threshold": dialog.summary_threshold,
+    }
+    partner: dict[str, dict[str, float]] = {
+        "min_delay": {"max_delay": 600.0},
+        "max_delay": {"min_delay": 0.0},
+    }
 
     def settings_with(name: str, value: float) -> Settings:
         values: dict[str, Any] = {name: value, **partner.get(name, {})}
@@ -100,8 +108,9 @@ def test_spin_boxes_take_their_ranges_from_the_settings_specs(dialog: SettingsDi
             settings_with(name, box.maximum() + step).validate()
 
 
-def test_save_writes_the_file_and_emits(dialog: SettingsDialog, qtbot: QtBot,
-                                        tmp_path: Path) -> None:
+def test_save_writes_the_file_and_emits(
+    dialog: SettingsDialog, qtbot: QtBot, tmp_path: Path
+) -> None:
     dialog.min_delay.setValue(5)
     dialog.max_delay.setValue(8)
     dialog.quiet_enabled.setChecked(True)
@@ -110,14 +119,20 @@ def test_save_writes_the_file_and_emits(dialog: SettingsDialog, qtbot: QtBot,
         dialog.save()
     new: Settings = saved.args[0]
     assert (new.min_delay, new.max_delay, new.quiet_hours_enabled, new.summary_threshold) == (
-        5, 8, True, 7)
+        5,
+        8,
+        True,
+        7,
+    )
     stored = json.loads((tmp_path / "settings.json").read_text())
     assert stored["max_delay"] == 8 and stored["hosts"] == list(DEFAULT_HOSTS)
     assert stored["languages"] == ["en"]
 
 
 def test_domains_are_saved_in_the_edited_order_with_the_languages(
-    dialog: SettingsDialog, qtbot: QtBot, tmp_path: Path,
+    dialog: SettingsDialog,
+    qtbot: QtBot,
+    tmp_path: Path,
 ) -> None:
     editor = dialog.domains
     editor.reset_button.click()
@@ -144,7 +159,8 @@ def test_domains_are_saved_in_the_edited_order_with_the_languages(
 
 
 def test_probe_now_in_the_dialog_asks_the_listed_domains_and_remembers(
-    qtbot: QtBot, tmp_path: Path,
+    qtbot: QtBot,
+    tmp_path: Path,
 ) -> None:
     live, challenged = FakeBato(generations=("xcomic",)), FakeBato(generations=("xcomic",))
     with live, challenged:
@@ -224,7 +240,8 @@ def test_saving_waits_for_the_keyring_off_the_gui_thread(
     assert ring.passwords[(KEYRING_SERVICE, "reader@db.home.lan:3307")] == "pw-slow"
     assert len(ring.threads) == 1 and len(saved) == 1
     assert json.loads((tmp_path / "settings.json").read_text())["database_url"] == (
-        "mysql://reader@db.home.lan:3307/shelf")
+        "mysql://reader@db.home.lan:3307/shelf"
+    )
     assert not dialog.saving and dialog.error.text() == "Saved."
 
 
@@ -247,7 +264,10 @@ def test_cancel_while_saving_writes_nothing(
 
 @pytest.mark.parametrize("backend", ["fail", "plaintext"])
 def test_keyring_refusal_is_a_message_and_nothing_is_saved(
-    dialog: SettingsDialog, qtbot: QtBot, tmp_path: Path, backend: str,
+    dialog: SettingsDialog,
+    qtbot: QtBot,
+    tmp_path: Path,
+    backend: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ring = fail.Keyring() if backend == "fail" else fake_alt_backend("PlaintextKeyring")
@@ -259,8 +279,9 @@ def test_keyring_refusal_is_a_message_and_nothing_is_saved(
     qtbot.waitUntil(lambda: not dialog.saving, timeout=10_000)
     text = dialog.error.text()
     assert text.startswith("Cannot save: The password was not stored"), text
-    assert "pw-refused" not in text and ("Secret Service" in text or "Keychain" in text
-                                         or "Credential Manager" in text)
+    assert "pw-refused" not in text and (
+        "Secret Service" in text or "Keychain" in text or "Credential Manager" in text
+    )
     assert saved == [] and not (tmp_path / "settings.json").exists()
     assert dialog.result() == 0 and save_button(dialog).isEnabled()  # type: ignore[attr-defined]
     assert getattr(ring, "calls", []) == []  # the plaintext file was never written
@@ -279,18 +300,25 @@ def test_connection_test_runs_in_the_background(dialog: SettingsDialog, qtbot: Q
     assert dialog.test_result.text() == "Connected."
     dialog.db_port.setValue(1)
     dialog.test_connection()
-    qtbot.waitUntil(lambda: dialog.test_result.text() not in ("Connecting…", "Connected."),
-                    timeout=20_000)
+    qtbot.waitUntil(
+        lambda: dialog.test_result.text() not in ("Connecting…", "Connected."), timeout=20_000
+    )
     assert "Cannot open the database mysql://root@127.0.0.1:1/test" in dialog.test_result.text()
 
 
 # -- the Qt-free database form --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url", [
-    "", "sqlite:///relative/bato.db", "sqlite:////abs/path/bato.db",
-    "mysql://reader@db.home.lan:3307/shelf", "mysql://root@127.0.0.1:3306/test",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "",
+        "sqlite:///relative/bato.db",
+        "sqlite:////abs/path/bato.db",
+        "mysql://reader@db.home.lan:3307/shelf",
+        "mysql://root@127.0.0.1:3306/test",
+    ],
+)
 def test_database_form_round_trips_urls(url: str) -> None:
     assert DatabaseForm.from_url(url).to_url() == url
 
@@ -298,7 +326,12 @@ def test_database_form_round_trips_urls(url: str) -> None:
 def test_database_form_fields_and_problems() -> None:
     form = DatabaseForm.from_url("mysql://reader@db.home.lan:3307/shelf")
     assert (form.backend, form.host, form.port, form.user, form.database) == (
-        MARIADB, "db.home.lan", 3307, "reader", "shelf")
+        MARIADB,
+        "db.home.lan",
+        3307,
+        "reader",
+        "shelf",
+    )
     assert form.keyring_user == "reader@db.home.lan:3307" and form.problem() is None
     assert DatabaseForm.from_url("nonsense://x").backend == SQLITE
     assert "host" in str(DatabaseForm(backend=MARIADB, host="").problem())
@@ -356,8 +389,12 @@ def test_store_password_keeps_it_in_the_keyring(memory_keyring: MemoryKeyring) -
 
 
 def test_store_password_messages_never_contain_the_password() -> None:
-    for error in (NoKeyringError("none"), KeyringLocked("locked pw-2"), RuntimeError("dbus pw-2"),
-                  PasswordSetError("refused")):
+    for error in (
+        NoKeyringError("none"),
+        KeyringLocked("locked pw-2"),
+        RuntimeError("dbus pw-2"),
+        PasswordSetError("refused"),
+    ):
         with pytest.raises(PasswordNotStored) as caught:
             store_password(FORM, "pw-2", backend=RaisingKeyring(error))
         assert "keyring" in str(caught.value) and "pw-2" not in str(caught.value)
@@ -365,16 +402,24 @@ def test_store_password_messages_never_contain_the_password() -> None:
         store_password(FORM, "pw-2", backend=RaisingKeyring(KeyringLocked("collection locked")))
 
 
-@pytest.mark.parametrize(("make", "why"), [
-    (fail.Keyring, "finds no usable OS keyring"),
-    (null.Keyring, "null backend, which stores nothing"),
-    (lambda: fake_alt_backend("PlaintextKeyring"), "keyrings.alt.file.PlaintextKeyring keeps "
-     "passwords in a file on disk"),
-    (lambda: fake_alt_backend("EncryptedKeyring"), "keyrings.alt.file.EncryptedKeyring keeps "
-     "passwords in a file on disk"),
-])
-def test_insecure_backends_are_refused_before_writing(make: Callable[[], object], why: str,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("make", "why"),
+    [
+        (fail.Keyring, "finds no usable OS keyring"),
+        (null.Keyring, "null backend, which stores nothing"),
+        (
+            lambda: fake_alt_backend("PlaintextKeyring"),
+            "keyrings.alt.file.PlaintextKeyring keeps passwords in a file on disk",
+        ),
+        (
+            lambda: fake_alt_backend("EncryptedKeyring"),
+            "keyrings.alt.file.EncryptedKeyring keeps passwords in a file on disk",
+        ),
+    ],
+)
+def test_insecure_backends_are_refused_before_writing(
+    make: Callable[[], object], why: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     backend = make()
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", f"{type(backend).__module__}.X")
     with pytest.raises(PasswordNotStored) as caught:
@@ -400,13 +445,16 @@ def test_chainer_stores_only_in_a_secure_member(monkeypatch: pytest.MonkeyPatch)
     plaintext, secure = fake_alt_backend("PlaintextKeyring"), MemoryKeyring()
     monkeypatch.setattr(chainer.ChainerBackend, "backends", [plaintext, null.Keyring(), secure])
     assert store_password(FORM, "pw-6", backend=chainer.ChainerBackend()) == (
-        "tests.keyring_backend.MemoryKeyring")
+        "tests.keyring_backend.MemoryKeyring"
+    )
     assert plaintext.calls == [] and secure.passwords == {(KEYRING_SERVICE, "u@h:1"): "pw-6"}
     monkeypatch.setattr(chainer.ChainerBackend, "backends", [plaintext, null.Keyring()])
     with pytest.raises(PasswordNotStored) as caught:
         store_password(FORM, "pw-6", backend=chainer.ChainerBackend())
-    assert "no secure keyring among the available backends (keyrings.alt.file.PlaintextKeyring, "\
+    assert (
+        "no secure keyring among the available backends (keyrings.alt.file.PlaintextKeyring, "
         "keyring.backends.null.Keyring)" in str(caught.value)
+    )
     assert plaintext.calls == []
 
 
@@ -456,12 +504,23 @@ def test_every_field_is_saved(dialog: SettingsDialog, qtbot: QtBot, tmp_path: Pa
     with qtbot.waitSignal(dialog.settings_saved) as saved:
         dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
     new: Settings = saved.args[0]
-    assert (new.scrape_interval, new.poll_interval, new.retry_max_attempts,
-            new.retry_backoff_factor, new.retry_backoff_max, new.rate_limit_delay,
-            new.request_timeout) == (900, 30, 5, 3, 120, 600, 20)
-    assert (new.notifications_enabled, new.quiet_hours_enabled, new.quiet_start,
-            new.quiet_end, new.start_at_login, new.mode) == (
-        False, True, "23:30", "06:15", True, "notify-only")
+    assert (
+        new.scrape_interval,
+        new.poll_interval,
+        new.retry_max_attempts,
+        new.retry_backoff_factor,
+        new.retry_backoff_max,
+        new.rate_limit_delay,
+        new.request_timeout,
+    ) == (900, 30, 5, 3, 120, 600, 20)
+    assert (
+        new.notifications_enabled,
+        new.quiet_hours_enabled,
+        new.quiet_start,
+        new.quiet_end,
+        new.start_at_login,
+        new.mode,
+    ) == (False, True, "23:30", "06:15", True, "notify-only")
     assert new.database_url == f"sqlite:///{tmp_path / 'other.db'}"
     reopened = SettingsDialog(new, path=tmp_path / "settings.json")
     qtbot.addWidget(reopened)
@@ -480,14 +539,20 @@ def test_every_setting_control_has_an_accessible_name(dialog: SettingsDialog) ->
         QPushButton,
     )
 
-    unnamed = [type(w).__name__ for kind in (QComboBox, QAbstractSpinBox, QPlainTextEdit,
-                                             QListWidget)
-               for w in dialog.findChildren(kind) if not w.accessibleName()]
-    unnamed += [type(w).__name__ for w in dialog.findChildren(QLineEdit)
-                if not w.accessibleName() and not isinstance(
-                    w.parentWidget(), QComboBox | QAbstractSpinBox)]
-    unnamed += [w.text() for w in dialog.domains.findChildren(QPushButton)
-                if not w.accessibleName()]
+    unnamed = [
+        type(w).__name__
+        for kind in (QComboBox, QAbstractSpinBox, QPlainTextEdit, QListWidget)
+        for w in dialog.findChildren(kind)
+        if not w.accessibleName()
+    ]
+    unnamed += [
+        type(w).__name__
+        for w in dialog.findChildren(QLineEdit)
+        if not w.accessibleName() and not isinstance(w.parentWidget(), QComboBox | QAbstractSpinBox)
+    ]
+    unnamed += [
+        w.text() for w in dialog.domains.findChildren(QPushButton) if not w.accessibleName()
+    ]
     assert unnamed == []
 
 
@@ -498,8 +563,9 @@ def test_quiet_hour_times_follow_their_checkbox(dialog: SettingsDialog) -> None:
     assert dialog.quiet_start.isEnabled() and dialog.quiet_end.isEnabled()
 
 
-def test_enter_in_the_add_box_adds_and_does_not_save(dialog: SettingsDialog, qtbot: QtBot,
-                                                     tmp_path: Path) -> None:
+def test_enter_in_the_add_box_adds_and_does_not_save(
+    dialog: SettingsDialog, qtbot: QtBot, tmp_path: Path
+) -> None:
     from PySide6.QtCore import Qt
 
     saved: list[Settings] = []

@@ -22,9 +22,7 @@ def instances() -> Iterator[list[SingleInstance]]:
         instance.release()
 
 
-def test_second_instance_activates_the_first(
-    qtbot: QtBot, instances: list[SingleInstance]
-) -> None:
+def test_second_instance_activates_the_first(qtbot: QtBot, instances: list[SingleInstance]) -> None:
     first, second = SingleInstance(), SingleInstance()
     instances += [first, second]
     assert first.acquire() is True
@@ -52,8 +50,9 @@ def test_names_differ_per_config_dir(tmp_path: Path, instances: list[SingleInsta
     assert here.acquire() and there.acquire()  # separate configs: both run
 
 
-def test_stale_socket_and_lock_are_replaced(tmp_path: Path, instances: list[SingleInstance],
-                                            qtbot: QtBot) -> None:
+def test_stale_socket_and_lock_are_replaced(
+    tmp_path: Path, instances: list[SingleInstance], qtbot: QtBot
+) -> None:
     name = server_name(paths.config_dir())
     # A crashed instance: its socket file is still there but nobody accepts on it.
     socket_file = Path(QDir.tempPath()) / name

@@ -40,12 +40,12 @@ COVER = "https://xcomic.me/media/covers/k3x9qa.jpg"
 @pytest.fixture
 def toaster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Toaster]:
     script = tmp_path / "notify-send"
-    script.write_text(FAKE_NOTIFY_SEND.format(args=tmp_path / "args",
-                                              action=tmp_path / "action"))
+    script.write_text(FAKE_NOTIFY_SEND.format(args=tmp_path / "args", action=tmp_path / "action"))
     script.chmod(0o755)
     which = shutil.which  # the toasts module looks notify-send up with shutil.which
-    monkeypatch.setattr(shutil, "which",
-                        lambda name: str(script) if name == "notify-send" else which(name))
+    monkeypatch.setattr(
+        shutil, "which", lambda name: str(script) if name == "notify-send" else which(name)
+    )
 
     class NotifySendNotification:  # what plyer picks when only the notify-send command exists
         pass
@@ -67,7 +67,8 @@ def choose(tmp_path: Path, action: str) -> None:
 
 
 def test_a_toast_offers_open_chapter_and_mark_read_with_its_cover(
-    toaster: Toaster, tmp_path: Path,
+    toaster: Toaster,
+    tmp_path: Path,
 ) -> None:
     marked: list[tuple[int, ...]] = []
     done = threading.Event()
@@ -98,8 +99,14 @@ def test_a_summary_toast_opens_the_notification_list(toaster: Toaster, tmp_path:
         done.set()
 
     toaster.set_click_handler(on_click)
-    assert toaster.show(Toast(f"{APP_NAME}: 9 new updates", "4 series: A, B, C and 1 more",
-                              ids=tuple(range(1, 10)), summary=True))
+    assert toaster.show(
+        Toast(
+            f"{APP_NAME}: 9 new updates",
+            "4 series: A, B, C and 1 more",
+            ids=tuple(range(1, 10)),
+            summary=True,
+        )
+    )
     args = args_of(tmp_path)
     assert "--action=default=Open notifications" in args
     assert args[args.index("--icon") + 1] == toaster.app_icon  # no one cover: the app icon
@@ -109,7 +116,8 @@ def test_a_summary_toast_opens_the_notification_list(toaster: Toaster, tmp_path:
 
 
 def test_without_a_mark_read_handler_there_is_only_the_click(
-    toaster: Toaster, tmp_path: Path,
+    toaster: Toaster,
+    tmp_path: Path,
 ) -> None:
     assert toaster.show(Toast("A", "1", "https://xcomic.me/chapter/1", ids=(1,)))
     assert not any(a.startswith("--action=read") for a in args_of(tmp_path))
@@ -119,23 +127,40 @@ def add_series(repo: Repository, link: str, name: str, *, rating: str | None = N
     repo.add_series(link, link.rsplit("/", 1)[1].split("-")[0])
     series = repo.get_series(link)
     assert series is not None
-    repo.upsert_details(link, series.anilist_id, SeriesDetails(
-        bato_id=series.bato_id, name=name, cover_url=COVER if "k3x9qa" in link else None,
-        content_rating=rating))
+    repo.upsert_details(
+        link,
+        series.anilist_id,
+        SeriesDetails(
+            bato_id=series.bato_id,
+            name=name,
+            cover_url=COVER if "k3x9qa" in link else None,
+            content_rating=rating,
+        ),
+    )
 
 
 def notify(repo: Repository, link: str, name: str, message: str = "Chapter 7 is out") -> int:
     series = repo.get_series(link)
     assert series is not None
-    (row_id,) = repo.create_notifications([NewNotification(
-        anilist_id=series.anilist_id, bato_link=link, notification_type="new_chapter",
-        manga_name=name, message=message, chapter_full_url=f"{link}/ch_7")])
+    (row_id,) = repo.create_notifications(
+        [
+            NewNotification(
+                anilist_id=series.anilist_id,
+                bato_link=link,
+                notification_type="new_chapter",
+                manga_name=name,
+                message=message,
+                chapter_full_url=f"{link}/ch_7",
+            )
+        ]
+    )
     return row_id
 
 
 @pytest.fixture
-def rig(qtbot: QtBot, sqlite_url: str, open_repo: Callable[[str], Repository],
-        toaster: Toaster) -> Iterator[Callable[[Settings], tuple[NotificationPoller, Repository]]]:
+def rig(
+    qtbot: QtBot, sqlite_url: str, open_repo: Callable[[str], Repository], toaster: Toaster
+) -> Iterator[Callable[[Settings], tuple[NotificationPoller, Repository]]]:
     made: list[NotificationPoller] = []
 
     def make(settings: Settings) -> tuple[NotificationPoller, Repository]:
@@ -150,7 +175,8 @@ def rig(qtbot: QtBot, sqlite_url: str, open_repo: Callable[[str], Repository],
 
 
 def test_mark_read_on_a_toast_marks_it_read_in_the_database(
-    rig: Callable[[Settings], tuple[NotificationPoller, Repository]], tmp_path: Path,
+    rig: Callable[[Settings], tuple[NotificationPoller, Repository]],
+    tmp_path: Path,
     qtbot: QtBot,
 ) -> None:
     poller, repo = rig(Settings(poll_interval=3600))
@@ -172,7 +198,8 @@ def test_mark_read_on_a_toast_marks_it_read_in_the_database(
 
 
 def test_the_privacy_setting_names_nothing(
-    rig: Callable[[Settings], tuple[NotificationPoller, Repository]], tmp_path: Path,
+    rig: Callable[[Settings], tuple[NotificationPoller, Repository]],
+    tmp_path: Path,
     qtbot: QtBot,
 ) -> None:
     poller, repo = rig(Settings(poll_interval=3600, private_toasts=True))
@@ -189,7 +216,9 @@ def test_the_privacy_setting_names_nothing(
 
 
 def test_adult_series_are_hidden_by_default_and_can_be_shown(
-    qtbot: QtBot, sqlite_url: str, open_repo: Callable[[str], Repository],
+    qtbot: QtBot,
+    sqlite_url: str,
+    open_repo: Callable[[str], Repository],
 ) -> None:
     from tests.test_poller import FakeToaster
 
@@ -205,9 +234,13 @@ def test_adult_series_are_hidden_by_default_and_can_be_shown(
         with qtbot.waitSignal(poller.polled, timeout=5000):
             poller.start()
         assert sorted((t.title, t.body) for t in shown.shown) == [
-            (APP_NAME, "1 new chapter"), ("The Cover", "Chapter 7 is out")]
+            (APP_NAME, "1 new chapter"),
+            ("The Cover", "Chapter 7 is out"),
+        ]
         assert {row.bato_link: row.hidden_in_toasts for row in repo.series_overview()} == {
-            LINK: False, adult: True}  # still listed in the dashboard, marked hidden
+            LINK: False,
+            adult: True,
+        }  # still listed in the dashboard, marked hidden
         repo.set_hide_from_toasts(adult, False)  # shown although adult
         repo.set_hide_from_toasts(LINK, True)
         notify(repo, adult, "Adult Title", "Chapter 4 is out")
@@ -215,7 +248,9 @@ def test_adult_series_are_hidden_by_default_and_can_be_shown(
         with qtbot.waitSignal(poller.polled, timeout=5000):
             poller.poll_now()
         assert sorted((t.title, t.body) for t in shown.shown[2:]) == [
-            ("Adult Title", "Chapter 4 is out"), (APP_NAME, "1 new chapter")]
+            ("Adult Title", "Chapter 4 is out"),
+            (APP_NAME, "1 new chapter"),
+        ]
         assert shown.shown[2].icon is None and shown.shown[3].icon is None
     finally:
         poller.stop()
@@ -225,11 +260,29 @@ def test_a_summary_names_only_the_series_that_may_be_named() -> None:
     from bato_desktop.db.rows import NotificationRow
     from bato_desktop.ui.toast_policy import PlanKind, ToastLook, plan_poll
 
-    def row(i: int, link: str, name: str, kind: str = "new_chapter", count: int = 1
-            ) -> NotificationRow:
+    def row(
+        i: int, link: str, name: str, kind: str = "new_chapter", count: int = 1
+    ) -> NotificationRow:
         from datetime import UTC, datetime
-        return NotificationRow(i, i, link, kind, name, f"Chapter {i}", None, None, None, None,
-                               None, count, 1, False, False, datetime(2024, 1, 1, tzinfo=UTC))
+
+        return NotificationRow(
+            i,
+            i,
+            link,
+            kind,
+            name,
+            f"Chapter {i}",
+            None,
+            None,
+            None,
+            None,
+            None,
+            count,
+            1,
+            False,
+            False,
+            datetime(2024, 1, 1, tzinfo=UTC),
+        )
 
     rows = [row(1, "a", "Alpha"), row(2, "b", "Secret"), row(3, "c", "Gamma", "batch_update", 3)]
     look = ToastLook(hidden=frozenset({"b"}), hidden_names=frozenset({"Secret"}))
@@ -238,13 +291,16 @@ def test_a_summary_names_only_the_series_that_may_be_named() -> None:
     toast = plan.toasts[0].toast
     assert toast.body == "3 series: Alpha, Gamma and 1 more"
     assert toast.summary and toast.ids == (1, 2, 3)
-    private = plan_poll(rows, muted=None, waited=None, summary_threshold=2,
-                        look=ToastLook(private=True))
+    private = plan_poll(
+        rows, muted=None, waited=None, summary_threshold=2, look=ToastLook(private=True)
+    )
     assert private.toasts[0].toast.body == "5 new chapters in 3 series"
 
 
 def test_the_cli_hides_a_series_from_toasts_and_shows_it_again(
-    sqlite_url: str, open_repo: Callable[[str], Repository], monkeypatch: pytest.MonkeyPatch,
+    sqlite_url: str,
+    open_repo: Callable[[str], Repository],
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from bato_desktop.cli import main

@@ -24,11 +24,21 @@ NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
 def row(row_id: int, name: str = "One Piece", url: str | None = None) -> NotificationRow:
     return NotificationRow(
-        id=row_id, anilist_id=1, bato_link=f"https://bato.to/title/{name}",
-        notification_type="new_chapter", manga_name=name, message=f"Chapter {row_id} is out",
-        chapter_id=row_id, chapter_dname=f"Ch.{row_id}",
-        chapter_full_url=url or f"https://bato.to/chapter/{row_id}", old_status=None,
-        new_status=None, chapters_count=1, importance=1, is_read=False, is_emitted=False,
+        id=row_id,
+        anilist_id=1,
+        bato_link=f"https://bato.to/title/{name}",
+        notification_type="new_chapter",
+        manga_name=name,
+        message=f"Chapter {row_id} is out",
+        chapter_id=row_id,
+        chapter_dname=f"Ch.{row_id}",
+        chapter_full_url=url or f"https://bato.to/chapter/{row_id}",
+        old_status=None,
+        new_status=None,
+        chapters_count=1,
+        importance=1,
+        is_read=False,
+        is_emitted=False,
         created_at=NOW,
     )
 
@@ -39,8 +49,13 @@ QUIET = Settings(quiet_hours_enabled=True, quiet_start="22:00", quiet_end="07:00
 @pytest.mark.parametrize(
     ("moment", "quiet"),
     [
-        (time(21, 59), False), (time(22, 0), True), (time(23, 30), True), (time(0, 0), True),
-        (time(6, 59), True), (time(7, 0), False), (time(12, 0), False),
+        (time(21, 59), False),
+        (time(22, 0), True),
+        (time(23, 30), True),
+        (time(0, 0), True),
+        (time(6, 59), True),
+        (time(7, 0), False),
+        (time(12, 0), False),
     ],
 )
 def test_quiet_hours_span_midnight(moment: time, quiet: bool) -> None:
@@ -157,30 +172,39 @@ def test_dnd_query_reads_dunst(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_backlog_bigger_than_the_page_is_one_toast_for_all_of_it() -> None:
     page = [row(i, f"Series {i % 4}") for i in range(1, 101)]
-    backlog = NotificationBacklog(ids=tuple(range(1, 5001)), series=37,
-                                  names=("One Piece", "Naruto", "Bleach"), importance=2)
+    backlog = NotificationBacklog(
+        ids=tuple(range(1, 5001)), series=37, names=("One Piece", "Naruto", "Bleach"), importance=2
+    )
     plan = plan_poll(page, muted=None, waited=None, summary_threshold=5, backlog=backlog)
     assert plan.kind is PlanKind.BACKLOG
     (summary,) = plan.toasts
     assert summary.ids == backlog.ids  # all 5,000 are marked once this toast is shown
-    assert summary.toast.body == ("While you were away: 5000 new notifications in 37 series "
-                                  "(One Piece, Naruto, Bleach and 34 more)")
+    assert summary.toast.body == (
+        "While you were away: 5000 new notifications in 37 series "
+        "(One Piece, Naruto, Bleach and 34 more)"
+    )
     assert summary.toast.importance == 2 and summary.toast.url is None
-    quiet = plan_poll(page, muted=None, waited=MuteReason.QUIET_HOURS, summary_threshold=5,
-                      backlog=backlog)
+    quiet = plan_poll(
+        page, muted=None, waited=MuteReason.QUIET_HOURS, summary_threshold=5, backlog=backlog
+    )
     assert quiet.toasts[0].toast.body.startswith("While you were quiet: 5000 new notifications")
-    held = plan_poll(page, muted=MuteReason.SNOOZED, waited=None, summary_threshold=5,
-                     backlog=backlog)
+    held = plan_poll(
+        page, muted=MuteReason.SNOOZED, waited=None, summary_threshold=5, backlog=backlog
+    )
     assert held.kind is PlanKind.WAIT  # muted: the backlog waits like any row
 
 
 def test_a_backlog_no_bigger_than_the_page_plans_the_page() -> None:
     page = [row(i, f"Series {i % 2}") for i in range(1, 8)]
-    backlog = NotificationBacklog(ids=tuple(r.id for r in page), series=2,
-                                  names=("Series 0", "Series 1"))
+    backlog = NotificationBacklog(
+        ids=tuple(r.id for r in page), series=2, names=("Series 0", "Series 1")
+    )
     plan = plan_poll(page, muted=None, waited=None, summary_threshold=5, backlog=backlog)
     assert plan.kind is PlanKind.SUMMARY and "7 new updates" in plan.toasts[0].toast.title
     two = NotificationBacklog(ids=tuple(range(1, 201)), series=2, names=("A", "B"))
-    body = plan_poll(page, muted=None, waited=None, summary_threshold=5,
-                     backlog=two).toasts[0].toast.body
+    body = (
+        plan_poll(page, muted=None, waited=None, summary_threshold=5, backlog=two)
+        .toasts[0]
+        .toast.body
+    )
     assert body == "While you were away: 200 new notifications in 2 series (A, B)"

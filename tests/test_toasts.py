@@ -111,8 +111,9 @@ def clickable_toaster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[
     script.write_text(FAKE_NOTIFY_SEND.format(args=tmp_path / "args", click=tmp_path / "click"))
     script.chmod(0o755)
     which = shutil.which  # the toasts module looks notify-send up with shutil.which
-    monkeypatch.setattr(shutil, "which",
-                        lambda name: str(script) if name == "notify-send" else which(name))
+    monkeypatch.setattr(
+        shutil, "which", lambda name: str(script) if name == "notify-send" else which(name)
+    )
 
     class NotifySendNotification:  # what plyer picks when only the notify-send command exists
         pass
@@ -145,8 +146,9 @@ def test_a_clicked_toast_reports_its_url(tmp_path: Path, monkeypatch: pytest.Mon
     toaster.close()
 
 
-def test_without_a_click_handler_toasts_do_not_wait(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_click_handler_toasts_do_not_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     toaster, click = clickable_toaster(tmp_path, monkeypatch)
     click.touch()  # the fake would otherwise wait for a click
     assert not toaster.clickable
@@ -156,15 +158,19 @@ def test_without_a_click_handler_toasts_do_not_wait(tmp_path: Path,
 
 
 def test_a_toast_server_that_never_answers_is_a_failed_toast(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     script = tmp_path / "notify-send"
-    script.write_text('#!/bin/sh\n[ "$1" = "--help" ] && { echo "--print-id --action"; exit 0; }'
-                      '\necho "GDBus.Error: timeout" >&2\nexit 1\n')
+    script.write_text(
+        '#!/bin/sh\n[ "$1" = "--help" ] && { echo "--print-id --action"; exit 0; }'
+        '\necho "GDBus.Error: timeout" >&2\nexit 1\n'
+    )
     script.chmod(0o755)
     which = shutil.which  # the toasts module looks notify-send up with shutil.which
-    monkeypatch.setattr(shutil, "which",
-                        lambda name: str(script) if name == "notify-send" else which(name))
+    monkeypatch.setattr(
+        shutil, "which", lambda name: str(script) if name == "notify-send" else which(name)
+    )
 
     class NotifySendNotification:
         pass

@@ -14,14 +14,41 @@ from bato_desktop.tracker_import import (
     parse_tracker_export,
 )
 
-ANILIST = {"data": {"MediaListCollection": {"lists": [{"name": "Reading", "entries": [
-    {"mediaId": 30013, "notes": "read on https://bato.to/title/110100-one-piece please",
-     "media": {"id": 30013, "title": {"romaji": "One Piece", "english": "One Piece"}}},
-    {"mediaId": 30002, "notes": "",
-     "media": {"id": 30002, "title": {"romaji": "Berserk", "english": None},
-               "externalLinks": [{"url": "https://mto.to/series/72315"}]}},
-    {"mediaId": 999, "notes": None, "media": {"id": 999, "title": {"romaji": "Nowhere"}}},
-]}]}}}
+ANILIST = {
+    "data": {
+        "MediaListCollection": {
+            "lists": [
+                {
+                    "name": "Reading",
+                    "entries": [
+                        {
+                            "mediaId": 30013,
+                            "notes": "read on https://bato.to/title/110100-one-piece please",
+                            "media": {
+                                "id": 30013,
+                                "title": {"romaji": "One Piece", "english": "One Piece"},
+                            },
+                        },
+                        {
+                            "mediaId": 30002,
+                            "notes": "",
+                            "media": {
+                                "id": 30002,
+                                "title": {"romaji": "Berserk", "english": None},
+                                "externalLinks": [{"url": "https://mto.to/series/72315"}],
+                            },
+                        },
+                        {
+                            "mediaId": 999,
+                            "notes": None,
+                            "media": {"id": 999, "title": {"romaji": "Nowhere"}},
+                        },
+                    ],
+                }
+            ]
+        }
+    }
+}
 
 MAL_XML = """<?xml version="1.0" encoding="UTF-8"?>
 <myanimelist>
@@ -33,14 +60,17 @@ MAL_XML = """<?xml version="1.0" encoding="UTF-8"?>
     <my_comments></my_comments></manga>
 </myanimelist>"""
 
-MU_CSV = ("Title,Type,Status,Notes\n"
-          "Solo Leveling,Manhwa,Reading,https://xbato.com/title/75939-solo-leveling\n"
-          "Vagabond,Manga,Reading,\n")
+MU_CSV = (
+    "Title,Type,Status,Notes\n"
+    "Solo Leveling,Manhwa,Reading,https://xbato.com/title/75939-solo-leveling\n"
+    "Vagabond,Manga,Reading,\n"
+)
 
 
 def test_link_finder_accepts_mirrors_and_rejects_others() -> None:
     assert find_bato_links("a https://zbato.org/title/5-x, b https://example.com/title/6") == [
-        "https://zbato.org/title/5-x"]
+        "https://zbato.org/title/5-x"
+    ]
 
 
 def test_anilist_json() -> None:
@@ -49,7 +79,9 @@ def test_anilist_json() -> None:
     result = parse_tracker_export(text)
     assert result.source == "anilist-json"
     assert [(e.title, e.bato_id, e.anilist_id) for e in result.matched] == [
-        ("One Piece", "110100", 30013), ("Berserk", "72315", 30002)]
+        ("One Piece", "110100", 30013),
+        ("Berserk", "72315", 30002),
+    ]
     assert result.unmatched == ["Nowhere"]
 
 
@@ -71,8 +103,9 @@ def test_broken_xml_is_reported() -> None:
     assert result.problems and "invalid XML" in result.problems[0]
 
 
-def test_cli_import_reports_unmatched(tmp_path: Path, sqlite_url: str,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_import_reports_unmatched(
+    tmp_path: Path, sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     export = tmp_path / "anilist.json"
     export.write_text(json.dumps(ANILIST), encoding="utf-8")
     assert main(["--database", sqlite_url, "import", str(export)]) == 0

@@ -36,12 +36,15 @@ def tray(qtbot: QtBot, opened: list[QUrl]) -> Iterator[TrayController]:
 def test_menu_lists_the_actions_in_order(tray: TrayController) -> None:
     texts = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
     assert texts == [
-        "Open dashboard", "Check all now", "Pause checking", "Snooze notifications",
-        "Mark all read", "Settings…", "Quit",
+        "Open dashboard",
+        "Check all now",
+        "Pause checking",
+        "Snooze notifications",
+        "Mark all read",
+        "Settings…",
+        "Quit",
     ]
-    assert [a.text() for a in tray.snooze_menu.actions()] == [
-        "For 1 hour", "Until tomorrow", "Off"
-    ]
+    assert [a.text() for a in tray.snooze_menu.actions()] == ["For 1 hour", "Until tomorrow", "Off"]
 
 
 @pytest.mark.parametrize(
@@ -129,16 +132,19 @@ def test_the_tooltip_says_the_state_in_one_line(tray: TrayController) -> None:
     assert tray.tooltip() == "paused"  # a paused engine reads no feed either
     tray.set_paused(False)
     tray.set_domain_state("https://xcomic.me", "blocked", "xcomic.me asks for a browser check")
-    assert tray.tooltip() == f"xcomic.me blocked: browser check needed · next check {at} · " \
+    assert (
+        tray.tooltip() == f"xcomic.me blocked: browser check needed · next check {at} · "
         "feed healthy"
+    )
     tray.set_feed_health({})  # the feed was turned off
     tray.set_domain_state("https://xcomic.me", "up", "xcomic.me answers again")
     assert tray.tooltip() == f"next check {at}"
     assert "\n" not in tray.tooltip()
 
 
-def test_message_click_opens_the_last_url(tray: TrayController, opened: list[QUrl],
-                                          qtbot: QtBot) -> None:
+def test_message_click_opens_the_last_url(
+    tray: TrayController, opened: list[QUrl], qtbot: QtBot
+) -> None:
     tray.show_message("One Piece", "Chapter 1", "https://bato.to/chapter/1")
     tray.show_message("Naruto", "Chapter 2", "https://bato.to/chapter/2")
     tray.tray.messageClicked.emit()
@@ -159,13 +165,17 @@ def test_a_blocked_domain_shows_on_one_tooltip_line_until_it_answers(
     tray: TrayController,
 ) -> None:
     tray.set_unread(2)
-    tray.set_domain_state("https://xcomic.me", "blocked",
-                          "xcomic.me asks for a browser check: open it in your browser")
+    tray.set_domain_state(
+        "https://xcomic.me",
+        "blocked",
+        "xcomic.me asks for a browser check: open it in your browser",
+    )
     assert tray.tooltip() == "2 unread · xcomic.me blocked: browser check needed"
     tray.set_domain_state("https://comik.to", "blocked", "comik.to asks for a browser check")
     tray.set_domain_state("https://yona.to", "blocked", "yona.to asks for a browser check")
-    assert tray.tooltip() == \
-        "2 unread · xcomic.me, comik.to (+1 more) blocked: browser check needed"
+    assert (
+        tray.tooltip() == "2 unread · xcomic.me, comik.to (+1 more) blocked: browser check needed"
+    )
     tray.set_domain_state("https://comik.to", "down", "comik.to is down: refused")
     tray.set_domain_state("https://yona.to", "up", "yona.to answers again (XCOMIC /query/)")
     assert tray.tooltip() == "2 unread · xcomic.me blocked: browser check needed"

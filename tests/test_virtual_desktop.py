@@ -13,7 +13,8 @@ from bato_desktop.devtools.virtual_desktop import VirtualDesktop
 
 
 def test_a_trayer_that_keeps_dying_is_tried_again_then_reported(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     starts = tmp_path / "starts"
     fake = tmp_path / "trayer"

@@ -43,14 +43,22 @@ def xcomic() -> Iterator[FakeBato]:
 
 @pytest.fixture
 def settings(xcomic: FakeBato, tmp_path: Path) -> Settings:
-    return replace(Settings(), database_url=f"sqlite:///{tmp_path / 'app.db'}",
-                   hosts=(xcomic.url,), min_delay=0.0, max_delay=0.01, poll_interval=3600,
-                   request_timeout=2.0, feed_interval=-1)
+    return replace(
+        Settings(),
+        database_url=f"sqlite:///{tmp_path / 'app.db'}",
+        hosts=(xcomic.url,),
+        min_delay=0.0,
+        max_delay=0.01,
+        poll_interval=3600,
+        request_timeout=2.0,
+        feed_interval=-1,
+    )
 
 
 @pytest.fixture
-def start_app(qapp: QApplication, qtbot: QtBot, tmp_path: Path,
-              monkeypatch: pytest.MonkeyPatch) -> Iterator[StartApp]:
+def start_app(
+    qapp: QApplication, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[StartApp]:
     monkeypatch.setattr(app_module, "Toaster", RecordingToaster)
     started: list[app_module.BatoDesktopApp] = []
 
@@ -58,8 +66,9 @@ def start_app(qapp: QApplication, qtbot: QtBot, tmp_path: Path,
         desktop = app_module.BatoDesktopApp(qapp, settings, tmp_path / "settings.json")
         started.append(desktop)
         desktop.start()
-        qtbot.waitUntil(lambda: desktop.engine is not None and desktop.repo is not None,
-                        timeout=10_000)
+        qtbot.waitUntil(
+            lambda: desktop.engine is not None and desktop.repo is not None, timeout=10_000
+        )
         return desktop
 
     yield start
@@ -73,14 +82,17 @@ def start_app(qapp: QApplication, qtbot: QtBot, tmp_path: Path,
 
 
 def shown_welcome(desktop: app_module.BatoDesktopApp, qtbot: QtBot) -> WelcomeWindow:
-    qtbot.waitUntil(lambda: desktop.welcome is not None and desktop.welcome.isVisible(),
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: desktop.welcome is not None and desktop.welcome.isVisible(), timeout=5000
+    )
     assert desktop.welcome is not None
     return desktop.welcome
 
 
 def test_paste_a_link_tracks_it_and_shows_its_first_load(
-    start_app: StartApp, settings: Settings, qtbot: QtBot,
+    start_app: StartApp,
+    settings: Settings,
+    qtbot: QtBot,
 ) -> None:
     desktop = start_app(settings)
     welcome = shown_welcome(desktop, qtbot)
@@ -95,8 +107,10 @@ def test_paste_a_link_tracks_it_and_shows_its_first_load(
     with qtbot.waitSignal(desktop.engine.worker.series_added, timeout=10_000):
         welcome.add_button.click()
     assert requested == [LINK]
-    qtbot.waitUntil(lambda: "Tracking The First One: 3 chapters loaded"
-                    in welcome.add_status.text(), timeout=5000)
+    qtbot.waitUntil(
+        lambda: "Tracking The First One: 3 chapters loaded" in welcome.add_status.text(),
+        timeout=5000,
+    )
     assert welcome.add_button.isEnabled() and welcome.link_input.text() == ""
     assert [s.name for s in desktop.repo.tracked_series()] == ["The First One"]
     assert welcome_done()  # a series is tracked: never again
@@ -106,7 +120,9 @@ def test_paste_a_link_tracks_it_and_shows_its_first_load(
 
 
 def test_import_a_list_tracks_its_series_and_loads_them(
-    start_app: StartApp, settings: Settings, qtbot: QtBot,
+    start_app: StartApp,
+    settings: Settings,
+    qtbot: QtBot,
     tmp_path: Path,
 ) -> None:
     desktop = start_app(settings)
@@ -116,16 +132,18 @@ def test_import_a_list_tracks_its_series_and_loads_them(
     reading_list.write_text(f"{LINK}\nhttps://example.org/not-bato\n", encoding="utf-8")
     with qtbot.waitSignal(desktop.engine.worker.series_checked, timeout=10_000):
         welcome.start_import(str(reading_list))  # what the file dialog hands over
-    qtbot.waitUntil(lambda: "Imported 1 new series" in welcome.import_status.text(),
-                    timeout=5000)
+    qtbot.waitUntil(lambda: "Imported 1 new series" in welcome.import_status.text(), timeout=5000)
     assert welcome.import_button.isEnabled()
     repo = desktop.repo
-    qtbot.waitUntil(lambda: any(s.name == "The First One"
-                                for s in repo.tracked_series()), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: any(s.name == "The First One" for s in repo.tracked_series()), timeout=10_000
+    )
 
 
 def test_open_an_old_mariadb_goes_through_the_database_form_then_offers_relink(
-    start_app: StartApp, settings: Settings, qtbot: QtBot,
+    start_app: StartApp,
+    settings: Settings,
+    qtbot: QtBot,
 ) -> None:
     desktop = start_app(settings)
     welcome = shown_welcome(desktop, qtbot)
@@ -153,7 +171,9 @@ def test_open_an_old_mariadb_goes_through_the_database_form_then_offers_relink(
 
 
 def test_not_shown_when_the_library_has_a_series(
-    start_app: StartApp, settings: Settings, qtbot: QtBot,
+    start_app: StartApp,
+    settings: Settings,
+    qtbot: QtBot,
 ) -> None:
     database = open_database(settings.database_url)
     list(migrate(database))
@@ -166,7 +186,9 @@ def test_not_shown_when_the_library_has_a_series(
 
 
 def test_dont_show_again_is_remembered(
-    start_app: StartApp, settings: Settings, qtbot: QtBot,
+    start_app: StartApp,
+    settings: Settings,
+    qtbot: QtBot,
 ) -> None:
     desktop = start_app(settings)
     welcome = shown_welcome(desktop, qtbot)

@@ -31,8 +31,12 @@ def xcomic() -> Iterator[FakeBato]:
 
 
 @pytest.fixture
-def cli(xcomic: FakeBato, database_url: str, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> Callable[..., Any]:
+def cli(
+    xcomic: FakeBato,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Callable[..., Any]:
     Path(os.environ["BATO_CONFIG_DIR"], "settings.json").write_text(json.dumps(FAST))
     monkeypatch.setenv("BATO_API_URL", xcomic.url + "/query/")  # the one domain, any path
 
@@ -52,7 +56,9 @@ def due(repo: Repository) -> None:
 
 
 def test_paste_an_xcomic_link_and_hear_of_the_next_chapter(
-    cli: Callable[..., Any], xcomic: FakeBato, database_url: str,
+    cli: Callable[..., Any],
+    xcomic: FakeBato,
+    database_url: str,
     open_repo: Callable[[str], Repository],
 ) -> None:
     xcomic.add_series("vg7ypp", "The Last Archmage", chapters=12, anilist_id=4321)
@@ -75,7 +81,9 @@ def test_paste_an_xcomic_link_and_hear_of_the_next_chapter(
 
 
 def test_link_churn_is_not_new_and_a_late_chapter_is(
-    cli: Callable[..., Any], xcomic: FakeBato, database_url: str,
+    cli: Callable[..., Any],
+    xcomic: FakeBato,
+    database_url: str,
     open_repo: Callable[[str], Repository],
 ) -> None:
     xcomic.add_series("vg7ypp", "The Last Archmage", chapters=8)
@@ -94,7 +102,8 @@ def test_link_churn_is_not_new_and_a_late_chapter_is(
 
 
 def test_a_work_link_follows_the_edition_in_the_users_language(
-    cli: Callable[..., Any], xcomic: FakeBato,
+    cli: Callable[..., Any],
+    xcomic: FakeBato,
 ) -> None:
     xcomic.add_series("es12ab", "El Ultimo Archimago", chapters=3, lang="es", title_id="t9x8")
     xcomic.add_series("en34cd", "The Last Archmage", chapters=5, lang="en", title_id="t9x8")
@@ -112,7 +121,9 @@ def test_wrong_pastes_say_which_forms_are_accepted(cli: Callable[..., Any]) -> N
 
 
 def test_mirrors_list_add_move_remove_and_probe(
-    cli: Callable[..., Any], xcomic: FakeBato, monkeypatch: pytest.MonkeyPatch,
+    cli: Callable[..., Any],
+    xcomic: FakeBato,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("BATO_API_URL")
     out = cli("mirrors", "add", xcomic.url, "--at", "1")

@@ -1,21 +1,21 @@
 """Errors the Bato client raises, typed so the engine can choose what to do.
 
-    BatoError
-    ├── InvalidBatoLink          the input names no Bato series
-    ├── PauseActive              a 429 pause is running: no request may be sent before ``until``
-    ├── AlreadyTracked           an add of a series that is tracked (under any link form)
-    └── BatoRequestError         a request went wrong (``status`` is the HTTP status or None)
-        ├── RateLimited          HTTP 429; ``retry_after`` seconds (300 when the header is absent)
-        ├── TransientError       5xx, timeouts, connection errors: worth a retry
-        │   └── Unreachable      no mirror answered at all (DNS/connect failures): offline
-        ├── NoLiveDomain         no configured domain serves the series' catalogue now
-        ├── BlockedError         an HTML page (challenge / maintenance) instead of JSON
-        │   └── SiteBlocked      every live domain asks for a browser check (Cloudflare)
-        ├── GraphQLError         the API answered ``{"errors": [...]}``
-        │   └── QueryRetired     ... naming a field or type this path no longer has
-        ├── NotServed            the path is not served on this domain (404, an HTML page)
-        ├── SeriesNotFound       the node is null: unknown or removed series
-        └── MalformedResponse    JSON of the wrong shape (missing series fields)
+BatoError
+├── InvalidBatoLink          the input names no Bato series
+├── PauseActive              a 429 pause is running: no request may be sent before ``until``
+├── AlreadyTracked           an add of a series that is tracked (under any link form)
+└── BatoRequestError         a request went wrong (``status`` is the HTTP status or None)
+    ├── RateLimited          HTTP 429; ``retry_after`` seconds (300 when the header is absent)
+    ├── TransientError       5xx, timeouts, connection errors: worth a retry
+    │   └── Unreachable      no mirror answered at all (DNS/connect failures): offline
+    ├── NoLiveDomain         no configured domain serves the series' catalogue now
+    ├── BlockedError         an HTML page (challenge / maintenance) instead of JSON
+    │   └── SiteBlocked      every live domain asks for a browser check (Cloudflare)
+    ├── GraphQLError         the API answered ``{"errors": [...]}``
+    │   └── QueryRetired     ... naming a field or type this path no longer has
+    ├── NotServed            the path is not served on this domain (404, an HTML page)
+    ├── SeriesNotFound       the node is null: unknown or removed series
+    └── MalformedResponse    JSON of the wrong shape (missing series fields)
 """
 
 from __future__ import annotations

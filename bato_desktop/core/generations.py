@@ -37,8 +37,11 @@ class Generation(StrEnum):
 
     @property
     def label(self) -> str:
-        return {Generation.V3X: "v3x /apo/", Generation.V4: "V4 /ap2/",
-                Generation.XCOMIC: "XCOMIC /query/"}[self]
+        return {
+            Generation.V3X: "v3x /apo/",
+            Generation.V4: "V4 /ap2/",
+            Generation.XCOMIC: "XCOMIC /query/",
+        }[self]
 
 
 API_PATHS: dict[Generation, str] = {

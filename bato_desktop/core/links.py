@@ -50,14 +50,44 @@ ACCEPTED_FORMS = (
 
 XCOMIC_DOMAINS = ("xcomic.me", "xcomic.net", "comik.to", "yona.to")
 V4_DOMAINS = (
-    "bato.si", "bato.ing", "xbat.app", "xbat.si", "xbat.io", "xbat.me", "xbat.tv", "xbat.la",
-    "xcat.tv", "xcat.si", "xcat.io", "xcat.la",
+    "bato.si",
+    "bato.ing",
+    "xbat.app",
+    "xbat.si",
+    "xbat.io",
+    "xbat.me",
+    "xbat.tv",
+    "xbat.la",
+    "xcat.tv",
+    "xcat.si",
+    "xcat.io",
+    "xcat.la",
 )
 V3X_DOMAINS = (
-    "bato.to", "batotwo.com", "batotoo.com", "battwo.com", "comiko.net", "comiko.org",
-    "mangatoto.com", "mangatoto.net", "mangatoto.org", "readtoto.com", "readtoto.net",
-    "readtoto.org", "xbato.com", "xbato.net", "xbato.org", "zbato.com", "zbato.net",
-    "zbato.org", "dto.to", "fto.to", "hto.to", "jto.to", "mto.to", "wto.to",
+    "bato.to",
+    "batotwo.com",
+    "batotoo.com",
+    "battwo.com",
+    "comiko.net",
+    "comiko.org",
+    "mangatoto.com",
+    "mangatoto.net",
+    "mangatoto.org",
+    "readtoto.com",
+    "readtoto.net",
+    "readtoto.org",
+    "xbato.com",
+    "xbato.net",
+    "xbato.org",
+    "zbato.com",
+    "zbato.net",
+    "zbato.org",
+    "dto.to",
+    "fto.to",
+    "hto.to",
+    "jto.to",
+    "mto.to",
+    "wto.to",
 )
 KNOWN_MIRRORS = frozenset(XCOMIC_DOMAINS + V4_DOMAINS + V3X_DOMAINS)
 
@@ -126,8 +156,10 @@ def parse_link(
         raise InvalidBatoLink(value, f"it is neither a link nor a series id; use {ACCEPTED_FORMS}")
     if check_host and not is_bato_host(host, extras):
         raise InvalidBatoLink(
-            value, f"{host} is not a Bato mirror or Bato-family domain (xcomic.me, bato.to, "
-            "...); add it under Settings > Domains if it is a new one")
+            value,
+            f"{host} is not a Bato mirror or Bato-family domain (xcomic.me, bato.to, "
+            "...); add it under Settings > Domains if it is a new one",
+        )
     path = parts.path or "/"
     if match := _PATH_COMIC_CHAPTER.match(path):
         return ChapterRef(match.group(1))
@@ -139,8 +171,9 @@ def parse_link(
         return SeriesKey.bato(match.group(1))
     if (match := _PATH_XCOMIC_TITLE.match(path)) and (is_xcomic_host(host) or host in extras):
         return TitleRef(match.group(1))
-    raise InvalidBatoLink(value, f"the link has no /title/<id> or /comic/<id> part; use "
-                          f"{ACCEPTED_FORMS}")
+    raise InvalidBatoLink(
+        value, f"the link has no /title/<id> or /comic/<id> part; use {ACCEPTED_FORMS}"
+    )
 
 
 def _bare_id(text: str) -> SeriesKey | None:
@@ -162,14 +195,15 @@ def parse_series_key(
     if isinstance(target, SeriesKey):
         return target
     what = "an XCOMIC chapter" if isinstance(target, ChapterRef) else "an XCOMIC work"
-    raise InvalidBatoLink(value, f"it names {what}, not one comic; add it with the engine "
-                          "running (the site says which comic it is) or paste the comic's link "
-                          "(/comic/<id>-<lang>-<title>)")
+    raise InvalidBatoLink(
+        value,
+        f"it names {what}, not one comic; add it with the engine "
+        "running (the site says which comic it is) or paste the comic's link "
+        "(/comic/<id>-<lang>-<title>)",
+    )
 
 
-def parse_bato_id(
-    value: str, *, extra_hosts: Iterable[str] = (), check_host: bool = True
-) -> str:
+def parse_bato_id(value: str, *, extra_hosts: Iterable[str] = (), check_host: bool = True) -> str:
     """The stored series id (``bato_id`` column) a link names: digits or ``xcomic:<id>``."""
     return parse_series_key(value, extra_hosts=extra_hosts, check_host=check_host).storage_id
 

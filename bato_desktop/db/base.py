@@ -65,7 +65,6 @@ def required(value: Any) -> datetime:
     return result
 
 
-
 def synthetic_anilist_id(bato_id: str) -> int:
     """Series not on an AniList list get a negative id that cannot clash with a real one."""
     from bato_desktop.core.generations import synthetic_anilist_id as synthetic
@@ -87,7 +86,10 @@ class RepositoryBase:
     """The database and the state the jobs keep; ``device_id`` turns on per-device delivery."""
 
     def __init__(
-        self, database: peewee.Database, *, device_id: str | None = None,
+        self,
+        database: peewee.Database,
+        *,
+        device_id: str | None = None,
         device_name: str = "",
     ) -> None:
         self.database = database
@@ -135,6 +137,7 @@ class RepositoryBase:
         def _names(self) -> dict[str, str]: ...  # library
         def toast_hints(self) -> dict[str, ToastHint]: ...  # library
         def _ensure_schedule(  # schedules
-            self, bato_link: str, anilist_id: int, now: datetime) -> None: ...
+            self, bato_link: str, anilist_id: int, now: datetime
+        ) -> None: ...
         def next_check_at(self) -> datetime | None: ...  # schedules
         def unread_count(self) -> int: ...  # notifications

@@ -28,38 +28,59 @@ class ChaptersMixin(RepositoryBase):
         if row is None:
             return None
         return DetailsRow(
-            bato_link=row.bato_link, bato_id=row.bato_id, anilist_id=row.anilist_id,
-            name=row.name, upload_status=row.upload_status,
-            original_status=row.original_status, orig_lang=row.orig_lang,
-            genres=list(row.genres or []), authors=list(row.authors or []),
-            summary=row.summary, score=row.stat_score_val, follows=row.stat_count_follows or 0,
+            bato_link=row.bato_link,
+            bato_id=row.bato_id,
+            anilist_id=row.anilist_id,
+            name=row.name,
+            upload_status=row.upload_status,
+            original_status=row.original_status,
+            orig_lang=row.orig_lang,
+            genres=list(row.genres or []),
+            authors=list(row.authors or []),
+            summary=row.summary,
+            score=row.stat_score_val,
+            follows=row.stat_count_follows or 0,
             views_total=row.stat_count_views_total or 0,
             first_scraped_at=from_db(row.first_scraped_at),
             last_updated_at=from_db(row.last_updated_at),
             alt_names=tuple(str(n) for n in row.alt_names or [] if isinstance(n, str)),
-            cover_url=row.cover_url, content_rating=row.content_rating,
+            cover_url=row.cover_url,
+            content_rating=row.content_rating,
         )
 
     def upsert_details(
-        self, bato_link: str, anilist_id: int, details: SeriesDetails,
+        self,
+        bato_link: str,
+        anilist_id: int,
+        details: SeriesDetails,
         now: datetime | None = None,
     ) -> None:
         now_db = to_db(now or utcnow())
         d = self.m.details
         values = {
-            "anilist_id": anilist_id, "bato_id": details.bato_id, "name": details.name[:500],
-            "alt_names": details.alt_names, "authors": details.authors,
-            "artists": details.artists, "genres": details.genres,
-            "orig_lang": details.orig_lang, "original_status": details.original_status,
+            "anilist_id": anilist_id,
+            "bato_id": details.bato_id,
+            "name": details.name[:500],
+            "alt_names": details.alt_names,
+            "authors": details.authors,
+            "artists": details.artists,
+            "genres": details.genres,
+            "orig_lang": details.orig_lang,
+            "original_status": details.original_status,
             "original_pub_from": details.original_pub_from,
             "original_pub_till": details.original_pub_till,
-            "read_direction": details.read_direction, "upload_status": details.upload_status,
-            "stat_score_val": details.score, "stat_count_votes": details.votes,
-            "stat_count_follows": details.follows, "stat_count_reviews": details.reviews,
+            "read_direction": details.read_direction,
+            "upload_status": details.upload_status,
+            "stat_score_val": details.score,
+            "stat_count_votes": details.votes,
+            "stat_count_follows": details.follows,
+            "stat_count_reviews": details.reviews,
             "stat_count_post_reply": details.post_reply,
             "stat_count_views_total": details.views_total,
-            "stat_count_scores": details.score_counts, "stat_count_emotions": details.emotions,
-            "summary": details.summary, "last_updated_at": now_db,
+            "stat_count_scores": details.score_counts,
+            "stat_count_emotions": details.emotions,
+            "summary": details.summary,
+            "last_updated_at": now_db,
         }
         if details.cover_url is not None:  # a generation without one keeps the stored one
             values["cover_url"] = details.cover_url[:1000]
@@ -78,8 +99,14 @@ class ChaptersMixin(RepositoryBase):
         keys: set[str] = set()
         numbers: set[float] = set()
         names: set[str] = set()
-        query = c.select(c.chapter_key, c.bato_chapter_id, c.canonical_chapter_id,
-                         c.chapter_number, c.dname, c.title).where(c.bato_link == bato_link)
+        query = c.select(
+            c.chapter_key,
+            c.bato_chapter_id,
+            c.canonical_chapter_id,
+            c.chapter_number,
+            c.dname,
+            c.title,
+        ).where(c.bato_link == bato_link)
         for key, chapter_id, canonical, number, dname, title in query.tuples():
             keys.update((key, chapter_id))
             stated = number if canonical else number_from_dname(dname or "")
@@ -94,8 +121,13 @@ class ChaptersMixin(RepositoryBase):
         return {key for (key,) in c.select(c.chapter_key).where(c.bato_link == bato_link).tuples()}
 
     def insert_chapters(
-        self, bato_link: str, anilist_id: int, chapters: Sequence[ChapterRecord],
-        now: datetime | None = None, *, found_by: str | None = None,
+        self,
+        bato_link: str,
+        anilist_id: int,
+        chapters: Sequence[ChapterRecord],
+        now: datetime | None = None,
+        *,
+        found_by: str | None = None,
     ) -> dict[str, int]:
         """Insert new chapters in batches; returns their database ids by identity."""
         if not chapters:
@@ -106,23 +138,30 @@ class ChaptersMixin(RepositoryBase):
         taken: set[str] = set()
         for start in range(0, len(ids), 500):
             taken |= {
-                value for (value,) in c.select(c.bato_chapter_id)
-                .where(c.bato_chapter_id.in_(ids[start:start + 500])).tuples()
+                value
+                for (value,) in c.select(c.bato_chapter_id)
+                .where(c.bato_chapter_id.in_(ids[start : start + 500]))
+                .tuples()
             }
         rows = [
             {
-                "anilist_id": anilist_id, "bato_link": bato_link,
+                "anilist_id": anilist_id,
+                "bato_link": bato_link,
                 "bato_chapter_id": ch.bato_chapter_id,
                 "canonical_chapter_id": ch.canonical_chapter_id,
                 "chapter_key": chapter_key_of(ch.canonical_chapter_id, ch.bato_chapter_id),
                 "chapter_number": ch.chapter_number if math.isfinite(ch.chapter_number) else None,
-                "dname": ch.dname[:500], "title": (ch.title or None) and ch.title[:500],
-                "url_path": ch.url_path[:500], "full_url": ch.full_url[:500],
-                "date_create": to_db(ch.date_create), "date_public": to_db(ch.date_public),
+                "dname": ch.dname[:500],
+                "title": (ch.title or None) and ch.title[:500],
+                "url_path": ch.url_path[:500],
+                "full_url": ch.full_url[:500],
+                "date_create": to_db(ch.date_create),
+                "date_public": to_db(ch.date_public),
                 "stat_count_views_guest": ch.views_guest,
                 "stat_count_views_login": ch.views_login,
                 "stat_count_views_total": ch.views_total,
-                "stat_count_post_reply": ch.post_reply, "first_seen_at": now_db,
+                "stat_count_post_reply": ch.post_reply,
+                "first_seen_at": now_db,
                 "found_by": found_by,
             }
             for ch in chapters
@@ -134,7 +173,7 @@ class ChaptersMixin(RepositoryBase):
         found: dict[str, int] = {}
         for start in range(0, len(keys), 500):
             query = c.select(c.chapter_key, c.id).where(
-                (c.bato_link == bato_link) & c.chapter_key.in_(keys[start:start + 500])
+                (c.bato_link == bato_link) & c.chapter_key.in_(keys[start : start + 500])
             )
             found.update(dict(query.tuples()))
         return found
@@ -168,19 +207,26 @@ class ChaptersMixin(RepositoryBase):
         params = [tuple(value(f, row) for f in fields) for row in rows]
         cursor = self.database.cursor()
         for start in range(0, len(params), INSERT_BATCH):
-            cursor.executemany(sql, params[start:start + INSERT_BATCH])
+            cursor.executemany(sql, params[start : start + INSERT_BATCH])
 
-    def how_found(self, bato_link: str, limit: int = 5) -> list[tuple[str, str | None,
-                                                                    datetime | None,
-                                                                    datetime | None]]:
+    def how_found(
+        self, bato_link: str, limit: int = 5
+    ) -> list[tuple[str, str | None, datetime | None, datetime | None]]:
         """The newest chapters with who found them: (dname, found_by, released, first seen)."""
         c = self.m.chapter
-        query = (c.select(c.dname, c.found_by, c.date_public, c.date_create, c.first_seen_at)
-                 .where((c.bato_link == bato_link) & c.found_by.is_null(False)
-                        & (c.found_by != "initial"))
-                 .order_by(c.first_seen_at.desc(), c.id.desc()).limit(limit).tuples())
-        return [(dname, found, from_db(public) or from_db(created), from_db(seen))
-                for dname, found, public, created, seen in query]
+        query = (
+            c.select(c.dname, c.found_by, c.date_public, c.date_create, c.first_seen_at)
+            .where(
+                (c.bato_link == bato_link) & c.found_by.is_null(False) & (c.found_by != "initial")
+            )
+            .order_by(c.first_seen_at.desc(), c.id.desc())
+            .limit(limit)
+            .tuples()
+        )
+        return [
+            (dname, found, from_db(public) or from_db(created), from_db(seen))
+            for dname, found, public, created, seen in query
+        ]
 
     def chapter_release_times(self, bato_link: str) -> list[datetime]:
         c = self.m.chapter
@@ -190,20 +236,32 @@ class ChaptersMixin(RepositoryBase):
 
     def _chapter_row(self, row: Any) -> ChapterRow:
         return ChapterRow(
-            id=row.id, bato_link=row.bato_link, bato_chapter_id=row.bato_chapter_id,
-            chapter_key=row.chapter_key, chapter_number=row.chapter_number, dname=row.dname,
-            title=row.title, full_url=row.full_url,
+            id=row.id,
+            bato_link=row.bato_link,
+            bato_chapter_id=row.bato_chapter_id,
+            chapter_key=row.chapter_key,
+            chapter_number=row.chapter_number,
+            dname=row.dname,
+            title=row.title,
+            full_url=row.full_url,
             date_public=from_db(row.date_public) or from_db(row.date_create),
-            first_seen_at=from_db(row.first_seen_at), is_read=bool(row.is_read),
+            first_seen_at=from_db(row.first_seen_at),
+            is_read=bool(row.is_read),
         )
 
     def list_chapters(self, bato_link: str, limit: int | None = None) -> list[ChapterRow]:
         """Newest first (by chapter number, then release time)."""
         c = self.m.chapter
         query = (
-            c.select().where(c.bato_link == bato_link)
-            .order_by(c.chapter_number.desc(nulls="LAST") if not self.is_mysql
-                      else c.chapter_number.desc(), c.date_public.desc(), c.id.desc())
+            c.select()
+            .where(c.bato_link == bato_link)
+            .order_by(
+                c.chapter_number.desc(nulls="LAST")
+                if not self.is_mysql
+                else c.chapter_number.desc(),
+                c.date_public.desc(),
+                c.id.desc(),
+            )
         )
         if limit:
             query = query.limit(limit)

@@ -144,8 +144,10 @@ def _keyring_password(info: DatabaseUrl) -> str | None:
     try:
         return keyring.get_password(KEYRING_SERVICE, info.keyring_user)
     except KeyringError as exc:
-        _warn_once(f"No password from the OS keyring for {info.keyring_user} ({exc}); "
-                   "connecting without one")
+        _warn_once(
+            f"No password from the OS keyring for {info.keyring_user} ({exc}); "
+            "connecting without one"
+        )
         return None
     except Exception as exc:  # a broken backend must not stop the app from opening
         _warn_once(f"Keyring backend failed: {type(exc).__name__}: {exc}")
@@ -199,8 +201,13 @@ class BackoffReconnectMixin(ReconnectMixin):  # type: ignore[misc]
                     or attempt > self.reconnect_tries
                 ):
                     raise
-                log.warning("Database connection lost (%s); reconnect %d/%d in %.1f s",
-                            exc, attempt, self.reconnect_tries, delay)
+                log.warning(
+                    "Database connection lost (%s); reconnect %d/%d in %.1f s",
+                    exc,
+                    attempt,
+                    self.reconnect_tries,
+                    delay,
+                )
                 self.sleep(delay)
                 delay = min(delay * 2, self.reconnect_max)
                 self._drop_connection()
@@ -216,8 +223,10 @@ class BackoffReconnectMixin(ReconnectMixin):  # type: ignore[misc]
         try:
             super().rollback()
         except (peewee.InterfaceError, peewee.OperationalError) as exc:
-            log.warning("Rollback impossible, the connection is gone (%s); dropping it",
-                        exc or type(exc).__name__)
+            log.warning(
+                "Rollback impossible, the connection is gone (%s); dropping it",
+                exc or type(exc).__name__,
+            )
             self._drop_connection()
 
     def _drop_connection(self) -> None:

@@ -35,12 +35,18 @@ class LibraryMixin(RepositoryBase):
                 excluded.add(row.bato_link)
                 continue
             found[row.bato_link] = TrackedSeries(
-                bato_link=row.bato_link, bato_id=row.bato_id, anilist_id=row.anilist_id,
-                name=names.get(row.bato_link), muted=bool(row.muted), source="library",
-                added_at=from_db(row.added_at), notify_after=row.notify_after or 1,
+                bato_link=row.bato_link,
+                bato_id=row.bato_id,
+                anilist_id=row.anilist_id,
+                name=names.get(row.bato_link),
+                muted=bool(row.muted),
+                source="library",
+                added_at=from_db(row.added_at),
+                notify_after=row.notify_after or 1,
                 pending_chapters=row.pending_chapters or 0,
                 paused_until=from_db(row.paused_until),
-                relinked_to=row.relinked_to, relinked_link=row.relinked_link,
+                relinked_to=row.relinked_to,
+                relinked_link=row.relinked_link,
                 relink_pending=bool(row.relink_pending),
             )
         for link, anilist_id, title in self._manga_list_rows():
@@ -50,8 +56,11 @@ class LibraryMixin(RepositoryBase):
             if bato_id is None:
                 continue
             found[link] = TrackedSeries(
-                bato_link=link, bato_id=bato_id, anilist_id=anilist_id,
-                name=names.get(link) or title, source="manga_list",
+                bato_link=link,
+                bato_id=bato_id,
+                anilist_id=anilist_id,
+                name=names.get(link) or title,
+                source="manga_list",
             )
         return list(found.values())
 
@@ -64,8 +73,9 @@ class LibraryMixin(RepositoryBase):
             .where(ml.bato_link.is_null(False) & (ml.bato_link != ""))
             .tuples()
         )
-        return [(link.strip(), anilist, english or romaji)
-                for link, anilist, english, romaji in rows]
+        return [
+            (link.strip(), anilist, english or romaji) for link, anilist, english, romaji in rows
+        ]
 
     def _names(self) -> dict[str, str]:
         d = self.m.details
@@ -79,7 +89,8 @@ class LibraryMixin(RepositoryBase):
         series relinked to it)."""
         tracked = self.tracked_series()
         return next((s for s in tracked if s.bato_id == bato_id), None) or next(
-            (s for s in tracked if s.relinked_to == bato_id), None)
+            (s for s in tracked if s.relinked_to == bato_id), None
+        )
 
     def check_id(self, bato_link: str) -> str | None:
         """The stored id a series is checked as, when a relink set one (one small query)."""
@@ -104,7 +115,11 @@ class LibraryMixin(RepositoryBase):
         return len(self.tracked_series())
 
     def add_series(
-        self, bato_link: str, bato_id: str, *, anilist_id: int | None = None,
+        self,
+        bato_link: str,
+        bato_id: str,
+        *,
+        anilist_id: int | None = None,
         now: datetime | None = None,
     ) -> TrackedSeries:
         """Track a series and make it due at once; idempotent by Bato id.
@@ -123,8 +138,9 @@ class LibraryMixin(RepositoryBase):
             row = lib.get_or_none(lib.bato_link == bato_link)
             if row is None:
                 self._check_anilist_free(anilist, bato_link)
-                lib.create(bato_link=bato_link, bato_id=bato_id, anilist_id=anilist,
-                           added_at=to_db(now))
+                lib.create(
+                    bato_link=bato_link, bato_id=bato_id, anilist_id=anilist, added_at=to_db(now)
+                )
             else:
                 lib.update(excluded=False).where(lib.id == row.id).execute()
                 anilist = row.anilist_id
@@ -135,8 +151,14 @@ class LibraryMixin(RepositoryBase):
 
     def _check_anilist_free(self, anilist_id: int, bato_link: str) -> None:
         """One AniList id, one series: the old schema's schedule is UNIQUE on it."""
-        owner = next((s.bato_link for s in self.tracked_series()
-                      if s.anilist_id == anilist_id and s.bato_link != bato_link), None)
+        owner = next(
+            (
+                s.bato_link
+                for s in self.tracked_series()
+                if s.anilist_id == anilist_id and s.bato_link != bato_link
+            ),
+            None,
+        )
         if owner is not None:
             raise ScheduleConflict(f"AniList id {anilist_id} is already used by {owner}")
 
@@ -154,12 +176,16 @@ class LibraryMixin(RepositoryBase):
             if series.source == "manga_list":  # not ours to delete: remember the exclusion
                 if m.library.get_or_none(m.library.bato_link == bato_link) is None:
                     m.library.create(
-                        bato_link=bato_link, bato_id=series.bato_id,
-                        anilist_id=series.anilist_id, excluded=True, added_at=to_db(utcnow()),
+                        bato_link=bato_link,
+                        bato_id=series.bato_id,
+                        anilist_id=series.anilist_id,
+                        excluded=True,
+                        added_at=to_db(utcnow()),
                     )
                 else:
                     m.library.update(excluded=True).where(
-                        m.library.bato_link == bato_link).execute()
+                        m.library.bato_link == bato_link
+                    ).execute()
             else:
                 m.library.delete().where(m.library.bato_link == bato_link).execute()
         return True
@@ -171,8 +197,13 @@ class LibraryMixin(RepositoryBase):
             raise KeyError(f"{bato_link} is not in the library")
         lib = self.m.library
         if lib.get_or_none(lib.bato_link == bato_link) is None:
-            lib.create(bato_link=bato_link, bato_id=series.bato_id,
-                       anilist_id=series.anilist_id, added_at=to_db(utcnow()), **values)
+            lib.create(
+                bato_link=bato_link,
+                bato_id=series.bato_id,
+                anilist_id=series.anilist_id,
+                added_at=to_db(utcnow()),
+                **values,
+            )
         else:
             lib.update(**values).where(lib.bato_link == bato_link).execute()
 
@@ -189,8 +220,12 @@ class LibraryMixin(RepositoryBase):
         from bato_desktop.core.ratings import toasts_hidden
 
         d, lib = self.m.details, self.m.library
-        details = {link: (url, rating, name) for link, url, rating, name in
-                   d.select(d.bato_link, d.cover_url, d.content_rating, d.name).tuples()}
+        details = {
+            link: (url, rating, name)
+            for link, url, rating, name in d.select(
+                d.bato_link, d.cover_url, d.content_rating, d.name
+            ).tuples()
+        }
         flags = dict(lib.select(lib.bato_link, lib.hide_from_toasts).tuples())
         hints: dict[str, ToastHint] = {}
         for link in {*details, *flags}:
@@ -201,10 +236,10 @@ class LibraryMixin(RepositoryBase):
     def cover_urls(self) -> dict[str, str]:
         """bato_link -> cover URL of every tracked series whose generation names one."""
         d = self.m.details
-        urls = dict(d.select(d.bato_link, d.cover_url).where(d.cover_url.is_null(False))
-                    .tuples())
-        return {s.bato_link: urls[s.bato_link] for s in self.tracked_series()
-                if urls.get(s.bato_link)}
+        urls = dict(d.select(d.bato_link, d.cover_url).where(d.cover_url.is_null(False)).tuples())
+        return {
+            s.bato_link: urls[s.bato_link] for s in self.tracked_series() if urls.get(s.bato_link)
+        }
 
     def set_notify_after(self, bato_link: str, chapters: int) -> None:
         """Announce new chapters only once ``chapters`` of them have piled up (1 = at once)."""
@@ -224,9 +259,11 @@ class LibraryMixin(RepositoryBase):
         self._update_library(bato_link, paused_until=to_db(until))
         s = self.m.schedule
         if until is not None:
-            s.update(next_scrape_at=to_db(until), schedule_reason=(
-                f"paused until {until.astimezone(UTC):%Y-%m-%d}")).where(
-                s.bato_link == bato_link).execute()
+            s.update(
+                next_scrape_at=to_db(until),
+                schedule_reason=(f"paused until {until.astimezone(UTC):%Y-%m-%d}"),
+            ).where(s.bato_link == bato_link).execute()
         else:
             s.update(next_scrape_at=to_db(utcnow()), schedule_reason="resumed").where(
-                s.bato_link == bato_link).execute()
+                s.bato_link == bato_link
+            ).execute()

@@ -64,11 +64,14 @@ def _exclusive(database: peewee.Database) -> Iterator[None]:
     if isinstance(database, peewee.SqliteDatabase):
         yield
         return
-    got = database.execute_sql("SELECT GET_LOCK(%s, %s)",
-                               (MIGRATION_LOCK, LOCK_WAIT_SECONDS)).fetchone()
+    got = database.execute_sql(
+        "SELECT GET_LOCK(%s, %s)", (MIGRATION_LOCK, LOCK_WAIT_SECONDS)
+    ).fetchone()
     if not got or got[0] != 1:
-        raise MigrationBusy(f"another Bato Desktop has been migrating this database for over "
-                            f"{LOCK_WAIT_SECONDS} s; try again when it has finished")
+        raise MigrationBusy(
+            f"another Bato Desktop has been migrating this database for over "
+            f"{LOCK_WAIT_SECONDS} s; try again when it has finished"
+        )
     try:
         yield
     finally:
@@ -109,8 +112,11 @@ def _add_missing_columns(models: ModelSet, existing: set[str]) -> list[str]:
 
 #: Id columns the old schema made varchar(20): XCOMIC's alphanumeric ids are stored with their
 #: catalogue prefix (``xcomic:<id>``), which a long id would push past 20 characters.
-WIDE_ID_COLUMNS = (("bato_manga_details", "bato_id"), ("bato_library", "bato_id"),
-                   ("bato_chapters", "bato_chapter_id"))
+WIDE_ID_COLUMNS = (
+    ("bato_manga_details", "bato_id"),
+    ("bato_library", "bato_id"),
+    ("bato_chapters", "bato_chapter_id"),
+)
 WIDE_ID_LENGTH = 64
 
 
@@ -124,12 +130,14 @@ def _widen_id_columns(models: ModelSet) -> list[str]:
         row = database.execute_sql(
             "SELECT CHARACTER_MAXIMUM_LENGTH, IS_NULLABLE FROM information_schema.COLUMNS WHERE "
             "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s AND COLUMN_NAME = %s",
-            (table, column)).fetchone()
+            (table, column),
+        ).fetchone()
         if row is None or row[0] is None or int(row[0]) >= WIDE_ID_LENGTH:
             continue
         nullable = "NULL" if str(row[1]).upper() == "YES" else "NOT NULL"
         database.execute_sql(
-            f"ALTER TABLE `{table}` MODIFY `{column}` VARCHAR({WIDE_ID_LENGTH}) {nullable}")
+            f"ALTER TABLE `{table}` MODIFY `{column}` VARCHAR({WIDE_ID_LENGTH}) {nullable}"
+        )
         actions.append(f"widened {table}.{column} to varchar({WIDE_ID_LENGTH})")
     return actions
 
@@ -142,8 +150,9 @@ def _backfill_chapter_keys(models: ModelSet) -> list[str]:
     """Give old chapter rows their identity; duplicates (old re-uploads) keep a unique suffix."""
     chapter = models.chapter
     missing = list(
-        chapter.select(chapter.id, chapter.bato_link, chapter.canonical_chapter_id,
-                       chapter.bato_chapter_id)
+        chapter.select(
+            chapter.id, chapter.bato_link, chapter.canonical_chapter_id, chapter.bato_chapter_id
+        )
         .where(chapter.chapter_key.is_null() | (chapter.chapter_key == ""))
         .order_by(chapter.id)
         .tuples()

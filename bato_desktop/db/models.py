@@ -281,8 +281,17 @@ class SchemaVersion(BaseModel):
 
 
 BATO_TABLES: tuple[type[BaseModel], ...] = (
-    Library, MangaDetails, Chapter, Notification, ScraperLog, Schedule, Device, Delivery,
-    EngineState, Relink, SchemaVersion,
+    Library,
+    MangaDetails,
+    Chapter,
+    Notification,
+    ScraperLog,
+    Schedule,
+    Device,
+    Delivery,
+    EngineState,
+    Relink,
+    SchemaVersion,
 )
 
 
@@ -312,9 +321,19 @@ class ModelSet:
     @property
     def owned(self) -> tuple[Any, ...]:
         """The tables Bato Desktop creates and migrates (not the web app's manga_list)."""
-        return (self.library, self.details, self.chapter, self.notification, self.log,
-                self.schedule, self.device, self.delivery, self.engine_state, self.relink,
-                self.schema_version)
+        return (
+            self.library,
+            self.details,
+            self.chapter,
+            self.notification,
+            self.log,
+            self.schedule,
+            self.device,
+            self.delivery,
+            self.engine_state,
+            self.relink,
+            self.schema_version,
+        )
 
 
 def bind_models(database: peewee.Database) -> ModelSet:

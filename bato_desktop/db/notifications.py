@@ -35,13 +35,20 @@ class NotificationsMixin(RepositoryBase):
         with self.atomic():
             for item in items:
                 row = n.create(
-                    anilist_id=item.anilist_id, bato_link=item.bato_link,
+                    anilist_id=item.anilist_id,
+                    bato_link=item.bato_link,
                     notification_type=item.notification_type,
-                    manga_name=item.manga_name[:500], message=item.message,
-                    chapter_id=item.chapter_id, chapter_dname=item.chapter_dname,
-                    chapter_full_url=item.chapter_full_url, old_status=item.old_status,
-                    new_status=item.new_status, chapters_count=item.chapters_count,
-                    importance=item.importance, is_read=False, is_emitted=False,
+                    manga_name=item.manga_name[:500],
+                    message=item.message,
+                    chapter_id=item.chapter_id,
+                    chapter_dname=item.chapter_dname,
+                    chapter_full_url=item.chapter_full_url,
+                    old_status=item.old_status,
+                    new_status=item.new_status,
+                    chapters_count=item.chapters_count,
+                    importance=item.importance,
+                    is_read=False,
+                    is_emitted=False,
                     created_at=created_at,
                 )
                 ids.append(int(row.id))
@@ -49,14 +56,21 @@ class NotificationsMixin(RepositoryBase):
 
     def _notification_row(self, row: Any) -> NotificationRow:
         return NotificationRow(
-            id=row.id, anilist_id=row.anilist_id, bato_link=row.bato_link or "",
-            notification_type=row.notification_type, manga_name=row.manga_name or "",
-            message=row.message or "", chapter_id=row.chapter_id,
-            chapter_dname=row.chapter_dname, chapter_full_url=row.chapter_full_url,
-            old_status=row.old_status, new_status=row.new_status,
+            id=row.id,
+            anilist_id=row.anilist_id,
+            bato_link=row.bato_link or "",
+            notification_type=row.notification_type,
+            manga_name=row.manga_name or "",
+            message=row.message or "",
+            chapter_id=row.chapter_id,
+            chapter_dname=row.chapter_dname,
+            chapter_full_url=row.chapter_full_url,
+            old_status=row.old_status,
+            new_status=row.new_status,
             chapters_count=row.chapters_count if row.chapters_count is not None else 1,
             importance=row.importance if row.importance is not None else 1,
-            is_read=bool(row.is_read), is_emitted=bool(row.is_emitted),
+            is_read=bool(row.is_read),
+            is_emitted=bool(row.is_emitted),
             created_at=required(row.created_at),
         )
 
@@ -69,7 +83,8 @@ class NotificationsMixin(RepositoryBase):
         n = self.m.notification
         query = (
             self._pending(self._undelivered())
-            .order_by(n.importance.desc(), n.created_at.asc(), n.id.asc()).limit(limit)
+            .order_by(n.importance.desc(), n.created_at.asc(), n.id.asc())
+            .limit(limit)
         )
         return [self._notification_row(row) for row in query]
 
@@ -87,19 +102,25 @@ class NotificationsMixin(RepositoryBase):
             if not ids:
                 return NotificationBacklog(ids=())
             series, importance = (
-                self._pending(pending, peewee.fn.COUNT(peewee.fn.DISTINCT(n.bato_link)),
-                              peewee.fn.MAX(n.importance))
-                .tuples().get()
+                self._pending(
+                    pending,
+                    peewee.fn.COUNT(peewee.fn.DISTINCT(n.bato_link)),
+                    peewee.fn.MAX(n.importance),
+                )
+                .tuples()
+                .get()
             )
             busiest = (
                 self._pending(pending, peewee.fn.MAX(n.manga_name))
                 .group_by(n.bato_link)
                 .order_by(peewee.fn.COUNT(n.id).desc(), peewee.fn.MAX(n.manga_name))
-                .limit(BACKLOG_NAMES).tuples()
+                .limit(BACKLOG_NAMES)
+                .tuples()
             )
             names = tuple(name for (name,) in busiest if name)
-        return NotificationBacklog(ids=ids, series=int(series or 0), names=names,
-                                   importance=int(importance or 1))
+        return NotificationBacklog(
+            ids=ids, series=int(series or 0), names=names, importance=int(importance or 1)
+        )
 
     def mark_emitted(self, ids: Sequence[int], now: datetime | None = None) -> int:
         """Record that these were shown (here); ``is_emitted`` keeps its old global meaning.
@@ -113,7 +134,7 @@ class NotificationsMixin(RepositoryBase):
         count = 0
         with self.atomic():
             for start in range(0, len(unique), MARK_BATCH):
-                batch = unique[start:start + MARK_BATCH]
+                batch = unique[start : start + MARK_BATCH]
                 count += int(n.update(is_emitted=True).where(n.id.in_(batch)).execute())
                 if self.device_id is not None:
                     self._record_deliveries(batch, now or utcnow())
@@ -144,7 +165,8 @@ class NotificationsMixin(RepositoryBase):
         through = self._settle_delivery_mark(self.register_device())
         d = self.m.delivery
         delivered = d.select(d.notification_id).where(
-            (d.device_id == self.device_id) & (d.notification_id > through))
+            (d.device_id == self.device_id) & (d.notification_id > through)
+        )
         return (n.id > through) & (n.is_read == False) & n.id.not_in(delivered)  # noqa: E712
 
     # -- devices (several desktops and servers on one MariaDB) --------------------------------
@@ -167,8 +189,9 @@ class NotificationsMixin(RepositoryBase):
         if row is None:
             row = self._create_device(now or utcnow())
         elif not self._device_registered:
-            dev.update(last_seen_at=to_db(now or utcnow()), device_name=self.device_name[:200]) \
-                .where(dev.id == row.id).execute()
+            dev.update(
+                last_seen_at=to_db(now or utcnow()), device_name=self.device_name[:200]
+            ).where(dev.id == row.id).execute()
         self._device_registered = True
         return row
 
@@ -184,21 +207,29 @@ class NotificationsMixin(RepositoryBase):
         dev, n, d = self.m.device, self.m.notification, self.m.delivery
         cutoff = self._server_utcnow() - JOIN_MARGIN
         settled = (
-            n.select(n.id).where(n.created_at <= cutoff)
-            .order_by(n.created_at.desc(), n.id.desc()).limit(1).scalar()
+            n.select(n.id)
+            .where(n.created_at <= cutoff)
+            .order_by(n.created_at.desc(), n.id.desc())
+            .limit(1)
+            .scalar()
         ) or 0
         shown = n.select(peewee.fn.MAX(n.id)).where(n.is_emitted == True).scalar() or 0  # noqa: E712
         baseline = min(settled, shown)
         try:
             with self.atomic():
-                row = dev.create(device_id=self.device_id, device_name=self.device_name[:200],
-                                 baseline_id=baseline, delivered_through_id=baseline,
-                                 last_seen_at=to_db(now))
-                history = n.select(n.id, peewee.Value(self.device_id),
-                                   peewee.Value(to_db(now))).where(
-                    (n.id > baseline) & (n.is_emitted == True))  # noqa: E712
-                d.insert_from(history, [d.notification_id, d.device_id, d.delivered_at]) \
-                    .on_conflict_ignore().execute()
+                row = dev.create(
+                    device_id=self.device_id,
+                    device_name=self.device_name[:200],
+                    baseline_id=baseline,
+                    delivered_through_id=baseline,
+                    last_seen_at=to_db(now),
+                )
+                history = n.select(
+                    n.id, peewee.Value(self.device_id), peewee.Value(to_db(now))
+                ).where((n.id > baseline) & (n.is_emitted == True))  # noqa: E712
+                d.insert_from(
+                    history, [d.notification_id, d.device_id, d.delivered_at]
+                ).on_conflict_ignore().execute()
         except peewee.IntegrityError:  # another process registered it meanwhile
             row = dev.get(dev.device_id == self.device_id)
         return row
@@ -216,25 +247,33 @@ class NotificationsMixin(RepositoryBase):
         """
         through = int(max(device.baseline_id, device.delivered_through_id))
         n = self.m.notification
-        if self._settling is not None and self._monotonic() - self._settling[0] >= \
-                self.settle_seconds:
+        if (
+            self._settling is not None
+            and self._monotonic() - self._settling[0] >= self.settle_seconds
+        ):
             settled = self._settling[1]
             self._settling = None
             if settled > through:
                 d = self.m.delivery
                 delivered = d.select(d.notification_id).where(
-                    (d.device_id == self.device_id) & (d.notification_id > through))
+                    (d.device_id == self.device_id) & (d.notification_id > through)
+                )
                 first_open = (
                     n.select(peewee.fn.MIN(n.id))
-                    .where((n.id > through) & (n.id <= settled) & (n.is_read == False)  # noqa: E712
-                           & n.id.not_in(delivered))
+                    .where(
+                        (n.id > through)
+                        & (n.id <= settled)
+                        & (n.is_read == False)  # noqa: E712
+                        & n.id.not_in(delivered)
+                    )
                     .scalar()
                 )
                 mark = settled if first_open is None else int(first_open) - 1
                 if mark > through:
                     dev = self.m.device
                     dev.update(delivered_through_id=mark).where(
-                        (dev.id == device.id) & (dev.delivered_through_id < mark)).execute()
+                        (dev.id == device.id) & (dev.delivered_through_id < mark)
+                    ).execute()
                     through = mark
         if self._settling is None:
             newest = int(n.select(peewee.fn.MAX(n.id)).scalar() or 0)
@@ -245,17 +284,25 @@ class NotificationsMixin(RepositoryBase):
         """That these were shown here; the mark itself moves in :meth:`_settle_delivery_mark`."""
         d = self.m.delivery
         self.register_device()
-        rows = [{"notification_id": i, "device_id": self.device_id, "delivered_at": to_db(now)}
-                for i in ids]
+        rows = [
+            {"notification_id": i, "device_id": self.device_id, "delivered_at": to_db(now)}
+            for i in ids
+        ]
         d.insert_many(rows).on_conflict_ignore().execute()
 
     def devices(self) -> list[tuple[str, str, datetime | None]]:
         dev = self.m.device
-        return [(row.device_id, row.device_name, from_db(row.last_seen_at))
-                for row in dev.select().order_by(dev.device_name)]
+        return [
+            (row.device_id, row.device_name, from_db(row.last_seen_at))
+            for row in dev.select().order_by(dev.device_name)
+        ]
 
     def list_notifications(
-        self, *, limit: int = 200, unread_only: bool = False, bato_link: str | None = None,
+        self,
+        *,
+        limit: int = 200,
+        unread_only: bool = False,
+        bato_link: str | None = None,
         notification_type: str | None = None,
     ) -> list[NotificationRow]:
         """Newest first."""
@@ -306,16 +353,27 @@ class NotificationsMixin(RepositoryBase):
         now = now or utcnow()
         n = self.m.notification
         recent = (
-            n.select().where((n.notification_type == SYSTEM_WARNING)
-                             & (n.created_at > to_db(now - timedelta(days=1))))
+            n.select()
+            .where(
+                (n.notification_type == SYSTEM_WARNING)
+                & (n.created_at > to_db(now - timedelta(days=1)))
+            )
             .exists()
         )
         if recent:
             return False
         self.create_notifications(
-            [NewNotification(anilist_id=0, bato_link="", notification_type=SYSTEM_WARNING,
-                             manga_name="Bato Desktop", message=message, chapters_count=0,
-                             importance=3)],
+            [
+                NewNotification(
+                    anilist_id=0,
+                    bato_link="",
+                    notification_type=SYSTEM_WARNING,
+                    manga_name="Bato Desktop",
+                    message=message,
+                    chapters_count=0,
+                    importance=3,
+                )
+            ],
             now=now,
         )
         return True

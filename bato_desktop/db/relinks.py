@@ -48,8 +48,15 @@ class RelinkStore:
         return int(current or 0) + 1
 
     def move(
-        self, old_link: str, new_bato_id: str, new_link: str, *, batch: int, match_kind: str,
-        reason: str, now: datetime,
+        self,
+        old_link: str,
+        new_bato_id: str,
+        new_link: str,
+        *,
+        batch: int,
+        match_kind: str,
+        reason: str,
+        now: datetime,
     ) -> RelinkRow:
         """Point a tracked series' checks at ``new_bato_id``; due at once, its first load there
         notifies nothing of what is known (chapters match by number) and the rest goes to the
@@ -64,21 +71,34 @@ class RelinkStore:
             other = repo.series_by_bato_id(new_bato_id)
             if other is not None and other.bato_link != old_link:
                 raise LibraryError(f"{new_link} is tracked already as {other.bato_link}")
-            repo._update_library(old_link, relinked_to=new_bato_id, relinked_link=new_link,
-                                 relink_pending=True)
+            repo._update_library(
+                old_link, relinked_to=new_bato_id, relinked_link=new_link, relink_pending=True
+            )
             r = self._m.relink
             r.update(status="undone", undone_at=to_db(now)).where(
-                (r.old_link == old_link) & (r.status != "undone")).execute()
+                (r.old_link == old_link) & (r.status != "undone")
+            ).execute()
             row = r.create(
-                batch=batch, old_link=old_link, old_bato_id=series.bato_id,
-                new_bato_id=new_bato_id, new_link=new_link[:500], anilist_id=series.anilist_id,
-                match_kind=match_kind, reason=reason[:500], status="moved", new_chapters=0,
+                batch=batch,
+                old_link=old_link,
+                old_bato_id=series.bato_id,
+                new_bato_id=new_bato_id,
+                new_link=new_link[:500],
+                anilist_id=series.anilist_id,
+                match_kind=match_kind,
+                reason=reason[:500],
+                status="moved",
+                new_chapters=0,
                 moved_at=to_db(now),
             )
             s = self._m.schedule
-            s.update(next_scrape_at=to_db(now), schedule_reason="relinked: first load on "
-                     "the new site", updated_at=to_db(now), consecutive_failures=0,
-                     is_active=True).where(s.bato_link == old_link).execute()
+            s.update(
+                next_scrape_at=to_db(now),
+                schedule_reason="relinked: first load on the new site",
+                updated_at=to_db(now),
+                consecutive_failures=0,
+                is_active=True,
+            ).where(s.bato_link == old_link).execute()
         return self._row(row)
 
     def undo(self, old_link: str, now: datetime) -> RelinkRow:
@@ -89,12 +109,17 @@ class RelinkStore:
         repo = self._repo
         r = self._m.relink
         with repo.atomic():
-            current = (r.select().where((r.old_link == old_link) & (r.status != "undone"))
-                       .order_by(r.id.desc()).first())
+            current = (
+                r.select()
+                .where((r.old_link == old_link) & (r.status != "undone"))
+                .order_by(r.id.desc())
+                .first()
+            )
             if current is None:
                 raise RelinkError(f"{old_link} was not relinked")
-            repo._update_library(old_link, relinked_to=None, relinked_link=None,
-                                 relink_pending=False)
+            repo._update_library(
+                old_link, relinked_to=None, relinked_link=None, relink_pending=False
+            )
             d = self._m.details
             d.update(bato_id=current.old_bato_id).where(d.bato_link == old_link).execute()
             r.update(status="undone", undone_at=to_db(now)).where(r.id == current.id).execute()
@@ -108,13 +133,18 @@ class RelinkStore:
 
         repo = self._repo
         r = self._m.relink
-        current = (r.select().where((r.old_link == old_link) & (r.status == "moved"))
-                   .order_by(r.id.desc()).first())
+        current = (
+            r.select()
+            .where((r.old_link == old_link) & (r.status == "moved"))
+            .order_by(r.id.desc())
+            .first()
+        )
         repo._update_library(old_link, relink_pending=False)
         if current is None:
             return None
         r.update(status="loaded", loaded_at=to_db(now), new_chapters=new_chapters).where(
-            r.id == current.id).execute()
+            r.id == current.id
+        ).execute()
         waiting = r.select().where((r.batch == current.batch) & (r.status == "moved")).exists()
         if waiting:
             return None
@@ -128,8 +158,9 @@ class RelinkStore:
         state = self._m.engine_state
         try:
             with self._repo.atomic():
-                state.create(key=DIGEST_KEY.format(batch=batch)[:64], value="1",
-                             updated_at=to_db(now))
+                state.create(
+                    key=DIGEST_KEY.format(batch=batch)[:64], value="1", updated_at=to_db(now)
+                )
         except peewee.IntegrityError:
             return None
         r = self._m.relink
@@ -137,14 +168,19 @@ class RelinkStore:
         chapters = sum(int(row.new_chapters or 0) for row in rows)
         series = sum(1 for row in rows if row.new_chapters)
         if chapters:
-            message = (f"While Bato was away: {chapters} new chapter"
-                       f"{'s' if chapters != 1 else ''} in {series} series")
+            message = (
+                f"While Bato was away: {chapters} new chapter"
+                f"{'s' if chapters != 1 else ''} in {series} series"
+            )
         else:
-            message = (f"Relinked {len(rows)} series: no chapter was released while Bato "
-                       "was away")
+            message = f"Relinked {len(rows)} series: no chapter was released while Bato was away"
         return NewNotification(
-            anilist_id=0, bato_link="", notification_type=RELINK_DIGEST,
-            manga_name="Bato Desktop", message=message, chapters_count=chapters,
+            anilist_id=0,
+            bato_link="",
+            notification_type=RELINK_DIGEST,
+            manga_name="Bato Desktop",
+            message=message,
+            chapters_count=chapters,
             importance=2 if chapters else 1,
         )
 
@@ -157,8 +193,12 @@ class RelinkStore:
 
     def current(self, old_link: str) -> RelinkRow | None:
         r = self._m.relink
-        row = (r.select().where((r.old_link == old_link) & (r.status != "undone"))
-               .order_by(r.id.desc()).first())
+        row = (
+            r.select()
+            .where((r.old_link == old_link) & (r.status != "undone"))
+            .order_by(r.id.desc())
+            .first()
+        )
         return self._row(row) if row is not None else None
 
     @staticmethod
@@ -168,9 +208,18 @@ class RelinkStore:
         moved = from_db(row.moved_at)
         assert moved is not None
         return RelinkRow(
-            id=row.id, batch=row.batch, old_link=row.old_link, old_bato_id=row.old_bato_id,
-            new_bato_id=row.new_bato_id, new_link=row.new_link, anilist_id=row.anilist_id,
-            match_kind=row.match_kind, reason=row.reason, status=row.status,
-            new_chapters=row.new_chapters or 0, moved_at=moved,
-            loaded_at=from_db(row.loaded_at), undone_at=from_db(row.undone_at),
+            id=row.id,
+            batch=row.batch,
+            old_link=row.old_link,
+            old_bato_id=row.old_bato_id,
+            new_bato_id=row.new_bato_id,
+            new_link=row.new_link,
+            anilist_id=row.anilist_id,
+            match_kind=row.match_kind,
+            reason=row.reason,
+            status=row.status,
+            new_chapters=row.new_chapters or 0,
+            moved_at=moved,
+            loaded_at=from_db(row.loaded_at),
+            undone_at=from_db(row.undone_at),
         )

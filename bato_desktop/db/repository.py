@@ -81,7 +81,11 @@ __all__ = [  # the names callers import from here (the jobs' modules define them
 
 
 class Repository(
-    LibraryMixin, ChaptersMixin, NotificationsMixin, SchedulesMixin, MonitoringMixin,
+    LibraryMixin,
+    ChaptersMixin,
+    NotificationsMixin,
+    SchedulesMixin,
+    MonitoringMixin,
 ):
     """The data API. ``device_id`` turns on per-device delivery on a shared MariaDB."""
 

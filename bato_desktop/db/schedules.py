@@ -67,14 +67,26 @@ class SchedulesMixin(RepositoryBase):
             if self.get_series(old.bato_link) is not None:
                 raise ScheduleConflict(
                     f"AniList id {anilist_id} is already used by {old.bato_link}; "
-                    f"{bato_link} cannot get a schedule")
-            s.update(bato_link=bato_link, next_scrape_at=to_db(now), updated_at=to_db(now),
-                     schedule_reason="new link of a known series").where(
-                s.id == old.id).execute()
+                    f"{bato_link} cannot get a schedule"
+                )
+            s.update(
+                bato_link=bato_link,
+                next_scrape_at=to_db(now),
+                updated_at=to_db(now),
+                schedule_reason="new link of a known series",
+            ).where(s.id == old.id).execute()
             return
-        s.create(anilist_id=anilist_id, bato_link=bato_link, scraping_interval_hours=24,
-                 next_scrape_at=to_db(now), is_active=True, priority=1,
-                 created_at=to_db(now), updated_at=to_db(now), schedule_reason="new series")
+        s.create(
+            anilist_id=anilist_id,
+            bato_link=bato_link,
+            scraping_interval_hours=24,
+            next_scrape_at=to_db(now),
+            is_active=True,
+            priority=1,
+            created_at=to_db(now),
+            updated_at=to_db(now),
+            schedule_reason="new series",
+        )
 
     def sync_schedules(self, now: datetime | None = None) -> int:
         """Give every tracked series a schedule row (manga_list series arrive without one)."""
@@ -121,7 +133,8 @@ class SchedulesMixin(RepositoryBase):
 
     def _schedule_row(self, row: Any) -> ScheduleRow:
         return ScheduleRow(
-            bato_link=row.bato_link, anilist_id=row.anilist_id,
+            bato_link=row.bato_link,
+            anilist_id=row.anilist_id,
             scraping_interval_hours=row.scraping_interval_hours or 24,
             last_scraped_at=from_db(row.last_scraped_at),
             next_scrape_at=required(row.next_scrape_at),
@@ -134,14 +147,23 @@ class SchedulesMixin(RepositoryBase):
             consecutive_no_update_count=row.consecutive_no_update_count or 0,
             consecutive_failures=row.consecutive_failures or 0,
             is_active=bool(row.is_active) if row.is_active is not None else True,
-            priority=row.priority or 1, schedule_reason=row.schedule_reason,
-            last_status=row.last_status, last_error=row.last_error,
-            lease_owner=row.lease_owner, lease_expires_at=from_db(row.lease_expires_at),
+            priority=row.priority or 1,
+            schedule_reason=row.schedule_reason,
+            last_status=row.last_status,
+            last_error=row.last_error,
+            lease_owner=row.lease_owner,
+            lease_expires_at=from_db(row.lease_expires_at),
         )
 
     def save_schedule_decision(
-        self, bato_link: str, anilist_id: int, decision: ScheduleDecision, *,
-        scraped_at: datetime, status: str, error: str | None = None,
+        self,
+        bato_link: str,
+        anilist_id: int,
+        decision: ScheduleDecision,
+        *,
+        scraped_at: datetime,
+        status: str,
+        error: str | None = None,
         lease_owner: str | None = None,
     ) -> None:
         """The after-scrape update: next time, learned pattern and the reason, in one row.
@@ -153,35 +175,49 @@ class SchedulesMixin(RepositoryBase):
         self._ensure_schedule(bato_link, anilist_id, scraped_at)
         if lease_owner is not None:  # only this engine's claim: a newer owner's lease stays
             self.release_lease(bato_link, lease_owner)
-        touched = s.update(
-            scraping_interval_hours=max(1, int(decision.interval_hours)),
-            last_scraped_at=to_db(scraped_at),
-            next_scrape_at=to_db(decision.next_check_at),
-            average_release_interval_days=decision.average_release_interval_days,
-            preferred_release_day=decision.preferred_release_day,
-            preferred_release_hour=decision.preferred_release_hour,
-            release_pattern_confidence=decision.release_pattern_confidence,
-            total_chapters_tracked=decision.total_chapters_tracked,
-            last_chapter_date=to_db(decision.last_chapter_date),
-            consecutive_no_update_count=decision.consecutive_no_update_count,
-            consecutive_failures=decision.consecutive_failures,
-            schedule_reason=decision.reason[:500], last_status=status, last_error=error,
-            updated_at=to_db(scraped_at),
-        ).where(s.bato_link == bato_link).execute()
+        touched = (
+            s.update(
+                scraping_interval_hours=max(1, int(decision.interval_hours)),
+                last_scraped_at=to_db(scraped_at),
+                next_scrape_at=to_db(decision.next_check_at),
+                average_release_interval_days=decision.average_release_interval_days,
+                preferred_release_day=decision.preferred_release_day,
+                preferred_release_hour=decision.preferred_release_hour,
+                release_pattern_confidence=decision.release_pattern_confidence,
+                total_chapters_tracked=decision.total_chapters_tracked,
+                last_chapter_date=to_db(decision.last_chapter_date),
+                consecutive_no_update_count=decision.consecutive_no_update_count,
+                consecutive_failures=decision.consecutive_failures,
+                schedule_reason=decision.reason[:500],
+                last_status=status,
+                last_error=error,
+                updated_at=to_db(scraped_at),
+            )
+            .where(s.bato_link == bato_link)
+            .execute()
+        )
         if not touched:
             raise ScheduleConflict(
-                f"the schedule of {bato_link} was not saved: it has no schedule row")
+                f"the schedule of {bato_link} was not saved: it has no schedule row"
+            )
 
     def postpone_check(self, bato_link: str, until: datetime, reason: str) -> None:
         """Move a series' next check (e.g. a first load to after a 429 pause)."""
         s = self.m.schedule
-        touched = s.update(next_scrape_at=to_db(until), schedule_reason=reason[:500],
-                           updated_at=to_db(utcnow())).where(s.bato_link == bato_link).execute()
+        touched = (
+            s.update(
+                next_scrape_at=to_db(until),
+                schedule_reason=reason[:500],
+                updated_at=to_db(utcnow()),
+            )
+            .where(s.bato_link == bato_link)
+            .execute()
+        )
         if not touched:
             raise ScheduleConflict(f"{bato_link} has no schedule row to postpone")
 
     def make_due(self, bato_link: str | None, now: datetime | None = None) -> int:
-        """"Check now": one series, or every tracked series when ``bato_link`` is None."""
+        """ "Check now": one series, or every tracked series when ``bato_link`` is None."""
         now = now or utcnow()
         s = self.m.schedule
         self.sync_schedules(now)
@@ -189,8 +225,11 @@ class SchedulesMixin(RepositoryBase):
         if bato_link:
             query = query.where(s.bato_link == bato_link)
         else:  # "check all" leaves series on a hiatus pause alone
-            paused = [series.bato_link for series in self.tracked_series()
-                      if series.paused_until and series.paused_until > now]
+            paused = [
+                series.bato_link
+                for series in self.tracked_series()
+                if series.paused_until and series.paused_until > now
+            ]
             if paused:
                 query = query.where(s.bato_link.not_in(paused))
         return int(query.execute())
@@ -209,8 +248,13 @@ class SchedulesMixin(RepositoryBase):
         return len(self.due_series(now))
 
     def lease_next_due(
-        self, owner: str, now: datetime | None = None, *, lease_seconds: float = 600,
-        exclude: Iterable[str] = (), due_before: datetime | None = None,
+        self,
+        owner: str,
+        now: datetime | None = None,
+        *,
+        lease_seconds: float = 600,
+        exclude: Iterable[str] = (),
+        due_before: datetime | None = None,
     ) -> DueSeries | None:
         """Claim the most urgent due series for ``owner`` so no other engine checks it now.
 
@@ -229,14 +273,17 @@ class SchedulesMixin(RepositoryBase):
         due_before = due_before or now
         skip = set(exclude)
         cycle = self._lease_cycle
-        fresh = (cycle is None or not skip or cycle.owner != owner
-                 or cycle.due_before != due_before)
+        fresh = cycle is None or not skip or cycle.owner != owner or cycle.due_before != due_before
         if fresh or cycle is None:
             tracked = frozenset(series.bato_link for series in self.tracked_series())
             gone = self.gone_lease_owners(now)
-            cycle = LeaseCycle(owner, due_before, tracked,
-                                deque(self._lease_candidates(owner, now, due_before, gone)),
-                                gone=gone)
+            cycle = LeaseCycle(
+                owner,
+                due_before,
+                tracked,
+                deque(self._lease_candidates(owner, now, due_before, gone)),
+                gone=gone,
+            )
             self._lease_cycle = cycle
         while True:
             while cycle.queue:
@@ -252,11 +299,16 @@ class SchedulesMixin(RepositoryBase):
                 return None
             fresh = True
             cycle.gone = self.gone_lease_owners(now)
-            cycle.queue.extend(self._lease_candidates(owner, now, due_before, cycle.gone,
-                                                      limit=len(skip) + 20))
+            cycle.queue.extend(
+                self._lease_candidates(owner, now, due_before, cycle.gone, limit=len(skip) + 20)
+            )
 
     def lease_series(
-        self, bato_link: str, owner: str, now: datetime | None = None, *,
+        self,
+        bato_link: str,
+        owner: str,
+        now: datetime | None = None,
+        *,
         lease_seconds: float = 600,
     ) -> bool | None:
         """Claim one series by link, due or not (a requested check), like a due one is claimed.
@@ -267,58 +319,86 @@ class SchedulesMixin(RepositoryBase):
         """
         now = now or utcnow()
         s = self.m.schedule
-        row_id = s.select(s.id).where(
-            (s.bato_link == bato_link) & (s.is_active == True)).scalar()  # noqa: E712
+        row_id = s.select(s.id).where((s.bato_link == bato_link) & (s.is_active == True)).scalar()  # noqa: E712
         if row_id is None:
             return None
-        return self._claim(row_id, owner, now, lease_seconds, now + ANY_DUE_TIME,
-                           self.gone_lease_owners(now))
+        return self._claim(
+            row_id, owner, now, lease_seconds, now + ANY_DUE_TIME, self.gone_lease_owners(now)
+        )
 
     def gone_lease_owners(self, now: datetime | None = None) -> tuple[str, ...]:
         """Owners of unexpired leases that are engines of this host no longer running
         (killed, crashed): their claims are free now, not when they expire."""
         s = self.m.schedule
-        owners = (s.select(s.lease_owner).distinct()
-                  .where(s.lease_owner.is_null(False)
-                         & (s.lease_expires_at >= to_db(now or utcnow()))))
+        owners = (
+            s.select(s.lease_owner)
+            .distinct()
+            .where(s.lease_owner.is_null(False) & (s.lease_expires_at >= to_db(now or utcnow())))
+        )
         gone = tuple(sorted(o for (o,) in owners.tuples() if lease_owner_gone(o)))
         for owner in gone:
             log.debug("Engine %s of this host is gone: its claims are free", owner)
         return gone
 
     def count_held_elsewhere(
-        self, owner: str, now: datetime | None = None, *, due_before: datetime | None = None,
+        self,
+        owner: str,
+        now: datetime | None = None,
+        *,
+        due_before: datetime | None = None,
     ) -> int:
         """Due series that another live engine holds now, so ``owner`` passes over them."""
         now = now or utcnow()
         s = self.m.schedule
-        held = (s.lease_owner.is_null(False) & (s.lease_owner != owner)
-                & (s.lease_expires_at >= to_db(now)))
+        held = (
+            s.lease_owner.is_null(False)
+            & (s.lease_owner != owner)
+            & (s.lease_expires_at >= to_db(now))
+        )
         gone = self.gone_lease_owners(now)
         if gone:
             held &= s.lease_owner.not_in(gone)
-        links = [link for (link,) in s.select(s.bato_link).where(
-            (s.is_active == True) & (s.next_scrape_at <= to_db(due_before or now))  # noqa: E712
-            & held).tuples()]
+        links = [
+            link
+            for (link,) in s.select(s.bato_link)
+            .where(
+                (s.is_active == True)  # noqa: E712
+                & (s.next_scrape_at <= to_db(due_before or now))
+                & held
+            )
+            .tuples()
+        ]
         if not links:
             return 0
         cycle = self._lease_cycle
-        tracked = (cycle.tracked if cycle is not None and cycle.owner == owner
-                   else frozenset(series.bato_link for series in self.tracked_series()))
+        tracked = (
+            cycle.tracked
+            if cycle is not None and cycle.owner == owner
+            else frozenset(series.bato_link for series in self.tracked_series())
+        )
         return sum(link in tracked for link in links)
 
     def _claimable(
-        self, owner: str, now: datetime, due_before: datetime, gone: Sequence[str] = (),
+        self,
+        owner: str,
+        now: datetime,
+        due_before: datetime,
+        gone: Sequence[str] = (),
     ) -> Any:
         s = self.m.schedule
-        free = (s.lease_owner.is_null() | (s.lease_expires_at < to_db(now))
-                | (s.lease_owner == owner))
+        free = (
+            s.lease_owner.is_null() | (s.lease_expires_at < to_db(now)) | (s.lease_owner == owner)
+        )
         if gone:
             free |= s.lease_owner.in_(list(gone))
         return (s.is_active == True) & (s.next_scrape_at <= to_db(due_before)) & free  # noqa: E712
 
     def _lease_candidates(
-        self, owner: str, now: datetime, due_before: datetime, gone: Sequence[str] = (),
+        self,
+        owner: str,
+        now: datetime,
+        due_before: datetime,
+        gone: Sequence[str] = (),
         limit: int | None = None,
     ) -> list[tuple[int, str, int, int | None, Any]]:
         s = self.m.schedule
@@ -332,7 +412,12 @@ class SchedulesMixin(RepositoryBase):
         return list(query.tuples())
 
     def _claim(
-        self, row_id: int, owner: str, now: datetime, lease_seconds: float, due_before: datetime,
+        self,
+        row_id: int,
+        owner: str,
+        now: datetime,
+        lease_seconds: float,
+        due_before: datetime,
         gone: Sequence[str] = (),
     ) -> bool:
         s = self.m.schedule
@@ -342,16 +427,22 @@ class SchedulesMixin(RepositoryBase):
                 locked = s.select(s.id).where(claimable).for_update(skip_locked=True)
                 if locked.scalar() is None:
                     return False
-            claimed = s.update(
-                lease_owner=owner, lease_expires_at=to_db(now + timedelta(seconds=lease_seconds)),
-            ).where(claimable).execute()
+            claimed = (
+                s.update(
+                    lease_owner=owner,
+                    lease_expires_at=to_db(now + timedelta(seconds=lease_seconds)),
+                )
+                .where(claimable)
+                .execute()
+            )
         return bool(claimed == 1)
 
     def release_lease(self, bato_link: str, owner: str) -> None:
         """Free a series, but only this owner's claim: a newer owner's lease stays."""
         s = self.m.schedule
         s.update(lease_owner=None, lease_expires_at=None).where(
-            (s.bato_link == bato_link) & (s.lease_owner == owner)).execute()
+            (s.bato_link == bato_link) & (s.lease_owner == owner)
+        ).execute()
 
     def shared_rate_limit_until(self) -> datetime | None:
         """The 429 pause every engine on this database respects."""
@@ -394,30 +485,38 @@ class SchedulesMixin(RepositoryBase):
 
     # -- the site feed's adjustments ---------------------------------------------------------
 
-    def make_due_unchecked_since(self, links: Sequence[str], since: datetime,
-                                 now: datetime) -> int:
+    def make_due_unchecked_since(self, links: Sequence[str], since: datetime, now: datetime) -> int:
         """Make due the series among ``links`` not checked since ``since`` (a gap in what the
         feed showed: any of them may have had an upload there)."""
         s = self.m.schedule
         since_db, now_db = to_db(since), to_db(now)
         touched = 0
         for start in range(0, len(links), 500):
-            chunk = list(links[start:start + 500])
-            touched += int(s.update(next_scrape_at=now_db, updated_at=now_db,
-                                    schedule_reason="the site feed had a gap: checked now")
-                           .where(s.bato_link.in_(chunk)
-                                  & (s.last_scraped_at.is_null()
-                                     | (s.last_scraped_at < since_db))
-                                  & (s.next_scrape_at > now_db)).execute())
+            chunk = list(links[start : start + 500])
+            touched += int(
+                s.update(
+                    next_scrape_at=now_db,
+                    updated_at=now_db,
+                    schedule_reason="the site feed had a gap: checked now",
+                )
+                .where(
+                    s.bato_link.in_(chunk)
+                    & (s.last_scraped_at.is_null() | (s.last_scraped_at < since_db))
+                    & (s.next_scrape_at > now_db)
+                )
+                .execute()
+            )
         return touched
 
     def unstretch_schedules(self, stretch: float, mark: str, now: datetime) -> int:
         """Bring checks stretched while the site feed watched (their reason holds ``mark``)
         back to their own interval from the last check: ``last + (next - last) / stretch``."""
         s = self.m.schedule
-        rows = (s.select(s.id, s.last_scraped_at, s.next_scrape_at, s.schedule_reason)
-                .where(s.schedule_reason.contains(mark) & (s.next_scrape_at > to_db(now)))
-                .tuples())
+        rows = (
+            s.select(s.id, s.last_scraped_at, s.next_scrape_at, s.schedule_reason)
+            .where(s.schedule_reason.contains(mark) & (s.next_scrape_at > to_db(now)))
+            .tuples()
+        )
         moved = 0
         with self.atomic():
             for row_id, last, next_at, reason in list(rows):
@@ -426,8 +525,10 @@ class SchedulesMixin(RepositoryBase):
                     continue
                 back = last_at + (next_time - last_at) / max(1.0, stretch)
                 own = (reason or "").split(f"; {mark}", 1)[0]
-                s.update(next_scrape_at=to_db(max(back, now)), updated_at=to_db(now),
-                         schedule_reason=f"{own}; the site feed failed, so back to this "
-                                         "schedule"[:500]).where(s.id == row_id).execute()
+                s.update(
+                    next_scrape_at=to_db(max(back, now)),
+                    updated_at=to_db(now),
+                    schedule_reason=f"{own}; the site feed failed, so back to this schedule"[:500],
+                ).where(s.id == row_id).execute()
                 moved += 1
         return moved

@@ -36,14 +36,18 @@ class SharedState:
             raise ValueError(f"shared state {key!r} is over {VALUE_LENGTH} characters")
         state = self._state
         with self._repo.atomic():
-            if not state.update(value=value, updated_at=to_db(now)).where(
-                    state.key == key).execute():
+            if (
+                not state.update(value=value, updated_at=to_db(now))
+                .where(state.key == key)
+                .execute()
+            ):
                 try:
                     with self._repo.atomic():
                         state.create(key=key, value=value, updated_at=to_db(now))
                 except peewee.IntegrityError:  # another engine created it meanwhile
                     state.update(value=value, updated_at=to_db(now)).where(
-                        state.key == key).execute()
+                        state.key == key
+                    ).execute()
 
     def take_lease(self, name: str, owner: str, now: datetime, seconds: float) -> bool:
         """Hold ``name`` for ``seconds``: True for this owner when the lease was free, expired
@@ -65,7 +69,8 @@ class SharedState:
         free = (state.key == name) & (
             state.value.is_null()
             | (state.value < now_db.isoformat(timespec="microseconds"))
-            | state.value.endswith(f"|{owner}"))
+            | state.value.endswith(f"|{owner}")
+        )
         if state.update(value=value, updated_at=now_db).where(free).execute():
             return True
         try:

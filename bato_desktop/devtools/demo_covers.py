@@ -75,8 +75,12 @@ def _mix(a: RGB, b: RGB, t: float) -> RGB:
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
-    return (struct.pack(">I", len(data)) + kind + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    return (
+        struct.pack(">I", len(data))
+        + kind
+        + data
+        + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
 
 
 def demo_cover_png(title: str, width: int = 120, height: int = 168) -> bytes:
@@ -113,8 +117,11 @@ def demo_cover_png(title: str, width: int = 120, height: int = 168) -> bytes:
             cover = min(1.0, max(0.0, radius - math.hypot(x + 0.5 - cx, y + 0.5 - cy) + 0.5))
             if cover:
                 colour = _mix(colour, moon, 0.85 * cover)
-            ridge = height * (0.62 + 0.05 * math.sin(x / width * math.tau * 1.3 + phase)
-                              + 0.03 * math.sin(x / width * math.tau * 3.1 + 2 * phase))
+            ridge = height * (
+                0.62
+                + 0.05 * math.sin(x / width * math.tau * 1.3 + phase)
+                + 0.03 * math.sin(x / width * math.tau * 3.1 + 2 * phase)
+            )
             below = min(1.0, max(0.0, y + 0.5 - ridge + 0.5))
             if below:
                 colour = _mix(colour, hill, 0.9 * below)
@@ -126,8 +133,12 @@ def demo_cover_png(title: str, width: int = 120, height: int = 168) -> bytes:
                 colour = _mix(colour, (0.0, 0.0, 0.0), 0.35)  # a thin frame
             rows += bytes(min(255, max(0, round(c))) for c in colour)
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
-            + _chunk(b"IDAT", zlib.compress(bytes(rows), 9)) + _chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", zlib.compress(bytes(rows), 9))
+        + _chunk(b"IEND", b"")
+    )
 
 
 def store_demo_covers(directory: Path, covers: Iterable[tuple[str, str]]) -> list[Path]:

@@ -20,17 +20,46 @@ from bato_desktop.engine.patterns import analyse
 from bato_desktop.engine.schedule_policy import CheckOutcome, ScheduleState, plan_next_check
 
 TITLES = (
-    "Return of the Mad Knight", "The Crimson Duke's Debt", "Solo Climber", "Moonlit Bakery",
-    "Ashen Throne", "Lady Evelyn's Second Life", "Dungeon Accountant", "Tiger and Crane",
-    "A Witch's Quiet Garden", "Blade of the Ninth Heaven", "My Neighbour the Demon Lord",
-    "The Archivist", "Sword Saint Reborn", "Starfall Academy", "Winter Court Chronicles",
-    "The Last Alchemist", "Shadow Regent", "Maple Street Detectives", "Cursed Hunter",
-    "Heavenly Chef", "The Tower's Gardener", "Iron Lotus", "Midnight Courier",
-    "Saintess on Strike", "The Ninth Prince Wants Out", "Cloud Sea Merchant",
-    "Villainess Runs a Library", "Ghost Lantern Inn", "Reincarnated as a Bridge Troll",
-    "Crane Dancer", "The Glass Knight", "Harbour of Stars", "Thousand-Year Apprentice",
-    "Snow Fox Pharmacy", "Duke of Small Things", "Orbit Academy", "Rice Wine and Swords",
-    "The Quiet Exorcist", "Seven Days of Spring", "Ledger of the Dead",
+    "Return of the Mad Knight",
+    "The Crimson Duke's Debt",
+    "Solo Climber",
+    "Moonlit Bakery",
+    "Ashen Throne",
+    "Lady Evelyn's Second Life",
+    "Dungeon Accountant",
+    "Tiger and Crane",
+    "A Witch's Quiet Garden",
+    "Blade of the Ninth Heaven",
+    "My Neighbour the Demon Lord",
+    "The Archivist",
+    "Sword Saint Reborn",
+    "Starfall Academy",
+    "Winter Court Chronicles",
+    "The Last Alchemist",
+    "Shadow Regent",
+    "Maple Street Detectives",
+    "Cursed Hunter",
+    "Heavenly Chef",
+    "The Tower's Gardener",
+    "Iron Lotus",
+    "Midnight Courier",
+    "Saintess on Strike",
+    "The Ninth Prince Wants Out",
+    "Cloud Sea Merchant",
+    "Villainess Runs a Library",
+    "Ghost Lantern Inn",
+    "Reincarnated as a Bridge Troll",
+    "Crane Dancer",
+    "The Glass Knight",
+    "Harbour of Stars",
+    "Thousand-Year Apprentice",
+    "Snow Fox Pharmacy",
+    "Duke of Small Things",
+    "Orbit Academy",
+    "Rice Wine and Swords",
+    "The Quiet Exorcist",
+    "Seven Days of Spring",
+    "Ledger of the Dead",
 )
 
 
@@ -41,8 +70,9 @@ class DemoSeries:
     chapters: int
 
 
-def release_history(rng: random.Random, last: datetime, gap_days: float,
-                    count: int) -> list[datetime]:
+def release_history(
+    rng: random.Random, last: datetime, gap_days: float, count: int
+) -> list[datetime]:
     """``count`` release times ending at ``last``, oldest first, the way real series look:
     weekly ones keep their weekday but skip a week now and then, others drift by a few hours,
     some take a months-long break, and the first chapters were uploaded together in one dump."""
@@ -62,8 +92,14 @@ def release_history(rng: random.Random, last: datetime, gap_days: float,
     return times
 
 
-def seed_demo(repo: Repository, count: int = 20, *, now: datetime | None = None,
-              seed: int = 7, covers_dir: Path | None = None) -> list[DemoSeries]:
+def seed_demo(
+    repo: Repository,
+    count: int = 20,
+    *,
+    now: datetime | None = None,
+    seed: int = 7,
+    covers_dir: Path | None = None,
+) -> list[DemoSeries]:
     """``count`` demo series; their covers go into ``covers_dir`` when given (e.g.
     ``paths.covers_dir()`` of a temporary ``BATO_CACHE_DIR``)."""
     now = now or datetime.now(UTC)
@@ -77,12 +113,22 @@ def seed_demo(repo: Repository, count: int = 20, *, now: datetime | None = None,
         link = f"https://bato.to/title/{bato_id}-{name.lower().replace(' ', '-')}"
         status = rng.choice(["ongoing"] * 6 + ["completed", "hiatus"])
         repo.add_series(link, bato_id, now=now - timedelta(days=60))
-        repo.upsert_details(link, -int(bato_id), SeriesDetails(
-            bato_id=bato_id, name=name, upload_status=status, original_status="ongoing",
-            genres=["action", "fantasy"], authors=["Demo Author"],
-            score=round(rng.uniform(7, 9.6), 1), follows=rng.randint(500, 90_000),
-            cover_url=demo_cover_url(bato_id)),
-            now=now - timedelta(days=60))
+        repo.upsert_details(
+            link,
+            -int(bato_id),
+            SeriesDetails(
+                bato_id=bato_id,
+                name=name,
+                upload_status=status,
+                original_status="ongoing",
+                genres=["action", "fantasy"],
+                authors=["Demo Author"],
+                score=round(rng.uniform(7, 9.6), 1),
+                follows=rng.randint(500, 90_000),
+                cover_url=demo_cover_url(bato_id),
+            ),
+            now=now - timedelta(days=60),
+        )
         covers.append((demo_cover_url(bato_id), name))
         weekday, hour = rng.randrange(7), rng.choice([0, 9, 15, 18])
         gap = rng.choice([7, 7, 7, 3, 14, 30])
@@ -90,24 +136,40 @@ def seed_demo(repo: Repository, count: int = 20, *, now: datetime | None = None,
         last = now - timedelta(days=rng.uniform(0.5, gap))
         if gap == 7:
             last -= timedelta(days=(last.weekday() - weekday) % 7)
-        times = release_history(rng, last.replace(hour=hour, minute=rng.randint(0, 40)),
-                                gap, n)
+        times = release_history(rng, last.replace(hour=hour, minute=rng.randint(0, 40)), gap, n)
         chapters = [
-            ChapterRecord(f"{bato_id}{i:05d}", f"ch_{i}", float(i), f"Chapter {i}", None,
-                          f"/title/{bato_id}/{bato_id}{i:05d}-ch_{i}",
-                          f"https://bato.to/title/{bato_id}/{bato_id}{i:05d}-ch_{i}", t, t)
+            ChapterRecord(
+                f"{bato_id}{i:05d}",
+                f"ch_{i}",
+                float(i),
+                f"Chapter {i}",
+                None,
+                f"/title/{bato_id}/{bato_id}{i:05d}-ch_{i}",
+                f"https://bato.to/title/{bato_id}/{bato_id}{i:05d}-ch_{i}",
+                t,
+                t,
+            )
             for i, t in enumerate(times, start=1)
         ]
         repo.insert_chapters(link, -int(bato_id), chapters, now=now - timedelta(days=30))
         pattern = analyse(times, now)
         failed = index % 9 == 4
         decision = plan_next_check(
-            pattern, ScheduleState(), CheckOutcome.FAILED if failed else CheckOutcome.NO_CHANGE,
-            now - timedelta(minutes=rng.randint(5, 600)), status, rng=rng)
+            pattern,
+            ScheduleState(),
+            CheckOutcome.FAILED if failed else CheckOutcome.NO_CHANGE,
+            now - timedelta(minutes=rng.randint(5, 600)),
+            status,
+            rng=rng,
+        )
         repo.save_schedule_decision(
-            link, -int(bato_id), decision, scraped_at=now - timedelta(minutes=rng.randint(5, 600)),
+            link,
+            -int(bato_id),
+            decision,
+            scraped_at=now - timedelta(minutes=rng.randint(5, 600)),
             status="failed" if failed else "success",
-            error="Bato server error from https://batotwo.com [HTTP 502]" if failed else None)
+            error="Bato server error from https://batotwo.com [HTTP 502]" if failed else None,
+        )
         made.append(DemoSeries(link, name, n))
         if failed:
             failing.append(made[-1])
@@ -118,25 +180,48 @@ def seed_demo(repo: Repository, count: int = 20, *, now: datetime | None = None,
         for _ in range(rng.randint(1, 5)):
             series = rng.choice(made)
             status = rng.choices(["success", "failed", "rate_limited"], [0.96, 0.03, 0.01])[0]
-            repo.add_log(series.bato_link, 0, "scheduled", status,
-                         chapters_found=series.chapters,
-                         new_chapters=rng.choice([0, 0, 0, 1]) if status == "success" else 0,
-                         error_message=None if status == "success" else
-                         ("Rate limited by Bato; retry after 300 s [HTTP 429]"
-                          if status == "rate_limited" else "Bato server error [HTTP 502]"),
-                         duration_seconds=rng.uniform(0.3, 1.6), scraped_at=at)
+            repo.add_log(
+                series.bato_link,
+                0,
+                "scheduled",
+                status,
+                chapters_found=series.chapters,
+                new_chapters=rng.choice([0, 0, 0, 1]) if status == "success" else 0,
+                error_message=None
+                if status == "success"
+                else (
+                    "Rate limited by Bato; retry after 300 s [HTTP 429]"
+                    if status == "rate_limited"
+                    else "Bato server error [HTTP 502]"
+                ),
+                duration_seconds=rng.uniform(0.3, 1.6),
+                scraped_at=at,
+            )
     for series in failing:  # the current run of failures the error list shows
         for minutes in (90, 20):
-            repo.add_log(series.bato_link, 0, "scheduled", "failed",
-                         error_message="Bato server error from https://batotwo.com [HTTP 502]",
-                         duration_seconds=15.2, scraped_at=now - timedelta(minutes=minutes))
+            repo.add_log(
+                series.bato_link,
+                0,
+                "scheduled",
+                "failed",
+                error_message="Bato server error from https://batotwo.com [HTTP 502]",
+                duration_seconds=15.2,
+                scraped_at=now - timedelta(minutes=minutes),
+            )
     if covers_dir is not None:
         store_demo_covers(covers_dir, covers)
     return made
 
 
-def _notify(repo: Repository, rng: random.Random, now: datetime, index: int, link: str,
-            name: str, chapters: list[ChapterRecord]) -> None:
+def _notify(
+    repo: Repository,
+    rng: random.Random,
+    now: datetime,
+    index: int,
+    link: str,
+    name: str,
+    chapters: list[ChapterRecord],
+) -> None:
     """One to three notifications over the last days; the newest ones still unread."""
     n = len(chapters)
     for step in range(1 + index % 3):
@@ -144,15 +229,19 @@ def _notify(repo: Repository, rng: random.Random, now: datetime, index: int, lin
         kind = 0 if kind > 2 else kind  # mostly single chapters
         chapter = chapters[-1 - step]
         note = NewNotification(
-            anilist_id=-int(link.split("/title/")[1].split("-")[0]), bato_link=link,
-            manga_name=name, notification_type=("new_chapter", "batch_update",
-                                                "status_change")[kind],
-            message=(f"New chapter available: {chapter.dname}",
-                     f"4 new chapters available: Chapter {n - 3 - step} - Chapter {n - step}",
-                     "Status changed from 'ongoing' to 'completed'")[kind],
+            anilist_id=-int(link.split("/title/")[1].split("-")[0]),
+            bato_link=link,
+            manga_name=name,
+            notification_type=("new_chapter", "batch_update", "status_change")[kind],
+            message=(
+                f"New chapter available: {chapter.dname}",
+                f"4 new chapters available: Chapter {n - 3 - step} - Chapter {n - step}",
+                "Status changed from 'ongoing' to 'completed'",
+            )[kind],
             chapter_dname=chapter.dname if kind < 2 else None,
             chapter_full_url=chapter.full_url if kind < 2 else None,
-            chapters_count=(1, 4, 0)[kind], importance=kind + 1,
+            chapters_count=(1, 4, 0)[kind],
+            importance=kind + 1,
         )
         hours_ago = index * 7 + step * 26 + rng.uniform(0, 3)
         ids = repo.create_notifications([note], now=now - timedelta(hours=hours_ago))

@@ -94,7 +94,9 @@ def notifications_for(
     if 0 < len(new) < BATCH_THRESHOLD:
         found.extend(
             NewNotification(
-                anilist_id=anilist_id, bato_link=bato_link, manga_name=manga_name,
+                anilist_id=anilist_id,
+                bato_link=bato_link,
+                manga_name=manga_name,
                 notification_type=NEW_CHAPTER,
                 message=f"New chapter available: {chapter.dname}",
                 chapter_id=chapter_ids.get(chapter.identity),
@@ -109,7 +111,9 @@ def notifications_for(
         first, last = new[0], new[-1]
         found.append(
             NewNotification(
-                anilist_id=anilist_id, bato_link=bato_link, manga_name=manga_name,
+                anilist_id=anilist_id,
+                bato_link=bato_link,
+                manga_name=manga_name,
                 notification_type=BATCH_UPDATE,
                 message=f"{len(new)} new chapters available: {first.dname} - {last.dname}",
                 chapter_id=chapter_ids.get(last.identity),
@@ -122,7 +126,9 @@ def notifications_for(
     if changes.status_changed:
         found.append(
             NewNotification(
-                anilist_id=anilist_id, bato_link=bato_link, manga_name=manga_name,
+                anilist_id=anilist_id,
+                bato_link=bato_link,
+                manga_name=manga_name,
                 notification_type=STATUS_CHANGE,
                 message=f"Status changed from '{changes.old_status}' to '{changes.new_status}'",
                 old_status=changes.old_status,

@@ -80,7 +80,12 @@ def open_engine(
     database, repo, actions = open_repository(settings)
     client = open_client(settings)
     service = ScrapingService(
-        repo, client, settings, events=events, rng=rng, backoff_base=backoff_base,
+        repo,
+        client,
+        settings,
+        events=events,
+        rng=rng,
+        backoff_base=backoff_base,
         control=control,
     )
     return Engine(settings, database, repo, client, service, actions)

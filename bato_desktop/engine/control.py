@@ -130,8 +130,9 @@ class EngineControl:
     def request_add(self, link: str, anilist_id: int | None = None) -> None:
         self._put(AddRequest(link, anilist_id))
 
-    def request_relink(self, apply_auto: bool = False,
-                       picks: tuple[tuple[str, str], ...] = ()) -> None:
+    def request_relink(
+        self, apply_auto: bool = False, picks: tuple[tuple[str, str], ...] = ()
+    ) -> None:
         self._put(RelinkRequest(apply_auto, picks))
 
     def _put(self, request: Request) -> None:

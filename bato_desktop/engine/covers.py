@@ -70,8 +70,12 @@ class CoverCache:
     (a file appears whole, by rename)."""
 
     def __init__(
-        self, directory: Path, *, cap_bytes: int = CACHE_CAP_BYTES,
-        refresh_after: float = REFRESH_AFTER, retry_broken_after: float = RETRY_BROKEN_AFTER,
+        self,
+        directory: Path,
+        *,
+        cap_bytes: int = CACHE_CAP_BYTES,
+        refresh_after: float = REFRESH_AFTER,
+        retry_broken_after: float = RETRY_BROKEN_AFTER,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.directory = Path(directory)
@@ -148,8 +152,11 @@ class CoverCache:
 
     def files(self) -> list[Path]:
         try:
-            return [p for p in self.directory.iterdir()
-                    if p.is_file() and p.suffix.lstrip(".") in EXTENSIONS]
+            return [
+                p
+                for p in self.directory.iterdir()
+                if p.is_file() and p.suffix.lstrip(".") in EXTENSIONS
+            ]
         except OSError:
             return []
 
@@ -200,8 +207,11 @@ def cover_headers(url: str, user_agent: str) -> dict[str, str]:
     """What a reader's browser sends for an image: the API requests' User-Agent and Referer."""
     parts = urlsplit(url)
     base = f"{parts.scheme}://{parts.netloc}"
-    return {"User-Agent": user_agent, "Referer": base + "/",
-            "Accept": "image/webp,image/png,image/jpeg,image/gif;q=0.9,*/*;q=0.1"}
+    return {
+        "User-Agent": user_agent,
+        "Referer": base + "/",
+        "Accept": "image/webp,image/png,image/jpeg,image/gif;q=0.9,*/*;q=0.1",
+    }
 
 
 class CoverDownloader:
@@ -213,8 +223,12 @@ class CoverDownloader:
     """
 
     def __init__(
-        self, cache: CoverCache, *, user_agent: str = DEFAULT_USER_AGENT,
-        timeout: float = 15.0, transport: httpx.BaseTransport | None = None,
+        self,
+        cache: CoverCache,
+        *,
+        user_agent: str = DEFAULT_USER_AGENT,
+        timeout: float = 15.0,
+        transport: httpx.BaseTransport | None = None,
         per_cycle: int = PER_CYCLE,
     ) -> None:
         self.cache = cache
@@ -233,9 +247,13 @@ class CoverDownloader:
         todo = self.pending(urls)
         fetched = rejected = 0
         if todo:
-            with httpx.Client(timeout=httpx.Timeout(self.timeout), transport=self._transport,
-                              follow_redirects=True, max_redirects=3) as http:
-                for url in todo[:self.per_cycle]:
+            with httpx.Client(
+                timeout=httpx.Timeout(self.timeout),
+                transport=self._transport,
+                follow_redirects=True,
+                max_redirects=3,
+            ) as http:
+                for url in todo[: self.per_cycle]:
                     if not go_on():
                         break
                     try:
@@ -246,14 +264,21 @@ class CoverDownloader:
                         log.info("Cover %s not used (%s): the app icon stands in", url, exc)
                         self.cache.mark_broken(url, str(exc))
                     except httpx.TransportError as exc:
-                        log.info("Cover %s not downloaded (%s); tried again later", url,
-                                 type(exc).__name__)
+                        log.info(
+                            "Cover %s not downloaded (%s); tried again later",
+                            url,
+                            type(exc).__name__,
+                        )
                         break
         self.cache.prune(urls.values())
         run = CoverRun(fetched, rejected, max(0, len(todo) - fetched - rejected))
         if fetched or rejected:
-            log.info("Covers: %d downloaded, %d unusable, %d waiting", run.fetched,
-                     run.rejected, run.waiting)
+            log.info(
+                "Covers: %d downloaded, %d unusable, %d waiting",
+                run.fetched,
+                run.rejected,
+                run.waiting,
+            )
         return run
 
     def _download(self, http: httpx.Client, url: str) -> Path:

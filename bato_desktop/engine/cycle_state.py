@@ -54,5 +54,3 @@ class Walk:
     allowed: bool = True
     forced_serial: int | None = None  # the pause count when "check all" was asked for
     scrape_type: ScrapeType | None = None  # MANUAL once a "check all" was asked for
-
-

@@ -100,8 +100,9 @@ class DomainStatus:
         return any(g.catalogue is catalogue for g in self.generations)
 
     def is_retired(self, generation: Generation, name: str, now: datetime) -> bool:
-        return (f"{generation.value}:{name}" in self.retired
-                and (self.retired_until is None or now < self.retired_until))
+        return f"{generation.value}:{name}" in self.retired and (
+            self.retired_until is None or now < self.retired_until
+        )
 
     def summary(self) -> str:
         """One line for the CLI, the tooltip and the Settings list."""
@@ -111,37 +112,52 @@ class DomainStatus:
         if self.state is DomainState.BLOCKED:
             return f"{self.host} asks for a browser check: open it in your browser"
         if served:
-            retired = f"; no longer answers {', '.join(sorted(self.retired))}" \
-                if self.retired else ""
+            retired = (
+                f"; no longer answers {', '.join(sorted(self.retired))}" if self.retired else ""
+            )
             return f"{self.host}: {served}{retired}"
-        if self.paths and all(s is PathState.NOT_SERVED for s in self.paths.values()) \
-                and len(self.paths) == len(Generation):
+        if (
+            self.paths
+            and all(s is PathState.NOT_SERVED for s in self.paths.values())
+            and len(self.paths) == len(Generation)
+        ):
             return f"{self.host}: serves no Bato API"
         return f"{self.host}: not probed yet"
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "domain": self.base, "host": self.host, "state": self.state.value,
+            "domain": self.base,
+            "host": self.host,
+            "state": self.state.value,
             "generations": [g.value for g in self.generations],
             "paths": {g.value: s.value for g, s in self.paths.items()},
             "retired": dict(self.retired),
-            "checked_at": _iso(self.checked_at), "retry_at": _iso(self.retry_at),
+            "checked_at": _iso(self.checked_at),
+            "retry_at": _iso(self.retry_at),
             "retired_until": _iso(self.retired_until),
-            "strikes": self.strikes, "failures": self.failures, "detail": self.detail,
+            "strikes": self.strikes,
+            "failures": self.failures,
+            "detail": self.detail,
             "summary": self.summary(),
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> DomainStatus:
-        paths = {Generation(g): PathState(s) for g, s in (data.get("paths") or {}).items()
-                 if g in Generation._value2member_map_ and s in PathState._value2member_map_}
+        paths = {
+            Generation(g): PathState(s)
+            for g, s in (data.get("paths") or {}).items()
+            if g in Generation._value2member_map_ and s in PathState._value2member_map_
+        }
         return cls(
             base=normalize_domain(str(data["domain"])),
-            state=DomainState(data.get("state", "unknown")), paths=paths,
+            state=DomainState(data.get("state", "unknown")),
+            paths=paths,
             retired={str(k): str(v) for k, v in (data.get("retired") or {}).items()},
             retired_until=_parse(data.get("retired_until")),
-            checked_at=_parse(data.get("checked_at")), retry_at=_parse(data.get("retry_at")),
-            strikes=int(data.get("strikes") or 0), failures=int(data.get("failures") or 0),
+            checked_at=_parse(data.get("checked_at")),
+            retry_at=_parse(data.get("retry_at")),
+            strikes=int(data.get("strikes") or 0),
+            failures=int(data.get("failures") or 0),
             detail=str(data.get("detail") or ""),
         )
 
@@ -169,7 +185,11 @@ class DomainBook:
     """
 
     def __init__(
-        self, domains: Sequence[str], *, path: Path | None = None, clock: Clock = _utcnow,
+        self,
+        domains: Sequence[str],
+        *,
+        path: Path | None = None,
+        clock: Clock = _utcnow,
         on_notice: Callable[[DomainNotice], None] | None = None,
     ) -> None:
         ordered: list[str] = []
@@ -246,11 +266,13 @@ class DomainBook:
         with self._lock:
             for status in self._status.values():
                 if status.state in (DomainState.DOWN, DomainState.BLOCKED) and (
-                        status.retry_at is not None and now < status.retry_at):
+                    status.retry_at is not None and now < status.retry_at
+                ):
                     continue
                 for generation in catalogue.generations:
-                    if status.path(generation) is not PathState.NOT_SERVED \
-                            or self._stale(status, now):
+                    if status.path(generation) is not PathState.NOT_SERVED or self._stale(
+                        status, now
+                    ):
                         return True
         return False
 
@@ -282,8 +304,17 @@ class DomainBook:
     def record_live(self, base: str, generation: Generation) -> None:
         def change(s: DomainStatus) -> DomainStatus:
             paths = {**s.paths, generation: PathState.LIVE}
-            return replace(s, state=DomainState.UP, paths=paths, strikes=0, failures=0,
-                           retry_at=None, detail="", checked_at=self._clock())
+            return replace(
+                s,
+                state=DomainState.UP,
+                paths=paths,
+                strikes=0,
+                failures=0,
+                retry_at=None,
+                detail="",
+                checked_at=self._clock(),
+            )
+
         before = self.status(base)
         after = self._update(base, change)
         if before.state in (DomainState.DOWN, DomainState.BLOCKED):
@@ -293,8 +324,10 @@ class DomainBook:
         def change(s: DomainStatus) -> DomainStatus:
             paths = {**s.paths, generation: PathState.NOT_SERVED}
             state = s.state if s.state is not DomainState.UNKNOWN else DomainState.UP
-            return replace(s, state=state, paths=paths, checked_at=self._clock(),
-                           detail=detail[:200])
+            return replace(
+                s, state=state, paths=paths, checked_at=self._clock(), detail=detail[:200]
+            )
+
         before = self.status(base)
         self._update(base, change)
         if before.path(generation) is PathState.LIVE:
@@ -313,30 +346,56 @@ class DomainBook:
         def change(s: DomainStatus) -> DomainStatus:
             strikes = s.strikes + 1 if s.state is state else 1
             wait = min(first * 2 ** (strikes - 1), cap)
-            return replace(s, state=state, strikes=strikes, retry_at=now + wait,
-                           checked_at=now, detail=detail[:200])
+            return replace(
+                s,
+                state=state,
+                strikes=strikes,
+                retry_at=now + wait,
+                checked_at=now,
+                detail=detail[:200],
+            )
+
         before = self.status(base)
         after = self._update(base, change)
         if before.state is not state:
-            message = (f"{after.host} asks for a browser check: open it in your browser"
-                       if state is DomainState.BLOCKED else f"{after.host} is down: {detail}")
+            message = (
+                f"{after.host} asks for a browser check: open it in your browser"
+                if state is DomainState.BLOCKED
+                else f"{after.host} is down: {detail}"
+            )
             self._notice(after, message)
 
-    def record_retired(self, base: str, generation: Generation, name: str, detail: str, *,
-                       shown: str = "", moved_to: str | None = None) -> None:
+    def record_retired(
+        self,
+        base: str,
+        generation: Generation,
+        name: str,
+        detail: str,
+        *,
+        shown: str = "",
+        moved_to: str | None = None,
+    ) -> None:
         """A kind of call (``name``: series, search...) stopped working on a live path, because
         of the query ``shown``: said once, asked again after a while."""
         now = self._clock()
         key = f"{generation.value}:{name}"
 
         def change(s: DomainStatus) -> DomainStatus:
-            return replace(s, retired={**s.retired, key: detail[:200]},
-                           retired_until=now + RETIRED_FOR, checked_at=now)
+            return replace(
+                s,
+                retired={**s.retired, key: detail[:200]},
+                retired_until=now + RETIRED_FOR,
+                checked_at=now,
+            )
+
         before = self.status(base)
         after = self._update(base, change)
         if key not in before.retired:
-            where = (f"; checks moved to {moved_to.partition('://')[2]}" if moved_to
-                     else "; it is asked again later")
+            where = (
+                f"; checks moved to {moved_to.partition('://')[2]}"
+                if moved_to
+                else "; it is asked again later"
+            )
             self._notice(after, f"{after.host} no longer answers {shown or name}{where}")
 
     def record_failure(self, base: str) -> bool:
@@ -345,10 +404,10 @@ class DomainBook:
         status = self._update(base, lambda s: replace(s, failures=s.failures + 1))
         if status.failures < FAILURES_BEFORE_REPROBE:
             return False
-        self._update(base, lambda s: replace(s, failures=0, paths={}, retired={},
-                                             state=DomainState.UNKNOWN))
-        log.info("%s failed %d times in a row: it is probed again", status.host,
-                 status.failures)
+        self._update(
+            base, lambda s: replace(s, failures=0, paths={}, retired={}, state=DomainState.UNKNOWN)
+        )
+        log.info("%s failed %d times in a row: it is probed again", status.host, status.failures)
         return True
 
     def forget(self, bases: Iterable[str] | None = None) -> None:
@@ -360,8 +419,7 @@ class DomainBook:
                     self._status[key] = DomainStatus(key)
             self._save()
 
-    def _update(self, base: str, change: Callable[[DomainStatus], DomainStatus]
-                ) -> DomainStatus:
+    def _update(self, base: str, change: Callable[[DomainStatus], DomainStatus]) -> DomainStatus:
         key = normalize_domain(base)
         with self._lock:
             current = self._status.get(key, DomainStatus(key))
@@ -397,8 +455,7 @@ class DomainBook:
         data = {"domains": [self._status[b].to_json() for b in self.order]}
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self._path.parent, prefix=".domains-",
-                                       suffix=".tmp")
+            fd, tmp = tempfile.mkstemp(dir=self._path.parent, prefix=".domains-", suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(data, handle, indent=1)
             os.replace(tmp, self._path)

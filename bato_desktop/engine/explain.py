@@ -55,7 +55,11 @@ def describe_pattern(
 
 
 def explain_series(
-    repo: Repository, bato_link: str, now: datetime | None = None, *, recent: int = 8,
+    repo: Repository,
+    bato_link: str,
+    now: datetime | None = None,
+    *,
+    recent: int = 8,
     tz: tzinfo = UTC,
 ) -> Explanation:
     """The explanation lines; dates in ``tz`` (the dashboard passes the local zone; the learned
@@ -69,70 +73,135 @@ def explain_series(
     name = (details.name if details else None) or series.name or bato_link
     lines: list[tuple[str, str]] = []
     if details:
-        lines.append(("Status", f"uploads {details.upload_status or 'unknown'}, original "
-                                f"{details.original_status or 'unknown'} (checks follow uploads)"))
+        lines.append(
+            (
+                "Status",
+                f"uploads {details.upload_status or 'unknown'}, original "
+                f"{details.original_status or 'unknown'} (checks follow uploads)",
+            )
+        )
     count = repo.chapter_count(bato_link)
     last = repo.last_chapter(bato_link)
-    lines.append(("Chapters", f"{count} tracked" + (
-        f", latest {last.dname} ({_when(last.date_public, tz)})" if last else "")))
+    lines.append(
+        (
+            "Chapters",
+            f"{count} tracked"
+            + (f", latest {last.dname} ({_when(last.date_public, tz)})" if last else ""),
+        )
+    )
     releases = sorted(repo.chapter_release_times(bato_link), reverse=True)[:recent]
     if releases:
-        lines.append(("Recent releases", ", ".join(
-            t.astimezone(tz).strftime("%m-%d %a %H:%M") for t in releases)
-            + f" ({releases[0].astimezone(tz).tzname() or 'UTC'})"))
+        lines.append(
+            (
+                "Recent releases",
+                ", ".join(t.astimezone(tz).strftime("%m-%d %a %H:%M") for t in releases)
+                + f" ({releases[0].astimezone(tz).tzname() or 'UTC'})",
+            )
+        )
     if schedule is None:
         lines.append(("Schedule", "none yet: it is checked on the next cycle"))
         return Explanation(name, bato_link, lines)
-    lines.append(("Pattern", describe_pattern(
-        schedule.average_release_interval_days, schedule.preferred_release_day,
-        schedule.preferred_release_hour, schedule.release_pattern_confidence)))
-    lines.append(("Last check", f"{_when(schedule.last_scraped_at, tz)}"
-                  + (f" ({schedule.last_status})" if schedule.last_status else "")))
+    lines.append(
+        (
+            "Pattern",
+            describe_pattern(
+                schedule.average_release_interval_days,
+                schedule.preferred_release_day,
+                schedule.preferred_release_hour,
+                schedule.release_pattern_confidence,
+            ),
+        )
+    )
+    lines.append(
+        (
+            "Last check",
+            f"{_when(schedule.last_scraped_at, tz)}"
+            + (f" ({schedule.last_status})" if schedule.last_status else ""),
+        )
+    )
     due = "due now" if schedule.next_scrape_at <= now else _when(schedule.next_scrape_at, tz)
     lines.append(("Next check", f"{due}, because {schedule.schedule_reason or 'new series'}"))
     if schedule.consecutive_no_update_count:
-        grows = ("each one stretches the next interval, up to 3 times"
-                 if schedule.average_release_interval_days is None
-                 else "the learned pattern, not the count, sets the next check")
-        lines.append(("Empty checks", f"{schedule.consecutive_no_update_count} in a row found "
-                                      f"nothing new ({grows})"))
+        grows = (
+            "each one stretches the next interval, up to 3 times"
+            if schedule.average_release_interval_days is None
+            else "the learned pattern, not the count, sets the next check"
+        )
+        lines.append(
+            (
+                "Empty checks",
+                f"{schedule.consecutive_no_update_count} in a row found nothing new ({grows})",
+            )
+        )
     if schedule.consecutive_failures:
-        lines.append(("Failures", f"{schedule.consecutive_failures} in a row, retried with "
-                                  f"backoff; last error: {schedule.last_error}"))
+        lines.append(
+            (
+                "Failures",
+                f"{schedule.consecutive_failures} in a row, retried with "
+                f"backoff; last error: {schedule.last_error}",
+            )
+        )
     if not schedule.is_active:
         lines.append(("Skipped", "checking is paused for this series"))
-    if (schedule.lease_owner and schedule.lease_expires_at is not None
-            and schedule.lease_expires_at > now):
+    if (
+        schedule.lease_owner
+        and schedule.lease_expires_at is not None
+        and schedule.lease_expires_at > now
+    ):
         if lease_owner_gone(schedule.lease_owner):  # killed or crashed mid-check
-            lines.append(("Interrupted", f"engine {schedule.lease_owner} of this computer "
-                                         "stopped during its check; the next engine to run "
-                                         "takes the series over at once"))
+            lines.append(
+                (
+                    "Interrupted",
+                    f"engine {schedule.lease_owner} of this computer "
+                    "stopped during its check; the next engine to run "
+                    "takes the series over at once",
+                )
+            )
         else:
-            lines.append(("Checking", f"right now, by engine {schedule.lease_owner} (its "
-                                      f"claim lapses {_when(schedule.lease_expires_at, tz)} "
-                                      "if it stops)"))
+            lines.append(
+                (
+                    "Checking",
+                    f"right now, by engine {schedule.lease_owner} (its "
+                    f"claim lapses {_when(schedule.lease_expires_at, tz)} "
+                    "if it stops)",
+                )
+            )
     rate_limited = repo.shared_rate_limit_until()
     if rate_limited is not None and rate_limited > now:
-        lines.append(("Skipped", "every check waits until "
-                                 f"{_when(rate_limited, tz)}: Bato answered 429 (too many "
-                                 "requests)"))
+        lines.append(
+            (
+                "Skipped",
+                "every check waits until "
+                f"{_when(rate_limited, tz)}: Bato answered 429 (too many "
+                "requests)",
+            )
+        )
     if series.paused_until and series.paused_until > now:
         lines.append(("Skipped", f"on hiatus pause until {_when(series.paused_until, tz)}"))
     lines += _feed_lines(repo, series.check_id, bato_link, now)
     if series.muted:
         lines.append(("Notifications", "muted (chapters are still recorded)"))
     elif series.notify_after > 1:
-        lines.append(("Notifications", f"after {series.notify_after} chapters pile up "
-                                       f"({series.pending_chapters} waiting)"))
+        lines.append(
+            (
+                "Notifications",
+                f"after {series.notify_after} chapters pile up ({series.pending_chapters} waiting)",
+            )
+        )
     return Explanation(name, bato_link, lines)
 
 
-FOUND_BY = {"feed": "found through the site feed", "scheduled": "found by the scheduled check",
-            "manual": "found by a check you asked for", "relink": "found when it was relinked"}
+FOUND_BY = {
+    "feed": "found through the site feed",
+    "scheduled": "found by the scheduled check",
+    "manual": "found by a check you asked for",
+    "relink": "found when it was relinked",
+}
 
 
-def _feed_lines(repo: Repository, check_id: str, bato_link: str, now: datetime
-                ) -> list[tuple[str, str]]:
+def _feed_lines(
+    repo: Repository, check_id: str, bato_link: str, now: datetime
+) -> list[tuple[str, str]]:
     """What the site feed does for the series, and how its latest chapters were found."""
     from bato_desktop.core.generations import SeriesKey
     from bato_desktop.engine.feed_watcher import STATE_KEY, FeedState
@@ -146,12 +215,22 @@ def _feed_lines(repo: Repository, check_id: str, bato_link: str, now: datetime
     if text is not None:
         state = FeedState.from_text(text)
         if state.healthy:
-            lines.append(("Site feed", f"{state.summary(now)}: a new chapter is noticed "
-                                       "there within minutes and checked at once; the "
-                                       "schedule above is only the backstop"))
+            lines.append(
+                (
+                    "Site feed",
+                    f"{state.summary(now)}: a new chapter is noticed "
+                    "there within minutes and checked at once; the "
+                    "schedule above is only the backstop",
+                )
+            )
         else:
-            lines.append(("Site feed", f"{state.summary(now)}; until it is back, the "
-                                       "schedule above finds new chapters"))
+            lines.append(
+                (
+                    "Site feed",
+                    f"{state.summary(now)}; until it is back, the "
+                    "schedule above finds new chapters",
+                )
+            )
     found = repo.how_found(bato_link, limit=3)
     for dname, by, released, seen in found:
         how = FOUND_BY.get(by or "", f"found by a {by} check")

@@ -53,13 +53,13 @@ def daily_budget(series_count: int) -> float:
 
 def default_feed_interval(series_count: int) -> int:
     """Seconds between feed polls for a library of this size (the setting's default)."""
-    polls = min(MAX_POLLS_PER_DAY, max(MIN_POLLS_PER_DAY,
-                                       FEED_SHARE * daily_budget(series_count)))
+    polls = min(MAX_POLLS_PER_DAY, max(MIN_POLLS_PER_DAY, FEED_SHARE * daily_budget(series_count)))
     return round(86400 / polls)
 
 
-def adapt_interval(base: int, current: float, pages: Sequence[int], new_uploads: int,
-                   quiet_polls: int) -> float:
+def adapt_interval(
+    base: int, current: float, pages: Sequence[int], new_uploads: int, quiet_polls: int
+) -> float:
     """The next interval after a poll: shorter after busy polls, longer when quiet."""
     low = min(base, max(MIN_INTERVAL_SECONDS, base / 2))  # a setting below the floor stands
     high = max(base, min(MAX_INTERVAL_SECONDS, base * 2))
@@ -95,7 +95,8 @@ class FeedHealthView:
         if not self.healthy or self.last_poll_at is None:
             return False
         return now - self.last_poll_at <= timedelta(
-            seconds=self.interval_seconds * STALE_AFTER_INTERVALS)
+            seconds=self.interval_seconds * STALE_AFTER_INTERVALS
+        )
 
 
 def as_backstop(decision: ScheduleDecision, now: datetime) -> ScheduleDecision:
@@ -111,7 +112,8 @@ def as_backstop(decision: ScheduleDecision, now: datetime) -> ScheduleDecision:
     hours = longer.total_seconds() / 3600
     shown = f"{hours / 24:.1f} d" if hours >= 48 else f"{hours:.1f} h"
     return replace(
-        decision, next_check_at=now + longer, interval_hours=max(1, round(hours)),
-        reason=f"{decision.reason}; the site feed watches it, so the backstop check is in "
-               f"{shown}",
+        decision,
+        next_check_at=now + longer,
+        interval_hours=max(1, round(hours)),
+        reason=f"{decision.reason}; the site feed watches it, so the backstop check is in {shown}",
     )

@@ -80,8 +80,9 @@ class FeedState:
         return datetime.fromisoformat(value) if isinstance(value, str) else None
 
     def view(self, base_interval: float) -> feed_policy.FeedHealthView:
-        return feed_policy.FeedHealthView(self.healthy, self.when("last_poll_at"),
-                                          self.interval_s or base_interval)
+        return feed_policy.FeedHealthView(
+            self.healthy, self.when("last_poll_at"), self.interval_s or base_interval
+        )
 
     def summary(self, now: datetime) -> str:
         """One line for ``stats``, the dashboard and the tray."""
@@ -112,8 +113,9 @@ ReadPage = Callable[[float | None], FeedPage]
 
 
 class FeedWatcher:
-    def __init__(self, repo: Repository, *, languages: Sequence[str],
-                 clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, repo: Repository, *, languages: Sequence[str], clock: Callable[[], datetime]
+    ) -> None:
         self._repo = repo
         self._languages = {lang.lower() for lang in languages}
         self._clock = clock
@@ -123,8 +125,7 @@ class FeedWatcher:
         return FeedState.from_text(self._repo.shared.get(STATE_KEY.format(catalogue=catalogue)))
 
     def _save(self, catalogue: Catalogue, state: FeedState) -> None:
-        self._repo.shared.put(STATE_KEY.format(catalogue=catalogue), state.to_text(),
-                              self._clock())
+        self._repo.shared.put(STATE_KEY.format(catalogue=catalogue), state.to_text(), self._clock())
 
     def due(self, catalogue: Catalogue, base_interval: float) -> bool:
         """Whether a poll is due now (the interval passed, or a failure's back-off)."""
@@ -139,11 +140,21 @@ class FeedWatcher:
 
     def claim(self, catalogue: Catalogue, owner: str, base_interval: float) -> bool:
         """One engine per interval reads the feed (the others serve the checks it queues)."""
-        return self._repo.shared.take_lease(LEASE_KEY.format(catalogue=catalogue), owner,
-                                            self._clock(), max(30.0, base_interval * 0.9))
+        return self._repo.shared.take_lease(
+            LEASE_KEY.format(catalogue=catalogue),
+            owner,
+            self._clock(),
+            max(30.0, base_interval * 0.9),
+        )
 
-    def poll(self, catalogue: Catalogue, read_page: ReadPage, *, base_interval: float,
-             pause: Callable[[], None]) -> FeedOutcome:
+    def poll(
+        self,
+        catalogue: Catalogue,
+        read_page: ReadPage,
+        *,
+        base_interval: float,
+        pause: Callable[[], None],
+    ) -> FeedOutcome:
         """Read the feed back to where the previous poll stopped; decide what to check.
 
         Raises RateLimited (the engine pauses everything) and StopRequested; other failures
@@ -158,8 +169,9 @@ class FeedWatcher:
             raise
         except Unreachable as exc:  # offline: nothing is learnt about the feed itself
             outcome.error = str(exc)
-            self._save(catalogue, replace(before, retry_at=_iso(now + feed_policy
-                                                                .failure_backoff(1))))
+            self._save(
+                catalogue, replace(before, retry_at=_iso(now + feed_policy.failure_backoff(1)))
+            )
             return outcome
         except BatoError as exc:
             outcome.error = str(exc)
@@ -168,8 +180,13 @@ class FeedWatcher:
         outcome.state = self._succeeded(catalogue, before, pages, outcome, base_interval, now)
         return outcome
 
-    def _read(self, read_page: ReadPage, newest_seen: float | None, pause: Callable[[], None],
-              outcome: FeedOutcome) -> list[FeedPage]:
+    def _read(
+        self,
+        read_page: ReadPage,
+        newest_seen: float | None,
+        pause: Callable[[], None],
+        outcome: FeedOutcome,
+    ) -> list[FeedPage]:
         pages: list[FeedPage] = []
         cursor: float | None = None
         gap_edge: datetime | None = None
@@ -180,8 +197,12 @@ class FeedWatcher:
             pages.append(page)
             times = [u.uploaded_at for u in page.uploads if u.uploaded_at is not None]
             oldest = min(times, default=None)
-            if newest_seen is None or page.cursor is None or oldest is None \
-                    or _ms(oldest) <= newest_seen:
+            if (
+                newest_seen is None
+                or page.cursor is None
+                or oldest is None
+                or _ms(oldest) <= newest_seen
+            ):
                 break
             if len(pages) >= feed_policy.MAX_PAGES_PER_POLL:
                 gap_edge = oldest  # the unread gap lies before this upload: a series
@@ -190,20 +211,28 @@ class FeedWatcher:
         outcome.pages = len(pages)
         uploads = [u for page in pages for u in page.uploads]
         outcome.uploads = len(uploads)
-        fresh = [u for u in uploads if newest_seen is None or u.uploaded_at is None
-                 or _ms(u.uploaded_at) > newest_seen]
+        fresh = [
+            u
+            for u in uploads
+            if newest_seen is None or u.uploaded_at is None or _ms(u.uploaded_at) > newest_seen
+        ]
         outcome.new_uploads = len(fresh)
         self._top = {}
-        self._queue(fresh, outcome, first_poll=newest_seen is None and not any(
-            u.chapter_id is None for u in uploads))
+        self._queue(
+            fresh,
+            outcome,
+            first_poll=newest_seen is None and not any(u.chapter_id is None for u in uploads),
+        )
         self._remember_top(outcome.catalogue, uploads)
         if gap_edge is not None:
             links = [s.bato_link for s in self._tracked(outcome.catalogue).values()]
-            outcome.made_due = self._repo.make_due_unchecked_since(links, gap_edge,
-                                                                   self._clock())
-            log.warning("Site feed: more than %d pages since the last poll; %d series made "
-                        "due for the unread gap", feed_policy.MAX_PAGES_PER_POLL,
-                        outcome.made_due)
+            outcome.made_due = self._repo.make_due_unchecked_since(links, gap_edge, self._clock())
+            log.warning(
+                "Site feed: more than %d pages since the last poll; %d series made "
+                "due for the unread gap",
+                feed_policy.MAX_PAGES_PER_POLL,
+                outcome.made_due,
+            )
         return pages
 
     def _tracked(self, catalogue: Catalogue) -> dict[str, TrackedSeries]:
@@ -217,15 +246,17 @@ class FeedWatcher:
                 tracked[key.storage_id] = series
         return tracked
 
-    def _queue(self, uploads: list[FeedUpload], outcome: FeedOutcome, *,
-               first_poll: bool) -> None:
+    def _queue(self, uploads: list[FeedUpload], outcome: FeedOutcome, *, first_poll: bool) -> None:
         tracked = self._tracked(outcome.catalogue)
         for upload in uploads:
             series = tracked.get(upload.key.storage_id)
             if series is None or series.bato_link in outcome.queued:
                 continue
-            if upload.language and self._languages and \
-                    upload.language.lower() not in self._languages:
+            if (
+                upload.language
+                and self._languages
+                and upload.language.lower() not in self._languages
+            ):
                 continue
             if upload.chapter_id is None and upload.chapter_number is None:
                 if not first_poll and self._moved_up(upload, uploads, outcome.catalogue):
@@ -234,8 +265,9 @@ class FeedWatcher:
             if not self._is_known(series.bato_link, upload):
                 outcome.queued.append(series.bato_link)
 
-    def _moved_up(self, upload: FeedUpload, uploads: list[FeedUpload],
-                  catalogue: Catalogue) -> bool:
+    def _moved_up(
+        self, upload: FeedUpload, uploads: list[FeedUpload], catalogue: Catalogue
+    ) -> bool:
         """A dateless feed (v3x "latest") only orders comics by their last update: a comic
         changed when it is new on the list or higher than at the previous poll."""
         order = [u.key.storage_id for u in uploads if u.chapter_id is None]
@@ -268,8 +300,15 @@ class FeedWatcher:
             return upload.chapter_number in known.numbers
         return name_key(upload.dname, None) in known.names
 
-    def _succeeded(self, catalogue: Catalogue, before: FeedState, pages: list[FeedPage],
-                   outcome: FeedOutcome, base_interval: float, now: datetime) -> FeedState:
+    def _succeeded(
+        self,
+        catalogue: Catalogue,
+        before: FeedState,
+        pages: list[FeedPage],
+        outcome: FeedOutcome,
+        base_interval: float,
+        now: datetime,
+    ) -> FeedState:
         times = [_ms(u.uploaded_at) for p in pages for u in p.uploads if u.uploaded_at]
         newest = max([*times, before.newest_seen_ms or 0.0]) or None
         last_new = before.when("last_new_at")
@@ -284,35 +323,54 @@ class FeedWatcher:
             limit = max(feed_policy.SILENT_FLOOR, timedelta(seconds=2 * longest))
             if silence > limit:
                 healthy = False
-                reason = (f"nothing new for {silence.total_seconds() / 3600:.1f} h, longer "
-                          "than the feed has ever been silent")
+                reason = (
+                    f"nothing new for {silence.total_seconds() / 3600:.1f} h, longer "
+                    "than the feed has ever been silent"
+                )
         else:
             last_new = now
         quiet = 0 if outcome.new_uploads else before.quiet_polls + 1
         recent = (*before.pages, outcome.pages)[-RECENT_PAGES:]
-        interval = feed_policy.adapt_interval(int(base_interval),
-                                              before.interval_s or base_interval, recent,
-                                              outcome.new_uploads, quiet)
+        interval = feed_policy.adapt_interval(
+            int(base_interval),
+            before.interval_s or base_interval,
+            recent,
+            outcome.new_uploads,
+            quiet,
+        )
         if not before.healthy and healthy:
             log.info("Site feed healthy again: checks stretch to backstops")
         if before.healthy and not healthy:
             self._unhealthy(reason, now)
         state = FeedState(
-            healthy=healthy, reason=reason, newest_seen_ms=newest, last_poll_at=_iso(now),
-            last_new_at=_iso(last_new), longest_silence_s=longest, interval_s=interval,
-            pages=recent, quiet_polls=quiet, failures=0,
+            healthy=healthy,
+            reason=reason,
+            newest_seen_ms=newest,
+            last_poll_at=_iso(now),
+            last_new_at=_iso(last_new),
+            longest_silence_s=longest,
+            interval_s=interval,
+            pages=recent,
+            quiet_polls=quiet,
+            failures=0,
             retry_at=None if healthy else _iso(now + feed_policy.failure_backoff(1)),
             query=pages[-1].query if pages else before.query,
         )
         self._save(catalogue, state)
         return state
 
-    def _failed(self, catalogue: Catalogue, before: FeedState, reason: str, now: datetime
-                ) -> FeedState:
+    def _failed(
+        self, catalogue: Catalogue, before: FeedState, reason: str, now: datetime
+    ) -> FeedState:
         failures = before.failures + 1
-        state = replace(before, healthy=False, reason=reason, failures=failures,
-                        last_poll_at=_iso(now),
-                        retry_at=_iso(now + feed_policy.failure_backoff(failures)))
+        state = replace(
+            before,
+            healthy=False,
+            reason=reason,
+            failures=failures,
+            last_poll_at=_iso(now),
+            retry_at=_iso(now + feed_policy.failure_backoff(failures)),
+        )
         if before.healthy:
             self._unhealthy(reason, now)
         self._save(catalogue, state)
@@ -322,8 +380,12 @@ class FeedWatcher:
         """Back to today's schedule at once: the checks stretched while the feed watched come
         back to their own times (those already past them are due now)."""
         moved = self._repo.unstretch_schedules(feed_policy.STRETCH, BACKSTOP_MARK, now)
-        log.warning("Site feed unhealthy: %s; the schedule returns to its intervals (%d "
-                    "stretched checks brought back)", reason, moved)
+        log.warning(
+            "Site feed unhealthy: %s; the schedule returns to its intervals (%d "
+            "stretched checks brought back)",
+            reason,
+            moved,
+        )
 
 
 def _ms(when: datetime) -> float:
@@ -353,9 +415,12 @@ def state_summary(repo: Repository, now: datetime) -> dict[str, Any]:
         if text is None:
             continue
         state = FeedState.from_text(text)
-        found[catalogue.value] = {"healthy": state.healthy, "reason": state.reason,
-                                  "summary": state.summary(now),
-                                  "last_poll_at": state.last_poll_at,
-                                  "interval_seconds": round(state.interval_s),
-                                  "query": state.query}
+        found[catalogue.value] = {
+            "healthy": state.healthy,
+            "reason": state.reason,
+            "summary": state.summary(now),
+            "last_poll_at": state.last_poll_at,
+            "interval_seconds": round(state.interval_s),
+            "query": state.query,
+        }
     return found

@@ -95,8 +95,7 @@ class FeedReader:
     def __init__(self) -> None:
         self._title_feed_on: set[str] = set()
 
-    def page(self, exchange: Exchange, generation: Generation, cursor: float | None
-             ) -> FeedPage:
+    def page(self, exchange: Exchange, generation: Generation, cursor: float | None) -> FeedPage:
         if generation is Generation.XCOMIC:
             return self._xcomic(exchange, cursor)
         if generation is Generation.V4:
@@ -110,8 +109,13 @@ class FeedReader:
             try:
                 return self._comic_feed(exchange, cursor)
             except QueryRetired as exc:
-                log.warning("%s: %s answers no more (%s); reading %s instead", exchange.base,
-                            COMIC_FEED, exc, TITLE_FEED)
+                log.warning(
+                    "%s: %s answers no more (%s); reading %s instead",
+                    exchange.base,
+                    COMIC_FEED,
+                    exc,
+                    TITLE_FEED,
+                )
                 self._title_feed_on.add(exchange.base)
         return self._title_feed(exchange, cursor)
 
@@ -143,8 +147,9 @@ class FeedReader:
         for item in _items(found, TITLE_FEED, status):
             for chapter in (item.get("chapters") or []) if isinstance(item, Mapping) else []:
                 inner = chapter.get("data") if isinstance(chapter, Mapping) else None
-                key, language = _comic_of(inner.get("comicNode") if isinstance(inner, Mapping)
-                                          else None)
+                key, language = _comic_of(
+                    inner.get("comicNode") if isinstance(inner, Mapping) else None
+                )
                 if key is not None:
                     upload = _xcomic_upload(key, language, chapter)
                     if upload is not None:
@@ -155,8 +160,10 @@ class FeedReader:
 
     def _v4(self, exchange: Exchange, cursor: float | None) -> FeedPage:
         page = int(cursor or 1)
-        data, status = exchange.query(V4_FEED_QUERY, {"select": {
-            "where": "release", "size": PAGE_SIZE_COMIC_FEED, "page": page}})
+        data, status = exchange.query(
+            V4_FEED_QUERY,
+            {"select": {"where": "release", "size": PAGE_SIZE_COMIC_FEED, "page": page}},
+        )
         found = _feed_object(data, V4_FEED, status, exchange.base)
         uploads: list[FeedUpload] = []
         for item in _items(found, V4_FEED, status):
@@ -179,39 +186,47 @@ class FeedReader:
             dname = str(chapter.get("dname") or "")
             if value is None:
                 value = number_from_dname(dname)
-            uploads.append(FeedUpload(
-                key, text(inner.get("tranLang")),
-                storage_chapter_id(Catalogue.BATO, str(chapter.get("id") or "")) or None,
-                value, dname,
-                date_of(chapter.get("dateCreate")) or date_of(chapter.get("dateModify"))))
+            uploads.append(
+                FeedUpload(
+                    key,
+                    text(inner.get("tranLang")),
+                    storage_chapter_id(Catalogue.BATO, str(chapter.get("id") or "")) or None,
+                    value,
+                    dname,
+                    date_of(chapter.get("dateCreate")) or date_of(chapter.get("dateModify")),
+                )
+            )
         paging = found.get("paging")
         following = optional_int(paging.get("next")) if isinstance(paging, Mapping) else None
-        return FeedPage(uploads, float(following) if following and following > page else None,
-                        V4_FEED)
+        return FeedPage(
+            uploads, float(following) if following and following > page else None, V4_FEED
+        )
 
     def _v3x(self, exchange: Exchange, cursor: float | None) -> FeedPage:
         page = int(cursor or 1)
-        data, status = exchange.query(V3X_FEED_QUERY, {"select": {
-            "where": "latest", "page": page, "size": V3X_PAGE_SIZE}})
+        data, status = exchange.query(
+            V3X_FEED_QUERY, {"select": {"where": "latest", "page": page, "size": V3X_PAGE_SIZE}}
+        )
         found = _feed_object(data, V3X_FEED, status, exchange.base)
         uploads: list[FeedUpload] = []
         for item in _items(found, V3X_FEED, status):
             inner = item.get("data") if isinstance(item, Mapping) else None
             raw = (inner.get("id") if isinstance(inner, Mapping) else None) or (
-                item.get("id") if isinstance(item, Mapping) else None)
+                item.get("id") if isinstance(item, Mapping) else None
+            )
             try:
                 key = SeriesKey.bato(str(raw or ""))
             except ValueError:
                 continue
-            uploads.append(FeedUpload(key, text(inner.get("tranLang"))
-                                      if isinstance(inner, Mapping) else None))
+            uploads.append(
+                FeedUpload(key, text(inner.get("tranLang")) if isinstance(inner, Mapping) else None)
+            )
         paging = found.get("paging")
         pages = optional_int(paging.get("pages")) if isinstance(paging, Mapping) else None
         return FeedPage(uploads, float(page + 1) if pages and page < pages else None, V3X_FEED)
 
 
-def _feed_object(data: Mapping[str, Any], field: str, status: int, base: str
-                 ) -> Mapping[str, Any]:
+def _feed_object(data: Mapping[str, Any], field: str, status: int, base: str) -> Mapping[str, Any]:
     value = data.get(field)
     if value is None:  # the failure mode seen in September 2026: the query answers null
         raise QueryRetired(f"{base} answered null for {field}", status, field=field)
@@ -230,7 +245,8 @@ def _items(found: Mapping[str, Any], field: str, status: int) -> Sequence[Any]:
 def _comic_of(node: object) -> tuple[SeriesKey | None, str | None]:
     inner = node.get("data") if isinstance(node, Mapping) else None
     raw = (inner.get("id") if isinstance(inner, Mapping) else None) or (
-        node.get("id") if isinstance(node, Mapping) else None)
+        node.get("id") if isinstance(node, Mapping) else None
+    )
     try:
         key = SeriesKey.xcomic(str(raw or ""))
     except ValueError:
@@ -243,8 +259,9 @@ def _xcomic_upload(key: SeriesKey, language: str | None, chapter: object) -> Fee
     inner = chapter.get("data") if isinstance(chapter, Mapping) else None
     if not isinstance(inner, Mapping):
         return None
-    raw_id = str(inner.get("id") or (chapter.get("id") if isinstance(chapter, Mapping) else "")
-                 or "")
+    raw_id = str(
+        inner.get("id") or (chapter.get("id") if isinstance(chapter, Mapping) else "") or ""
+    )
     value = number(inner.get("chaNum"))
     if value is None:
         value = number(inner.get("serial"))
@@ -252,9 +269,13 @@ def _xcomic_upload(key: SeriesKey, language: str | None, chapter: object) -> Fee
     if value is None:
         value = number_from_dname(dname)
     return FeedUpload(
-        key, language, storage_chapter_id(Catalogue.XCOMIC, raw_id) if raw_id else None,
-        value, dname,
-        date_of(inner.get("datePublic")) or date_of(inner.get("dateCreate")))
+        key,
+        language,
+        storage_chapter_id(Catalogue.XCOMIC, raw_id) if raw_id else None,
+        value,
+        dname,
+        date_of(inner.get("datePublic")) or date_of(inner.get("dateCreate")),
+    )
 
 
 def _next_before(found: Mapping[str, Any], cursor: float | None) -> float | None:
@@ -270,4 +291,3 @@ def _next_before(found: Mapping[str, Any], cursor: float | None) -> float | None
     if before <= 0 or (cursor is not None and before >= cursor):
         return None
     return before
-

@@ -89,10 +89,17 @@ _SECONDS_LIMIT = 1e11  # below: epoch seconds (1e11 s is the year 5138; 1e11 ms 
 
 
 STATUS_ALIASES = {
-    "releasing": "ongoing", "publishing": "ongoing", "on going": "ongoing",
-    "complete": "completed", "finished": "completed", "ended": "completed",
-    "on hiatus": "hiatus", "paused": "hiatus", "canceled": "cancelled",
-    "discontinued": "cancelled", "unknown": "pending",
+    "releasing": "ongoing",
+    "publishing": "ongoing",
+    "on going": "ongoing",
+    "complete": "completed",
+    "finished": "completed",
+    "ended": "completed",
+    "on hiatus": "hiatus",
+    "paused": "hiatus",
+    "canceled": "cancelled",
+    "discontinued": "cancelled",
+    "unknown": "pending",
 }
 
 
@@ -179,7 +186,8 @@ def parse_details(
         upload_status=normalize_status(comic.get("uploadStatus")),
         read_direction=_str_or_none(comic.get("readDirection")),
         summary=_str_or_none(summary.get("text")) if isinstance(summary, Mapping) else None,
-        score=float(score) if isinstance(score, int | float) and not isinstance(score, bool)
+        score=float(score)
+        if isinstance(score, int | float) and not isinstance(score, bool)
         else None,
         votes=_int(comic.get("stat_count_votes")),
         follows=_int(comic.get("stat_count_follows")),

@@ -133,8 +133,13 @@ def analyse(times: Sequence[datetime | None], now: datetime) -> ReleasePattern:
     date_only = all(t.hour == 0 and t.minute == 0 and t.second == 0 for t in valid)
     per_event = statistics.mean(count for _, count in events)
     if len(events) < 3 or len(gaps) < 2:
-        return ReleasePattern(chapters=chapters, events=len(events), last_release_at=last,
-                              date_only=date_only, chapters_per_event=per_event)
+        return ReleasePattern(
+            chapters=chapters,
+            events=len(events),
+            last_release_at=last,
+            date_only=date_only,
+            chapters_per_event=per_event,
+        )
 
     mean_gap = statistics.mean(gaps)
     median_gap = statistics.median(gaps)
@@ -166,21 +171,39 @@ def analyse(times: Sequence[datetime | None], now: datetime) -> ReleasePattern:
     expected = _expected_next(last, median_gap, kind, weekday, hour, date_only)
     # An irregular series' "period" is its mean gap: long silences are normal there, and three
     # median gaps of a random release process pass far too often to mean a hiatus.
-    period = median_gap if kind in (PatternKind.WEEKLY, PatternKind.REGULAR) else \
-        max(median_gap, mean_gap)
+    period = (
+        median_gap
+        if kind in (PatternKind.WEEKLY, PatternKind.REGULAR)
+        else max(median_gap, mean_gap)
+    )
     hiatus = (now - last).total_seconds() / 86400 > HIATUS_PERIODS * max(period, 1.0)
     return ReleasePattern(
-        kind=kind, chapters=chapters, events=len(events), average_interval_days=mean_gap,
-        median_gap_days=median_gap, gap_spread_days=spread, preferred_weekday=weekday,
-        weekday_share=share, preferred_hour=hour, hour_spread_hours=hour_spread,
-        date_only=date_only, confidence=confidence, last_release_at=last,
-        expected_next_at=expected, on_hiatus=hiatus, chapters_per_event=per_event,
+        kind=kind,
+        chapters=chapters,
+        events=len(events),
+        average_interval_days=mean_gap,
+        median_gap_days=median_gap,
+        gap_spread_days=spread,
+        preferred_weekday=weekday,
+        weekday_share=share,
+        preferred_hour=hour,
+        hour_spread_hours=hour_spread,
+        date_only=date_only,
+        confidence=confidence,
+        last_release_at=last,
+        expected_next_at=expected,
+        on_hiatus=hiatus,
+        chapters_per_event=per_event,
     )
 
 
 def _expected_next(
-    last: datetime, median_gap: float, kind: PatternKind, weekday: int | None,
-    hour: int | None, date_only: bool,
+    last: datetime,
+    median_gap: float,
+    kind: PatternKind,
+    weekday: int | None,
+    hour: int | None,
+    date_only: bool,
 ) -> datetime:
     expected = last + timedelta(days=median_gap)
     if kind is PatternKind.WEEKLY and weekday is not None:

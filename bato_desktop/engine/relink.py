@@ -54,8 +54,12 @@ class MatchKind(StrEnum):
     SIMILAR_TITLE = "similar_title"
 
 
-CONFIDENCE = {MatchKind.ANILIST: 1.0, MatchKind.EXACT_TITLE: 0.9, MatchKind.ALT_TITLE: 0.8,
-              MatchKind.SIMILAR_TITLE: 0.6}
+CONFIDENCE = {
+    MatchKind.ANILIST: 1.0,
+    MatchKind.EXACT_TITLE: 0.9,
+    MatchKind.ALT_TITLE: 0.8,
+    MatchKind.SIMILAR_TITLE: 0.6,
+}
 
 
 class Verdict(StrEnum):
@@ -81,9 +85,16 @@ class Candidate:
         return CONFIDENCE[self.kind]
 
     def to_json(self) -> dict[str, object]:
-        return {"id": self.key.storage_id, "link": self.link, "name": self.name,
-                "language": self.language, "anilist_id": self.anilist_id,
-                "match": self.kind.value, "confidence": self.confidence, "why": self.why}
+        return {
+            "id": self.key.storage_id,
+            "link": self.link,
+            "name": self.name,
+            "language": self.language,
+            "anilist_id": self.anilist_id,
+            "match": self.kind.value,
+            "confidence": self.confidence,
+            "why": self.why,
+        }
 
 
 @dataclass(frozen=True)
@@ -103,9 +114,15 @@ class RelinkPlan:
         return self.candidates[0] if self.candidates else None
 
     def to_json(self) -> dict[str, object]:
-        return {"bato_link": self.bato_link, "name": self.name, "anilist_id": self.anilist_id,
-                "old_id": self.old_id, "verdict": self.verdict.value, "reason": self.reason,
-                "candidates": [c.to_json() for c in self.candidates]}
+        return {
+            "bato_link": self.bato_link,
+            "name": self.name,
+            "anilist_id": self.anilist_id,
+            "old_id": self.old_id,
+            "verdict": self.verdict.value,
+            "reason": self.reason,
+            "candidates": [c.to_json() for c in self.candidates],
+        }
 
 
 @dataclass
@@ -143,16 +160,16 @@ def stranded_series(repo: Repository, book: DomainBook) -> list[TrackedSeries]:
 def normalize_title(text: str) -> str:
     """Titles compared as people read them: case, accents, punctuation and spacing aside."""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    folded = "".join(c for c in unicodedata.normalize("NFKD", folded)
-                     if not unicodedata.combining(c))
+    folded = "".join(
+        c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c)
+    )
     return " ".join(re.sub(r"[^\w]+", " ", folded).split())
 
 
 def titles_of(repo: Repository, series: TrackedSeries) -> list[str]:
     """The name, the web app's title and the alternative titles, first ones first, no repeats."""
     details = repo.get_details(series.bato_link)
-    raw = [details.name if details else None, series.name,
-           *(details.alt_names if details else ())]
+    raw = [details.name if details else None, series.name, *(details.alt_names if details else ())]
     seen: set[str] = set()
     titles = []
     for title in raw:
@@ -162,8 +179,12 @@ def titles_of(repo: Repository, series: TrackedSeries) -> list[str]:
     return titles
 
 
-def judge(series: TrackedSeries, titles: Sequence[str], hits: Iterable[SearchHit],
-          languages: Sequence[str]) -> RelinkPlan:
+def judge(
+    series: TrackedSeries,
+    titles: Sequence[str],
+    hits: Iterable[SearchHit],
+    languages: Sequence[str],
+) -> RelinkPlan:
     """Candidates from search hits, best first, and what to do with them."""
     wanted = [lang.lower() for lang in languages]
     main = normalize_title(titles[0]) if titles else ""
@@ -190,23 +211,26 @@ def judge(series: TrackedSeries, titles: Sequence[str], hits: Iterable[SearchHit
     name = titles[0] if titles else series.bato_link
 
     def plan(verdict: Verdict, reason: str) -> RelinkPlan:
-        return RelinkPlan(series.bato_link, name, series.anilist_id, series.check_id, verdict,
-                          reason, ranked)
+        return RelinkPlan(
+            series.bato_link, name, series.anilist_id, series.check_id, verdict, reason, ranked
+        )
 
     if not ranked:
         searched = ", ".join(repr(t) for t in titles[:MAX_SEARCHES]) or "so"
         return plan(Verdict.UNMATCHED, f"no comic titled {searched} in {', '.join(languages)}")
     top = [c for c in ranked if rank(c) == rank(ranked[0])]
     if len(top) > 1:
-        return plan(Verdict.AMBIGUOUS,
-                    f"{len(top)} comics match equally ({ranked[0].why}); pick one")
+        return plan(
+            Verdict.AMBIGUOUS, f"{len(top)} comics match equally ({ranked[0].why}); pick one"
+        )
     if ranked[0].kind is MatchKind.ANILIST:
         return plan(Verdict.AUTO, ranked[0].why)
     return plan(Verdict.PICK, f"{ranked[0].why}; confirm with a pick")
 
 
-def _candidate(series: TrackedSeries, hit: SearchHit, main: str,
-               alternatives: Mapping[str, str]) -> Candidate | None:
+def _candidate(
+    series: TrackedSeries, hit: SearchHit, main: str, alternatives: Mapping[str, str]
+) -> Candidate | None:
     link = hit.url or canonical_link(hit.key.storage_id)
 
     def found(kind: MatchKind, why: str) -> Candidate:
@@ -220,16 +244,23 @@ def _candidate(series: TrackedSeries, hit: SearchHit, main: str,
     for alt_norm, alt in alternatives.items():
         if alt_norm in names:
             return found(MatchKind.ALT_TITLE, f"alternative title {alt!r} matches")
-    ratio = max((difflib.SequenceMatcher(None, main, n).ratio() for n in names if n),
-                default=0.0) if main else 0.0
+    ratio = (
+        max((difflib.SequenceMatcher(None, main, n).ratio() for n in names if n), default=0.0)
+        if main
+        else 0.0
+    )
     if ratio >= SIMILAR_AT:
         return found(MatchKind.SIMILAR_TITLE, f"similar title {hit.name!r} ({ratio:.0%})")
     return None
 
 
 def plan_relinks(
-    repo: Repository, client: SiteClient, series: Sequence[TrackedSeries], *,
-    languages: Sequence[str], pause: Callable[[], bool] = lambda: True,
+    repo: Repository,
+    client: SiteClient,
+    series: Sequence[TrackedSeries],
+    *,
+    languages: Sequence[str],
+    pause: Callable[[], bool] = lambda: True,
     progress: Callable[[int, int, str], None] = lambda _d, _t, _n: None,
     on_429: Callable[[RateLimited], object] = lambda _e: None,
 ) -> list[RelinkPlan]:
@@ -248,10 +279,21 @@ def plan_relinks(
         own = _catalogue_of(item)
         catalogues = [c for c in targets if c is not own]
         if stop_reason or not catalogues or not titles:
-            why = stop_reason or ("no live domain serves another catalogue; add or probe a "
-                                  "domain" if not catalogues else "no title is known")
-            plans.append(RelinkPlan(item.bato_link, item.name or item.bato_link,
-                                    item.anilist_id, item.check_id, Verdict.NOT_SEARCHED, why))
+            why = stop_reason or (
+                "no live domain serves another catalogue; add or probe a domain"
+                if not catalogues
+                else "no title is known"
+            )
+            plans.append(
+                RelinkPlan(
+                    item.bato_link,
+                    item.name or item.bato_link,
+                    item.anilist_id,
+                    item.check_id,
+                    Verdict.NOT_SEARCHED,
+                    why,
+                )
+            )
             continue
         hits: list[SearchHit] = []
         try:
@@ -267,12 +309,28 @@ def plan_relinks(
                 on_429(exc)  # every request waits, not only the searches
             stop_reason = f"searches stopped: {exc}"
             log.warning("Relink: %s", stop_reason)
-            plans.append(RelinkPlan(item.bato_link, titles[0], item.anilist_id,
-                                    item.check_id, Verdict.NOT_SEARCHED, stop_reason))
+            plans.append(
+                RelinkPlan(
+                    item.bato_link,
+                    titles[0],
+                    item.anilist_id,
+                    item.check_id,
+                    Verdict.NOT_SEARCHED,
+                    stop_reason,
+                )
+            )
             continue
         except BatoError as exc:
-            plans.append(RelinkPlan(item.bato_link, titles[0], item.anilist_id,
-                                    item.check_id, Verdict.NOT_SEARCHED, f"search failed: {exc}"))
+            plans.append(
+                RelinkPlan(
+                    item.bato_link,
+                    titles[0],
+                    item.anilist_id,
+                    item.check_id,
+                    Verdict.NOT_SEARCHED,
+                    f"search failed: {exc}",
+                )
+            )
             continue
         plans.append(judge(item, titles, hits, languages))
     progress(len(series), len(series), "")
@@ -301,8 +359,13 @@ def parse_pick(text: str, extra_hosts: Sequence[str] = ()) -> tuple[str, str]:
 
 
 def apply_relinks(
-    repo: Repository, plans: Sequence[RelinkPlan], *, picks: Mapping[str, SeriesKey | str] = {},
-    apply_auto: bool, now: datetime, resolve: Callable[[str], SeriesKey] | None = None,
+    repo: Repository,
+    plans: Sequence[RelinkPlan],
+    *,
+    picks: Mapping[str, SeriesKey | str] = {},
+    apply_auto: bool,
+    now: datetime,
+    resolve: Callable[[str], SeriesKey] | None = None,
 ) -> ApplyReport:
     """Move the exact AniList matches (``apply_auto``) and the user's picks, each series in
     its own transaction; everything else stays as it is, with the reason."""
@@ -324,20 +387,47 @@ def apply_relinks(
             continue
         plan = by_link.get(series.bato_link)
         chosen = next((c for c in plan.candidates if c.key == key), None) if plan else None
-        new_link = chosen.link if chosen else (
-            picked if isinstance(picked, str) and "/" in picked
-            else canonical_link(key.storage_id, "https://xcomic.me"))
+        new_link = (
+            chosen.link
+            if chosen
+            else (
+                picked
+                if isinstance(picked, str) and "/" in picked
+                else canonical_link(key.storage_id, "https://xcomic.me")
+            )
+        )
         why = f"picked by the user ({chosen.why})" if chosen else "picked by the user"
-        _move(repo, report, series.bato_link, key, new_link, batch,
-              chosen.kind.value if chosen else "pick", why, now, (RelinkError, LibraryError))
+        _move(
+            repo,
+            report,
+            series.bato_link,
+            key,
+            new_link,
+            batch,
+            chosen.kind.value if chosen else "pick",
+            why,
+            now,
+            (RelinkError, LibraryError),
+        )
     for plan in plans:
-        if plan.bato_link in {row.old_link for row in report.moved} or \
-                plan.bato_link in {link for link, _ in report.kept}:
+        if plan.bato_link in {row.old_link for row in report.moved} or plan.bato_link in {
+            link for link, _ in report.kept
+        }:
             continue
         if plan.verdict is Verdict.AUTO and apply_auto and plan.best is not None:
             best = plan.best
-            _move(repo, report, plan.bato_link, best.key, best.link, batch, best.kind.value,
-                  best.why, now, (RelinkError, LibraryError))
+            _move(
+                repo,
+                report,
+                plan.bato_link,
+                best.key,
+                best.link,
+                batch,
+                best.kind.value,
+                best.why,
+                now,
+                (RelinkError, LibraryError),
+            )
         else:
             report.kept.append((plan.bato_link, plan.reason))
     return report
@@ -352,11 +442,23 @@ def _key_of_link(link: str, resolve: Callable[[str], SeriesKey] | None) -> Serie
     return resolve(link)
 
 
-def _move(repo: Repository, report: ApplyReport, link: str, key: SeriesKey, new_link: str,
-          batch: int, kind: str, why: str, now: datetime,
-          refused: tuple[type[Exception], ...]) -> None:
+def _move(
+    repo: Repository,
+    report: ApplyReport,
+    link: str,
+    key: SeriesKey,
+    new_link: str,
+    batch: int,
+    kind: str,
+    why: str,
+    now: datetime,
+    refused: tuple[type[Exception], ...],
+) -> None:
     try:
-        report.moved.append(repo.relinks.move(link, key.storage_id, new_link, batch=batch,
-                                              match_kind=kind, reason=why, now=now))
+        report.moved.append(
+            repo.relinks.move(
+                link, key.storage_id, new_link, batch=batch, match_kind=kind, reason=why, now=now
+            )
+        )
     except refused as exc:
         report.kept.append((link, str(exc)))

@@ -110,8 +110,10 @@ class EngineRunner:
             from bato_desktop.engine.covers import CoverCache, CoverDownloader
 
             self._service.covers = CoverDownloader(
-                CoverCache(paths.covers_dir()), user_agent=self._settings.user_agent,
-                timeout=self._settings.request_timeout)
+                CoverCache(paths.covers_dir()),
+                user_agent=self._settings.user_agent,
+                timeout=self._settings.request_timeout,
+            )
         self._scheduler.add_job(
             self.run_scheduled_cycle,
             IntervalTrigger(seconds=self._settings.scrape_interval),
@@ -133,8 +135,10 @@ class EngineRunner:
         self._service.feed_enabled = True
         base = self._service.feed_interval
         self._scheduler.add_job(
-            self.feed_tick, IntervalTrigger(seconds=max(1.0, min(FEED_TICK, base / 2))),
-            id=FEED_JOB, next_run_time=utcnow() + timedelta(seconds=first_in + 1),
+            self.feed_tick,
+            IntervalTrigger(seconds=max(1.0, min(FEED_TICK, base / 2))),
+            id=FEED_JOB,
+            next_run_time=utcnow() + timedelta(seconds=first_in + 1),
             replace_existing=True,
         )
 
@@ -196,8 +200,9 @@ class EngineRunner:
         self._service.clear_stop()
         if self._stopped.is_set():  # ... or while the previous stop was cleared
             self._service.request_stop()
-        report = self._service.run_cycle(limit=self._limit, scrape_type=scrape_type,
-                                         walk_due=walk_due)
+        report = self._service.run_cycle(
+            limit=self._limit, scrape_type=scrape_type, walk_due=walk_due
+        )
         if not report.busy:
             self.last_report = report
             self.last_cycle_at = utcnow()
@@ -263,8 +268,9 @@ class EngineRunner:
         old_feed = self._settings.feed_interval
         self._settings = settings
         self._service.apply_settings(settings)
-        if (settings.feed_interval != old_feed or not self._scheduler.get_job(FEED_JOB)) \
-                and self._scheduler.get_job(CYCLE_JOB):
+        if (
+            settings.feed_interval != old_feed or not self._scheduler.get_job(FEED_JOB)
+        ) and self._scheduler.get_job(CYCLE_JOB):
             self._add_feed_job(0.0)
         if settings.scrape_interval != old_interval and self._scheduler.get_job(CYCLE_JOB):
             self._scheduler.reschedule_job(

@@ -71,8 +71,9 @@ def _hours(delta: timedelta) -> str:
     return f"{hours / 24:.1f} d" if hours >= 48 else f"{hours:.1f} h"
 
 
-def _clamp(delay: timedelta, low: timedelta = MIN_INTERVAL,
-           high: timedelta = MAX_INTERVAL) -> timedelta:
+def _clamp(
+    delay: timedelta, low: timedelta = MIN_INTERVAL, high: timedelta = MAX_INTERVAL
+) -> timedelta:
     return max(low, min(high, delay))
 
 
@@ -97,8 +98,11 @@ def plan_next_check(
         CheckOutcome.NEW_CHAPTERS: 0,
         CheckOutcome.INITIAL: 0,
     }.get(outcome, state.consecutive_no_update_count)
-    failures = 0 if outcome in (CheckOutcome.INITIAL, CheckOutcome.NEW_CHAPTERS,
-                                CheckOutcome.NO_CHANGE) else state.consecutive_failures
+    failures = (
+        0
+        if outcome in (CheckOutcome.INITIAL, CheckOutcome.NEW_CHAPTERS, CheckOutcome.NO_CHANGE)
+        else state.consecutive_failures
+    )
 
     def decide(delay: timedelta, reason: str, *, exact: bool = False) -> ScheduleDecision:
         delay = delay if exact else _jitter(delay, rng)
@@ -111,8 +115,9 @@ def plan_next_check(
             average_release_interval_days=pattern.average_interval_days,
             preferred_release_day=pattern.preferred_weekday,
             preferred_release_hour=pattern.preferred_hour,
-            release_pattern_confidence=(round(pattern.confidence, 3)
-                                        if pattern.kind is not PatternKind.NONE else None),
+            release_pattern_confidence=(
+                round(pattern.confidence, 3) if pattern.kind is not PatternKind.NONE else None
+            ),
             total_chapters_tracked=pattern.chapters,
             last_chapter_date=pattern.last_release_at,
         )
@@ -121,8 +126,9 @@ def plan_next_check(
         wait = timedelta(seconds=retry_after or RATE_LIMIT_DEFAULT)
         # Spread the series over a few minutes after the pause instead of all at its end.
         delay = wait + timedelta(seconds=rng.uniform(30, 300))
-        return decide(delay, f"rate limited by Bato: retry after the {_hours(wait)} pause",
-                      exact=True)
+        return decide(
+            delay, f"rate limited by Bato: retry after the {_hours(wait)} pause", exact=True
+        )
     if outcome is CheckOutcome.FAILED:
         failures = state.consecutive_failures + 1
         # The exponent is capped: a long outage must not overflow timedelta.
@@ -145,8 +151,7 @@ def plan_next_check(
             # A random release process ends a silence without warning, often with a dump of
             # chapters: stay within a few of its ordinary intervals (still >= 1 day).
             delay = max(timedelta(days=1), min(delay, HIATUS_RATE_MULTIPLE * _rate_delay(pattern)))
-        return decide(delay, f"no release for {since_last.days} d (hiatus): every "
-                             f"{_hours(delay)}")
+        return decide(delay, f"no release for {since_last.days} d (hiatus): every {_hours(delay)}")
     if pattern.predictable and pattern.expected_next_at is not None:
         return _predicted(pattern, now, decide)
     return _rate_based(pattern, decide)
@@ -160,8 +165,9 @@ def _timing_spread(pattern: ReleasePattern) -> timedelta:
     # A steady hour of day narrows the guess only while the day itself is certain: a monthly
     # series released at 14:00 but +- 2 days is +- 2 days late, not +- 2 hours.
     if pattern.hour_spread_hours is not None and hours < DAY_UNCERTAIN.total_seconds() / 3600:
-        hours = min(hours, max(pattern.hour_spread_hours, 0.5)) if hours else \
-            pattern.hour_spread_hours
+        hours = (
+            min(hours, max(pattern.hour_spread_hours, 0.5)) if hours else pattern.hour_spread_hours
+        )
     # A perfectly regular history has no spread; assume at least 1% of the period of slack.
     floor = max(SPREAD_FLOOR_HOURS, 0.01 * (pattern.median_gap_days or 0.0) * 24)
     return timedelta(hours=max(floor, min(hours, 48.0)))
@@ -204,12 +210,16 @@ def _predicted(pattern: ReleasePattern, now: datetime, decide: _Decide) -> Sched
         if now < day_start:
             target = day_start + (DATE_ONLY_FIRST if not early else timedelta(0))
             delay = min(target - now, backstop)
-            why = (f"{label}; expected {WEEKDAYS[expected.weekday()]} {expected:%m-%d} "
-                   "(date only): checking through that day")
+            why = (
+                f"{label}; expected {WEEKDAYS[expected.weekday()]} {expected:%m-%d} "
+                "(date only): checking through that day"
+            )
             return decide(max(delay, MIN_FOLLOW_UP), why)
         if now < day_end:
-            return decide(step, f"{label}; release day {expected:%m-%d} (date only): "
-                                f"checking every {_hours(step)}")
+            return decide(
+                step,
+                f"{label}; release day {expected:%m-%d} (date only): checking every {_hours(step)}",
+            )
     lag = max(MIN_FOLLOW_UP, spread * LAG_SPREADS)
     if now < expected + lag and not pattern.date_only:
         start = expected - early
@@ -217,16 +227,25 @@ def _predicted(pattern: ReleasePattern, now: datetime, decide: _Decide) -> Sched
         if now < start - EARLY_STEP_MIN or not early:
             target = start if early else expected + lag
             if target - now > backstop:
-                return decide(backstop, f"{label}; expected {expected:%a %H:%M} UTC, backstop "
-                                        f"check every half period ({_hours(backstop)})")
-            return decide(max(target - now, MIN_FOLLOW_UP),
-                          f"{label}; checking {_hours(lag)} after the expected release "
-                          f"({expected:%a %H:%M} UTC)" if not early else
-                          f"{label}; expected {expected:%a %H:%M} UTC +- {_hours(early)}: "
-                          "checking from the earliest likely time")
+                return decide(
+                    backstop,
+                    f"{label}; expected {expected:%a %H:%M} UTC, backstop "
+                    f"check every half period ({_hours(backstop)})",
+                )
+            return decide(
+                max(target - now, MIN_FOLLOW_UP),
+                f"{label}; checking {_hours(lag)} after the expected release "
+                f"({expected:%a %H:%M} UTC)"
+                if not early
+                else f"{label}; expected {expected:%a %H:%M} UTC +- {_hours(early)}: "
+                "checking from the earliest likely time",
+            )
         step = max(EARLY_STEP_MIN, min(early / 2, EARLY_STEP))
-        return decide(step, f"{label}; expected {expected:%a %H:%M} UTC +- {_hours(early)}: "
-                            f"checking every {_hours(step)} around it")
+        return decide(
+            step,
+            f"{label}; expected {expected:%a %H:%M} UTC +- {_hours(early)}: "
+            f"checking every {_hours(step)} around it",
+        )
     # Late: the follow-ups double with the lateness (spread, 2x, 4x ...), capped so a late
     # release is still found within about a day, and never a whole period later.
     late_by = now - expected
@@ -234,8 +253,7 @@ def _predicted(pattern: ReleasePattern, now: datetime, decide: _Decide) -> Sched
     # A series releasing every day or two is not worth hourly follow-ups: a quarter period.
     short = period * SHORT_PERIOD_FOLLOW_UP if period <= timedelta(days=2) else timedelta(0)
     delay = max(MIN_FOLLOW_UP, min(max(spread, late_by, short), cap))
-    return decide(delay, f"{label}; release {_hours(late_by)} late: follow-up in "
-                         f"{_hours(delay)}")
+    return decide(delay, f"{label}; release {_hours(late_by)} late: follow-up in {_hours(delay)}")
 
 
 def _rate_delay(pattern: ReleasePattern) -> timedelta:
@@ -253,12 +271,13 @@ def _rate_based(pattern: ReleasePattern, decide: _Decide) -> ScheduleDecision:
     """
     gap = max(pattern.median_gap_days or 0.0, 0.1)
     delay = _rate_delay(pattern)
-    return decide(delay, f"{pattern.describe()}; irregular releases (median gap "
-                         f"{gap:.1f} d): every {_hours(delay)}")
+    return decide(
+        delay,
+        f"{pattern.describe()}; irregular releases (median gap {gap:.1f} d): every {_hours(delay)}",
+    )
 
 
 class _Decide(Protocol):
     """The ``decide`` closure inside :func:`plan_next_check`."""
 
-    def __call__(self, delay: timedelta, reason: str, *, exact: bool = ...
-                 ) -> ScheduleDecision: ...
+    def __call__(self, delay: timedelta, reason: str, *, exact: bool = ...) -> ScheduleDecision: ...

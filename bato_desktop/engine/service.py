@@ -68,8 +68,6 @@ FEED_LOG_LINK = "(site feed)"  # the scrape log's row for a feed poll (it is of 
 BACKSTOP_OUTCOMES = {CheckOutcome.NO_CHANGE, CheckOutcome.NEW_CHAPTERS, CheckOutcome.INITIAL}
 
 
-
-
 __all__ = ["BACKSTOP_OUTCOMES", "FEED_LOG_LINK", "ScrapingService", "engine_owner", "utcnow"]
 
 
@@ -78,7 +76,10 @@ class ScrapingService(SeriesChecks, CheckOutcomes, FeedDuties, RelinkDuty, Servi
     mixins it is made of."""
 
     def run_cycle(
-        self, *, limit: int | None = None, scrape_type: ScrapeType | str = ScrapeType.SCHEDULED,
+        self,
+        *,
+        limit: int | None = None,
+        scrape_type: ScrapeType | str = ScrapeType.SCHEDULED,
         walk_due: bool = True,
     ) -> CycleReport:
         """Serve pending requests, then check the series due now, one at a time.
@@ -97,8 +98,9 @@ class ScrapingService(SeriesChecks, CheckOutcomes, FeedDuties, RelinkDuty, Servi
         finally:
             self._cycle_lock.release()
 
-    def _cycle(self, limit: int | None, scrape_type: ScrapeType | str, walk_due: bool
-               ) -> CycleReport:
+    def _cycle(
+        self, limit: int | None, scrape_type: ScrapeType | str, walk_due: bool
+    ) -> CycleReport:
         now = self._clock()
         walk = Walk(due_before=now, allowed=walk_due)
         try:
@@ -138,10 +140,14 @@ class ScrapingService(SeriesChecks, CheckOutcomes, FeedDuties, RelinkDuty, Servi
             self.control.pop()
             run.total = self._check_all(run.walk, run.total, len(run.results))
             return None
-        if request is None and not (self._may_walk(run.walk)
-                                    and (not run.limit or run.walked < run.limit)):
-            run.outcome = (CycleOutcome.PAUSED if run.walk.allowed and self.control.paused
-                           else CycleOutcome.COMPLETE)
+        if request is None and not (
+            self._may_walk(run.walk) and (not run.limit or run.walked < run.limit)
+        ):
+            run.outcome = (
+                CycleOutcome.PAUSED
+                if run.walk.allowed and self.control.paused
+                else CycleOutcome.COMPLETE
+            )
             return END
         pausable = request is None and not self._forced(run.walk)
         if not self.control.wait(run.next_send - time.monotonic(), until_paused=pausable):
@@ -169,20 +175,24 @@ class ScrapingService(SeriesChecks, CheckOutcomes, FeedDuties, RelinkDuty, Servi
 
     def _check_next_due(self, run: Run) -> SeriesResult | End:
         row = self._repo.lease_next_due(
-            self.owner, self._clock(), lease_seconds=self.settings.lease_seconds,
-            exclude=run.seen, due_before=run.walk.due_before,
+            self.owner,
+            self._clock(),
+            lease_seconds=self.settings.lease_seconds,
+            exclude=run.seen,
+            due_before=run.walk.due_before,
         )
         if row is None:  # the walk is over: what is still due, another live engine holds
-            run.held = self._repo.count_held_elsewhere(self.owner, self._clock(),
-                                                       due_before=run.walk.due_before)
+            run.held = self._repo.count_held_elsewhere(
+                self.owner, self._clock(), due_before=run.walk.due_before
+            )
             return END
         run.seen.add(row.bato_link)
         run.walked += 1
         run.total = max(run.total, len(run.results) + 1)
-        self._events(CycleProgress(len(run.results), run.total,
-                                   self._display_name(row.bato_link)))
-        return self._check_leased(row.bato_link, row.anilist_id,
-                                  run.walk.scrape_type or run.scrape_type)
+        self._events(CycleProgress(len(run.results), run.total, self._display_name(row.bato_link)))
+        return self._check_leased(
+            row.bato_link, row.anilist_id, run.walk.scrape_type or run.scrape_type
+        )
 
     def _record(self, run: Run, result: SeriesResult) -> bool:
         """Note one result; True when it ends the cycle (a 429, or offline)."""
@@ -205,7 +215,10 @@ class ScrapingService(SeriesChecks, CheckOutcomes, FeedDuties, RelinkDuty, Servi
         self._events(CycleFinished(report))
         log.info(
             "Cycle finished: %d/%d checked, %d new chapters, %d failed%s%s",
-            report.checked, run.total, report.new_chapters, report.failed,
+            report.checked,
+            run.total,
+            report.new_chapters,
+            report.failed,
             f", {run.held} held by another engine" if run.held else "",
             f" ({run.outcome})" if run.outcome else "",
         )
@@ -222,8 +235,9 @@ class ScrapingService(SeriesChecks, CheckOutcomes, FeedDuties, RelinkDuty, Servi
         def go_on() -> bool:
             if self.control.has_requests() or self.pause_until() is not None:
                 return False
-            return self.control.wait(max(run.next_send - time.monotonic(),
-                                         self.politeness_pause()), until_paused=True)
+            return self.control.wait(
+                max(run.next_send - time.monotonic(), self.politeness_pause()), until_paused=True
+            )
 
         try:
             if self.pause_until() is None:
@@ -244,7 +258,7 @@ class ScrapingService(SeriesChecks, CheckOutcomes, FeedDuties, RelinkDuty, Servi
         return walk.forced_serial is not None and walk.forced_serial == self.control.pause_serial
 
     def _check_all(self, walk: Walk, total: int, done: int) -> int:
-        """"Check all now" inside a cycle: everything becomes due and is walked, even paused."""
+        """ "Check all now" inside a cycle: everything becomes due and is walked, even paused."""
         now = self._clock()
         self._repo.make_due(None, now)
         walk.due_before = now
@@ -270,7 +284,11 @@ class ScrapingService(SeriesChecks, CheckOutcomes, FeedDuties, RelinkDuty, Servi
         return results
 
     def _serve(
-        self, request: Request, seen: set[str], done: int, total: int,
+        self,
+        request: Request,
+        seen: set[str],
+        done: int,
+        total: int,
     ) -> SeriesResult | None:
         """One requested check or add, inside a cycle (the politeness pause is behind us)."""
         if isinstance(request, AddRequest):
@@ -289,8 +307,9 @@ class ScrapingService(SeriesChecks, CheckOutcomes, FeedDuties, RelinkDuty, Servi
         seen.add(series.bato_link)
         if not self._lease_requested(series.bato_link):
             return self._skipped(series.bato_link, "another engine is checking it right now")
-        self._events(CycleProgress(done, max(total, done + 1), self._display_name(
-            series.bato_link)))
+        self._events(
+            CycleProgress(done, max(total, done + 1), self._display_name(series.bato_link))
+        )
         return self._check_leased(series.bato_link, series.anilist_id, request.scrape_type)
 
     def _serve_add(self, request: AddRequest) -> SeriesResult | None:
@@ -298,8 +317,13 @@ class ScrapingService(SeriesChecks, CheckOutcomes, FeedDuties, RelinkDuty, Servi
         try:
             result = self._add(request.link, request.anilist_id)
         except StopRequested:
-            self._events(AddFinished(request.link, None, "Added; stopped before its first "
-                                     "load, which runs on the next cycle."))
+            self._events(
+                AddFinished(
+                    request.link,
+                    None,
+                    "Added; stopped before its first load, which runs on the next cycle.",
+                )
+            )
             raise
         except (BatoError, LibraryError) as exc:
             self._events(AddFinished(request.link, None, str(exc)))
@@ -316,8 +340,9 @@ class ScrapingService(SeriesChecks, CheckOutcomes, FeedDuties, RelinkDuty, Servi
         False when another engine holds it now; a series without an active schedule row has
         no lease to take and is checked as asked.
         """
-        claimed = self._repo.lease_series(bato_link, self.owner, self._clock(),
-                                          lease_seconds=self.settings.lease_seconds)
+        claimed = self._repo.lease_series(
+            bato_link, self.owner, self._clock(), lease_seconds=self.settings.lease_seconds
+        )
         return claimed is not False
 
     def _check_leased(self, bato_link: str, anilist_id: int, scrape_type: str) -> SeriesResult:
@@ -328,17 +353,20 @@ class ScrapingService(SeriesChecks, CheckOutcomes, FeedDuties, RelinkDuty, Servi
             raise
 
     def _report(
-        self, due: int, results: list[SeriesResult], *,
+        self,
+        due: int,
+        results: list[SeriesResult],
+        *,
         outcome: CycleOutcome = CycleOutcome.COMPLETE,
-        error: str | None = None, held: int = 0,
+        error: str | None = None,
+        held: int = 0,
     ) -> CycleReport:
         sent = [r for r in results if r.status is not ResultStatus.SKIPPED]
         return CycleReport(
             due=due,
             checked=len(sent),
             succeeded=sum(r.status is ResultStatus.SUCCESS for r in sent),
-            failed=sum(r.status in {ResultStatus.FAILED, ResultStatus.RATE_LIMITED}
-                       for r in sent),
+            failed=sum(r.status in {ResultStatus.FAILED, ResultStatus.RATE_LIMITED} for r in sent),
             new_chapters=sum(r.new_chapters for r in sent),
             notifications=sum(r.notifications for r in sent),
             rate_limited_until=self.rate_limited_until,
@@ -371,7 +399,6 @@ class ScrapingService(SeriesChecks, CheckOutcomes, FeedDuties, RelinkDuty, Servi
             self._repo.raise_system_warning(stats.warning, now=self._clock())
         except DatabaseError as exc:
             log.error("Error monitor could not read the log: %s", exc)
-
 
 
 def _add_message(result: SeriesResult) -> str:

@@ -60,8 +60,6 @@ FEED_LOG_LINK = "(site feed)"  # the scrape log's row for a feed poll (it is of 
 BACKSTOP_OUTCOMES = {CheckOutcome.NO_CHANGE, CheckOutcome.NEW_CHAPTERS, CheckOutcome.INITIAL}
 
 
-
-
 def origin_of(link: str) -> str:
     """``scheme://host[:port]`` of a pasted link, for the canonical link of what it names."""
     text = link.strip()
@@ -128,8 +126,7 @@ class ServiceBase:
         self._use_settings(settings)
 
     def _use_settings(self, settings: Settings) -> None:
-        if (settings.hosts, settings.languages) != (self.settings.hosts,
-                                                     self.settings.languages):
+        if (settings.hosts, settings.languages) != (self.settings.hosts, self.settings.languages):
             self._client.configure(settings.hosts, settings.languages)
         self.settings = settings
 
@@ -141,8 +138,7 @@ class ServiceBase:
         politeness pause too: one request at a time, never back to back. A stop ends the
         pause, not the check: the series being checked is finished and written."""
         with contextlib.suppress(StopRequested):
-            self.control.wait(self._rng.uniform(self.settings.min_delay,
-                                                self.settings.max_delay))
+            self.control.wait(self._rng.uniform(self.settings.min_delay, self.settings.max_delay))
 
     def report_error(self, event: EngineError) -> None:
         log.error(event.message)
@@ -189,26 +185,38 @@ class ServiceBase:
         return details.name if details else bato_link
 
     if TYPE_CHECKING:  # defined by the parts; declared for the type checker
-        def _check(self, bato_link: str, anilist_id: int, scrape_type: ScrapeType | str
-                   ) -> SeriesResult: ...
+
+        def _check(
+            self, bato_link: str, anilist_id: int, scrape_type: ScrapeType | str
+        ) -> SeriesResult: ...
         def _skipped(self, bato_link: str, why: str) -> SeriesResult: ...
         def _serve_relink(self, request: RelinkRequest) -> None: ...
         def poll_feed(self) -> list[FeedOutcome]: ...
         def _feed_between_series(self, run: Run) -> None: ...
         def _add(self, link: str, anilist_id: int | None) -> SeriesResult: ...
         def _rate_limited(self, job: CheckJob, exc: RateLimited) -> SeriesResult: ...
-        def _offline(self, job: CheckJob, exc: BatoError, *,
-                     status: ResultStatus = ResultStatus.OFFLINE) -> SeriesResult: ...
+        def _offline(
+            self, job: CheckJob, exc: BatoError, *, status: ResultStatus = ResultStatus.OFFLINE
+        ) -> SeriesResult: ...
         def _no_domain(self, job: CheckJob, exc: NoLiveDomain) -> SeriesResult: ...
         def _failed(self, job: CheckJob, message: str) -> SeriesResult: ...
         def _not_stored(self, job: CheckJob, problem: str) -> SeriesResult: ...
         def _feed_watches(self, bato_link: str, now: datetime) -> bool: ...
         def _plan(
-            self, bato_link: str, outcome: CheckOutcome, now: datetime,
-            upload_status: str | None, retry_after: float | None = None,
+            self,
+            bato_link: str,
+            outcome: CheckOutcome,
+            now: datetime,
+            upload_status: str | None,
+            retry_after: float | None = None,
         ) -> ScheduleDecision: ...
         def _save_schedule(
-            self, bato_link: str, anilist_id: int, decision: ScheduleDecision, now: datetime,
-            status: ResultStatus, error: str | None,
+            self,
+            bato_link: str,
+            anilist_id: int,
+            decision: ScheduleDecision,
+            now: datetime,
+            status: ResultStatus,
+            error: str | None,
         ) -> None: ...
         def _key_of(self, bato_link: str) -> SeriesKey: ...

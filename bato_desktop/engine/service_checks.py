@@ -62,11 +62,10 @@ FEED_LOG_LINK = "(site feed)"  # the scrape log's row for a feed poll (it is of 
 BACKSTOP_OUTCOMES = {CheckOutcome.NO_CHANGE, CheckOutcome.NEW_CHAPTERS, CheckOutcome.INITIAL}
 
 
-
-
 class SeriesChecks(ServiceBase):
-    def check_series(self, bato_link: str, *,
-                     scrape_type: ScrapeType | str = ScrapeType.MANUAL) -> SeriesResult:
+    def check_series(
+        self, bato_link: str, *, scrape_type: ScrapeType | str = ScrapeType.MANUAL
+    ) -> SeriesResult:
         """Check one tracked series now (the old manual-scrape endpoint).
 
         Raises PauseActive, sending nothing, while Bato's 429 pause lasts.
@@ -103,8 +102,9 @@ class SeriesChecks(ServiceBase):
         existing = self._repo.series_by_bato_id(target.storage_id)
         if existing is not None and self._repo.is_loaded(existing.bato_link):
             raise AlreadyTracked(existing.bato_link)
-        series = existing or self._repo.add_series(stored_link, target.storage_id,
-                                                   anilist_id=anilist_id)
+        series = existing or self._repo.add_series(
+            stored_link, target.storage_id, anilist_id=anilist_id
+        )
         until = self.pause_until()
         if until is not None:
             return self._load_after_pause(series, until)
@@ -123,14 +123,18 @@ class SeriesChecks(ServiceBase):
         self._repo.postpone_check(series.bato_link, when, "first load after Bato's 429 pause")
         log.info("Added %s; %s", series.bato_link, pause)
         return SeriesResult(
-            bato_link=series.bato_link, name=series.name or series.bato_link,
-            status=ResultStatus.SKIPPED, scrape_type=ScrapeType.INITIAL, error=str(pause),
+            bato_link=series.bato_link,
+            name=series.name or series.bato_link,
+            status=ResultStatus.SKIPPED,
+            scrape_type=ScrapeType.INITIAL,
+            error=str(pause),
             next_check_at=when,
             reason="first load after Bato's 429 pause",
         )
 
-    def _check(self, bato_link: str, anilist_id: int, scrape_type: ScrapeType | str
-               ) -> SeriesResult:
+    def _check(
+        self, bato_link: str, anilist_id: int, scrape_type: ScrapeType | str
+    ) -> SeriesResult:
         job = CheckJob(bato_link, anilist_id, ScrapeType(scrape_type), time.monotonic())
         try:
             key = self._key_of(bato_link)
@@ -157,24 +161,36 @@ class SeriesChecks(ServiceBase):
         except (ScheduleConflict, IntegrityError) as exc:  # rolled back; a failure, not a crash
             return self._not_stored(job, str(exc))
 
-    def _probe_first(self, bato_link: str, key: SeriesKey, known: KnownChapters,
-                     scrape_type: ScrapeType) -> SeriesSnapshot | None:
+    def _probe_first(
+        self, bato_link: str, key: SeriesKey, known: KnownChapters, scrape_type: ScrapeType
+    ) -> SeriesSnapshot | None:
         """A scheduled check while the feed watches the site asks the cheap probe first (the
         node with its chapter count) and loads the chapter list only when something changed;
         None: load it. Only where the generation has such a probe (XCOMIC's chaps_normal)."""
-        if scrape_type is not ScrapeType.SCHEDULED or key.catalogue is not Catalogue.XCOMIC \
-                or not known.numbers or not hasattr(self._client, "probe_series"):
+        if (
+            scrape_type is not ScrapeType.SCHEDULED
+            or key.catalogue is not Catalogue.XCOMIC
+            or not known.numbers
+            or not hasattr(self._client, "probe_series")
+        ):
             return None
         if not self._feed_watches(bato_link, self._clock()):
             return None
         details = self._client.probe_series(key)
         stored = self._repo.get_details(bato_link)
-        if details.chapter_count is None or details.chapter_count > len(known.numbers) \
-                or stored is None or stored.upload_status != details.upload_status:
+        if (
+            details.chapter_count is None
+            or details.chapter_count > len(known.numbers)
+            or stored is None
+            or stored.upload_status != details.upload_status
+        ):
             self._pace_within_check()
             return None
-        log.info("%s: the probe shows nothing new (%d chapters); list not loaded",
-                 details.name, details.chapter_count)
+        log.info(
+            "%s: the probe shows nothing new (%d chapters); list not loaded",
+            details.name,
+            details.chapter_count,
+        )
         return SeriesSnapshot(details, [], total_chapters=details.chapter_count)
 
     def _key_of(self, bato_link: str) -> SeriesKey:
@@ -192,8 +208,9 @@ class SeriesChecks(ServiceBase):
             try:
                 return SeriesKey.from_storage_id(series.bato_id)
             except ValueError:
-                raise InvalidBatoLink(bato_link, f"stored id {series.bato_id!r} is unknown"
-                                      ) from None
+                raise InvalidBatoLink(
+                    bato_link, f"stored id {series.bato_id!r} is unknown"
+                ) from None
 
     def _fetch_with_retries(self, key: SeriesKey, known: KnownChapters) -> SeriesSnapshot:
         attempts = self.settings.retry_max_attempts
@@ -208,11 +225,18 @@ class SeriesChecks(ServiceBase):
                     self._backoff_base * self.settings.retry_backoff_factor ** (attempt - 1),
                     self.settings.retry_backoff_max,
                 )
-                log.warning("Series %s: %s; attempt %d/%d, retrying in %.1f s",
-                            bato_id, exc, attempt, attempts, delay)
+                log.warning(
+                    "Series %s: %s; attempt %d/%d, retrying in %.1f s",
+                    bato_id,
+                    exc,
+                    attempt,
+                    attempts,
+                    delay,
+                )
                 if not self._wait(delay):  # stopping: one last attempt now, then its result
-                    log.info("Series %s: stopping, so the retry goes out now (the last one)",
-                             bato_id)
+                    log.info(
+                        "Series %s: stopping, so the retry goes out now (the last one)", bato_id
+                    )
                     return self._client.fetch_series(key, known)
         raise AssertionError("unreachable")
 
@@ -228,15 +252,21 @@ class SeriesChecks(ServiceBase):
             first = scrape_type is ScrapeType.INITIAL or (previous is None and not known.keys)
             self._repo.upsert_details(bato_link, anilist_id, details)
             changes = comparator.compare(
-                snapshot.chapters, known,
-                previous.upload_status if previous else None, details.upload_status,
+                snapshot.chapters,
+                known,
+                previous.upload_status if previous else None,
+                details.upload_status,
                 first_scrape=first,
             )
-            chapter_ids = self._repo.insert_chapters(bato_link, anilist_id, changes.new_chapters,
-                                                     found_by=scrape_type)
+            chapter_ids = self._repo.insert_chapters(
+                bato_link, anilist_id, changes.new_chapters, found_by=scrape_type
+            )
             series = self._repo.get_series(bato_link)
             notifications = comparator.notifications_for(
-                changes, bato_link=bato_link, anilist_id=anilist_id, manga_name=details.name,
+                changes,
+                bato_link=bato_link,
+                anilist_id=anilist_id,
+                manga_name=details.name,
                 chapter_ids=chapter_ids,
             )
             if series is not None and series.notify_after > 1 and changes.new_chapters:
@@ -246,7 +276,8 @@ class SeriesChecks(ServiceBase):
             if series is not None and series.relink_pending:  # chapters of the time away:
                 notifications = []  # one digest for the whole relink, not a toast each
                 digest = self._repo.relinks.loaded(
-                    bato_link, 0 if first else len(changes.new_chapters), now)
+                    bato_link, 0 if first else len(changes.new_chapters), now
+                )
                 if digest is not None:
                     notifications = [digest]
             if notifications:
@@ -260,52 +291,82 @@ class SeriesChecks(ServiceBase):
             decision = self._plan(bato_link, outcome, now, details.upload_status)
             # A first load stores every chapter but none of them is "new" to the reader.
             new_count = 0 if first else len(changes.new_chapters)
-            self._save_schedule(bato_link, anilist_id, decision, now, ResultStatus.SUCCESS,
-                                None)
+            self._save_schedule(bato_link, anilist_id, decision, now, ResultStatus.SUCCESS, None)
             duration = time.monotonic() - job.started
             self._repo.add_log(
-                bato_link, anilist_id, scrape_type, ResultStatus.SUCCESS,
-                chapters_found=snapshot.chapters_found, new_chapters=new_count,
-                duration_seconds=duration, scraped_at=now,
+                bato_link,
+                anilist_id,
+                scrape_type,
+                ResultStatus.SUCCESS,
+                chapters_found=snapshot.chapters_found,
+                new_chapters=new_count,
+                duration_seconds=duration,
+                scraped_at=now,
             )
-        perf.info("scrape %s %s: %.3f s, %d chapters, %d new", scrape_type, bato_link,
-                  duration, snapshot.chapters_found, len(changes.new_chapters))
+        perf.info(
+            "scrape %s %s: %.3f s, %d chapters, %d new",
+            scrape_type,
+            bato_link,
+            duration,
+            snapshot.chapters_found,
+            len(changes.new_chapters),
+        )
         if notifications:
             self._events(NotificationsCreated(len(notifications)))
         result = SeriesResult(
-            bato_link=bato_link, name=details.name, status=ResultStatus.SUCCESS,
+            bato_link=bato_link,
+            name=details.name,
+            status=ResultStatus.SUCCESS,
             scrape_type=scrape_type,
-            chapters_found=snapshot.chapters_found, new_chapters=new_count,
-            notifications=len(notifications), duration_seconds=duration,
-            next_check_at=decision.next_check_at, reason=decision.reason,
+            chapters_found=snapshot.chapters_found,
+            new_chapters=new_count,
+            notifications=len(notifications),
+            duration_seconds=duration,
+            next_check_at=decision.next_check_at,
+            reason=decision.reason,
         )
         self._events(SeriesChecked(result))
         return result
 
     def _pile_up(
-        self, series: TrackedSeries, changes: comparator.ChangeSet,
-        notifications: list[NewNotification], name: str,
+        self,
+        series: TrackedSeries,
+        changes: comparator.ChangeSet,
+        notifications: list[NewNotification],
+        name: str,
     ) -> list[NewNotification]:
-        """"Notify after N chapters": hold chapter toasts until enough have piled up."""
+        """ "Notify after N chapters": hold chapter toasts until enough have piled up."""
         kept = [n for n in notifications if n.notification_type == comparator.STATUS_CHANGE]
         pending = self._repo.add_pending_chapters(series.bato_link, len(changes.new_chapters))
         if pending < series.notify_after:
-            log.info("%s: %d/%d chapters piled up, not announced yet", name, pending,
-                     series.notify_after)
+            log.info(
+                "%s: %d/%d chapters piled up, not announced yet", name, pending, series.notify_after
+            )
             return kept
         self._repo.add_pending_chapters(series.bato_link, -pending)
         last = changes.new_chapters[-1]
-        kept.insert(0, NewNotification(
-            anilist_id=series.anilist_id, bato_link=series.bato_link,
-            notification_type=comparator.BATCH_UPDATE, manga_name=name,
-            message=f"{pending} new chapters piled up, latest: {last.dname}",
-            chapter_dname=last.dname, chapter_full_url=last.full_url, chapters_count=pending,
-            importance=2,
-        ))
+        kept.insert(
+            0,
+            NewNotification(
+                anilist_id=series.anilist_id,
+                bato_link=series.bato_link,
+                notification_type=comparator.BATCH_UPDATE,
+                manga_name=name,
+                message=f"{pending} new chapters piled up, latest: {last.dname}",
+                chapter_dname=last.dname,
+                chapter_full_url=last.full_url,
+                chapters_count=pending,
+                importance=2,
+            ),
+        )
         return kept
 
     def _plan(
-        self, bato_link: str, outcome: CheckOutcome, now: datetime, upload_status: str | None,
+        self,
+        bato_link: str,
+        outcome: CheckOutcome,
+        now: datetime,
+        upload_status: str | None,
         retry_after: float | None = None,
     ) -> ScheduleDecision:
         row = self._repo.get_schedule(bato_link)
@@ -325,11 +386,20 @@ class SeriesChecks(ServiceBase):
         return decision
 
     def _save_schedule(
-        self, bato_link: str, anilist_id: int, decision: ScheduleDecision, now: datetime,
-        status: ResultStatus, error: str | None,
+        self,
+        bato_link: str,
+        anilist_id: int,
+        decision: ScheduleDecision,
+        now: datetime,
+        status: ResultStatus,
+        error: str | None,
     ) -> None:
         self._repo.save_schedule_decision(
-            bato_link, anilist_id, decision, scraped_at=now, status=status, error=error,
+            bato_link,
+            anilist_id,
+            decision,
+            scraped_at=now,
+            status=status,
+            error=error,
             lease_owner=self.owner,
         )
-

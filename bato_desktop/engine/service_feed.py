@@ -39,8 +39,6 @@ FEED_LOG_LINK = "(site feed)"  # the scrape log's row for a feed poll (it is of 
 BACKSTOP_OUTCOMES = {CheckOutcome.NO_CHANGE, CheckOutcome.NEW_CHAPTERS, CheckOutcome.INITIAL}
 
 
-
-
 class FeedDuties(ServiceBase):
     def _feed_between_series(self, run: Run) -> None:
         """A long cycle must not starve the feed: between two series, at most every
@@ -80,8 +78,11 @@ class FeedDuties(ServiceBase):
             return []
         watcher, base = self.feed, self.feed_interval
         usable = [c for c in Catalogue if book.usable(c)]  # live, or not probed yet
-        return [c for c in feed_catalogues(self._repo, usable)
-                if watcher.due(c, base) and watcher.claim(c, self.owner, base)]
+        return [
+            c
+            for c in feed_catalogues(self._repo, usable)
+            if watcher.due(c, base) and watcher.claim(c, self.owner, base)
+        ]
 
     def poll_feed(self) -> list[FeedOutcome]:
         """Read the feed of each live catalogue that is due; its checks are served next.
@@ -101,29 +102,51 @@ class FeedDuties(ServiceBase):
                 return self._client.feed_page(catalogue, cursor)
 
             try:
-                outcome = self.feed.poll(catalogue, read, base_interval=self.feed_interval,
-                                         pause=pause)
+                outcome = self.feed.poll(
+                    catalogue, read, base_interval=self.feed_interval, pause=pause
+                )
             except RateLimited as exc:
                 self.pause_everything(exc)
-                self._repo.add_log(FEED_LOG_LINK, 0, ScrapeType.FEED, ResultStatus.RATE_LIMITED,
-                                   error_message=str(exc), scraped_at=self._clock(),
-                                   duration_seconds=time.monotonic() - started)
+                self._repo.add_log(
+                    FEED_LOG_LINK,
+                    0,
+                    ScrapeType.FEED,
+                    ResultStatus.RATE_LIMITED,
+                    error_message=str(exc),
+                    scraped_at=self._clock(),
+                    duration_seconds=time.monotonic() - started,
+                )
                 break
             for link in outcome.queued:
                 self.control.request_check(link, scrape_type=ScrapeType.FEED)
             # Chapters are counted by the checks the poll queues, not twice here.
             self._repo.add_log(
-                FEED_LOG_LINK, 0, ScrapeType.FEED,
+                FEED_LOG_LINK,
+                0,
+                ScrapeType.FEED,
                 ResultStatus.FAILED if outcome.error else ResultStatus.SUCCESS,
-                error_message=outcome.error, duration_seconds=time.monotonic() - started,
-                scraped_at=self._clock())
-            log.info("Site feed (%s): %d pages, %d uploads, %d new, %d series to check%s",
-                     catalogue.value, outcome.pages, outcome.uploads, outcome.new_uploads,
-                     len(outcome.queued),
-                     f", {outcome.made_due} made due for a gap" if outcome.made_due else "")
-            self._events(FeedPolled(catalogue.value, outcome.pages, outcome.new_uploads,
-                                    len(outcome.queued), outcome.state.healthy,
-                                    outcome.state.summary(self._clock())))
+                error_message=outcome.error,
+                duration_seconds=time.monotonic() - started,
+                scraped_at=self._clock(),
+            )
+            log.info(
+                "Site feed (%s): %d pages, %d uploads, %d new, %d series to check%s",
+                catalogue.value,
+                outcome.pages,
+                outcome.uploads,
+                outcome.new_uploads,
+                len(outcome.queued),
+                f", {outcome.made_due} made due for a gap" if outcome.made_due else "",
+            )
+            self._events(
+                FeedPolled(
+                    catalogue.value,
+                    outcome.pages,
+                    outcome.new_uploads,
+                    len(outcome.queued),
+                    outcome.state.healthy,
+                    outcome.state.summary(self._clock()),
+                )
+            )
             outcomes.append(outcome)
         return outcomes
-

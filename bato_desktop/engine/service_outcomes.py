@@ -27,11 +27,16 @@ class CheckOutcomes(ServiceBase):
 
     def _rate_limited(self, job: CheckJob, exc: RateLimited) -> SeriesResult:
         pause = self.pause_everything(exc)
-        return self._record_failure(job, str(exc), ResultStatus.RATE_LIMITED,
-                                    CheckOutcome.RATE_LIMITED, retry_after=pause)
+        return self._record_failure(
+            job, str(exc), ResultStatus.RATE_LIMITED, CheckOutcome.RATE_LIMITED, retry_after=pause
+        )
 
     def _record_failure(
-        self, job: CheckJob, message: str, status: ResultStatus, outcome: CheckOutcome,
+        self,
+        job: CheckJob,
+        message: str,
+        status: ResultStatus,
+        outcome: CheckOutcome,
         retry_after: float | None = None,
     ) -> SeriesResult:
         now = self._clock()
@@ -45,19 +50,30 @@ class CheckOutcomes(ServiceBase):
             )
             self._save_schedule(link, job.anilist_id, decision, now, status, message)
             self._repo.add_log(
-                link, job.anilist_id, job.scrape_type, status, error_message=message,
-                duration_seconds=duration, scraped_at=now,
+                link,
+                job.anilist_id,
+                job.scrape_type,
+                status,
+                error_message=message,
+                duration_seconds=duration,
+                scraped_at=now,
             )
         result = SeriesResult(
-            bato_link=link, name=details.name if details else link, status=status,
-            scrape_type=job.scrape_type, error=message, duration_seconds=duration,
-            next_check_at=decision.next_check_at, reason=decision.reason,
+            bato_link=link,
+            name=details.name if details else link,
+            status=status,
+            scrape_type=job.scrape_type,
+            error=message,
+            duration_seconds=duration,
+            next_check_at=decision.next_check_at,
+            reason=decision.reason,
         )
         self._events(SeriesChecked(result))
         return result
 
-    def _offline(self, job: CheckJob, exc: BatoError, *,
-                 status: ResultStatus = ResultStatus.OFFLINE) -> SeriesResult:
+    def _offline(
+        self, job: CheckJob, exc: BatoError, *, status: ResultStatus = ResultStatus.OFFLINE
+    ) -> SeriesResult:
         """No host answered, or every domain asks for a browser check: logged, but neither
         backed off nor counted as an error; the cycle ends and the series stay due."""
         if status is ResultStatus.BLOCKED:
@@ -68,15 +84,24 @@ class CheckOutcomes(ServiceBase):
             message = f"{OFFLINE_PREFIX} {exc}"
             reason = "offline: checked again when the network is back"
             log.warning("Offline (%s): the cycle stops; due series wait for the network", exc)
-        self._repo.add_log(job.bato_link, job.anilist_id, job.scrape_type,
-                           ResultStatus.FAILED, error_message=message,
-                           duration_seconds=time.monotonic() - job.started,
-                           scraped_at=self._clock())
+        self._repo.add_log(
+            job.bato_link,
+            job.anilist_id,
+            job.scrape_type,
+            ResultStatus.FAILED,
+            error_message=message,
+            duration_seconds=time.monotonic() - job.started,
+            scraped_at=self._clock(),
+        )
         self._repo.release_lease(job.bato_link, self.owner)  # still due: checked when back
         result = SeriesResult(
-            bato_link=job.bato_link, name=self._display_name(job.bato_link), status=status,
-            scrape_type=job.scrape_type, error=message,
-            duration_seconds=time.monotonic() - job.started, reason=reason,
+            bato_link=job.bato_link,
+            name=self._display_name(job.bato_link),
+            status=status,
+            scrape_type=job.scrape_type,
+            error=message,
+            duration_seconds=time.monotonic() - job.started,
+            reason=reason,
         )
         self._events(SeriesChecked(result))
         return result
@@ -92,9 +117,13 @@ class CheckOutcomes(ServiceBase):
             self._repo.postpone_check(job.bato_link, when, reason)
         self._repo.release_lease(job.bato_link, self.owner)
         result = SeriesResult(
-            bato_link=job.bato_link, name=self._display_name(job.bato_link),
-            status=ResultStatus.SKIPPED, scrape_type=job.scrape_type, error=str(exc),
-            next_check_at=when, reason=reason,
+            bato_link=job.bato_link,
+            name=self._display_name(job.bato_link),
+            status=ResultStatus.SKIPPED,
+            scrape_type=job.scrape_type,
+            error=str(exc),
+            next_check_at=when,
+            reason=reason,
         )
         self._events(SeriesChecked(result))
         return result
@@ -105,23 +134,35 @@ class CheckOutcomes(ServiceBase):
         try:
             return self._failed(job, message)
         except ScheduleConflict:  # no schedule to back off: the log still tells
-            self._repo.add_log(job.bato_link, job.anilist_id, job.scrape_type,
-                               ResultStatus.FAILED, error_message=message,
-                               scraped_at=self._clock(),
-                               duration_seconds=time.monotonic() - job.started)
+            self._repo.add_log(
+                job.bato_link,
+                job.anilist_id,
+                job.scrape_type,
+                ResultStatus.FAILED,
+                error_message=message,
+                scraped_at=self._clock(),
+                duration_seconds=time.monotonic() - job.started,
+            )
             self.report_error(EngineError(f"{job.bato_link} {message}"))
-            result = SeriesResult(bato_link=job.bato_link,
-                                  name=self._display_name(job.bato_link),
-                                  status=ResultStatus.FAILED, scrape_type=job.scrape_type,
-                                  error=message)
+            result = SeriesResult(
+                bato_link=job.bato_link,
+                name=self._display_name(job.bato_link),
+                status=ResultStatus.FAILED,
+                scrape_type=job.scrape_type,
+                error=message,
+            )
             self._events(SeriesChecked(result))
             return result
 
     def _skipped(self, bato_link: str, why: str) -> SeriesResult:
         """A requested check that sent nothing; reported like a check so the GUI hears of it."""
         log.info("Check of %s not sent: %s", bato_link, why)
-        result = SeriesResult(bato_link=bato_link, name=self._display_name(bato_link),
-                              status=ResultStatus.SKIPPED, scrape_type=ScrapeType.MANUAL,
-                              error=why)
+        result = SeriesResult(
+            bato_link=bato_link,
+            name=self._display_name(bato_link),
+            status=ResultStatus.SKIPPED,
+            scrape_type=ScrapeType.MANUAL,
+            error=why,
+        )
         self._events(SeriesChecked(result))
         return result

@@ -125,11 +125,21 @@ class SiteClient:
         self._lock = threading.Lock()  # one request at a time, whoever calls
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, book_path: Path | None = None,
-                      on_notice: Callable[[DomainNotice], None] | None = None) -> SiteClient:
-        return cls(settings.hosts, user_agent=settings.user_agent,
-                   timeout=settings.request_timeout, book_path=book_path,
-                   languages=settings.languages, on_notice=on_notice)
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        book_path: Path | None = None,
+        on_notice: Callable[[DomainNotice], None] | None = None,
+    ) -> SiteClient:
+        return cls(
+            settings.hosts,
+            user_agent=settings.user_agent,
+            timeout=settings.request_timeout,
+            book_path=book_path,
+            languages=settings.languages,
+            on_notice=on_notice,
+        )
 
     def set_notice_sink(self, sink: Callable[[DomainNotice], None] | None) -> None:
         """Who hears of domain changes (the engine's event sink)."""
@@ -161,27 +171,37 @@ class SiteClient:
 
     # -- the engine's questions ------------------------------------------------------------
 
-    def fetch_series(self, key: SeriesKey | str, known: KnownChapters | None = None
-                     ) -> SeriesSnapshot:
+    def fetch_series(
+        self, key: SeriesKey | str, known: KnownChapters | None = None
+    ) -> SeriesSnapshot:
         """Details and chapters (oldest first) of one series; with ``known``, a paged
         generation reads only as many pages as may hold a chapter not yet stored."""
         series = _as_key(key)
-        return self._call(series.catalogue, "series",
-                          lambda ex, dialect: dialect.fetch_series(ex, series, known),
-                          what=series.storage_id)
+        return self._call(
+            series.catalogue,
+            "series",
+            lambda ex, dialect: dialect.fetch_series(ex, series, known),
+            what=series.storage_id,
+        )
 
     def fetch_details(self, key: SeriesKey | str) -> SeriesDetails:
         series = _as_key(key)
-        return self._call(series.catalogue, "series",
-                          lambda ex, dialect: dialect.fetch_details(ex, series),
-                          what=series.storage_id)
+        return self._call(
+            series.catalogue,
+            "series",
+            lambda ex, dialect: dialect.fetch_details(ex, series),
+            what=series.storage_id,
+        )
 
     def fetch_chapters(self, key: SeriesKey | str) -> list[ChapterRecord]:
         """The chapter list alone; skipped malformed items are only logged here."""
         series = _as_key(key)
-        snapshot = self._call(series.catalogue, "series",
-                              lambda ex, dialect: dialect.fetch_chapters(ex, series),
-                              what=series.storage_id)
+        snapshot = self._call(
+            series.catalogue,
+            "series",
+            lambda ex, dialect: dialect.fetch_chapters(ex, series),
+            what=series.storage_id,
+        )
         for warning in snapshot.warnings:
             log.warning("Series %s: %s", key, warning)
         return snapshot.chapters
@@ -189,21 +209,31 @@ class SiteClient:
     def probe_series(self, key: SeriesKey) -> SeriesDetails:
         """The cheap "anything new?" question where the generation has one (XCOMIC's node
         with ``chaps_normal`` and its newest chapter); else the full fetch's details."""
+
         def action(ex: DomainExchange, dialect: Dialect) -> SeriesDetails:
             return dialect.fetch_details(ex, key)
+
         return self._call(key.catalogue, "series", action, what=key.storage_id)
 
-    def search(self, text: str, catalogue: Catalogue = Catalogue.XCOMIC,
-               languages: Sequence[str] | None = None) -> list[SearchHit]:
+    def search(
+        self,
+        text: str,
+        catalogue: Catalogue = Catalogue.XCOMIC,
+        languages: Sequence[str] | None = None,
+    ) -> list[SearchHit]:
         langs = tuple(languages if languages is not None else self.languages)
-        return self._call(catalogue, "search",
-                          lambda ex, dialect: dialect.search(ex, text, langs), what=text)
+        return self._call(
+            catalogue, "search", lambda ex, dialect: dialect.search(ex, text, langs), what=text
+        )
 
     def feed_page(self, catalogue: Catalogue, cursor: float | None) -> FeedPage:
         """One page of the site-wide feed of newest uploads (see engine/feeds.py)."""
-        return self._call(catalogue, "feed",
-                          lambda ex, _dialect: self.feeds.page(ex, ex.generation, cursor),
-                          what="the site feed")
+        return self._call(
+            catalogue,
+            "feed",
+            lambda ex, _dialect: self.feeds.page(ex, ex.generation, cursor),
+            what="the site feed",
+        )
 
     def resolve(self, target: LinkTarget) -> SeriesKey:
         """The series a title or chapter link belongs to (a series key is itself)."""
@@ -216,6 +246,7 @@ class SiteClient:
                 return dialect.resolve_title(ex, target.title_id, self.languages)
             assert isinstance(target, ChapterRef)
             return dialect.resolve_chapter(ex, target.chapter_id)
+
         return self._call(Catalogue.XCOMIC, "resolve", action, what=str(target))
 
     def probe(self, *, force: bool = True) -> list[DomainStatus]:
@@ -239,8 +270,12 @@ class SiteClient:
     def __enter__(self) -> SiteClient:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     # -- the failover loop -------------------------------------------------------------------
@@ -296,8 +331,13 @@ class SiteClient:
             except SeriesNotFound as exc:
                 not_found = not_found or exc
                 if self._other_live(pairs, base, generation):
-                    retired.append((base, generation, QueryRetired(
-                        str(exc), exc.status, field=_NODE_FIELDS[generation])))
+                    retired.append(
+                        (
+                            base,
+                            generation,
+                            QueryRetired(str(exc), exc.status, field=_NODE_FIELDS[generation]),
+                        )
+                    )
                     continue
                 if not was_live:
                     self.book.record_live(base, generation)
@@ -306,8 +346,11 @@ class SiteClient:
                 # On a path not known yet it may mean "not served here": a tiny probe tells a
                 # maintenance page (the path still answers) from a site's page (it does not).
                 # A single configured domain has nowhere else to go: the answer stands.
-                if not was_live and len(self.book.order) > 1 \
-                        and self._probe_path(base, generation) is not PathState.LIVE:
+                if (
+                    not was_live
+                    and len(self.book.order) > 1
+                    and self._probe_path(base, generation) is not PathState.LIVE
+                ):
                     continue
                 self.book.record_failure(base)
                 raise
@@ -317,14 +360,21 @@ class SiteClient:
                 raise
             self.book.record_live(base, generation)
             for old_base, old_generation, problem in retired:
-                self.book.record_retired(old_base, old_generation, query, str(problem),
-                                         shown=problem.field or query, moved_to=base)
+                self.book.record_retired(
+                    old_base,
+                    old_generation,
+                    query,
+                    str(problem),
+                    shown=problem.field or query,
+                    moved_to=base,
+                )
             return result
         if not_found is not None:
             raise not_found
         for old_base, old_generation, problem in retired:
-            self.book.record_retired(old_base, old_generation, query, str(problem),
-                                     shown=problem.field or query)
+            self.book.record_retired(
+                old_base, old_generation, query, str(problem), shown=problem.field or query
+            )
         if retired:
             raise retired[0][2]
         if blocked:
@@ -337,24 +387,29 @@ class SiteClient:
     def _path_gone(self, base: str, generation: Generation) -> bool:
         return self._probe_path(base, generation) is not PathState.LIVE
 
-    def _other_live(self, pairs: list[tuple[str, Generation]], base: str,
-                    generation: Generation) -> bool:
+    def _other_live(
+        self, pairs: list[tuple[str, Generation]], base: str, generation: Generation
+    ) -> bool:
         """Whether a later domain of the same generation is live (a null node on this one
         may then be a query that stopped working here, not a removed series)."""
-        later = pairs[pairs.index((base, generation)) + 1:]
-        return any(g is generation and b != base
-                   and self.book.status(b).state not in (DomainState.DOWN, DomainState.BLOCKED)
-                   for b, g in later)
+        later = pairs[pairs.index((base, generation)) + 1 :]
+        return any(
+            g is generation
+            and b != base
+            and self.book.status(b).state not in (DomainState.DOWN, DomainState.BLOCKED)
+            for b, g in later
+        )
 
     def _all_down(self) -> bool:
-        return all(s.state in (DomainState.DOWN, DomainState.UNKNOWN)
-                   for s in self.book.statuses())
+        return all(s.state in (DomainState.DOWN, DomainState.UNKNOWN) for s in self.book.statuses())
 
     def _no_domain_message(self, catalogue: Catalogue, what: str) -> str:
         states = "; ".join(s.summary() for s in self.book.statuses()[:6])
-        return (f"No configured domain serves {catalogue.label} now, so {what} cannot be "
-                f"checked ({states}). Add a domain under Settings > Domains "
-                "(or bato-desktop mirrors add URL), or relink the series.")
+        return (
+            f"No configured domain serves {catalogue.label} now, so {what} cannot be "
+            f"checked ({states}). Add a domain under Settings > Domains "
+            "(or bato-desktop mirrors add URL), or relink the series."
+        )
 
     def _probe_path(self, base: str, generation: Generation) -> PathState:
         """One tiny question to ``base``'s path for ``generation``; the finding is kept."""
@@ -385,8 +440,11 @@ class SiteClient:
         return PathState.LIVE
 
 
-_NODE_FIELDS = {Generation.V3X: "get_content_comicNode", Generation.V4: "get_comicNode",
-                Generation.XCOMIC: "get_comicNode"}
+_NODE_FIELDS = {
+    Generation.V3X: "get_content_comicNode",
+    Generation.V4: "get_comicNode",
+    Generation.XCOMIC: "get_comicNode",
+}
 
 
 def _as_key(key: SeriesKey | str) -> SeriesKey:

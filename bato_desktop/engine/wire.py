@@ -41,14 +41,23 @@ log = logging.getLogger(__name__)
 #: next domain is tried: no connection (DNS, refused, unroutable), a connect timeout, a proxy
 #: that would not connect, or a request that could not be written out.
 NEXT_MIRROR_ERRORS: tuple[type[httpx.TransportError], ...] = (
-    httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError, httpx.WriteError,
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.ProxyError,
+    httpx.WriteError,
     httpx.WriteTimeout,
 )
 
 _UNKNOWN_FIELD = re.compile(r'Cannot query field "(\w+)" on type "(\w+)"')
 _UNKNOWN_TYPE = re.compile(r'Unknown type "(\w+)"')
-_CHALLENGE_MARKS = (b"just a moment", b"challenge-platform", b"cf-chl", b"cf_chl",
-                    b"checking if the site connection is secure", b"attention required")
+_CHALLENGE_MARKS = (
+    b"just a moment",
+    b"challenge-platform",
+    b"cf-chl",
+    b"cf_chl",
+    b"checking if the site connection is secure",
+    b"attention required",
+)
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -101,8 +110,9 @@ def request_headers(generation: Generation, base: str, user_agent: str) -> dict[
         "Origin": base,
     }
     if generation is Generation.V3X:  # what the old system sent, which /apo/ accepted
-        headers.update({"Accept": "*/*", "Accept-Language": "en-US,en;q=0.9",
-                        "Cookie": "theme=dark"})
+        headers.update(
+            {"Accept": "*/*", "Accept-Language": "en-US,en;q=0.9", "Cookie": "theme=dark"}
+        )
     else:
         headers["Accept"] = "application/json"
     if generation is Generation.V4:
@@ -114,20 +124,28 @@ class Wire:
     """The HTTP side: one httpx client, one request at a time, errors typed."""
 
     def __init__(
-        self, *, user_agent: str = DEFAULT_USER_AGENT, timeout: float = 15.0,
+        self,
+        *,
+        user_agent: str = DEFAULT_USER_AGENT,
+        timeout: float = 15.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.user_agent = user_agent
         self.timeout = timeout
         self.sent = 0  # requests sent (tests and stats)
-        self._http = httpx.Client(timeout=httpx.Timeout(timeout), transport=transport,
-                                  follow_redirects=False)
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(timeout), transport=transport, follow_redirects=False
+        )
 
     def close(self) -> None:
         self._http.close()
 
     def post(
-        self, base: str, generation: Generation, document: str, variables: Mapping[str, Any],
+        self,
+        base: str,
+        generation: Generation,
+        document: str,
+        variables: Mapping[str, Any],
     ) -> tuple[dict[str, Any], int]:
         """POST to ``base + path``; (``data``, HTTP status) or a typed error.
 
@@ -139,7 +157,8 @@ class Wire:
         self.sent += 1
         try:
             response = self._http.post(
-                base + generation.path, json=body,
+                base + generation.path,
+                json=body,
                 headers=request_headers(generation, base, self.user_agent),
             )
         except NEXT_MIRROR_ERRORS:
@@ -151,7 +170,8 @@ class Wire:
             ) from exc
         except httpx.TransportError as exc:
             raise TransientError(
-                f"Connection to {base} failed: {type(exc).__name__}: {exc}") from exc
+                f"Connection to {base} failed: {type(exc).__name__}: {exc}"
+            ) from exc
         return decode(response, base, generation), response.status_code
 
 
@@ -162,7 +182,9 @@ def decode(response: httpx.Response, base: str, generation: Generation) -> dict[
     if is_challenge(response) and status != 429:
         raise Challenge(
             f"{base} answered with an HTML page instead of JSON: a Cloudflare challenge "
-            "(a browser check); open the site in your browser", status)
+            "(a browser check); open the site in your browser",
+            status,
+        )
     if status == 429:
         raise RateLimited(parse_retry_after(response.headers.get("retry-after")), status)
     if status in (404, 405, 410):
@@ -173,13 +195,17 @@ def decode(response: httpx.Response, base: str, generation: Generation) -> dict[
     if looks_like_html(response):
         raise BlockedError(
             f"{base} answered with an HTML page instead of JSON; it looks like a "
-            "Cloudflare challenge or maintenance page", status)
+            "Cloudflare challenge or maintenance page",
+            status,
+        )
     try:
         payload = json.loads(response.content)
     except (ValueError, UnicodeDecodeError):
         raise BlockedError(
             f"{base} answered with a non-JSON body ({response.content[:60]!r}); it looks "
-            "like a challenge or HTML page", status) from None
+            "like a challenge or HTML page",
+            status,
+        ) from None
     if not isinstance(payload, dict):
         raise MalformedResponse(f"{base} answered JSON that is not an object", status)
     errors = payload.get("errors")
@@ -187,8 +213,9 @@ def decode(response: httpx.Response, base: str, generation: Generation) -> dict[
         messages = error_messages(errors)
         retired = retired_name(messages)
         if retired is not None:
-            raise QueryRetired(f"{where} no longer answers {retired}: {messages}", status,
-                               field=retired)
+            raise QueryRetired(
+                f"{where} no longer answers {retired}: {messages}", status, field=retired
+            )
         raise GraphQLError(f"Bato GraphQL error: {messages}", status)
     if status >= 400:
         raise BatoRequestError(f"Bato answered {base} with an error status", status)

@@ -68,8 +68,11 @@ class DatabaseOpener(QObject):
             return
         # The device id turns on per-device delivery on a shared MariaDB: without it this
         # desktop would take the global is_emitted flag and steal toasts from other devices.
-        self.opened.emit(Repository(database, device_id=self._settings.device_id,
-                                    device_name=self._settings.device_name))
+        self.opened.emit(
+            Repository(
+                database, device_id=self._settings.device_id, device_name=self._settings.device_name
+            )
+        )
 
 
 class ToastClicks(QObject):
@@ -89,8 +92,9 @@ class BatoDesktopApp(QObject):
     resumed = Signal(float)
     hold_toasts = Signal(object)  # aware datetime until which toasts wait, or None
 
-    def __init__(self, app: QApplication, settings: Settings,
-                 settings_path: Path | None = None) -> None:
+    def __init__(
+        self, app: QApplication, settings: Settings, settings_path: Path | None = None
+    ) -> None:
         super().__init__()
         self.app = app
         self.settings = settings
@@ -109,8 +113,7 @@ class BatoDesktopApp(QObject):
         self._series_count: int | None = None  # from the last overview: the feed's hint
         self._relink_offer = False  # a new database was chosen: offer Relink when stranded
         self._db_opener = DatabaseOpener(settings)
-        self._opener = WorkerThread(self._db_opener, "bato-db-open",
-                                    on_start=self._db_opener.open)
+        self._opener = WorkerThread(self._db_opener, "bato-db-open", on_start=self._db_opener.open)
         self._last_check: datetime | None = None
         self._next_check: datetime | None = None
         self._catching_up = False
@@ -152,8 +155,11 @@ class BatoDesktopApp(QObject):
     def _on_database_opened(self, repo: Repository) -> None:
         self._opener.stop()
         self.repo = repo
-        data = DataWorker(repo, database_label=describe_url(self.settings.effective_database_url),
-                          hosts=self.settings.hosts)
+        data = DataWorker(
+            repo,
+            database_label=describe_url(self.settings.effective_database_url),
+            hosts=self.settings.hosts,
+        )
         self.data_thread = WorkerThread(data, "bato-data")
         self.dashboard = DashboardWindow(data)
         self.dashboard.set_hosts(self.settings.hosts)
@@ -189,10 +195,12 @@ class BatoDesktopApp(QObject):
             self.show_dashboard()
             log.info("Dashboard shown")
             self._no_tray_box = QMessageBox(
-                QMessageBox.Icon.Information, "Bato Desktop",
+                QMessageBox.Icon.Information,
+                "Bato Desktop",
                 "No system tray was found on this desktop, so Bato Desktop runs in this window. "
                 "Closing it keeps the app running; use File → Quit to stop it.",
-                QMessageBox.StandardButton.Ok, self.dashboard,
+                QMessageBox.StandardButton.Ok,
+                self.dashboard,
             )
             self._no_tray_box.setModal(False)
             self._no_tray_box.show()
@@ -322,8 +330,9 @@ class BatoDesktopApp(QObject):
     def _on_overview(self, data: OverviewData) -> None:
         self._series_count = data.status.series_tracked
         if data.feeds and self.settings.feed_interval >= 0:
-            self.tray.set_feed_health({catalogue: bool(feed["healthy"])
-                                       for catalogue, feed in data.feeds.items()})
+            self.tray.set_feed_health(
+                {catalogue: bool(feed["healthy"]) for catalogue, feed in data.feeds.items()}
+            )
 
     # -- first run ----------------------------------------------------------------------------
 
@@ -482,8 +491,9 @@ class BatoDesktopApp(QObject):
 
     def _settings_dialog(self, parent: QWidget | None) -> SettingsDialog:
         current = replace(self.settings, start_at_login=is_autostart_enabled())
-        dialog = SettingsDialog(current, parent, path=self.settings_path,
-                                series_count=self._series_count)
+        dialog = SettingsDialog(
+            current, parent, path=self.settings_path, series_count=self._series_count
+        )
         dialog.settings_saved.connect(self._apply_settings)
         self.settings_dialog = dialog
         return dialog
@@ -495,8 +505,9 @@ class BatoDesktopApp(QObject):
             try:
                 set_autostart(new.start_at_login, autostart_command())
             except OSError as exc:
-                QMessageBox.warning(self.dashboard, "Bato Desktop",
-                                    f"Could not change start at login: {exc}")
+                QMessageBox.warning(
+                    self.dashboard, "Bato Desktop", f"Could not change start at login: {exc}"
+                )
                 new = replace(new, start_at_login=is_autostart_enabled())
                 with contextlib.suppress(OSError, SettingsError):
                     settings_mod.save(new, self.settings_path)
@@ -509,10 +520,10 @@ class BatoDesktopApp(QObject):
             self.dashboard.set_feed_enabled(new.feed_interval >= 0)
         if new.feed_interval < 0:
             self.tray.set_feed_health({})  # no feed is read: the tooltip leaves it out
-        if (new.effective_database_url != old.effective_database_url
-                or new.mode != old.mode):
-            QMessageBox.information(self.dashboard, "Bato Desktop",
-                                    "The new database or mode applies after a restart.")
+        if new.effective_database_url != old.effective_database_url or new.mode != old.mode:
+            QMessageBox.information(
+                self.dashboard, "Bato Desktop", "The new database or mode applies after a restart."
+            )
 
     @Slot()
     def quit(self) -> None:
@@ -588,4 +599,3 @@ def _quit_on_sigterm(desktop: BatoDesktopApp) -> None:
     timer = QTimer(desktop)
     timer.timeout.connect(poll)
     timer.start(500)
-

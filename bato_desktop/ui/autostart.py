@@ -45,18 +45,20 @@ def _desktop_value(text: str) -> str:
 
 def desktop_entry(command: list[str], icon: str) -> str:
     # The Exec value is itself a string value, so its backslashes are escaped once more.
-    return "\n".join([
-        "[Desktop Entry]",
-        "Type=Application",
-        f"Name={APP_NAME}",
-        "Comment=Watch your Bato.to library for new chapters",
-        f"Exec={_desktop_value(exec_line(command))}",
-        f"Icon={_desktop_value(icon)}",
-        "Terminal=false",
-        "Categories=Network;",
-        "X-GNOME-Autostart-enabled=true",
-        "",
-    ])
+    return "\n".join(
+        [
+            "[Desktop Entry]",
+            "Type=Application",
+            f"Name={APP_NAME}",
+            "Comment=Watch your Bato.to library for new chapters",
+            f"Exec={_desktop_value(exec_line(command))}",
+            f"Icon={_desktop_value(icon)}",
+            "Terminal=false",
+            "Categories=Network;",
+            "X-GNOME-Autostart-enabled=true",
+            "",
+        ]
+    )
 
 
 def _icon() -> str:
@@ -84,9 +86,13 @@ def set_autostart(enabled: bool, command: list[str]) -> Path | None:
         return None
     target.parent.mkdir(parents=True, exist_ok=True)
     if sys.platform == "darwin":
-        data = plistlib.dumps({
-            "Label": LAUNCH_AGENT_LABEL, "ProgramArguments": list(command), "RunAtLoad": True,
-        })
+        data = plistlib.dumps(
+            {
+                "Label": LAUNCH_AGENT_LABEL,
+                "ProgramArguments": list(command),
+                "RunAtLoad": True,
+            }
+        )
         tmp = target.with_suffix(".tmp")
         tmp.write_bytes(data)
     else:

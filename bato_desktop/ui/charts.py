@@ -36,8 +36,9 @@ def nice_axis(peak: float, max_ticks: int = 6) -> tuple[int, int]:
 
 def _themed(chart: QChart) -> None:
     """Light or dark chart theme after the system palette; the widget's own background shows."""
-    chart.setTheme(QChart.ChartTheme.ChartThemeDark if theme.is_dark()
-                   else QChart.ChartTheme.ChartThemeLight)
+    chart.setTheme(
+        QChart.ChartTheme.ChartThemeDark if theme.is_dark() else QChart.ChartTheme.ChartThemeLight
+    )
     chart.setBackgroundVisible(False)
     chart.setPlotAreaBackgroundVisible(False)
     chart.legend().setLabelColor(theme.text_colour())
@@ -93,9 +94,11 @@ class ActivityChart(QChartView):
         self._recolour()
 
     def _recolour(self) -> None:
-        for bar_set, colour in ((self._ok, theme.success_colour()),
-                                (self._bad, theme.error_colour()),
-                                (self._new, theme.accent_colour())):
+        for bar_set, colour in (
+            (self._ok, theme.success_colour()),
+            (self._bad, theme.error_colour()),
+            (self._new, theme.accent_colour()),
+        ):
             bar_set.setColor(colour)
             bar_set.setBorderColor(colour)
         for axis in (self._x_axis, self._y_axis):
@@ -108,8 +111,10 @@ class ActivityChart(QChartView):
 
     def values(self) -> tuple[list[float], list[float], list[float]]:
         """What the bars show: successful, failed (429s included) and new, per hour."""
-        ok, bad, new = ([bar_set.at(i) for i in range(bar_set.count())]
-                         for bar_set in (self._ok, self._bad, self._new))
+        ok, bad, new = (
+            [bar_set.at(i) for i in range(bar_set.count())]
+            for bar_set in (self._ok, self._bad, self._new)
+        )
         return ok, bad, new
 
     def labels(self) -> list[str]:
@@ -124,11 +129,13 @@ class ActivityChart(QChartView):
         self.setAccessibleDescription(
             f"{sum(b.successful for b in buckets)} successful and "
             f"{sum(b.failed + b.rate_limited for b in buckets)} failed checks, "
-            f"{sum(b.new_chapters for b in buckets)} new chapters over {len(buckets)} hours")
+            f"{sum(b.new_chapters for b in buckets)} new chapters over {len(buckets)} hours"
+        )
         for bar_set, figures in (
-                (self._ok, [b.successful for b in buckets]),
-                (self._bad, [b.failed + b.rate_limited for b in buckets]),
-                (self._new, [b.new_chapters for b in buckets])):
+            (self._ok, [b.successful for b in buckets]),
+            (self._bad, [b.failed + b.rate_limited for b in buckets]),
+            (self._new, [b.new_chapters for b in buckets]),
+        ):
             _update_bar_set(bar_set, [float(n) for n in figures])
         self._label_hours([b.hour for b in buckets])
         peak = max([b.total + b.new_chapters for b in buckets] + [1])

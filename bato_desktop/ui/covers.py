@@ -69,16 +69,22 @@ def decode_cover(path: Path, height: int = THUMB_HEIGHT) -> QImage | None:
     reader = QImageReader(str(path))
     reader.setAutoTransform(True)
     size = reader.size()
-    if not size.isValid() or size.width() > MAX_SIDE or size.height() > MAX_SIDE \
-            or size.width() < 1 or size.height() < 1:
+    if (
+        not size.isValid()
+        or size.width() > MAX_SIDE
+        or size.height() > MAX_SIDE
+        or size.width() < 1
+        or size.height() < 1
+    ):
         log.debug("Cover %s refused: size %s", path, size)
         return None
     if size.height() > height:
         reader.setScaledSize(QSize(max(1, size.width() * height // size.height()), height))
     image = reader.read()
     if image.isNull():
-        log.info("Cover %s could not be decoded (%s): the app icon stands in", path,
-                 reader.errorString())
+        log.info(
+            "Cover %s could not be decoded (%s): the app icon stands in", path, reader.errorString()
+        )
         return None
     return image
 

@@ -120,8 +120,9 @@ class DataWorker(QObject):
     covers_loaded = Signal(object)  # CoversData, after the library or the notifications
     first_run_checked = Signal(bool)  # True: show the welcome window
 
-    def __init__(self, repo: Repository, *, database_label: str = "",
-                 hosts: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, repo: Repository, *, database_label: str = "", hosts: tuple[str, ...] = ()
+    ) -> None:
         super().__init__()
         self._repo = repo
         self._label = database_label
@@ -151,9 +152,16 @@ class DataWorker(QObject):
         def job() -> OverviewData:
             by_hours = {h: self._repo.stats(hours=h) for h in {hours, *NEW_CHAPTER_WINDOWS}}
             new = tuple(by_hours[h].new_chapters for h in NEW_CHAPTER_WINDOWS)
-            return OverviewData(hours, by_hours[hours], self._repo.hourly_activity(hours=hours),
-                                self._repo.system_status(database=self._label),
-                                by_hours[24].warning, (new[0], new[1], new[2]), self._feeds())
+            return OverviewData(
+                hours,
+                by_hours[hours],
+                self._repo.hourly_activity(hours=hours),
+                self._repo.system_status(database=self._label),
+                by_hours[24].warning,
+                (new[0], new[1], new[2]),
+                self._feeds(),
+            )
+
         data = self._run("load the overview", job)
         if data is not None:
             self.overview_loaded.emit(data)
@@ -181,6 +189,7 @@ class DataWorker(QObject):
                 mark_welcome_done()
                 return False
             return True
+
         due = self._run("look at the library", job)
         self.first_run_checked.emit(bool(due))
 
@@ -188,12 +197,17 @@ class DataWorker(QObject):
     def load_notifications(self, wanted: NotificationFilter) -> None:
         def job() -> NotificationsData:
             rows = self._repo.list_notifications(
-                limit=wanted.limit, unread_only=wanted.unread_only, bato_link=wanted.bato_link,
+                limit=wanted.limit,
+                unread_only=wanted.unread_only,
+                bato_link=wanted.bato_link,
                 notification_type=wanted.notification_type,
             )
-            series = sorted(((s.bato_link, s.name) for s in self._repo.series_overview()),
-                            key=lambda item: item[1].lower())
+            series = sorted(
+                ((s.bato_link, s.name) for s in self._repo.series_overview()),
+                key=lambda item: item[1].lower(),
+            )
             return NotificationsData(wanted, rows, series)
+
         data = self._run("load notifications", job)
         if data is not None:
             self.notifications_loaded.emit(data)
@@ -203,8 +217,9 @@ class DataWorker(QObject):
 
     @Slot()
     def load_library(self) -> None:
-        rows: list[SeriesOverview] | None = self._run("load the library",
-                                                      self._repo.series_overview)
+        rows: list[SeriesOverview] | None = self._run(
+            "load the library", self._repo.series_overview
+        )
         if rows is not None:
             self.library_loaded.emit(rows)
             self._emit_covers({row.bato_link: row.cover_url for row in rows})
@@ -220,6 +235,7 @@ class DataWorker(QObject):
     @Slot()
     def load_relinks(self) -> None:
         """The stranded series (from the domain findings file, no request) and past relinks."""
+
         def job() -> RelinkData:
             from bato_desktop.engine.domains import DomainBook
             from bato_desktop.engine.relink import live_catalogues, stranded_series
@@ -232,8 +248,12 @@ class DataWorker(QObject):
                 book = None
             if book is not None and live_catalogues(book):
                 stranded = stranded_series(self._repo, book)
-            return RelinkData(stranded, self._repo.relinks.list(),
-                              {s.bato_link: s.name or s.bato_link for s in series})
+            return RelinkData(
+                stranded,
+                self._repo.relinks.list(),
+                {s.bato_link: s.name or s.bato_link for s in series},
+            )
+
         data = self._run("load the relinks", job)
         if data is not None:
             self.relinks_loaded.emit(data)
@@ -241,9 +261,11 @@ class DataWorker(QObject):
     @Slot(str)
     def undo_relink(self, old_link: str) -> None:
         """Point a relinked series back at its own link (its history stays)."""
+
         def job() -> str:
             row = self._repo.relinks.undo(old_link, datetime.now(UTC))
             return f"{row.old_link}: checked on its own link again (was moved to {row.new_link})"
+
         message = self._run("undo the relink", job)  # RelinkError is a ValueError: refused
         if message:
             self.relink_undone.emit(old_link, message)
@@ -254,9 +276,13 @@ class DataWorker(QObject):
     def load_series_detail(self, bato_link: str) -> None:
         def job() -> SeriesDetail:
             local = datetime.now().astimezone().tzinfo or UTC
-            return SeriesDetail(bato_link, explain_series(self._repo, bato_link, tz=local),
-                                self._repo.list_chapters(bato_link, limit=200),
-                                self._repo.chapter_release_times(bato_link))
+            return SeriesDetail(
+                bato_link,
+                explain_series(self._repo, bato_link, tz=local),
+                self._repo.list_chapters(bato_link, limit=200),
+                self._repo.chapter_release_times(bato_link),
+            )
+
         data = self._run("load the series", job)
         if data is not None:
             self.series_detail_loaded.emit(data)
@@ -264,10 +290,13 @@ class DataWorker(QObject):
     @Slot(int, str)
     def load_logs(self, hours: int, status: str) -> None:
         def job() -> LogsData:
-            return LogsData(hours, status,
-                            self._repo.recent_logs(hours=hours, status=status or None,
-                                                   limit=100_000),
-                            self._repo.error_list(hours=max(hours, 168)))
+            return LogsData(
+                hours,
+                status,
+                self._repo.recent_logs(hours=hours, status=status or None, limit=100_000),
+                self._repo.error_list(hours=max(hours, 168)),
+            )
+
         data = self._run("load the scrape log", job)
         if data is not None:
             self.logs_loaded.emit(data)
@@ -310,9 +339,11 @@ class DataWorker(QObject):
         if series is not None and series.source == "manga_list":
             # Its rows belong to the old web app too; removing them here would pull them out
             # from under it. The reading list is where it stops being tracked.
-            self.refused.emit(f"{series.name or bato_link} is tracked by the web app's reading "
-                              "list (manga_list.bato_link): remove the Bato link there. "
-                              "Nothing was removed.")
+            self.refused.emit(
+                f"{series.name or bato_link} is tracked by the web app's reading "
+                "list (manga_list.bato_link): remove the Bato link there. "
+                "Nothing was removed."
+            )
             return
         self._write("remove the series", lambda: self._repo.remove_series(bato_link))
 
@@ -322,8 +353,9 @@ class DataWorker(QObject):
 
     @Slot(str, object)
     def set_hide_from_toasts(self, bato_link: str, hidden: bool | None) -> None:
-        self._write("change the toast privacy",
-                    lambda: self._repo.set_hide_from_toasts(bato_link, hidden))
+        self._write(
+            "change the toast privacy", lambda: self._repo.set_hide_from_toasts(bato_link, hidden)
+        )
 
     @Slot(str, int)
     def set_priority(self, bato_link: str, priority: int) -> None:
@@ -331,8 +363,7 @@ class DataWorker(QObject):
 
     @Slot(str, int)
     def set_notify_after(self, bato_link: str, chapters: int) -> None:
-        self._write("change notify-after",
-                    lambda: self._repo.set_notify_after(bato_link, chapters))
+        self._write("change notify-after", lambda: self._repo.set_notify_after(bato_link, chapters))
 
     @Slot(str, object)
     def pause_series(self, bato_link: str, until: datetime | None) -> None:
@@ -360,8 +391,9 @@ class DataWorker(QObject):
             if existing is not None:
                 return f"Already tracked: {existing.bato_link}"
             self._repo.add_series(link.strip(), bato_id, anilist_id=anilist_id)
-            return (f"Added {link.strip()}: the device that runs the checks loads it on its "
-                    "next cycle.")
+            return (
+                f"Added {link.strip()}: the device that runs the checks loads it on its next cycle."
+            )
 
         message = self._run("add the series", job)
         self.tracked.emit(link, message or "")
@@ -381,13 +413,17 @@ class DataWorker(QObject):
         report = parse_import(text, hosts=self._hosts)
         if self._run("import the series", lambda: add_to_library(self._repo, report)) is None:
             return
-        lines = [f"Imported {report.added} new series ({report.already_tracked} already "
-                 "tracked); they load on the next cycle."]
+        lines = [
+            f"Imported {report.added} new series ({report.already_tracked} already "
+            "tracked); they load on the next cycle."
+        ]
         lines += [f"Problem: {p}" for p in report.problems[:20]]
         if report.unmatched:
-            lines.append(f"No Bato link in {len(report.unmatched)} entries: "
-                         + ", ".join(report.unmatched[:30])
-                         + ("…" if len(report.unmatched) > 30 else ""))
+            lines.append(
+                f"No Bato link in {len(report.unmatched)} entries: "
+                + ", ".join(report.unmatched[:30])
+                + ("…" if len(report.unmatched) > 30 else "")
+            )
         self.imported.emit("\n".join(lines))
         self.changed.emit()
 
@@ -412,4 +448,5 @@ class DataWorker(QObject):
             for entry in entries:
                 self._repo.make_due(entry.bato_link)
             return len(entries)
+
         self._write("retry the failing series", job)

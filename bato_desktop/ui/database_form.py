@@ -53,8 +53,9 @@ class DatabaseForm:
             return cls()
         if info.scheme == "sqlite":
             return cls(backend=SQLITE, sqlite_path=info.path)
-        return cls(backend=MARIADB, host=info.host, port=info.port, user=info.user,
-                   database=info.database)
+        return cls(
+            backend=MARIADB, host=info.host, port=info.port, user=info.user, database=info.database
+        )
 
     def problem(self) -> str | None:
         """Why these fields cannot be saved, naming the field; None when they can."""
@@ -84,8 +85,9 @@ class DatabaseForm:
         if self.backend == SQLITE:
             path = self.sqlite_path.strip()
             return f"sqlite:///{path}" if path else ""
-        return build_mysql_url(self.user.strip(), self.host.strip(), self.port,
-                               self.database.strip())
+        return build_mysql_url(
+            self.user.strip(), self.host.strip(), self.port, self.database.strip()
+        )
 
     @property
     def keyring_user(self) -> str:
@@ -115,11 +117,17 @@ def _what_to_do() -> str:
     elif sys.platform == "win32":
         where = "the Windows Credential Manager"
     else:
-        where = ("a Secret Service keyring (GNOME Keyring or KeePassXC with Secret Service on) "
-                 "or KWallet, running and unlocked in your desktop session")
+        where = (
+            "a Secret Service keyring (GNOME Keyring or KeePassXC with Secret Service on) "
+            "or KWallet, running and unlocked in your desktop session"
+        )
     chosen = os.environ.get("PYTHON_KEYRING_BACKEND")
-    hint = (f" PYTHON_KEYRING_BACKEND={chosen} chooses the backend: unset it or point it at "
-            "a real OS keyring." if chosen else "")
+    hint = (
+        f" PYTHON_KEYRING_BACKEND={chosen} chooses the backend: unset it or point it at "
+        "a real OS keyring."
+        if chosen
+        else ""
+    )
     return f"Use {where}, then save again.{hint}"
 
 
@@ -134,8 +142,10 @@ def keyring_problem(backend: object) -> str | None:
         return f"the keyring backend {name} {_NOT_STORING[name]}"
     module = type(backend).__module__
     if any(module == m or module.startswith(m + ".") for m in _INSECURE_MODULES):
-        return (f"the keyring backend {name} keeps passwords in a file on disk, readable "
-                "by anyone who can read your files (keyrings.alt is for tests only)")
+        return (
+            f"the keyring backend {name} keeps passwords in a file on disk, readable "
+            "by anyone who can read your files (keyrings.alt is for tests only)"
+        )
     if name == _CHAINER:
         members = list(getattr(backend, "backends", []))
         if not any(keyring_problem(member) is None for member in members):
@@ -155,8 +165,11 @@ def secure_backend(backend: object) -> Any:
     if problem is not None:
         raise PasswordNotStored(f"The password was not stored: {problem}. {_what_to_do()}")
     if backend_name(backend) == _CHAINER:
-        return next(m for m in backend.backends  # type: ignore[attr-defined]
-                    if keyring_problem(m) is None)
+        return next(
+            m
+            for m in backend.backends  # type: ignore[attr-defined]
+            if keyring_problem(m) is None
+        )
     return backend
 
 
@@ -186,22 +199,26 @@ def store_password(form: DatabaseForm, password: str, *, backend: object | None 
         raise
     except NoKeyringError:
         raise PasswordNotStored(
-            "The password was not stored: no OS keyring is available. "
-            f"{_what_to_do()}") from None
+            f"The password was not stored: no OS keyring is available. {_what_to_do()}"
+        ) from None
     except KeyringLocked as exc:
         raise PasswordNotStored(
             f"The password was not stored: the OS keyring is locked ({_reason(exc, password)})."
-            " Unlock it and save again.") from None
+            " Unlock it and save again."
+        ) from None
     except KeyringError as exc:
         raise PasswordNotStored(
             f"The OS keyring refused the password ({_reason(exc, password)}). Unlock the "
-            "keyring and save again.") from None
+            "keyring and save again."
+        ) from None
     except Exception as exc:  # a broken backend (D-Bus gone, locked collection) alike
         raise PasswordNotStored(
             f"The OS keyring failed ({_reason(exc, password)}). Unlock or restart it and save "
-            "again.") from None
+            "again."
+        ) from None
     if stored != password:
         raise PasswordNotStored(
             f"The password was not stored: the keyring backend {backend_name(chosen)} accepted "
-            f"it but did not give it back. {_what_to_do()}")
+            f"it but did not give it back. {_what_to_do()}"
+        )
     return backend_name(chosen)

@@ -34,10 +34,21 @@ def query_do_not_disturb() -> bool:
         return True
     if _ask(["gsettings", "get", "org.gnome.desktop.notifications", "show-banners"]) == "false":
         return True
-    plasma = _ask(["gdbus", "call", "--session", "--dest", "org.freedesktop.Notifications",
-                   "--object-path", "/org/freedesktop/Notifications", "--method",
-                   "org.freedesktop.DBus.Properties.Get", "org.freedesktop.Notifications",
-                   "Inhibited"])
+    plasma = _ask(
+        [
+            "gdbus",
+            "call",
+            "--session",
+            "--dest",
+            "org.freedesktop.Notifications",
+            "--object-path",
+            "/org/freedesktop/Notifications",
+            "--method",
+            "org.freedesktop.DBus.Properties.Get",
+            "org.freedesktop.Notifications",
+            "Inhibited",
+        ]
+    )
     if plasma is not None and "true" in plasma:  # "(<true>,)"
         return True
     return _ask(["xfconf-query", "-c", "xfce4-notifyd", "-p", "/do-not-disturb"]) == "true"

@@ -50,12 +50,16 @@ ProbeFactory = Callable[[tuple[str, ...]], ProbeJob]
 there, and returns the job the probe thread runs."""
 
 
-def probe_domains(domains: Sequence[str], *, user_agent: str = DEFAULT_USER_AGENT,
-                  timeout: float = 15.0, book_path: Path | None = None) -> list[DomainStatus]:
+def probe_domains(
+    domains: Sequence[str],
+    *,
+    user_agent: str = DEFAULT_USER_AGENT,
+    timeout: float = 15.0,
+    book_path: Path | None = None,
+) -> list[DomainStatus]:
     """Ask every domain which API it serves now (forgetting earlier findings); the findings
     are written to ``book_path`` so the CLI and the next opening of the dialog see them."""
-    with SiteClient(domains, user_agent=user_agent, timeout=timeout,
-                    book_path=book_path) as client:
+    with SiteClient(domains, user_agent=user_agent, timeout=timeout, book_path=book_path) as client:
         return client.probe(force=True)
 
 
@@ -73,10 +77,11 @@ def parse_domain(text: str, existing: Iterable[str] = ()) -> tuple[str | None, s
         return None, "Type a domain first, e.g. xcomic.me or https://comik.to/."
     base = normalize_domain(text)
     host = base.partition("://")[2].rpartition(":")[0] or base.partition("://")[2]
-    if (not _DOMAIN.match(base) or " " in text.strip()
-            or ("." not in host and host != "localhost")):
-        return None, (f"“{text.strip()}” is not a domain: type e.g. xcomic.me, "
-                      "https://comik.to/ or http://127.0.0.1:8765.")
+    if not _DOMAIN.match(base) or " " in text.strip() or ("." not in host and host != "localhost"):
+        return None, (
+            f"“{text.strip()}” is not a domain: type e.g. xcomic.me, "
+            "https://comik.to/ or http://127.0.0.1:8765."
+        )
     if base in existing:
         return None, f"{base.partition('://')[2]} is already in the list."
     return base, ""
@@ -108,13 +113,19 @@ class DomainsEditor(QWidget):
     changed = Signal()  # the list or its order changed
     probe_finished = Signal()  # rows show the probe's findings (or why it failed)
 
-    def __init__(self, domains: Sequence[str], *, book_path: Path | None = None,
-                 probe_factory: ProbeFactory | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        domains: Sequence[str],
+        *,
+        book_path: Path | None = None,
+        probe_factory: ProbeFactory | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._book_path = book_path
         self._probe_factory: ProbeFactory = probe_factory or (
-            lambda ds: functools.partial(probe_domains, ds, book_path=book_path))
+            lambda ds: functools.partial(probe_domains, ds, book_path=book_path)
+        )
         self._statuses: dict[str, DomainStatus] = {}
         self._probe_thread: threading.Thread | None = None
         self._relay = _ProbeRelay()
@@ -125,7 +136,8 @@ class DomainsEditor(QWidget):
         self.list.setAccessibleName("Domains, tried in this order")
         self.list.setAccessibleDescription(
             "Each row is a domain and what it was last found to serve. Delete removes the "
-            "selected domain; Ctrl+Up and Ctrl+Down move it.")
+            "selected domain; Ctrl+Up and Ctrl+Down move it."
+        )
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.currentRowChanged.connect(lambda _row: self._update_buttons())
         self.add_edit = _AddLine()
@@ -133,16 +145,21 @@ class DomainsEditor(QWidget):
         self.add_edit.setAccessibleName("Domain to add")
         self.add_edit.submitted.connect(self.add_from_edit)
         self.add_button = self._button("&Add", "Add the typed domain", self.add_from_edit)
-        self.remove_button = self._button("&Remove", "Remove the selected domain",
-                                          self.remove_selected)
-        self.up_button = self._button("Move &up", "Move the selected domain up",
-                                      lambda: self.move_selected(-1))
-        self.down_button = self._button("Move do&wn", "Move the selected domain down",
-                                        lambda: self.move_selected(1))
-        self.reset_button = self._button("Reset to de&faults", "Reset the domains to the "
-                                         "default list", self.reset_to_defaults)
-        self.probe_button = self._button("&Probe now", "Ask every domain what it serves now",
-                                         self.probe)
+        self.remove_button = self._button(
+            "&Remove", "Remove the selected domain", self.remove_selected
+        )
+        self.up_button = self._button(
+            "Move &up", "Move the selected domain up", lambda: self.move_selected(-1)
+        )
+        self.down_button = self._button(
+            "Move do&wn", "Move the selected domain down", lambda: self.move_selected(1)
+        )
+        self.reset_button = self._button(
+            "Reset to de&faults", "Reset the domains to the default list", self.reset_to_defaults
+        )
+        self.probe_button = self._button(
+            "&Probe now", "Ask every domain what it serves now", self.probe
+        )
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Domains message")
@@ -152,8 +169,15 @@ class DomainsEditor(QWidget):
         add_row.addWidget(self.add_edit, 1)
         add_row.addWidget(self.add_button)
         side = QGridLayout()
-        for row, button in enumerate((self.remove_button, self.up_button, self.down_button,
-                                      self.reset_button, self.probe_button)):
+        for row, button in enumerate(
+            (
+                self.remove_button,
+                self.up_button,
+                self.down_button,
+                self.reset_button,
+                self.probe_button,
+            )
+        ):
             side.addWidget(button, row, 0)
         side.setRowStretch(5, 1)
         body = QHBoxLayout()
@@ -169,8 +193,11 @@ class DomainsEditor(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Delete removes the selected domain, Ctrl+Up / Ctrl+Down move it (in the list)."""
-        if watched is self.list and isinstance(event, QKeyEvent) \
-                and event.type() == QEvent.Type.KeyPress:
+        if (
+            watched is self.list
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+        ):
             ctrl = event.modifiers() & Qt.KeyboardModifier.ControlModifier
             if event.matches(QKeySequence.StandardKey.Delete):
                 self.remove_selected()
@@ -191,8 +218,9 @@ class DomainsEditor(QWidget):
 
     def domains(self) -> tuple[str, ...]:
         """The domains in the order shown (normalized, e.g. ``https://xcomic.me``)."""
-        return tuple(str(self._item(row).data(Qt.ItemDataRole.UserRole))
-                     for row in range(self.list.count()))
+        return tuple(
+            str(self._item(row).data(Qt.ItemDataRole.UserRole)) for row in range(self.list.count())
+        )
 
     def row_texts(self) -> list[str]:
         return [self._item(row).text() for row in range(self.list.count())]
@@ -286,8 +314,7 @@ class DomainsEditor(QWidget):
             with contextlib.suppress(RuntimeError):
                 relay.probed.emit(statuses)
 
-        self._probe_thread = threading.Thread(target=run, name="bato-domain-probe",
-                                              daemon=True)
+        self._probe_thread = threading.Thread(target=run, name="bato-domain-probe", daemon=True)
         self._probe_thread.start()
 
     @Slot(object)
@@ -339,12 +366,16 @@ class DomainsEditor(QWidget):
     def _paint(self, item: QListWidgetItem) -> None:
         status = self.status(str(item.data(Qt.ItemDataRole.UserRole)))
         item.setText(status.summary())
-        checked = (f"\nChecked {status.checked_at.astimezone():%Y-%m-%d %H:%M}"
-                   if status.checked_at else "")
-        item.setToolTip(f"{status.base}{checked}" + (f"\n{status.detail}" if status.detail
-                                                      else ""))
-        colour = {DomainState.BLOCKED: theme.warning_colour(),
-                  DomainState.DOWN: theme.error_colour()}.get(status.state)
+        checked = (
+            f"\nChecked {status.checked_at.astimezone():%Y-%m-%d %H:%M}"
+            if status.checked_at
+            else ""
+        )
+        item.setToolTip(f"{status.base}{checked}" + (f"\n{status.detail}" if status.detail else ""))
+        colour = {
+            DomainState.BLOCKED: theme.warning_colour(),
+            DomainState.DOWN: theme.error_colour(),
+        }.get(status.state)
         if colour is not None:
             item.setForeground(colour)
         else:

@@ -152,8 +152,9 @@ class EngineWorker(QObject):
         self.control.request_add(link, anilist_id)
         self._pending.emit()
 
-    def request_relink(self, apply_auto: bool = False,
-                       picks: tuple[tuple[str, str], ...] = ()) -> None:
+    def request_relink(
+        self, apply_auto: bool = False, picks: tuple[tuple[str, str], ...] = ()
+    ) -> None:
         """Thread-safe relink: search where the stranded series live now; with ``apply_auto``
         move the exact AniList matches, and move each (old link, new link) of ``picks``.
 
@@ -174,8 +175,7 @@ class EngineWorker(QObject):
     @Slot()
     def start(self) -> None:
         try:
-            self._engine = open_engine(self._settings, events=self._on_event,
-                                       control=self.control)
+            self._engine = open_engine(self._settings, events=self._on_event, control=self.control)
         except Exception as exc:
             log.exception("Engine could not start")
             self.engine_error.emit(f"Engine could not start: {exc}", True)
@@ -274,8 +274,14 @@ class EngineWorker(QObject):
                 self.domain_changed.emit(domain, state, message)
             case RelinkFinished(plans=plans, moved=moved, kept=kept, message=message):
                 self.relink_finished.emit(plans, moved, kept, message)
-            case FeedPolled(catalogue=catalogue, pages=pages, new_uploads=new, queued=queued,
-                            healthy=healthy, summary=summary):
+            case FeedPolled(
+                catalogue=catalogue,
+                pages=pages,
+                new_uploads=new,
+                queued=queued,
+                healthy=healthy,
+                summary=summary,
+            ):
                 self.feed_polled.emit(catalogue, pages, new, queued, healthy, summary)
             case CycleFinished(report=report):
                 self.cycle_finished.emit(report)
@@ -290,8 +296,15 @@ class EngineThread(WorkerThread):
     series it is writing (never half of one), closes the database and quits the thread."""
 
     def __init__(self, worker: EngineWorker, parent: QObject | None = None) -> None:
-        super().__init__(worker, "bato-engine", on_start=worker.start, on_stop=worker.stop,
-                         interrupt=worker.request_stop, stop_timeout_ms=35_000, parent=parent)
+        super().__init__(
+            worker,
+            "bato-engine",
+            on_start=worker.start,
+            on_stop=worker.stop,
+            interrupt=worker.request_stop,
+            stop_timeout_ms=35_000,
+            parent=parent,
+        )
         self.worker: EngineWorker = worker
 
 

@@ -30,8 +30,14 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 class Column(Generic[Row]):
-    def __init__(self, title: str, text: Callable[[Row], str],
-                 sort: Callable[[Row], Any] | None = None, *, align_right: bool = False) -> None:
+    def __init__(
+        self,
+        title: str,
+        text: Callable[[Row], str],
+        sort: Callable[[Row], Any] | None = None,
+        *,
+        align_right: bool = False,
+    ) -> None:
         self.title = title
         self.text = text
         self.sort = sort or text
@@ -76,8 +82,11 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
         rows = self._all
         if self._filter:
             needle = self._filter
-            rows = [row for row in rows
-                    if any(needle in column.text(row).lower() for column in self.columns)]
+            rows = [
+                row
+                for row in rows
+                if any(needle in column.text(row).lower() for column in self.columns)
+            ]
         else:
             rows = list(rows)
         if self._sort is not None:
@@ -100,8 +109,9 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.columns[section].title
         return None
@@ -161,18 +171,32 @@ class LibraryModel(RowTableModel[SeriesOverview]):
         Column("Uploads", lambda r: r.upload_status or "?"),
         Column("Chapters", lambda r: str(r.chapters), lambda r: r.chapters, align_right=True),
         Column("Last chapter", lambda r: r.last_chapter or "–"),
-        Column("Released", lambda r: local_time(r.last_chapter_at, "%Y-%m-%d"),
-               lambda r: r.last_chapter_at.timestamp() if r.last_chapter_at else 0),
-        Column("Interval", interval_text,
-               lambda r: r.average_release_interval_days, align_right=True),
-        Column("Weekday", lambda r: weekday_text(r.preferred_release_day),
-               lambda r: r.preferred_release_day),
-        Column("Confidence", confidence_text, lambda r: r.release_pattern_confidence,
-               align_right=True),
-        Column("Last check", lambda r: local_time(r.last_scraped_at),
-               lambda r: r.last_scraped_at.timestamp() if r.last_scraped_at else 0),
-        Column("Next check", lambda r: local_time(r.next_scrape_at),
-               lambda r: r.next_scrape_at.timestamp() if r.next_scrape_at else 0),
+        Column(
+            "Released",
+            lambda r: local_time(r.last_chapter_at, "%Y-%m-%d"),
+            lambda r: r.last_chapter_at.timestamp() if r.last_chapter_at else 0,
+        ),
+        Column(
+            "Interval", interval_text, lambda r: r.average_release_interval_days, align_right=True
+        ),
+        Column(
+            "Weekday",
+            lambda r: weekday_text(r.preferred_release_day),
+            lambda r: r.preferred_release_day,
+        ),
+        Column(
+            "Confidence", confidence_text, lambda r: r.release_pattern_confidence, align_right=True
+        ),
+        Column(
+            "Last check",
+            lambda r: local_time(r.last_scraped_at),
+            lambda r: r.last_scraped_at.timestamp() if r.last_scraped_at else 0,
+        ),
+        Column(
+            "Next check",
+            lambda r: local_time(r.next_scrape_at),
+            lambda r: r.next_scrape_at.timestamp() if r.next_scrape_at else 0,
+        ),
         Column("Last result", result_text),
     )
 
@@ -187,16 +211,22 @@ class LibraryModel(RowTableModel[SeriesOverview]):
         self._covers = covers
         self._no_cover = fallback
         if self.rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, 0),
-                                  [Qt.ItemDataRole.DecorationRole])
+            self.dataChanged.emit(
+                self.index(0, 0),
+                self.index(len(self.rows) - 1, 0),
+                [Qt.ItemDataRole.DecorationRole],
+            )
 
     def extra_data(self, row: SeriesOverview, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return self._covers.get(row.bato_link, self._no_cover)
         if role == Qt.ItemDataRole.ToolTipRole and column == 0 and row.hidden_in_toasts:
             return "Hidden in toasts: they say only how many chapters are new"
-        if (role == Qt.ItemDataRole.ForegroundRole and column == RESULT_COLUMN
-                and row.last_status in ("failed", "rate_limited")):
+        if (
+            role == Qt.ItemDataRole.ForegroundRole
+            and column == RESULT_COLUMN
+            and row.last_status in ("failed", "rate_limited")
+        ):
             return QBrush(theme.error_colour())
         if role == Qt.ItemDataRole.ToolTipRole:
             return row.schedule_reason or None
@@ -208,17 +238,29 @@ class LogModel(RowTableModel[LogRow]):
         super().__init__()
         self._names = names or (lambda link: link)
         self.columns = (
-            Column("Time", lambda r: local_time(r.scraped_at, "%Y-%m-%d %H:%M:%S"),
-                   lambda r: r.scraped_at.timestamp()),
+            Column(
+                "Time",
+                lambda r: local_time(r.scraped_at, "%Y-%m-%d %H:%M:%S"),
+                lambda r: r.scraped_at.timestamp(),
+            ),
             Column("Series", lambda r: self._names(r.bato_link)),
             Column("Type", lambda r: r.scrape_type),
             Column("Status", lambda r: r.status),
-            Column("Chapters", lambda r: str(r.chapters_found), lambda r: r.chapters_found,
-                   align_right=True),
-            Column("New", lambda r: str(r.new_chapters), lambda r: r.new_chapters,
-                   align_right=True),
-            Column("Duration", lambda r: f"{r.duration_seconds:.2f} s",
-                   lambda r: r.duration_seconds, align_right=True),
+            Column(
+                "Chapters",
+                lambda r: str(r.chapters_found),
+                lambda r: r.chapters_found,
+                align_right=True,
+            ),
+            Column(
+                "New", lambda r: str(r.new_chapters), lambda r: r.new_chapters, align_right=True
+            ),
+            Column(
+                "Duration",
+                lambda r: f"{r.duration_seconds:.2f} s",
+                lambda r: r.duration_seconds,
+                align_right=True,
+            ),
             Column("Error", lambda r: r.error_message or ""),
         )
 
@@ -227,8 +269,9 @@ class LogModel(RowTableModel[LogRow]):
 
     def extra_data(self, row: LogRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole and row.status != "success":
-            return QBrush(theme.error_colour() if row.status == "failed"
-                          else theme.warning_colour())
+            return QBrush(
+                theme.error_colour() if row.status == "failed" else theme.warning_colour()
+            )
         if role == Qt.ItemDataRole.FontRole and row.new_chapters and column == 5:
             font = QFont()
             font.setBold(True)
@@ -240,8 +283,9 @@ class ErrorModel(RowTableModel[ErrorEntry]):
     columns = (
         Column("Series", lambda r: r.name),
         Column("Failures", lambda r: str(r.count), lambda r: r.count, align_right=True),
-        Column("First seen", lambda r: local_time(r.first_seen),
-               lambda r: r.first_seen.timestamp()),
+        Column(
+            "First seen", lambda r: local_time(r.first_seen), lambda r: r.first_seen.timestamp()
+        ),
         Column("Last seen", lambda r: local_time(r.last_seen), lambda r: r.last_seen.timestamp()),
         Column("Error", lambda r: r.last_error or ""),
     )

@@ -309,13 +309,21 @@ class NotificationPoller(QObject):
         except Exception as exc:
             self._failed("Could not read new notifications from the database", exc)
             return
-        muted = mute_reason(self._settings, self._clock(), self._snoozed_until,
-                            do_not_disturb=bool(rows) and self._do_not_disturb())
+        muted = mute_reason(
+            self._settings,
+            self._clock(),
+            self._snoozed_until,
+            do_not_disturb=bool(rows) and self._do_not_disturb(),
+        )
         backlog = self._backlog(repo) if muted is None and len(rows) >= FETCH_LIMIT else None
         plan = plan_poll(
-            rows, muted=muted, waited=self._waited,
-            summary_threshold=self._settings.summary_threshold, limit=FETCH_LIMIT,
-            backlog=backlog, look=self._look(repo) if rows and muted is None else ToastLook(),
+            rows,
+            muted=muted,
+            waited=self._waited,
+            summary_threshold=self._settings.summary_threshold,
+            limit=FETCH_LIMIT,
+            backlog=backlog,
+            look=self._look(repo) if rows and muted is None else ToastLook(),
         )
         if plan.kind is PlanKind.WAIT and muted is not None:
             if self._waited is None:
@@ -363,8 +371,11 @@ class NotificationPoller(QObject):
             self._failed("Could not count the waiting notifications", exc)
             return None
         if backlog.count > FETCH_LIMIT:
-            log.info("%d notifications in %d series waited: one summary for all",
-                     backlog.count, backlog.series)
+            log.info(
+                "%d notifications in %d series waited: one summary for all",
+                backlog.count,
+                backlog.series,
+            )
         return backlog
 
     def _show(self, planned: Sequence[PlannedToast]) -> tuple[int, list[int]]:
@@ -380,8 +391,7 @@ class NotificationPoller(QObject):
         waiting = sum(len(item.ids) for item in planned)
         now = self._monotonic()
         if not self._health.may_try(now):
-            log.debug("Notification system down: %d notification(s) wait for the retry",
-                      waiting)
+            log.debug("Notification system down: %d notification(s) wait for the retry", waiting)
             return 0, []
         attempts: list[Attempt] = []
         for item in planned:
@@ -389,8 +399,10 @@ class NotificationPoller(QObject):
             if outcome is Raised.NO_BACKEND:
                 if not self._no_backend_said:
                     self._no_backend_said = True
-                    self._say(f"No desktop notification backend and no system tray: {waiting} "
-                              "notification(s) wait; the dashboard lists them as unread")
+                    self._say(
+                        f"No desktop notification backend and no system tray: {waiting} "
+                        "notification(s) wait; the dashboard lists them as unread"
+                    )
                 return 0, []
             attempts.append(Attempt(item.ids, outcome is Raised.SHOWN))
         verdict = self._health.record(attempts, now)
@@ -398,15 +410,22 @@ class NotificationPoller(QObject):
         if verdict.given_up:
             log.error(
                 "Giving up on notification(s) %s after %d failed toasts while other toasts "
-                "were shown; marked shown", list(verdict.given_up), self._health.failures.cap,
+                "were shown; marked shown",
+                list(verdict.given_up),
+                self._health.failures.cap,
             )
             done.extend(verdict.given_up)
         if verdict.outage_started:
-            reason = (getattr(self._toaster, "last_error", None) or self._raise_error
-                      or "every toast failed")
-            self._say(f"Desktop notifications are not working ({reason}): {waiting} "
-                      f"notification(s) wait and are retried in {verdict.retry_in:.0f} s, "
-                      "then less often")
+            reason = (
+                getattr(self._toaster, "last_error", None)
+                or self._raise_error
+                or "every toast failed"
+            )
+            self._say(
+                f"Desktop notifications are not working ({reason}): {waiting} "
+                f"notification(s) wait and are retried in {verdict.retry_in:.0f} s, "
+                "then less often"
+            )
         elif verdict.retry_in is not None:
             log.debug("Toasts still failing; next try in %.0f s", verdict.retry_in)
         if verdict.outage_ended:
@@ -425,8 +444,12 @@ class NotificationPoller(QObject):
                     if len(self._raise_errors_logged) >= 100:
                         self._raise_errors_logged.clear()
                     self._raise_errors_logged.add(reason)
-                    log.warning("Toast %r raised %s; counted as a failed toast", toast.title,
-                                reason, exc_info=True)
+                    log.warning(
+                        "Toast %r raised %s; counted as a failed toast",
+                        toast.title,
+                        reason,
+                        exc_info=True,
+                    )
                 else:
                     log.debug("Toast %r raised %s again", toast.title, reason)
                 return Raised.FAILED
@@ -441,8 +464,9 @@ class NotificationPoller(QObject):
         self.poll_failed.emit(message)
 
 
-def toast_look(hints: Mapping[str, ToastHint], *, private: bool,
-               cache: CoverCache | None = None) -> ToastLook:
+def toast_look(
+    hints: Mapping[str, ToastHint], *, private: bool, cache: CoverCache | None = None
+) -> ToastLook:
     """The ToastLook of the repository's per-series hints and the cover cache."""
     cache = cache or CoverCache(paths.covers_dir())
     hidden = {link for link, hint in hints.items() if hint.hidden}
@@ -452,15 +476,19 @@ def toast_look(hints: Mapping[str, ToastHint], *, private: bool,
             path = cache.path_for(hint.cover_url) if link not in hidden else None
             if path is not None:
                 icons[link] = str(path)
-    return ToastLook(private=private, hidden=frozenset(hidden), icons=icons,
-                     hidden_names=frozenset(h.name for h in hints.values()
-                                            if h.hidden and h.name))
+    return ToastLook(
+        private=private,
+        hidden=frozenset(hidden),
+        icons=icons,
+        hidden_names=frozenset(h.name for h in hints.values() if h.hidden and h.name),
+    )
 
 
 class PollerThread(WorkerThread):
     """Runs a :class:`NotificationPoller` in its own QThread and stops it cleanly."""
 
     def __init__(self, poller: NotificationPoller, parent: QObject | None = None) -> None:
-        super().__init__(poller, "bato-notifications", on_start=poller.start,
-                         on_stop=poller.stop, parent=parent)
+        super().__init__(
+            poller, "bato-notifications", on_start=poller.start, on_stop=poller.stop, parent=parent
+        )
         self.poller = poller

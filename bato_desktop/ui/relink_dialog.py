@@ -51,10 +51,8 @@ VERDICT_TEXT = {
 }
 PICKABLE = (Verdict.PICK, Verdict.AMBIGUOUS)
 KEEP = "Keep as it is"
-PLAN_COLUMNS = ("Series", "Verdict", "Best candidate", "Language", "How sure", "Why",
-                "Move to")
-HISTORY_COLUMNS = ("Series", "Moved to", "Match", "State", "Chapters while away", "Moved",
-                   "")
+PLAN_COLUMNS = ("Series", "Verdict", "Best candidate", "Language", "How sure", "Why", "Move to")
+HISTORY_COLUMNS = ("Series", "Moved to", "Match", "State", "Chapters while away", "Moved", "")
 STATE_TEXT = {"moved": "waiting for its first load", "loaded": "loaded"}
 
 
@@ -72,24 +70,29 @@ def duration_text(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def search_estimate(count: int, min_delay: float, max_delay: float,
-                    request_seconds: float = 1.0) -> str:
+def search_estimate(
+    count: int, min_delay: float, max_delay: float, request_seconds: float = 1.0
+) -> str:
     """How long searching ``count`` series takes: one to three searches each (the name, then
     alternative titles), one request at a time with the politeness pause between."""
     each = (min_delay + max_delay) / 2 + request_seconds
     low, high = count * each, count * MAX_SEARCHES * each
-    return (f"Searching {count} series takes about {duration_text(low)} to "
-            f"{duration_text(high)} (one request at a time, {min_delay:g}–{max_delay:g} s "
-            "apart, as for every check).")
+    return (
+        f"Searching {count} series takes about {duration_text(low)} to "
+        f"{duration_text(high)} (one request at a time, {min_delay:g}–{max_delay:g} s "
+        "apart, as for every check)."
+    )
 
 
 def candidate_text(candidate: Candidate) -> str:
-    return (f"{candidate.name} [{candidate.language or '?'}] {candidate.confidence:.0%}: "
-            f"{candidate.link}")
+    return (
+        f"{candidate.name} [{candidate.language or '?'}] {candidate.confidence:.0%}: "
+        f"{candidate.link}"
+    )
 
 
 class StrandedBanner(QFrame):
-    """"12 series can't be reached: their site is gone. Relink…" (hidden when none are)."""
+    """ "12 series can't be reached: their site is gone. Relink…" (hidden when none are)."""
 
     relink_clicked = Signal()
 
@@ -161,16 +164,20 @@ class RelinkDialog(QDialog):
         layout.addWidget(self.intro)
         bar = QHBoxLayout()
         self.search_button = QPushButton("&Search")
-        self.search_button.setToolTip("Search the live site for each stranded series; "
-                                      "nothing moves")
+        self.search_button.setToolTip(
+            "Search the live site for each stranded series; nothing moves"
+        )
         self.search_button.clicked.connect(self.start_search)
         self.auto_button = QPushButton("Move &exact AniList matches")
-        self.auto_button.setToolTip("Search, then move every series whose AniList id the site "
-                                    "confirms; the others stay as they are")
+        self.auto_button.setToolTip(
+            "Search, then move every series whose AniList id the site "
+            "confirms; the others stay as they are"
+        )
         self.auto_button.clicked.connect(self.move_auto)
         self.picks_button = QPushButton("Move se&lected picks")
-        self.picks_button.setToolTip("Move each series to the candidate chosen in its "
-                                     "\"Move to\" column")
+        self.picks_button.setToolTip(
+            'Move each series to the candidate chosen in its "Move to" column'
+        )
         self.picks_button.clicked.connect(self.move_picks)
         for button in (self.search_button, self.auto_button, self.picks_button):
             bar.addWidget(button)
@@ -194,8 +201,10 @@ class RelinkDialog(QDialog):
     def _build_history(self) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
-        note = QLabel("Moved series keep their chapters, notifications, read state and "
-                      "settings. Undo points a series back at its own link.")
+        note = QLabel(
+            "Moved series keep their chapters, notifications, read state and "
+            "settings. Undo points a series back at its own link."
+        )
         note.setWordWrap(True)
         layout.addWidget(note)
         self.history_table = _table(HISTORY_COLUMNS, "Past relinks")
@@ -221,18 +230,24 @@ class RelinkDialog(QDialog):
     def _update_intro(self) -> None:
         count = len(self._stranded)
         if not self._engine:
-            text = ("Notify-only mode: the device that runs the checks searches and moves "
-                    "(Relink on its Library tab, or bato-desktop relink). Past relinks can be "
-                    "undone here.")
+            text = (
+                "Notify-only mode: the device that runs the checks searches and moves "
+                "(Relink on its Library tab, or bato-desktop relink). Past relinks can be "
+                "undone here."
+            )
         elif count:
-            text = (f"{stranded_text(count)} Search finds each one where its work lives now "
-                    f"(by AniList id, then by title) and moves nothing; then move the exact "
-                    f"AniList matches in one click, or pick a candidate for the others. "
-                    f"{search_estimate(count, *self._pace)}")
+            text = (
+                f"{stranded_text(count)} Search finds each one where its work lives now "
+                f"(by AniList id, then by title) and moves nothing; then move the exact "
+                f"AniList matches in one click, or pick a candidate for the others. "
+                f"{search_estimate(count, *self._pace)}"
+            )
         else:
-            text = ("No series is known to be stranded: this machine's domain findings name "
-                    "no gone site (Settings > Domains > Probe now asks every domain again). "
-                    "Search asks the site anyway.")
+            text = (
+                "No series is known to be stranded: this machine's domain findings name "
+                "no gone site (Settings > Domains > Probe now asks every domain again). "
+                "Search asks the site anyway."
+            )
         self.intro.setText(text)
 
     def _update_controls(self) -> None:
@@ -263,7 +278,7 @@ class RelinkDialog(QDialog):
     def move_picks(self) -> None:
         picks = self.picks()
         if not picks:
-            self._set_status("Choose a candidate in the \"Move to\" column first.", error=True)
+            self._set_status('Choose a candidate in the "Move to" column first.', error=True)
             return
         self._request(False, picks, f"Moving {len(picks)} picked series…")
 
@@ -271,8 +286,9 @@ class RelinkDialog(QDialog):
         if self.busy or not self._engine:
             return
         self.busy = True
-        self._set_status(text + " One request at a time: this takes a while; the dialog can "
-                         "be closed meanwhile.")
+        self._set_status(
+            text + " One request at a time: this takes a while; the dialog can be closed meanwhile."
+        )
         self._update_controls()
         self.relink_requested.emit(apply_auto, picks)
 
@@ -302,8 +318,13 @@ class RelinkDialog(QDialog):
         self._fill_history(data.history, data.names)
 
     @Slot(object, object, object, str)
-    def on_relink_finished(self, plans: Sequence[RelinkPlan], moved: Sequence[RelinkRow],
-                           kept: Sequence[tuple[str, str]], message: str) -> None:
+    def on_relink_finished(
+        self,
+        plans: Sequence[RelinkPlan],
+        moved: Sequence[RelinkRow],
+        kept: Sequence[tuple[str, str]],
+        message: str,
+    ) -> None:
         self.busy = False
         self._moved |= {row.old_link for row in moved}
         if plans:
@@ -324,8 +345,15 @@ class RelinkDialog(QDialog):
         self.table.setRowCount(0)
         self.table.setRowCount(len(stranded))
         for row, series in enumerate(stranded):
-            cells = (series.name or series.bato_link, "not searched yet", "", "", "",
-                     "Search to find where it lives now", "")
+            cells = (
+                series.name or series.bato_link,
+                "not searched yet",
+                "",
+                "",
+                "",
+                "Search to find where it lives now",
+                "",
+            )
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, _item(text))
         self._update_controls()
@@ -339,9 +367,15 @@ class RelinkDialog(QDialog):
             best = plan.best
             moved = plan.bato_link in self._moved
             verdict = "moved" if moved else VERDICT_TEXT.get(plan.verdict, plan.verdict.value)
-            cells = (plan.name, verdict, best.link if best else "",
-                     (best.language or "?") if best else "",
-                     f"{best.confidence:.0%}" if best else "", plan.reason, "")
+            cells = (
+                plan.name,
+                verdict,
+                best.link if best else "",
+                (best.language or "?") if best else "",
+                f"{best.confidence:.0%}" if best else "",
+                plan.reason,
+                "",
+            )
             for column, text in enumerate(cells):
                 item = _item(text)
                 if column == 0:
@@ -378,8 +412,15 @@ class RelinkDialog(QDialog):
         for row_number, row in enumerate(rows):
             name = names.get(row.old_link, row.old_link)
             away = str(row.new_chapters) if row.status == "loaded" else "–"
-            cells = (name, row.new_link, row.match_kind, STATE_TEXT.get(row.status, row.status),
-                     away, local_time(row.moved_at, "%Y-%m-%d %H:%M"), "")
+            cells = (
+                name,
+                row.new_link,
+                row.match_kind,
+                STATE_TEXT.get(row.status, row.status),
+                away,
+                local_time(row.moved_at, "%Y-%m-%d %H:%M"),
+                "",
+            )
             for column, text in enumerate(cells):
                 item = _item(text)
                 if column == 0:

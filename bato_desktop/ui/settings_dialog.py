@@ -67,8 +67,9 @@ def try_database(url: str, password: str | None) -> tuple[bool, str]:
     """Open and close the database once: (True, "Connected.") or (False, the reason)."""
     try:
         if password is not None:
-            database = open_database(url, reconnect_base=0.1,
-                                     password_lookup=lambda _info: password)
+            database = open_database(
+                url, reconnect_base=0.1, password_lookup=lambda _info: password
+            )
         else:  # nothing typed: the password already stored in the keyring
             database = open_database(url, reconnect_base=0.1)
         database.close()
@@ -85,7 +86,7 @@ def _minutes(seconds: int) -> str:
 
 
 def parse_languages(text: str) -> tuple[str, ...]:
-    """"en, es pt-BR" -> ("en", "es", "pt_br"): the codes as Settings spells them, once each."""
+    """ "en, es pt-BR" -> ("en", "es", "pt_br"): the codes as Settings spells them, once each."""
     codes = (c.lower().replace("-", "_") for c in re.split(r"[,;\s]+", text) if c)
     return tuple(dict.fromkeys(codes))
 
@@ -135,10 +136,16 @@ def _int_spin(low: int, high: int, value: int, suffix: str, name: str) -> QSpinB
 class SettingsDialog(QDialog):
     settings_saved = Signal(object)  # the validated, saved Settings
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None, *,
-                 path: Path | None = None, findings_path: Path | None = None,
-                 probe_factory: ProbeFactory | None = None,
-                 series_count: int | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        parent: QWidget | None = None,
+        *,
+        path: Path | None = None,
+        findings_path: Path | None = None,
+        probe_factory: ProbeFactory | None = None,
+        series_count: int | None = None,
+    ) -> None:
         """``findings_path``: where domain findings are read and a probe writes them (default
         the shared findings file); ``probe_factory`` replaces the real probe (tests);
         ``series_count``: the library's size, for the automatic feed interval's hint."""
@@ -166,7 +173,8 @@ class SettingsDialog(QDialog):
         self.error.setAccessibleName("Problem with the settings")
         self.error.setStyleSheet(f"color: {theme.error_colour().name()}")
         self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -174,8 +182,13 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         for widget in self.findChildren(QWidget):
-            for signal_name in ("valueChanged", "textChanged", "toggled", "timeChanged",
-                                "currentIndexChanged"):
+            for signal_name in (
+                "valueChanged",
+                "textChanged",
+                "toggled",
+                "timeChanged",
+                "currentIndexChanged",
+            ):
                 signal = getattr(widget, signal_name, None)
                 if signal is not None and hasattr(signal, "connect"):
                     signal.connect(self._revalidate)
@@ -190,15 +203,19 @@ class SettingsDialog(QDialog):
         form = QFormLayout(page)
         self.min_delay = _spin("min_delay", s.min_delay, "Minimum pause between series")
         self.max_delay = _spin("max_delay", s.max_delay, "Maximum pause between series")
-        self.scrape_interval = _setting_int_spin("scrape_interval", int(s.scrape_interval),
-                                                 "Cycle interval")
-        self.retries = _setting_int_spin("retry_max_attempts", s.retry_max_attempts,
-                                         "Attempts per series")
-        self.backoff_factor = _spin("retry_backoff_factor", s.retry_backoff_factor,
-                                    "Backoff factor")
+        self.scrape_interval = _setting_int_spin(
+            "scrape_interval", int(s.scrape_interval), "Cycle interval"
+        )
+        self.retries = _setting_int_spin(
+            "retry_max_attempts", s.retry_max_attempts, "Attempts per series"
+        )
+        self.backoff_factor = _spin(
+            "retry_backoff_factor", s.retry_backoff_factor, "Backoff factor"
+        )
         self.backoff_max = _spin("retry_backoff_max", s.retry_backoff_max, "Longest retry wait")
-        self.rate_limit = _spin("rate_limit_delay", s.rate_limit_delay,
-                                "Pause after 429 without Retry-After")
+        self.rate_limit = _spin(
+            "rate_limit_delay", s.rate_limit_delay, "Pause after 429 without Retry-After"
+        )
         self.timeout = _spin("request_timeout", s.request_timeout, "Request timeout")
         form.addRow("Pause between series, from:", self.min_delay)
         form.addRow("… to:", self.max_delay)
@@ -228,24 +245,40 @@ class SettingsDialog(QDialog):
         automatic = default_feed_interval(self._series_count or 0)
         self.feed_mode = QComboBox()
         self.feed_mode.setAccessibleName("Site feed")
-        for label, value in (("Automatic", FEED_AUTOMATIC), ("Every", FEED_EVERY),
-                             ("Off", FEED_OFF)):
+        for label, value in (
+            ("Automatic", FEED_AUTOMATIC),
+            ("Every", FEED_EVERY),
+            ("Off", FEED_OFF),
+        ):
             self.feed_mode.addItem(label, value)
-        mode = FEED_AUTOMATIC if s.feed_interval == 0 else FEED_OFF if s.feed_interval < 0 \
+        mode = (
+            FEED_AUTOMATIC
+            if s.feed_interval == 0
+            else FEED_OFF
+            if s.feed_interval < 0
             else FEED_EVERY
+        )
         self.feed_mode.setCurrentIndex(self.feed_mode.findData(mode))
         self.feed_interval = _setting_int_spin(
-            "feed_interval", s.feed_interval if s.feed_interval > 0 else automatic,
-            "Site feed interval")
+            "feed_interval",
+            s.feed_interval if s.feed_interval > 0 else automatic,
+            "Site feed interval",
+        )
         _tip(self.feed_mode, "feed_interval")
         self.feed_interval.setEnabled(mode == FEED_EVERY)
         self.feed_mode.currentIndexChanged.connect(
-            lambda _i: self.feed_interval.setEnabled(self.feed_mode.currentData() == FEED_EVERY))
-        size = (f"{self._series_count} series" if self._series_count is not None
-                else "the library's size")
-        self.feed_hint = QLabel(f"Automatic: every {_minutes(automatic)} for {size}, within "
-                                "the daily request budget. The feed lists the whole site's new "
-                                "uploads, so one request sees every tracked series.")
+            lambda _i: self.feed_interval.setEnabled(self.feed_mode.currentData() == FEED_EVERY)
+        )
+        size = (
+            f"{self._series_count} series"
+            if self._series_count is not None
+            else "the library's size"
+        )
+        self.feed_hint = QLabel(
+            f"Automatic: every {_minutes(automatic)} for {size}, within "
+            "the daily request budget. The feed lists the whole site's new "
+            "uploads, so one request sees every tracked series."
+        )
         self.feed_hint.setWordWrap(True)
         self.feed_hint.setAccessibleName("Automatic site feed interval")
         row = QHBoxLayout()
@@ -257,18 +290,22 @@ class SettingsDialog(QDialog):
     def feed_interval_value(self) -> int:
         """The feed_interval setting the form says: 0 automatic, -1 off, else seconds."""
         mode = self.feed_mode.currentData()
-        return 0 if mode == FEED_AUTOMATIC else -1 if mode == FEED_OFF \
-            else self.feed_interval.value()
+        return (
+            0 if mode == FEED_AUTOMATIC else -1 if mode == FEED_OFF else self.feed_interval.value()
+        )
 
     def _domains_tab(self, s: Settings) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
-        intro = QLabel("Domains are tried in this order; each says what it was last found to "
-                       "serve. Bato's sites move: add a new domain here when one appears.")
+        intro = QLabel(
+            "Domains are tried in this order; each says what it was last found to "
+            "serve. Bato's sites move: add a new domain here when one appears."
+        )
         intro.setWordWrap(True)
         layout.addWidget(intro)
-        self.domains = DomainsEditor(s.hosts, book_path=self._findings_path,
-                                     probe_factory=self._probe_factory)
+        self.domains = DomainsEditor(
+            s.hosts, book_path=self._findings_path, probe_factory=self._probe_factory
+        )
         layout.addWidget(self.domains, 1)
         form = QFormLayout()
         self.languages = QLineEdit(", ".join(s.languages))
@@ -281,24 +318,34 @@ class SettingsDialog(QDialog):
 
     def _real_probe(self, domains: tuple[str, ...]) -> ProbeJob:
         """Read the form here (GUI thread); the returned job runs on the probe thread."""
-        return functools.partial(probe_domains, domains, user_agent=self._settings.user_agent,
-                                 timeout=self.timeout.value(), book_path=self._findings_path)
+        return functools.partial(
+            probe_domains,
+            domains,
+            user_agent=self._settings.user_agent,
+            timeout=self.timeout.value(),
+            book_path=self._findings_path,
+        )
 
     def _notifications_tab(self, s: Settings) -> QWidget:
         page = QWidget()
         form = QFormLayout(page)
         self.notifications_enabled = QCheckBox("Show desktop notifications")
         self.notifications_enabled.setChecked(s.notifications_enabled)
-        self.poll_interval = _setting_int_spin("poll_interval", int(s.poll_interval),
-                                               "Look for new notifications every")
-        self.summary_threshold = _setting_int_spin("summary_threshold", s.summary_threshold,
-                                                   "Summarise when more than this many arrive")
-        self.private_toasts = QCheckBox("Hide series names and chapter titles in notifications "
-                                        "(\u201c3 new chapters\u201d)")
+        self.poll_interval = _setting_int_spin(
+            "poll_interval", int(s.poll_interval), "Look for new notifications every"
+        )
+        self.summary_threshold = _setting_int_spin(
+            "summary_threshold", s.summary_threshold, "Summarise when more than this many arrive"
+        )
+        self.private_toasts = QCheckBox(
+            "Hide series names and chapter titles in notifications (\u201c3 new chapters\u201d)"
+        )
         self.private_toasts.setChecked(s.private_toasts)
-        self.private_toasts.setToolTip("Toasts then show no name, title or cover; the "
-                                       "dashboard still lists everything. Single series can be "
-                                       "hidden in the Library tab.")
+        self.private_toasts.setToolTip(
+            "Toasts then show no name, title or cover; the "
+            "dashboard still lists everything. Single series can be "
+            "hidden in the Library tab."
+        )
         self.quiet_enabled = QCheckBox("Quiet hours (notifications wait, then one digest)")
         self.quiet_enabled.setChecked(s.quiet_hours_enabled)
         _tip(self.quiet_enabled, "quiet_hours_enabled")
@@ -398,19 +445,26 @@ class SettingsDialog(QDialog):
         self.db_name.setText(form.database)
 
     def _browse_sqlite(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "SQLite database file",
-                                              self.sqlite_path.text() or "bato.db",
-                                              "SQLite database (*.db *.sqlite)")
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "SQLite database file",
+            self.sqlite_path.text() or "bato.db",
+            "SQLite database (*.db *.sqlite)",
+        )
         if path:
             self.sqlite_path.setText(path)
 
     # -- values -----------------------------------------------------------------------------
 
     def database_form(self) -> DatabaseForm:
-        return DatabaseForm(backend=str(self.backend.currentData()),
-                            sqlite_path=self.sqlite_path.text(), host=self.db_host.text(),
-                            port=self.db_port.value(), user=self.db_user.text(),
-                            database=self.db_name.text())
+        return DatabaseForm(
+            backend=str(self.backend.currentData()),
+            sqlite_path=self.sqlite_path.text(),
+            host=self.db_host.text(),
+            port=self.db_port.value(),
+            user=self.db_user.text(),
+            database=self.db_name.text(),
+        )
 
     def database_url(self) -> str:
         return self.database_form().to_url()
@@ -424,12 +478,14 @@ class SettingsDialog(QDialog):
         """The form as a validated Settings (raises SettingsError naming the field)."""
         new = replace(
             self._settings,
-            min_delay=self.min_delay.value(), max_delay=self.max_delay.value(),
+            min_delay=self.min_delay.value(),
+            max_delay=self.max_delay.value(),
             scrape_interval=self.scrape_interval.value(),
             retry_max_attempts=self.retries.value(),
             retry_backoff_factor=self.backoff_factor.value(),
             retry_backoff_max=self.backoff_max.value(),
-            rate_limit_delay=self.rate_limit.value(), request_timeout=self.timeout.value(),
+            rate_limit_delay=self.rate_limit.value(),
+            request_timeout=self.timeout.value(),
             feed_interval=self.feed_interval_value(),
             hosts=self.domains.domains(),
             languages=parse_languages(self.languages.text()),
@@ -460,7 +516,8 @@ class SettingsDialog(QDialog):
         if self._store_thread is None:  # not while "Saving…" waits for the keyring
             self.error.clear()
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(
-            self._store_thread is None)
+            self._store_thread is None
+        )
         return True
 
     @Slot()
@@ -484,8 +541,7 @@ class SettingsDialog(QDialog):
             return
         self._write(new)
 
-    def _store_password_then_save(self, new: Settings, form: DatabaseForm,
-                                  password: str) -> None:
+    def _store_password_then_save(self, new: Settings, form: DatabaseForm, password: str) -> None:
         self._pending = new
         relay = self._relay
         self.error.setStyleSheet("")
@@ -504,8 +560,7 @@ class SettingsDialog(QDialog):
             with contextlib.suppress(RuntimeError):  # the window was closed meanwhile
                 relay.stored.emit(ok, message)
 
-        self._store_thread = threading.Thread(target=store, name="bato-keyring-store",
-                                              daemon=True)
+        self._store_thread = threading.Thread(target=store, name="bato-keyring-store", daemon=True)
         self._store_thread.start()
 
     @Slot(bool, str)
@@ -516,8 +571,10 @@ class SettingsDialog(QDialog):
         pending, self._pending = self._pending, None
         self.error.setStyleSheet(f"color: {theme.error_colour().name()}")
         if pending is None:  # cancelled while the keyring was busy
-            log.info("Settings not saved (cancelled); keyring answered: %s",
-                     "stored" if ok else "refused")
+            log.info(
+                "Settings not saved (cancelled); keyring answered: %s",
+                "stored" if ok else "refused",
+            )
             return
         if not ok:
             self.error.setText(f"Cannot save: {message}")

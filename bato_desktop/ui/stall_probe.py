@@ -68,8 +68,11 @@ class StallProbe(QObject):
     @Slot()
     def write(self) -> None:
         data = {
-            "interval_ms": INTERVAL_MS, "ticks": self.ticks, "started_at": self.started_at,
-            "stopped_at": self.stopped_at, "max_late_ms": round(self.max_late_ms, 2),
+            "interval_ms": INTERVAL_MS,
+            "ticks": self.ticks,
+            "started_at": self.started_at,
+            "stopped_at": self.stopped_at,
+            "max_late_ms": round(self.max_late_ms, 2),
             "stalls": [[round(at, 4), round(late, 2)] for at, late in self.stalls],
         }
         try:

@@ -75,8 +75,11 @@ class WorkerThread(QObject):
             # aborts the whole process ("QThread: Destroyed while thread is still running"),
             # so it is ended like a killed process would be; SQLite and MariaDB roll back
             # whatever transaction it held.
-            log.error("Thread %s did not stop within %d ms: terminating it",
-                      self.qthread.objectName(), timeout)
+            log.error(
+                "Thread %s did not stop within %d ms: terminating it",
+                self.qthread.objectName(),
+                timeout,
+            )
             self.qthread.terminate()
             self.qthread.wait(5_000)
         return finished

@@ -70,7 +70,8 @@ class ToastHealth:
             return Verdict()
         shown_any = any(a.shown for a in attempts)
         backend_works = shown_any or (
-            self.previous_shown and self.last_success is not None
+            self.previous_shown
+            and self.last_success is not None
             and now - self.last_success <= self.recent_s
         )
         self.previous_shown = shown_any

@@ -66,8 +66,9 @@ CHAPTER_TYPES = ("new_chapter", "batch_update")
 
 def private_text(rows: Sequence[NotificationRow]) -> str:
     """What happened, naming nothing: "3 new chapters", "1 new chapter, 1 status change"."""
-    chapters = sum(max(1, row.chapters_count) for row in rows
-                   if row.notification_type in CHAPTER_TYPES)
+    chapters = sum(
+        max(1, row.chapters_count) for row in rows if row.notification_type in CHAPTER_TYPES
+    )
     others = sum(1 for row in rows if row.notification_type not in CHAPTER_TYPES)
     parts = [_plural(chapters, "new chapter")] if chapters else []
     if others:
@@ -127,8 +128,11 @@ def in_quiet_hours(settings: Settings, now: datetime | time) -> bool:
 
 
 def mute_reason(
-    settings: Settings, now: datetime, snoozed_until: datetime | None,
-    *, do_not_disturb: bool = False,
+    settings: Settings,
+    now: datetime,
+    snoozed_until: datetime | None,
+    *,
+    do_not_disturb: bool = False,
 ) -> MuteReason | None:
     """Why toasts must wait right now, or None when they may be shown."""
     if not settings.notifications_enabled:
@@ -158,8 +162,12 @@ def _single_url(rows: Sequence[NotificationRow]) -> str | None:
 
 def row_toast(row: NotificationRow, look: ToastLook = NO_LOOK) -> Toast:
     if look.anonymous(row):
-        return Toast(title=APP_NAME, body=private_text([row]), url=row.chapter_full_url,
-                     importance=row.importance)
+        return Toast(
+            title=APP_NAME,
+            body=private_text([row]),
+            url=row.chapter_full_url,
+            importance=row.importance,
+        )
     return Toast(
         title=row.manga_name or APP_NAME,
         body=row.message,
@@ -169,8 +177,9 @@ def row_toast(row: NotificationRow, look: ToastLook = NO_LOOK) -> Toast:
     )
 
 
-def summary_toast(rows: Sequence[NotificationRow], limit_reached: bool = False,
-                  look: ToastLook = NO_LOOK) -> Toast:
+def summary_toast(
+    rows: Sequence[NotificationRow], limit_reached: bool = False, look: ToastLook = NO_LOOK
+) -> Toast:
     names: list[str] = []
     for row in rows:
         if row.manga_name and row.manga_name not in names and not look.anonymous(row):
@@ -204,12 +213,15 @@ def digest_toast(
     )
 
 
-def backlog_toast(backlog: NotificationBacklog, reason: MuteReason | None,
-                  look: ToastLook = NO_LOOK) -> Toast:
-    """"While you were away: 5000 new notifications in 37 series (A, B, C and 34 more)"."""
+def backlog_toast(
+    backlog: NotificationBacklog, reason: MuteReason | None, look: ToastLook = NO_LOOK
+) -> Toast:
+    """ "While you were away: 5000 new notifications in 37 series (A, B, C and 34 more)"."""
     word = "quiet" if reason is MuteReason.QUIET_HOURS else "away"
-    body = (f"While you were {word}: {_plural(backlog.count, 'new notification')} in "
-            f"{backlog.series} series")
+    body = (
+        f"While you were {word}: {_plural(backlog.count, 'new notification')} in "
+        f"{backlog.series} series"
+    )
     names = look.names(backlog.names)
     if names:
         named = ", ".join(names)
@@ -244,16 +256,22 @@ def plan_poll(
     if muted is not None:
         return PollPlan(PlanKind.WAIT)
     if backlog is not None and backlog.count > len(rows):
-        return PollPlan(PlanKind.BACKLOG, (
-            _planned(backlog_toast(backlog, waited, look), backlog.ids, summary=True),))
+        return PollPlan(
+            PlanKind.BACKLOG,
+            (_planned(backlog_toast(backlog, waited, look), backlog.ids, summary=True),),
+        )
     ids = tuple(row.id for row in rows)
     limit_reached = len(rows) >= limit
     if waited is not None and len(rows) > 1:
-        return PollPlan(PlanKind.DIGEST, (
-            _planned(digest_toast(rows, waited, limit_reached), ids, summary=True),))
+        return PollPlan(
+            PlanKind.DIGEST,
+            (_planned(digest_toast(rows, waited, limit_reached), ids, summary=True),),
+        )
     if len(rows) > summary_threshold:
-        return PollPlan(PlanKind.SUMMARY, (
-            _planned(summary_toast(rows, limit_reached, look), ids, summary=True),))
+        return PollPlan(
+            PlanKind.SUMMARY,
+            (_planned(summary_toast(rows, limit_reached, look), ids, summary=True),),
+        )
     return PollPlan(
         PlanKind.SINGLE, tuple(_planned(row_toast(row, look), (row.id,)) for row in rows)
     )

@@ -47,8 +47,9 @@ MARK_READ_ACTION = "read"
 def notify_send_has_actions(path: str) -> bool:
     """libnotify >= 0.7.10's notify-send can wait for a click (--action, --print-id)."""
     try:
-        text = subprocess.run([path, "--help"], capture_output=True, text=True, timeout=5,
-                              check=False).stdout
+        text = subprocess.run(
+            [path, "--help"], capture_output=True, text=True, timeout=5, check=False
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return False
     return "--action" in text and "--print-id" in text
@@ -110,9 +111,13 @@ class Toaster:
                 # click) would arrive only when it exits; stdbuf makes it line-buffered.
                 self._stdbuf = shutil.which("stdbuf")
                 self._clickable = self._stdbuf is not None and notify_send_has_actions(
-                    self._notify_send)
-        log.info("Desktop notifications via %s%s", self.backend_name,
-                 " (clickable)" if self._clickable else "")
+                    self._notify_send
+                )
+        log.info(
+            "Desktop notifications via %s%s",
+            self.backend_name,
+            " (clickable)" if self._clickable else "",
+        )
 
     @property
     def native(self) -> bool:
@@ -181,8 +186,11 @@ class Toaster:
                 return self._shown(None)
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            self._failed(f"Toast {toast.title!r} could not be shown via {self.backend_name}",
-                         reason, exc_info=True)
+            self._failed(
+                f"Toast {toast.title!r} could not be shown via {self.backend_name}",
+                reason,
+                exc_info=True,
+            )
             return False
         self._failed(f"Toast {toast.title!r} not shown", "no notification backend")
         return False
@@ -208,8 +216,13 @@ class Toaster:
         assert self._notify_send is not None
         urgency = "critical" if toast.importance >= 3 else "normal"
         args = [
-            self._notify_send, "--app-name", self.app_name, "--urgency", urgency,
-            "--expire-time", str(TOAST_TIMEOUT_S * 1000),
+            self._notify_send,
+            "--app-name",
+            self.app_name,
+            "--urgency",
+            urgency,
+            "--expire-time",
+            str(TOAST_TIMEOUT_S * 1000),
         ]
         icon = toast.icon or self.app_icon
         if icon:
@@ -226,9 +239,12 @@ class Toaster:
             assert self._stdbuf is not None
             return self._run_clickable(
                 [self._stdbuf, "-oL", *args, "--print-id", *actions, *text],
-                toast.url or "", toast.ids)
-        result = subprocess.run([*args, *text], capture_output=True, text=True, timeout=10,
-                                check=False)
+                toast.url or "",
+                toast.ids,
+            )
+        result = subprocess.run(
+            [*args, *text], capture_output=True, text=True, timeout=10, check=False
+        )
         if result.returncode != 0:
             return f"exit {result.returncode}: {result.stderr.strip()}"
         return None
@@ -238,11 +254,9 @@ class Toaster:
             self._waiting = [p for p in self._waiting if p.poll() is None]
             return len(self._waiting) < MAX_CLICKABLE
 
-    def _run_clickable(self, args: list[str], url: str, ids: tuple[int, ...] = ()
-                       ) -> str | None:
+    def _run_clickable(self, args: list[str], url: str, ids: tuple[int, ...] = ()) -> str | None:
         """notify-send that stays to report a click: shown once it prints the toast's id."""
-        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   text=True)
+        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert process.stdout is not None
         with selectors.DefaultSelector() as selector:
             selector.register(process.stdout, selectors.EVENT_READ)
@@ -255,12 +269,14 @@ class Toaster:
             return f"exit {process.returncode}: {(err or first).strip() or 'no toast id'}"
         with self._lock:
             self._waiting.append(process)
-        threading.Thread(target=self._await_click, args=(process, url, ids),
-                         name="bato-toast-click", daemon=True).start()
+        threading.Thread(
+            target=self._await_click, args=(process, url, ids), name="bato-toast-click", daemon=True
+        ).start()
         return None
 
-    def _await_click(self, process: subprocess.Popen[str], url: str,
-                     ids: tuple[int, ...] = ()) -> None:
+    def _await_click(
+        self, process: subprocess.Popen[str], url: str, ids: tuple[int, ...] = ()
+    ) -> None:
         assert process.stdout is not None
         try:
             for line in process.stdout:  # ends when the toast closes (timeout, dismiss, click)

@@ -198,8 +198,15 @@ class TrayController(QObject):
         return tuple(self._blocked)
 
     @Slot(str, int, int, int, bool, str)
-    def on_feed_polled(self, catalogue: str, _pages: int, _new_uploads: int, _queued: int,
-                       healthy: bool, _summary: str) -> None:
+    def on_feed_polled(
+        self,
+        catalogue: str,
+        _pages: int,
+        _new_uploads: int,
+        _queued: int,
+        healthy: bool,
+        _summary: str,
+    ) -> None:
         """The engine read a site feed (its FeedPolled): the tooltip says whether it is healthy."""
         self.set_feed_health({**self._feeds, catalogue: healthy})
 

@@ -108,8 +108,9 @@ class WelcomeWindow(QDialog):
     database_requested = Signal()  # open the settings window on its Database tab
     dashboard_requested = Signal()
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None, *,
-                 notify_only: bool = False) -> None:
+    def __init__(
+        self, settings: Settings, parent: QWidget | None = None, *, notify_only: bool = False
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Welcome to Bato Desktop")
         self.setAccessibleName("Welcome to Bato Desktop")
@@ -122,10 +123,12 @@ class WelcomeWindow(QDialog):
         self._importing = False
         heading = QLabel("<h2>Welcome to Bato Desktop</h2>")
         heading.setTextFormat(Qt.TextFormat.RichText)
-        intro = QLabel("Bato Desktop follows the manga you read on Bato and its sister sites "
-                       "(xcomic.me, bato.si, bato.to and their mirrors) and tells you when a "
-                       "new chapter is out. It lives in the tray; the dashboard lists what it "
-                       "tracks. Start with one of these:")
+        intro = QLabel(
+            "Bato Desktop follows the manga you read on Bato and its sister sites "
+            "(xcomic.me, bato.si, bato.to and their mirrors) and tells you when a "
+            "new chapter is out. It lives in the tray; the dashboard lists what it "
+            "tracks. Start with one of these:"
+        )
         intro.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
@@ -153,7 +156,8 @@ class WelcomeWindow(QDialog):
             "&1. Paste a link",
             "The page of a series you follow, from any of the sites, e.g. "
             "https://xcomic.me/comic/vg7ypp-en-… or https://bato.to/title/110100-…; a chapter "
-            "link works too.")
+            "link works too.",
+        )
         row = QHBoxLayout()
         self.link_input = QLineEdit()
         self.link_input.setPlaceholderText("https://xcomic.me/comic/…")
@@ -172,7 +176,8 @@ class WelcomeWindow(QDialog):
         box, layout = _section(
             "&2. Import a list",
             "A file of links, a CSV or JSON list, or an export from AniList or MangaUpdates: "
-            "every entry with a Bato link is tracked.")
+            "every entry with a Bato link is tracked.",
+        )
         self.import_button = QPushButton("&Import a list…")
         self.import_button.clicked.connect(self._choose_import)
         layout.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -185,7 +190,8 @@ class WelcomeWindow(QDialog):
             "&3. Use your EasternTalesShelf database",
             "Tracked manga with the EasternTalesShelf web app? Open its MariaDB database: its "
             "reading list is tracked as it is, and series on a site that is gone can be "
-            "relinked to where they live now.")
+            "relinked to where they live now.",
+        )
         self.database_button = QPushButton("Open a &MariaDB database…")
         self.database_button.clicked.connect(self.database_requested.emit)
         layout.addWidget(self.database_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -211,8 +217,9 @@ class WelcomeWindow(QDialog):
         self.add_requested.emit(link, None)
 
     def _choose_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a reading list", str(Path.home()),
-                                              IMPORT_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import a reading list", str(Path.home()), IMPORT_FILTER
+        )
         if path:
             self.start_import(path)
 
@@ -241,11 +248,13 @@ class WelcomeWindow(QDialog):
         self.add_button.setEnabled(True)
         self.link_input.clear()
         mark_welcome_done()
-        self._say(self.add_status,
-                  f"Tracking {result.name or result.bato_link}: {result.chapters_found} "
-                  "chapters loaded. New chapters show up as notifications, and the tray icon "
-                  "counts the unread ones. Paste another link, or open the dashboard.",
-                  done=True)
+        self._say(
+            self.add_status,
+            f"Tracking {result.name or result.bato_link}: {result.chapters_found} "
+            "chapters loaded. New chapters show up as notifications, and the tray icon "
+            "counts the unread ones. Paste another link, or open the dashboard.",
+            done=True,
+        )
 
     @Slot(str, str)
     def on_series_add_failed(self, link: str, message: str) -> None:
@@ -287,10 +296,13 @@ class WelcomeWindow(QDialog):
             return
         set_relink_offer(True)
         mark_welcome_done()  # the next start opens that database instead of an empty one
-        self._say(self.database_status,
-                  f"Saved: {describe_url(new.effective_database_url)}. Quit Bato Desktop and "
-                  "start it again to open it; its series are checked from then on, and "
-                  "those on a site that is gone are offered for relinking.", done=True)
+        self._say(
+            self.database_status,
+            f"Saved: {describe_url(new.effective_database_url)}. Quit Bato Desktop and "
+            "start it again to open it; its series are checked from then on, and "
+            "those on a site that is gone are offered for relinking.",
+            done=True,
+        )
 
     # -- window -----------------------------------------------------------------------------
 

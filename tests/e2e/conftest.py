@@ -30,6 +30,7 @@ DESKTOP_SIZE = "800x600x24"
 # The app's Bato requests go here: nothing listens, so anything it tries to fetch goes nowhere.
 NOWHERE = "http://127.0.0.1:9"
 
+
 def missing(reason: str) -> NoReturn:
     """Skip the test for a missing program, or fail it where the tests are mandatory (CI)."""
     if os.environ.get("BATO_REQUIRE_E2E") == "1":
@@ -37,8 +38,14 @@ def missing(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str,
-             alive: Callable[[], str | None] | None = None, *, every: float = 0.05) -> None:
+def wait_for(
+    predicate: Callable[[], bool],
+    timeout: float,
+    what: str,
+    alive: Callable[[], str | None] | None = None,
+    *,
+    every: float = 0.05,
+) -> None:
     """Poll ``predicate`` until it holds; fail early when ``alive`` reports the app gone."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -51,14 +58,17 @@ def wait_for(predicate: Callable[[], bool], timeout: float, what: str,
 
 
 @contextmanager
-def virtual_desktop(env: dict[str, str], *, programs: Sequence[str] = (),
-                    notifications: bool = False) -> Iterator[VirtualDesktop]:
+def virtual_desktop(
+    env: dict[str, str], *, programs: Sequence[str] = (), notifications: bool = False
+) -> Iterator[VirtualDesktop]:
     """A virtual desktop (Xvfb, D-Bus, trayer; dunst with ``notifications``) over ``env``; a
     missing program, its own or one of ``programs``, skips (or fails) the test."""
     absent = [name for name in programs if shutil.which(name) is None]
     if absent:
-        missing(f"missing {', '.join(absent)} "
-                "(apt-get install xvfb dbus dbus-x11 trayer x11-utils dunst libnotify-bin)")
+        missing(
+            f"missing {', '.join(absent)} "
+            "(apt-get install xvfb dbus dbus-x11 trayer x11-utils dunst libnotify-bin)"
+        )
     try:
         session = VirtualDesktop(env, notifications=notifications, size=DESKTOP_SIZE)
     except DesktopUnavailable as exc:
@@ -91,8 +101,7 @@ class RunningApp:
     def details(self) -> str:
         """The tails of its output and its log, for a failure's message."""
         log = self.log_text() if self.log_file.exists() else "(no log file)"
-        return (f"\n--- output ---\n{self.output_text()[-3000:]}"
-                f"\n--- bato.log ---\n{log[-3000:]}")
+        return f"\n--- output ---\n{self.output_text()[-3000:]}\n--- bato.log ---\n{log[-3000:]}"
 
     def alive(self) -> str | None:
         """None while it runs, else why it is gone (for ``wait_for``)."""
@@ -107,8 +116,9 @@ class RunningApp:
 def start_app(command: Sequence[str], env: dict[str, str], cwd: Path) -> RunningApp:
     output = cwd / "app-output.txt"
     with output.open("wb") as sink:
-        process = subprocess.Popen(list(command), env=env, cwd=cwd, stdout=sink,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            list(command), env=env, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT
+        )
     return RunningApp(process, output, Path(env["BATO_LOG_DIR"]) / "bato.log")
 
 
@@ -143,12 +153,18 @@ def parse_tree(text: str) -> list[Window]:
     for line in text.splitlines():
         match = _TREE_LINE.match(line)
         if match:
-            windows.append(Window(
-                depth=len(match["indent"]), id=match["id"], name=match["name"] or "",
-                classes=tuple(re.findall(r'"(.*?)"', match["classes"])),
-                width=int(match["w"]), height=int(match["h"]),
-                x=int(match["x"]), y=int(match["y"]),
-            ))
+            windows.append(
+                Window(
+                    depth=len(match["indent"]),
+                    id=match["id"],
+                    name=match["name"] or "",
+                    classes=tuple(re.findall(r'"(.*?)"', match["classes"])),
+                    width=int(match["w"]),
+                    height=int(match["h"]),
+                    x=int(match["x"]),
+                    y=int(match["y"]),
+                )
+            )
     return windows
 
 

@@ -75,18 +75,34 @@ def bundle(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
     out = tmp_path_factory.mktemp("pyinstaller")
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-         "--distpath", str(out / "dist"), "--workpath", str(out / "work"),
-         str(ROOT / "build.spec")],
-        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--log-level",
+            "WARN",
+            "--distpath",
+            str(out / "dist"),
+            "--workpath",
+            str(out / "work"),
+            str(ROOT / "build.spec"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     elapsed = time.monotonic() - started
     if result.returncode != 0:
         pytest.fail(f"PyInstaller failed (exit {result.returncode}):\n{result.stderr[-4000:]}")
     directory = out / "dist" / "bato-desktop"
     assert (directory / EXE_NAME).is_file(), f"no {EXE_NAME} in {directory}"
-    _report(pytestconfig, f"\nbundle built in {elapsed:.0f} s: {directory} "
-            f"({_du(directory) / 1e6:.0f} MB)")
+    _report(
+        pytestconfig,
+        f"\nbundle built in {elapsed:.0f} s: {directory} ({_du(directory) / 1e6:.0f} MB)",
+    )
     return directory
 
 
@@ -94,15 +110,28 @@ def test_built_bundle_passes_its_selftest(bundle: Path, tmp_path: Path) -> None:
     env = app_env(tmp_path / "home")
     env["QT_QPA_PLATFORM"] = "offscreen"
     result = subprocess.run(
-        [str(bundle / EXE_NAME), "--selftest"], env=env, cwd=tmp_path,
-        capture_output=True, text=True, timeout=120, check=False,
+        [str(bundle / EXE_NAME), "--selftest"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "frozen bundle" in result.stdout, output
     assert "Self-test passed" in result.stdout, output
-    for name in ("Qt platform plugins", "SVG icons", "QtCharts", "plyer backend", "keyring",
-                 "database (SQLite)", "app modules", "app objects"):
+    for name in (
+        "Qt platform plugins",
+        "SVG icons",
+        "QtCharts",
+        "plyer backend",
+        "keyring",
+        "database (SQLite)",
+        "app modules",
+        "app objects",
+    ):
         assert f"  {name} " in result.stdout, f"no {name!r} line:\n{output}"
 
 
@@ -121,9 +150,11 @@ def _painted_colors(path: Path, window: Window) -> int:
 
     image = QImage(str(path))
     assert not image.isNull(), f"cannot read the screenshot {path}"
-    colors = {image.pixel(x, y)
-              for x in range(max(0, window.x), min(image.width(), window.x + window.width))
-              for y in range(max(0, window.y), min(image.height(), window.y + window.height))}
+    colors = {
+        image.pixel(x, y)
+        for x in range(max(0, window.x), min(image.width(), window.x + window.width))
+        for y in range(max(0, window.y), min(image.height(), window.y + window.height))
+    }
     return len(colors)
 
 
@@ -138,8 +169,9 @@ def test_built_app_shows_its_tray_icon_under_xvfb(
         time.sleep(0.5)  # let it paint
         screenshot = (Path(SCREENSHOT_DIR) if SCREENSHOT_DIR else tmp_path) / "tray.png"
         desktop.screenshot(screenshot, sys.executable)
-        assert _painted_colors(screenshot, icon) >= 3, \
+        assert _painted_colors(screenshot, icon) >= 3, (
             f"the tray icon area {icon} is blank in {screenshot}"
+        )
 
         assert "No system tray" not in app.log_text(), app.details()
         assert app.alive() is None

@@ -54,8 +54,9 @@ def app_env(home: Path) -> dict[str, str]:
 
 @pytest.fixture
 def desktop(tmp_path: Path) -> Iterator[VirtualDesktop]:
-    with virtual_desktop(app_env(tmp_path / "home"), programs=EXTRA_PROGRAMS,
-                         notifications=True) as session:
+    with virtual_desktop(
+        app_env(tmp_path / "home"), programs=EXTRA_PROGRAMS, notifications=True
+    ) as session:
         yield session
 
 
@@ -84,10 +85,13 @@ def red_pixels(path: Path, area: tuple[int, int, int, int]) -> int:
 
 
 def test_real_app_toasts_a_row_written_elsewhere_and_badges_the_tray(
-    desktop: VirtualDesktop, tmp_path: Path,
+    desktop: VirtualDesktop,
+    tmp_path: Path,
 ) -> None:
-    settings_mod.save(replace(Settings(), poll_interval=POLL_INTERVAL),
-                      Path(desktop.env["BATO_CONFIG_DIR"]) / "settings.json")
+    settings_mod.save(
+        replace(Settings(), poll_interval=POLL_INTERVAL),
+        Path(desktop.env["BATO_CONFIG_DIR"]) / "settings.json",
+    )
     # The "browser": Qt opens links with xdg-open; this one writes down what it was given.
     opened = tmp_path / "opened-urls.txt"
     bin_dir = tmp_path / "bin"
@@ -98,19 +102,24 @@ def test_real_app_toasts_a_row_written_elsewhere_and_badges_the_tray(
     cover_url = "https://bato.to/media/covers/42.jpg"  # already in the cover cache: its icon
     desktop.env["BATO_CACHE_DIR"] = str(tmp_path / "cache")
     cover_file = CoverCache(tmp_path / "cache" / "covers").store(
-        cover_url, demo_cover_png("Return of the Mad Knight", 48, 68))
+        cover_url, demo_cover_png("Return of the Mad Knight", 48, 68)
+    )
     shots = Path(os.environ.get("BATO_SCREENSHOT_DIR") or tmp_path)
     bus_log = tmp_path / "dbus-monitor.log"
     with bus_log.open("wb") as sink:
         monitor = subprocess.Popen(
             ["dbus-monitor", "--session", "interface='org.freedesktop.Notifications'"],
-            env=desktop.env, stdout=sink, stderr=subprocess.DEVNULL)
+            env=desktop.env,
+            stdout=sink,
+            stderr=subprocess.DEVNULL,
+        )
     app = start_app([sys.executable, "-m", "bato_desktop"], desktop.env, tmp_path)
     alive = app.alive
     try:
         icon = wait_for_tray_icon(desktop, app).area
-        wait_for(lambda: "Tray icon shown" in app.log_text(), 10,
-                 "'Tray icon shown' in the log", alive)
+        wait_for(
+            lambda: "Tray icon shown" in app.log_text(), 10, "'Tray icon shown' in the log", alive
+        )
         database_file = Path(desktop.env["BATO_DATA_DIR"]) / "bato.db"
         wait_for(database_file.exists, 10, "the app's database", alive)
         time.sleep(1)  # let it paint
@@ -119,18 +128,33 @@ def test_real_app_toasts_a_row_written_elsewhere_and_badges_the_tray(
 
         # Another process (a headless engine elsewhere) writes a notification.
         repo = Repository(open_database(f"sqlite:///{database_file}"))
-        repo.upsert_details("https://bato.to/title/42-e2e", 42, SeriesDetails(
-            bato_id="42", name="Return of the Mad Knight", cover_url=cover_url))
+        repo.upsert_details(
+            "https://bato.to/title/42-e2e",
+            42,
+            SeriesDetails(bato_id="42", name="Return of the Mad Knight", cover_url=cover_url),
+        )
         # (The session bus is private to this test, so a fixed text cannot be confused.)
         marker = "New chapter available: Chapter 112"
-        (row_id,) = repo.create_notifications([NewNotification(
-            anilist_id=42, bato_link="https://bato.to/title/42-e2e",
-            notification_type="new_chapter", manga_name="Return of the Mad Knight",
-            message=marker, chapter_full_url="https://bato.to/title/42-e2e/4242-ch_7")])
+        (row_id,) = repo.create_notifications(
+            [
+                NewNotification(
+                    anilist_id=42,
+                    bato_link="https://bato.to/title/42-e2e",
+                    notification_type="new_chapter",
+                    manga_name="Return of the Mad Knight",
+                    message=marker,
+                    chapter_full_url="https://bato.to/title/42-e2e/4242-ch_7",
+                )
+            ]
+        )
 
         # The poll timer (5 s) is the only way this process can learn of the row.
-        wait_for(lambda: marker in bus_log.read_text(errors="replace"), POLL_INTERVAL + 2,
-                 "Notify call on the session bus within the poll interval", alive)
+        wait_for(
+            lambda: marker in bus_log.read_text(errors="replace"),
+            POLL_INTERVAL + 2,
+            "Notify call on the session bus within the poll interval",
+            alive,
+        )
         notify_call = bus_log.read_text(errors="replace")
         assert "Return of the Mad Knight" in notify_call
         assert f'string "{cover_file}"' in notify_call  # the cover is the toast's icon
@@ -147,18 +171,27 @@ def test_real_app_toasts_a_row_written_elsewhere_and_badges_the_tray(
         _crop(tmp_path / "toast.png", shots / "desktop-toast.png", (440, 0, 360, 160))
         # Click it (dunst's default action): the chapter opens in the "browser".
         desktop.run("dunstctl", "action", "0")
-        wait_for(lambda: opened.exists() and "4242-ch_7" in opened.read_text(), 10,
-                 "chapter URL opened after clicking the toast", alive)
+        wait_for(
+            lambda: opened.exists() and "4242-ch_7" in opened.read_text(),
+            10,
+            "chapter URL opened after clicking the toast",
+            alive,
+        )
         assert opened.read_text().split() == ["https://bato.to/title/42-e2e/4242-ch_7"]
 
         desktop.run("dunstctl", "close-all")  # closed toasts move to dunst's history
-        wait_for(lambda: marker in desktop.run("dunstctl", "history"), 5,
-                 "toast in dunst's history", alive)
+        wait_for(
+            lambda: marker in desktop.run("dunstctl", "history"),
+            5,
+            "toast in dunst's history",
+            alive,
+        )
 
         time.sleep(0.5)
         desktop.screenshot(tmp_path / "tray-badge.png", sys.executable)
-        assert red_pixels(tmp_path / "tray-badge.png", icon) > 10, \
+        assert red_pixels(tmp_path / "tray-badge.png", icon) > 10, (
             f"no unread badge on the tray icon {icon} in {tmp_path / 'tray-badge.png'}"
+        )
 
         # Read on another device: the badge goes at the next poll.
         repo.mark_all_read()

@@ -208,7 +208,8 @@ class Catalogue:
         with self._lock:
             while True:
                 text = self._alnum.choice(string.ascii_lowercase) + "".join(
-                    self._alnum.choices(string.ascii_lowercase + string.digits, k=length - 1))
+                    self._alnum.choices(string.ascii_lowercase + string.digits, k=length - 1)
+                )
                 if text not in self._used_ids:
                     self._used_ids.add(text)
                     return text
@@ -251,15 +252,22 @@ class Catalogue:
                 raise ValueError(f"not real {generation} comic fields: {sorted(wrong)}")
         key = str(bato_id)
         series = FakeSeries(
-            key, name or f"Series {key}", upload_status, original_status, comic=dict(comic),
-            lang=lang, title_id=title_id,
+            key,
+            name or f"Series {key}",
+            upload_status,
+            original_status,
+            comic=dict(comic),
+            lang=lang,
+            title_id=title_id,
             anilist_id=None if anilist_id is None else str(anilist_id),
-            alt_names=tuple(alt_names), cover=cover,
+            alt_names=tuple(alt_names),
+            cover=cover,
             overrides={g: dict(f) for g, f in (overrides or {}).items()},
         )
         specs: list[ChapterSpec] = (
             [f"Chapter {i}" for i in range(1, chapters + 1)]
-            if isinstance(chapters, int) else list(chapters)
+            if isinstance(chapters, int)
+            else list(chapters)
         )
         first = start or datetime.now(UTC) - interval * len(specs)
         with self._lock:
@@ -308,7 +316,11 @@ class Catalogue:
             raise KeyError(f"the fake has no series {bato_id}") from None
 
     def add_chapters(
-        self, bato_id: str | int, n: int, *, at: datetime | None = None,
+        self,
+        bato_id: str | int,
+        n: int,
+        *,
+        at: datetime | None = None,
         interval: timedelta = timedelta(minutes=1),
     ) -> list[FakeChapter]:
         """Append ``n`` chapters numbered after the highest ``ch_N``; the first one at ``at``."""
@@ -323,8 +335,14 @@ class Catalogue:
             ]
 
     def add_chapter(
-        self, bato_id: str | int, dname: str, *, token: str | None = None,
-        title: str | None = "", at: datetime | None = None, **spec: Any,
+        self,
+        bato_id: str | int,
+        dname: str,
+        *,
+        token: str | None = None,
+        title: str | None = "",
+        at: datetime | None = None,
+        **spec: Any,
     ) -> FakeChapter:
         """One chapter at the end; ``token=None`` with a non-"Chapter N" name makes a special.
 
@@ -338,8 +356,13 @@ class Catalogue:
             return self._append(self.get(bato_id), item, at or datetime.now(UTC))
 
     def insert_chapter(
-        self, bato_id: str | int, dname: str, *, after: str | None,
-        at: datetime | None = None, **spec: Any,
+        self,
+        bato_id: str | int,
+        dname: str,
+        *,
+        after: str | None,
+        at: datetime | None = None,
+        **spec: Any,
     ) -> FakeChapter:
         """A chapter released late into the middle of the list (5.5 after ``ch_5``), dated now.
 
@@ -354,8 +377,9 @@ class Catalogue:
             return chapter
 
     def _find(self, series: FakeSeries, chapter: str, *, last: bool = False) -> int:
-        hits = [i for i, item in enumerate(series.chapters)
-                if chapter in (item.token, item.chapter_id)]
+        hits = [
+            i for i, item in enumerate(series.chapters) if chapter in (item.token, item.chapter_id)
+        ]
         if not hits:
             raise KeyError(f"series {series.bato_id} has no chapter {chapter}")
         return hits[-1] if last else hits[0]
@@ -371,7 +395,11 @@ class Catalogue:
             return series.chapters.pop(self._find(series, chapter))
 
     def reupload_chapter(
-        self, bato_id: str | int, chapter: str, *, at: datetime | None = None,
+        self,
+        bato_id: str | int,
+        chapter: str,
+        *,
+        at: datetime | None = None,
         chapter_id: str | None = None,
     ) -> FakeChapter:
         """Same ``ch_N`` token and position, new chapter id (so a new URL) and ``dateCreate``."""
@@ -380,8 +408,12 @@ class Catalogue:
             index = self._find(series, chapter)
             created = to_ms(at or datetime.now(UTC))
             new = dataclasses.replace(
-                series.chapters[index], chapter_id=chapter_id or self.new_chapter_id(),
-                date_create=created, date_modify=created, views_guest=0, views_login=0,
+                series.chapters[index],
+                chapter_id=chapter_id or self.new_chapter_id(),
+                date_create=created,
+                date_modify=created,
+                views_guest=0,
+                views_login=0,
                 post_reply=0,
             )
             series.chapters[index] = new
@@ -434,7 +466,10 @@ BROWSE_SORTS: dict[str, Callable[[FakeSeries], Any]] = {
 
 
 def browse(
-    catalogue: Catalogue, select: Mapping[str, Any] | None, *, default_size: int = 30,
+    catalogue: Catalogue,
+    select: Mapping[str, Any] | None,
+    *,
+    default_size: int = 30,
     max_size: int = 100,
 ) -> tuple[list[FakeSeries], int]:
     """One page of a browse/search: (series, next page number or 0).
@@ -451,11 +486,14 @@ def browse(
     sortby = str(select.get("sortby") or "field_upload")
     key = BROWSE_SORTS.get(sortby, BROWSE_SORTS["field_upload"])
     found = [
-        s for s in catalogue.series.values()
-        if (not word or any(word in n.lower() for n in (s.name, *s.alt_names,
-                                                         *s.comic.get("altNames", ()))))
+        s
+        for s in catalogue.series.values()
+        if (
+            not word
+            or any(word in n.lower() for n in (s.name, *s.alt_names, *s.comic.get("altNames", ())))
+        )
         and (not langs or s.lang in langs)
     ]
     found.sort(key=key)
     start = (page - 1) * size
-    return found[start:start + size], page + 1 if len(found) > start + size else 0
+    return found[start : start + size], page + 1 if len(found) > start + size else 0

@@ -18,8 +18,12 @@ Answer = tuple[int, dict[str, str], bytes]
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
-    return (struct.pack(">I", len(data)) + kind + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    return (
+        struct.pack(">I", len(data))
+        + kind
+        + data
+        + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
 
 
 def cover_png(seed: str, width: int = 40, height: int = 56, *, padding: int = 0) -> bytes:
@@ -27,12 +31,18 @@ def cover_png(seed: str, width: int = 40, height: int = 56, *, padding: int = 0)
     ``padding`` adds a text chunk of that many bytes (to make a big file)."""
     digest = hashlib.sha256(seed.encode("utf-8")).digest()
     top, bottom = digest[0:3], digest[3:6]
-    rows = b"".join(b"\x00" + (top if y < height * 2 // 3 else bottom) * width
-                    for y in range(height))
+    rows = b"".join(
+        b"\x00" + (top if y < height * 2 // 3 else bottom) * width for y in range(height)
+    )
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     extra = _chunk(b"tEXt", b"Comment\x00" + b"x" * padding) if padding else b""
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + extra
-            + _chunk(b"IDAT", zlib.compress(rows, 9)) + _chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + extra
+        + _chunk(b"IDAT", zlib.compress(rows, 9))
+        + _chunk(b"IEND", b"")
+    )
 
 
 def cover_answer(path: str, cover_paths: Iterable[str], mode: str) -> Answer:

@@ -27,18 +27,61 @@ from .schema import GENERATIONS, X_COMIC_UPLOADS_FIELD
 from .server import FakeBato
 
 _TEMPLATES = (
-    "The {a} {n} Returns", "I Became the {n} of the {p}", "Please Don't Summon the {n}!",
-    "{a} {n}", "The {n}'s {t}", "Return of the {a} {n}", "Solo Leveling: {t}",
-    "My {n} Is Too {a}", "The {a} Duke's {t}", "Reincarnated as the {n} of {p}",
+    "The {a} {n} Returns",
+    "I Became the {n} of the {p}",
+    "Please Don't Summon the {n}!",
+    "{a} {n}",
+    "The {n}'s {t}",
+    "Return of the {a} {n}",
+    "Solo Leveling: {t}",
+    "My {n} Is Too {a}",
+    "The {a} Duke's {t}",
+    "Reincarnated as the {n} of {p}",
 )
-_ADJ = ("Villainous", "Regressed", "Mad", "Crimson", "Last", "Hidden", "Genius", "Cursed",
-        "Silent", "Fallen", "Eternal", "Lazy")
-_NOUN = ("Swordmaster", "Necromancer", "Villainess", "Tower Climber", "Archmage", "Healer",
-         "Knight", "Alchemist", "Hunter", "Empress", "Scholar", "Dragon")
+_ADJ = (
+    "Villainous",
+    "Regressed",
+    "Mad",
+    "Crimson",
+    "Last",
+    "Hidden",
+    "Genius",
+    "Cursed",
+    "Silent",
+    "Fallen",
+    "Eternal",
+    "Lazy",
+)
+_NOUN = (
+    "Swordmaster",
+    "Necromancer",
+    "Villainess",
+    "Tower Climber",
+    "Archmage",
+    "Healer",
+    "Knight",
+    "Alchemist",
+    "Hunter",
+    "Empress",
+    "Scholar",
+    "Dragon",
+)
 _PLACE = ("Northern Duchy", "Academy", "Murim", "Abyss", "Imperial Palace", "Dungeon City")
 _THING = ("Contract", "Second Life", "Revenge", "Secret Garden", "Stationery Store", "Debt")
-_GENRES = ("action", "adventure", "comedy", "drama", "fantasy", "romance", "regression",
-           "isekai", "martial_arts", "school_life", "slice_of_life", "webtoon")
+_GENRES = (
+    "action",
+    "adventure",
+    "comedy",
+    "drama",
+    "fantasy",
+    "romance",
+    "regression",
+    "isekai",
+    "martial_arts",
+    "school_life",
+    "slice_of_life",
+    "webtoon",
+)
 SECOND_LANGUAGES = ("es", "fr", "pt-br", "id")
 
 
@@ -61,7 +104,9 @@ def populate_demo(fake: FakeBato, count: int, *, seed: int = 7) -> list[FakeSeri
         name = ""
         while not name or name in used:
             name = rng.choice(_TEMPLATES).format(
-                a=rng.choice(_ADJ), n=rng.choice(_NOUN), p=rng.choice(_PLACE),
+                a=rng.choice(_ADJ),
+                n=rng.choice(_NOUN),
+                p=rng.choice(_PLACE),
                 t=rng.choice(_THING),
             )
         used.add(name)
@@ -70,13 +115,19 @@ def populate_demo(fake: FakeBato, count: int, *, seed: int = 7) -> list[FakeSeri
         bato_id = fake.new_alnum_id() if alnum else str(110100 + index * 37)
         title_id = fake.new_alnum_id() if alnum else None
         primary = fake.add_series(
-            bato_id, name, upload_status=status, original_status=status,
-            chapters=specs, genres=sorted(rng.sample(_GENRES, 3)),
+            bato_id,
+            name,
+            upload_status=status,
+            original_status=status,
+            chapters=specs,
+            genres=sorted(rng.sample(_GENRES, 3)),
             origLang=rng.choice(("ko", "ko", "ja", "zh")),
-            authors=[f"{rng.choice(_ADJ)} Pen"], artists=[f"Studio {rng.choice(_NOUN)}"],
+            authors=[f"{rng.choice(_ADJ)} Pen"],
+            artists=[f"Studio {rng.choice(_NOUN)}"],
             stat_score_val=round(rng.uniform(6.5, 9.6), 2),
             stat_count_follows=rng.randint(50, 90000),
-            title_id=title_id, anilist_id=side.randint(100000, 180000),
+            title_id=title_id,
+            anilist_id=side.randint(100000, 180000),
         )
         result.append(primary)
         index += 1
@@ -97,26 +148,27 @@ def _history(rng: random.Random, now: datetime) -> list[dict[str, Any]]:
             gaps.append(timedelta(days=14, hours=rng.uniform(-12, 12)))
         else:
             gaps.append(timedelta(days=rng.uniform(2, 35)))
-    last = now - timedelta(
-        days={"hiatus": 150, "done": 400}.get(pattern, 0) + rng.uniform(0, 6)
-    )
+    last = now - timedelta(days={"hiatus": 150, "done": 400}.get(pattern, 0) + rng.uniform(0, 6))
     when = last - sum(gaps, timedelta())
     specs: list[dict[str, Any]] = []
     number = 0
     for gap in gaps:
         when += gap
         if rng.random() < 0.04:
-            specs.append({"dname": f"Side Story {rng.randint(1, 5)}", "token": None,
-                          "at": when})
+            specs.append({"dname": f"Side Story {rng.randint(1, 5)}", "token": None, "at": when})
             continue
         number += 1
-        dname = (f"Vol.{number // 20 + 1} Ch.{number}" if rng.random() < 0.2
-                 else f"Chapter {number}")
-        specs.append({"dname": dname, "at": when,
-                      "title": rng.choice(("", "", "", f"The {rng.choice(_THING)}")),
-                      "views_guest": rng.randint(100, 20000),
-                      "views_login": rng.randint(100, 40000),
-                      "post_reply": rng.randint(0, 300)})
+        dname = f"Vol.{number // 20 + 1} Ch.{number}" if rng.random() < 0.2 else f"Chapter {number}"
+        specs.append(
+            {
+                "dname": dname,
+                "at": when,
+                "title": rng.choice(("", "", "", f"The {rng.choice(_THING)}")),
+                "views_guest": rng.randint(100, 20000),
+                "views_login": rng.randint(100, 40000),
+                "post_reply": rng.randint(0, 300),
+            }
+        )
     specs.append({"status": {"hiatus": "hiatus", "done": "completed"}.get(pattern, "ongoing")})
     return specs
 
@@ -128,10 +180,15 @@ def _second_edition(
     share = specs[: max(1, len(specs) * 3 // 5)]
     lagging = [dict(s, at=s["at"] + timedelta(days=1)) for s in share]
     return fake.add_series(
-        fake.new_alnum_id(), primary.name, upload_status=primary.upload_status,
-        original_status=primary.original_status, chapters=lagging,
-        lang=side.choice(SECOND_LANGUAGES), title_id=primary.title_id,
-        anilist_id=primary.anilist_id, **primary.comic,
+        fake.new_alnum_id(),
+        primary.name,
+        upload_status=primary.upload_status,
+        original_status=primary.original_status,
+        chapters=lagging,
+        lang=side.choice(SECOND_LANGUAGES),
+        title_id=primary.title_id,
+        anilist_id=primary.anilist_id,
+        **primary.comic,
     )
 
 
@@ -147,8 +204,13 @@ class DemoReleases:
     """
 
     def __init__(
-        self, fake: FakeBato, every: float, *, status_every: int = 10,
-        rng: random.Random | None = None, on_release: Callable[[str], None] | None = None,
+        self,
+        fake: FakeBato,
+        every: float,
+        *,
+        status_every: int = 10,
+        rng: random.Random | None = None,
+        on_release: Callable[[str], None] | None = None,
     ) -> None:
         if every <= 0:
             raise ValueError("the release interval must be more than 0 seconds")
@@ -182,8 +244,7 @@ class DemoReleases:
 
     def start(self) -> DemoReleases:
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="fake-bato-releases",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, name="fake-bato-releases", daemon=True)
         self._thread.start()
         return self
 
@@ -204,8 +265,9 @@ class SiteNoise:
     (anything from 20 to 500 uploads an hour) and a client must page and filter it.
     """
 
-    def __init__(self, fake: FakeBato, per_hour: float, *, pool: int = 200,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self, fake: FakeBato, per_hour: float, *, pool: int = 200, rng: random.Random | None = None
+    ) -> None:
         if per_hour <= 0:
             raise ValueError("the noise rate must be more than 0 uploads an hour")
         self.fake = fake
@@ -219,12 +281,15 @@ class SiteNoise:
     def upload_once(self) -> None:
         """One upload now, in a random series of the pool (made when first used)."""
         index = self._rng.randrange(self.pool)
-        key = (f"noise{index}x" if self.fake.id_style == "alnum"
-               else str(990_000 + index))
+        key = f"noise{index}x" if self.fake.id_style == "alnum" else str(990_000 + index)
         with self.fake._lock:
             if key not in self.fake.series:
-                self.fake.add_series(key, f"Other Series {index}", chapters=0,
-                                     lang=self._rng.choice(("en", "en", "es", "id", "fr")))
+                self.fake.add_series(
+                    key,
+                    f"Other Series {index}",
+                    chapters=0,
+                    lang=self._rng.choice(("en", "en", "es", "id", "fr")),
+                )
             self.fake.add_chapters(key, 1)
         self.uploads += 1
 
@@ -265,30 +330,57 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--series", type=int, default=20, help="demo series to generate")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--generation", action="append", choices=sorted(GENERATIONS),
-                        help="API generation to serve (repeatable; default v3x)")
-    parser.add_argument("--unserved", choices=("404", "html"), default="404",
-                        help="how paths not served answer (html: the site's index page)")
+    parser.add_argument(
+        "--generation",
+        action="append",
+        choices=sorted(GENERATIONS),
+        help="API generation to serve (repeatable; default v3x)",
+    )
+    parser.add_argument(
+        "--unserved",
+        choices=("404", "html"),
+        default="404",
+        help="how paths not served answer (html: the site's index page)",
+    )
     parser.add_argument("--date-format", choices=("ms", "s", "iso"), default="ms")
-    parser.add_argument("--all-feeds", action="store_true",
-                        help="keep get_comic_latestUploads working (the real site answers null)")
-    parser.add_argument("--examples", action="store_true",
-                        help="serve the spec example responses verbatim (v3x)")
-    parser.add_argument("--release-every", type=float, default=0.0, metavar="SECONDS",
-                        help="release a chapter in a random demo series every SECONDS "
-                        "(every 10th release is an upload status change instead); 0 = never")
-    parser.add_argument("--noise-per-hour", type=float, default=0.0, metavar="N",
-                        help="uploads an hour of series nobody tracks, so the site feed turns "
-                        "over like the real one (20 to 500); 0 = none")
+    parser.add_argument(
+        "--all-feeds",
+        action="store_true",
+        help="keep get_comic_latestUploads working (the real site answers null)",
+    )
+    parser.add_argument(
+        "--examples", action="store_true", help="serve the spec example responses verbatim (v3x)"
+    )
+    parser.add_argument(
+        "--release-every",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="release a chapter in a random demo series every SECONDS "
+        "(every 10th release is an upload status change instead); 0 = never",
+    )
+    parser.add_argument(
+        "--noise-per-hour",
+        type=float,
+        default=0.0,
+        metavar="N",
+        help="uploads an hour of series nobody tracks, so the site feed turns "
+        "over like the real one (20 to 500); 0 = none",
+    )
     args = parser.parse_args(argv)
     if args.noise_per_hour < 0:
         parser.error("--noise-per-hour must be 0 (off) or more")
     if args.release_every < 0:
         parser.error("--release-every must be 0 (off) or more seconds")
     generations = args.generation or ["v3x"]
-    fake = FakeBato(host=args.host, port=args.port, examples=args.examples,
-                    generations=generations, unserved=args.unserved,
-                    date_format=args.date_format)
+    fake = FakeBato(
+        host=args.host,
+        port=args.port,
+        examples=args.examples,
+        generations=generations,
+        unserved=args.unserved,
+        date_format=args.date_format,
+    )
     if "xcomic" in generations and not args.all_feeds:
         fake.break_field(X_COMIC_UPLOADS_FIELD, "null", generation="xcomic")
     populate_demo(fake, args.series, seed=args.seed)
@@ -303,12 +395,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.release_every > 0:
             print(f"A new chapter every {args.release_every:g} s", flush=True)
         for series in iter_catalogue(fake):
-            print(f"  {series_link(fake, series)}  {series.name} "
-                  f"({len(series.chapters)} ch, {series.upload_status})", flush=True)
+            print(
+                f"  {series_link(fake, series)}  {series.name} "
+                f"({len(series.chapters)} ch, {series.upload_status})",
+                flush=True,
+            )
         if args.release_every > 0:  # after the listing, so every release names a listed series
             releases = DemoReleases(
-                fake, args.release_every,
-                on_release=lambda what: print(f"released: {what}", flush=True)).start()
+                fake,
+                args.release_every,
+                on_release=lambda what: print(f"released: {what}", flush=True),
+            ).start()
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:

@@ -262,9 +262,7 @@ def _base(type_ref: str) -> str:
     return type_ref.strip("[]!")
 
 
-def validate(
-    operation: Operation, variables: Mapping[str, Any], schema: Schema = V3X
-) -> list[str]:
+def validate(operation: Operation, variables: Mapping[str, Any], schema: Schema = V3X) -> list[str]:
     """GraphQL validation against the whitelist; returns error messages (empty when valid)."""
     errors: list[str] = []
     used: set[str] = set()
@@ -304,9 +302,7 @@ def validate(
             expected = schema.arguments_of(type_name, sel.name)
             for arg in sel.arguments:
                 if arg not in expected:
-                    errors.append(
-                        f'Unknown argument "{arg}" on field "{type_name}.{sel.name}".'
-                    )
+                    errors.append(f'Unknown argument "{arg}" on field "{type_name}.{sel.name}".')
                 else:
                     check_argument(sel, arg, expected[arg])
             for arg, arg_type in expected.items():
@@ -321,8 +317,7 @@ def validate(
                 )
             elif child_type is not None and sel.children is None:
                 errors.append(
-                    f'Field "{sel.name}" of type "{child_type}" must have a selection of '
-                    "subfields."
+                    f'Field "{sel.name}" of type "{child_type}" must have a selection of subfields.'
                 )
             elif child_type is not None and sel.children is not None:
                 walk(sel.children, child_type)
@@ -383,8 +378,7 @@ def project(
     if value is None or selections is None or type_name is None:
         return value if isinstance(value, _SCALARS) else copy.deepcopy(value)
     if isinstance(value, list):
-        return [project(item, selections, type_name, schema, variables, hooks)
-                for item in value]
+        return [project(item, selections, type_name, schema, variables, hooks) for item in value]
     fields = schema.types[type_name]
     result: dict[str, Any] = {}
     for sel in selections:
@@ -398,8 +392,9 @@ def project(
         if sel.children is None and isinstance(child, _SCALARS):
             result[sel.alias] = child  # the common case, without a call
         else:
-            result[sel.alias] = project(child, sel.children, fields[sel.name], schema,
-                                        variables, hooks)
+            result[sel.alias] = project(
+                child, sel.children, fields[sel.name], schema, variables, hooks
+            )
     return result
 
 

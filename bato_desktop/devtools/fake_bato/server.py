@@ -32,10 +32,21 @@ from .schema import GENERATIONS
 
 DIALECTS: dict[str, Dialect] = {"v3x": v3x.DIALECT, "v4": v4.DIALECT, "xcomic": xcomic.DIALECT}
 
-FAULT_KINDS = frozenset({
-    "429", "500", "502", "503", "timeout", "html", "graphql_error", "malformed",
-    "malformed_node", "disconnect", "truncated",
-})
+FAULT_KINDS = frozenset(
+    {
+        "429",
+        "500",
+        "502",
+        "503",
+        "timeout",
+        "html",
+        "graphql_error",
+        "malformed",
+        "malformed_node",
+        "disconnect",
+        "truncated",
+    }
+)
 MODES = ("up", "down", "challenge")
 BREAKS = ("null", "unknown_field")
 UNSERVED = ("404", "html")
@@ -212,8 +223,9 @@ class FakeBato(Catalogue):
         served = tuple(dict.fromkeys(generations))
         unknown = [g for g in served if g not in GENERATIONS]
         if unknown or not served:
-            raise ValueError(f"unknown generations {unknown}; expected some of "
-                             f"{sorted(GENERATIONS)}")
+            raise ValueError(
+                f"unknown generations {unknown}; expected some of {sorted(GENERATIONS)}"
+            )
         if unserved not in UNSERVED:
             raise ValueError(f"unserved must be one of {UNSERVED}")
         numeric = {"v3x", "v4"} & set(served)
@@ -255,8 +267,10 @@ class FakeBato(Catalogue):
         self._server = server
         self._port = int(server.server_address[1])
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05},
-            name="fake-bato", daemon=True,
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fake-bato",
+            daemon=True,
         )
         self._thread.start()
 
@@ -316,7 +330,7 @@ class FakeBato(Catalogue):
         return self._mode
 
     def set_mode(self, mode: str, *, challenge_status: int = 403) -> None:
-        """"up"; "down": the port refuses connections (kept-alive ones are reset), "up" listens
+        """ "up"; "down": the port refuses connections (kept-alive ones are reset), "up" listens
         again on the same port; "challenge": every request gets Cloudflare's challenge page."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; expected one of {MODES}")
@@ -363,7 +377,7 @@ class FakeBato(Catalogue):
 
     @property
     def date_format(self) -> str:
-        """"ms" (epoch milliseconds, normal), "s" (epoch seconds) or "iso" (ISO-8601 UTC)."""
+        """ "ms" (epoch milliseconds, normal), "s" (epoch seconds) or "iso" (ISO-8601 UTC)."""
         return self._date_format
 
     @date_format.setter
@@ -411,14 +425,22 @@ class FakeBato(Catalogue):
         if mode == "down":
             return 0, {}, b""
         if mode == "challenge":
-            return challenge_status, {
-                "Content-Type": "text/html; charset=UTF-8", "cf-mitigated": "challenge",
-            }, CHALLENGE_PAGE.encode("utf-8")
+            return (
+                challenge_status,
+                {
+                    "Content-Type": "text/html; charset=UTF-8",
+                    "cf-mitigated": "challenge",
+                },
+                CHALLENGE_PAGE.encode("utf-8"),
+            )
         bare = path.split("?", 1)[0]
         if method == "GET" and bare.startswith("/media/"):
             with self._lock:
-                covers = [p for s in self.series.values()
-                          for p in (s.cover_url, f"/media/covers/{s.bato_id}_600.jpg")]
+                covers = [
+                    p
+                    for s in self.series.values()
+                    for p in (s.cover_url, f"/media/covers/{s.bato_id}_600.jpg")
+                ]
                 return cover_answer(bare, covers, self._cover_mode)
         if bare not in self._dialects:
             if self.unserved == "html":
@@ -455,8 +477,11 @@ class FakeBato(Catalogue):
         except QueryError as exc:
             return _errors(400, [str(exc)])
         with self._lock:
-            breaks = {sel.name: b for sel in operation.selections
-                      if (b := self._break_of(schema.generation, sel.name)) is not None}
+            breaks = {
+                sel.name: b
+                for sel in operation.selections
+                if (b := self._break_of(schema.generation, sel.name)) is not None
+            }
         gone = {name: b for name, b in breaks.items() if b.how == "unknown_field"}
         if gone:
             query = {k: v for k, v in schema.types["Query"].items() if k not in gone}
@@ -469,10 +494,16 @@ class FakeBato(Catalogue):
         with self._lock:
             ctx = Context(self, self._dates)
             data = {
-                sel.alias: None if sel.name in breaks else project(
+                sel.alias: None
+                if sel.name in breaks
+                else project(
                     dialect.resolvers[sel.name](ctx, argument_values(sel, variables)),
-                    sel.children, schema.types["Query"][sel.name], schema, variables,
-                    dialect.hooks)
+                    sel.children,
+                    schema.types["Query"][sel.name],
+                    schema,
+                    variables,
+                    dialect.hooks,
+                )
                 for sel in operation.selections
             }
         if fault is not None and fault.kind in ("malformed", "malformed_node"):
@@ -527,8 +558,11 @@ def _break(data: dict[str, Any], operation: Operation, fault: Fault) -> None:
         value = data.get(sel.alias)
         if not value:
             continue
-        items = value if isinstance(value, list) else (
-            value.get("items") if isinstance(value, dict) else None)
+        items = (
+            value
+            if isinstance(value, list)
+            else (value.get("items") if isinstance(value, dict) else None)
+        )
         if fault.kind == "malformed" and isinstance(items, list) and items:
             item = items[int(fault.options.get("index", -1))]
             inner = item.get("data") if isinstance(item, dict) else None

@@ -43,9 +43,17 @@ def chapter_json(chapter: FakeChapter, series: FakeSeries, ctx: Context) -> dict
 def views_counts(series: FakeSeries) -> list[dict[str, Any]]:
     views = sum(c.views_guest + c.views_login for c in series.chapters)
     return [
-        {"field": f, "count": views // d} for f, d in (
-            ("h024", 1000), ("h012", 2000), ("h006", 4000), ("h001", 24000),
-            ("d030", 40), ("d090", 13), ("d180", 6), ("d360", 3), ("d000", 1),
+        {"field": f, "count": views // d}
+        for f, d in (
+            ("h024", 1000),
+            ("h012", 2000),
+            ("h006", 4000),
+            ("h001", 24000),
+            ("d030", 40),
+            ("d090", 13),
+            ("d180", 6),
+            ("d360", 3),
+            ("d000", 1),
         )
     ]
 
@@ -74,9 +82,14 @@ def comic_data(series: FakeSeries) -> dict[str, Any]:
         "stat_count_post_reply": sum(c.post_reply for c in series.chapters),
         "stat_count_views": views_counts(series),
         "stat_count_emotions": [
-            {"field": f, "count": n} for f, n in (
-                ("upvote", 20), ("funny", 5), ("love", 50), ("surprised", 1),
-                ("angry", 0), ("sad", 2),
+            {"field": f, "count": n}
+            for f, n in (
+                ("upvote", 20),
+                ("funny", 5),
+                ("love", 50),
+                ("surprised", 1),
+                ("angry", 0),
+                ("sad", 2),
             )
         ],
         "tranLang": series.lang,
@@ -111,22 +124,25 @@ def _search(ctx: Context, args: dict[str, Any]) -> Any:
     select["size"] = size
     found, _next = browse(ctx.catalogue, select, default_size=36)
     page = max(1, int(select.get("page") or 1))
-    total = len(browse(ctx.catalogue, dict(select, page=1, size=10**6),
-                       max_size=10**6)[0])
+    total = len(browse(ctx.catalogue, dict(select, page=1, size=10**6), max_size=10**6)[0])
     return {
         "paging": {"total": total, "pages": max(1, -(-total // size)), "page": page},
         "items": [{"id": s.bato_id, "data": comic_data(s)} for s in found],
     }
 
 
-DIALECT = Dialect(V3X, {COMIC_FIELD: _comic_node, CHAPTERS_FIELD: _chapter_list,
-                        V3X_SEARCH_FIELD: _search})
+DIALECT = Dialect(
+    V3X, {COMIC_FIELD: _comic_node, CHAPTERS_FIELD: _chapter_list, V3X_SEARCH_FIELD: _search}
+)
 
 
 def examples_payload(operation: Operation, examples_dir: Path | None) -> bytes:
     """The spec examples for the asked fields; one field alone is served byte for byte."""
-    texts = {sel.name: example_text(sel.name, examples_dir) for sel in operation.selections
-             if sel.name in EXAMPLE_RESPONSES}
+    texts = {
+        sel.name: example_text(sel.name, examples_dir)
+        for sel in operation.selections
+        if sel.name in EXAMPLE_RESPONSES
+    }
     if len(operation.selections) == 1 and len(texts) == 1:
         return next(iter(texts.values())).encode("utf-8")
     data: dict[str, Any] = {}

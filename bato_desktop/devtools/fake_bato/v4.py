@@ -21,19 +21,21 @@ UPLOADER = "fake_uploader"
 
 
 def chapter_json(chapter: FakeChapter, series: FakeSeries, ctx: Context) -> dict[str, Any]:
-    return {"data": {
-        "comicId": series.bato_id,
-        "id": chapter.chapter_id,
-        "serial": json_number(chapter.number),
-        "dname": chapter.dname,
-        "title": chapter.title,
-        "urlPath": chapter.url_path(series),
-        "lang": series.lang,
-        "dateCreate": ctx.dates(chapter.date_create),
-        "dateModify": ctx.dates(chapter.modified),
-        "userNode": {"data": {"name": UPLOADER}},
-        "groupNodes": [{"data": {"name": chapter.group}}],
-    }}
+    return {
+        "data": {
+            "comicId": series.bato_id,
+            "id": chapter.chapter_id,
+            "serial": json_number(chapter.number),
+            "dname": chapter.dname,
+            "title": chapter.title,
+            "urlPath": chapter.url_path(series),
+            "lang": series.lang,
+            "dateCreate": ctx.dates(chapter.date_create),
+            "dateModify": ctx.dates(chapter.modified),
+            "userNode": {"data": {"name": UPLOADER}},
+            "groupNodes": [{"data": {"name": chapter.group}}],
+        }
+    }
 
 
 def comic_data(series: FakeSeries, ctx: Context) -> dict[str, Any]:
@@ -81,8 +83,7 @@ def _chapter_list(ctx: Context, args: dict[str, Any]) -> Any:
 
 def _browse(ctx: Context, args: dict[str, Any]) -> Any:
     found, next_page = browse(ctx.catalogue, args.get("select"))
-    return {"paging": {"next": next_page},
-            "items": [{"data": comic_data(s, ctx)} for s in found]}
+    return {"paging": {"next": next_page}, "items": [{"data": comic_data(s, ctx)} for s in found]}
 
 
 def _latest_releases(ctx: Context, args: dict[str, Any]) -> Any:
@@ -93,18 +94,22 @@ def _latest_releases(ctx: Context, args: dict[str, Any]) -> Any:
     select = args.get("select") or {}
     page = max(1, int(select.get("page") or 1))
     size = max(1, min(100, int(select.get("size") or 36)))
-    ordered = sorted((s for s in ctx.catalogue.series.values() if s.chapters),
-                     key=last_upload, reverse=True)
+    ordered = sorted(
+        (s for s in ctx.catalogue.series.values() if s.chapters), key=last_upload, reverse=True
+    )
     start = (page - 1) * size
     return {
         "paging": {"next": page + 1 if len(ordered) > start + size else 0},
-        "items": [{"data": comic_data(s, ctx)} for s in ordered[start:start + size]],
+        "items": [{"data": comic_data(s, ctx)} for s in ordered[start : start + size]],
     }
 
 
-DIALECT = Dialect(V4, {
-    V4_COMIC_FIELD: _comic_node,
-    V4_CHAPTERS_FIELD: _chapter_list,
-    V4_BROWSE_FIELD: _browse,
-    V4_RELEASES_FIELD: _latest_releases,
-})
+DIALECT = Dialect(
+    V4,
+    {
+        V4_COMIC_FIELD: _comic_node,
+        V4_CHAPTERS_FIELD: _chapter_list,
+        V4_BROWSE_FIELD: _browse,
+        V4_RELEASES_FIELD: _latest_releases,
+    },
+)

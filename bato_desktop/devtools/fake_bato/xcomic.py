@@ -78,8 +78,11 @@ def comic_data(series: FakeSeries, ctx: Context, *, with_newest: bool = True) ->
         "chaps_normal": sum(1 for c in series.uniq_chapters() if c.number is not None),
         "chapterNode_up_to": chapter_json(newest, series, ctx) if newest else None,
         "trackingSites": {
-            "mangaupdates": None, "myanimelist": None, "animeplanet": None,
-            "anilist": series.anilist_id, "kitsu": None,
+            "mangaupdates": None,
+            "myanimelist": None,
+            "animeplanet": None,
+            "anilist": series.anilist_id,
+            "kitsu": None,
         },
     }
     data.update(series.overrides.get("xcomic", {}))
@@ -93,29 +96,31 @@ def chapter_path(chapter: FakeChapter, series: FakeSeries) -> str:
 def chapter_json(chapter: FakeChapter, series: FakeSeries, ctx: Context) -> dict[str, Any]:
     now_ms = int(time.time() * 1000)
     final = series.upload_status == "completed" and chapter is series.newest
-    return {"id": chapter.chapter_id, "data": {
+    return {
         "id": chapter.chapter_id,
-        "comicId": series.bato_id,
-        "dbStatus": "normal",
-        "isFinal": final,
-        "volume": chapter.volume,
-        "serial": json_number(chapter.number),
-        "dname": chapter.dname,
-        "title": chapter.title,
-        "urlPath": chapter_path(chapter, series),
-        "dateCreate": ctx.dates(chapter.date_create),
-        "datePublic": ctx.dates(chapter.date_public),
-        "dateModify": ctx.dates(chapter.modified),
-        "chaNum": json_number(chapter.number),
-        "volNum": chapter.volume,
-        "count_images": chapter.count_images,
-        "is_new": now_ms - chapter.date_create < NEW_FOR_MS,
-        "srcName": "bato",
-        "srcTitle": series.name,
-        "profileNodes": [{"data": {"name": chapter.group}}],
-        "comicNode": {"id": series.bato_id,
-                      "data": comic_data(series, ctx, with_newest=False)},
-    }}
+        "data": {
+            "id": chapter.chapter_id,
+            "comicId": series.bato_id,
+            "dbStatus": "normal",
+            "isFinal": final,
+            "volume": chapter.volume,
+            "serial": json_number(chapter.number),
+            "dname": chapter.dname,
+            "title": chapter.title,
+            "urlPath": chapter_path(chapter, series),
+            "dateCreate": ctx.dates(chapter.date_create),
+            "datePublic": ctx.dates(chapter.date_public),
+            "dateModify": ctx.dates(chapter.modified),
+            "chaNum": json_number(chapter.number),
+            "volNum": chapter.volume,
+            "count_images": chapter.count_images,
+            "is_new": now_ms - chapter.date_create < NEW_FOR_MS,
+            "srcName": "bato",
+            "srcTitle": series.name,
+            "profileNodes": [{"data": {"name": chapter.group}}],
+            "comicNode": {"id": series.bato_id, "data": comic_data(series, ctx, with_newest=False)},
+        },
+    }
 
 
 def _comic_node(ctx: Context, args: dict[str, Any]) -> Any:
@@ -125,17 +130,15 @@ def _comic_node(ctx: Context, args: dict[str, Any]) -> Any:
 
 def _chapter_page(ctx: Context, select: dict[str, Any], *, uniq: bool) -> Any:
     series = ctx.catalogue.series.get(str(select.get("comic_id")))
-    chapters = [] if series is None else (
-        series.uniq_chapters() if uniq else list(series.chapters))
+    chapters = [] if series is None else (series.uniq_chapters() if uniq else list(series.chapters))
     if select.get("sortby", "chapter_desc") != "chapter_asc":
         chapters.reverse()
     page = max(1, int(select.get("page") or 1))
     size = max(1, min(1000 if uniq else 100, int(select.get("size") or 100)))
     start = (page - 1) * size
-    items = chapters[start:start + size]
+    items = chapters[start : start + size]
     return {
-        "paging": {"next": page + 1 if len(chapters) > start + size else 0,
-                   "total": len(chapters)},
+        "paging": {"next": page + 1 if len(chapters) > start + size else 0, "total": len(chapters)},
         "items": [chapter_json(c, series, ctx) for c in items] if series else [],
     }
 
@@ -160,17 +163,20 @@ def title_json(catalogue: Catalogue, title_id: str, ctx: Context) -> dict[str, A
     main = comics[0]
     names = [n for s in comics for n in (s.name, *v3x.comic_data(s)["altNames"])]
     public = [c.date_public for s in comics for c in s.chapters]
-    return {"id": title_id, "data": {
+    return {
         "id": title_id,
-        "title": main.name,
-        "alt_titles": sorted(set(names) - {main.name}),
-        "authors": v3x.comic_data(main)["authors"],
-        "status": main.original_status,
-        "urlPath": f"/title/{title_id}-{slugify(main.name)}",
-        "comic_ids": [s.bato_id for s in comics],
-        "translated_languages": sorted({s.lang for s in comics}),
-        "chap_last_public_at": ctx.dates(max(public)) if public else None,
-    }}
+        "data": {
+            "id": title_id,
+            "title": main.name,
+            "alt_titles": sorted(set(names) - {main.name}),
+            "authors": v3x.comic_data(main)["authors"],
+            "status": main.original_status,
+            "urlPath": f"/title/{title_id}-{slugify(main.name)}",
+            "comic_ids": [s.bato_id for s in comics],
+            "translated_languages": sorted({s.lang for s in comics}),
+            "chap_last_public_at": ctx.dates(max(public)) if public else None,
+        },
+    }
 
 
 def _title_node(ctx: Context, args: dict[str, Any]) -> Any:
@@ -184,15 +190,19 @@ def _title_browse_items(ctx: Context, args: dict[str, Any]) -> Any:
     everything, _next = browse(ctx.catalogue, dict(select, size=10**6), max_size=10**6)
     titles = list(dict.fromkeys(s.title_key for s in everything))
     start = (page - 1) * max(1, size)
-    return [title_json(ctx.catalogue, t, ctx) for t in titles[start:start + max(1, size)]]
+    return [title_json(ctx.catalogue, t, ctx) for t in titles[start : start + max(1, size)]]
 
 
 def _uploads(
     catalogue: Catalogue, before: float | None
 ) -> Iterator[tuple[FakeSeries, FakeChapter]]:
     """Every upload strictly older than ``before`` (all when 0/None), newest first."""
-    pairs = [(s, c) for s in catalogue.series.values() for c in s.chapters
-             if not before or c.date_create < before]
+    pairs = [
+        (s, c)
+        for s in catalogue.series.values()
+        for c in s.chapters
+        if not before or c.date_create < before
+    ]
     pairs.sort(key=lambda pair: pair[1].date_create, reverse=True)
     yield from pairs
 
@@ -214,10 +224,12 @@ def _comic_latest_uploads(ctx: Context, args: dict[str, Any]) -> Any:
     items = []
     for comic_id, chapters in grouped.items():
         series = owners[comic_id]
-        items.append({
-            "comic": {"id": comic_id, "data": comic_data(series, ctx, with_newest=False)},
-            "chapters": [chapter_json(c, series, ctx) for c in chapters[:20]],
-        })
+        items.append(
+            {
+                "comic": {"id": comic_id, "data": comic_data(series, ctx, with_newest=False)},
+                "chapters": [chapter_json(c, series, ctx) for c in chapters[:20]],
+            }
+        )
     # The cursor is the oldest upload time this page covers: every older upload is next.
     return {"before": last if more else 0, "items": items}
 

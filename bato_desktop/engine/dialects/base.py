@@ -60,7 +60,10 @@ class Dialect(Protocol):
         ...
 
     def fetch_series(
-        self, exchange: Exchange, key: SeriesKey, known: KnownChapters | None,
+        self,
+        exchange: Exchange,
+        key: SeriesKey,
+        known: KnownChapters | None,
     ) -> SeriesSnapshot: ...
 
     def fetch_details(self, exchange: Exchange, key: SeriesKey) -> SeriesDetails:
@@ -71,8 +74,9 @@ class Dialect(Protocol):
         """The whole chapter list (details may be a placeholder)."""
         ...
 
-    def search(self, exchange: Exchange, text: str, languages: Sequence[str]) -> list[SearchHit]:
-        ...
+    def search(
+        self, exchange: Exchange, text: str, languages: Sequence[str]
+    ) -> list[SearchHit]: ...
 
 
 def text(value: object) -> str | None:

@@ -37,27 +37,31 @@ class V3xDialect:
         return queries.PROBE_QUERY, {"id": "0"}, parsing.COMIC_FIELD
 
     def fetch_series(
-        self, exchange: Exchange, key: SeriesKey, known: KnownChapters | None,
+        self,
+        exchange: Exchange,
+        key: SeriesKey,
+        known: KnownChapters | None,
     ) -> SeriesSnapshot:
         del known  # the whole list comes in one answer: nothing to save by knowing it
-        data, status = exchange.query(queries.SERIES_QUERY,
-                                      queries.series_variables(key.series_id))
-        snapshot = parsing.parse_snapshot(data, key.series_id, exchange.link_base,
-                                          status=status)
-        details = replace(snapshot.details, bato_id=key.storage_id,
-                          generation=self.generation.value)
+        data, status = exchange.query(queries.SERIES_QUERY, queries.series_variables(key.series_id))
+        snapshot = parsing.parse_snapshot(data, key.series_id, exchange.link_base, status=status)
+        details = replace(
+            snapshot.details, bato_id=key.storage_id, generation=self.generation.value
+        )
         return replace(snapshot, details=details, domain=exchange.base)
 
     def fetch_details(self, exchange: Exchange, key: SeriesKey) -> SeriesDetails:
-        data, status = exchange.query(queries.DETAILS_QUERY,
-                                      queries.details_variables(key.series_id))
+        data, status = exchange.query(
+            queries.DETAILS_QUERY, queries.details_variables(key.series_id)
+        )
         details = parsing.parse_details(data, key.series_id, status=status)
         return replace(details, bato_id=key.storage_id, generation=self.generation.value)
 
     def fetch_chapters(self, exchange: Exchange, key: SeriesKey) -> SeriesSnapshot:
         """The chapter list alone (its details are not asked)."""
-        data, status = exchange.query(queries.CHAPTERS_QUERY,
-                                      queries.chapters_variables(key.series_id))
+        data, status = exchange.query(
+            queries.CHAPTERS_QUERY, queries.chapters_variables(key.series_id)
+        )
         if data.get(parsing.CHAPTERS_FIELD, []) is None:
             raise SeriesNotFound(f"Bato has no chapter list for series {key.series_id}", status)
         chapters, warnings = parsing.parse_chapters(data, exchange.link_base, status=status)
@@ -79,11 +83,15 @@ class V3xDialect:
             raw_id = str(inner.get("id") or item.get("id") or "")
             if not raw_id.isdigit():
                 continue
-            hits.append(SearchHit(
-                key=SeriesKey.bato(raw_id), name=inner["name"],
-                alt_names=tuple(str_list(inner.get("altNames"))),
-                language=inner.get("tranLang") if isinstance(inner.get("tranLang"), str)
-                else None,
-                url=exchange.base + str(inner.get("urlPath") or f"/title/{integer(raw_id)}"),
-            ))
+            hits.append(
+                SearchHit(
+                    key=SeriesKey.bato(raw_id),
+                    name=inner["name"],
+                    alt_names=tuple(str_list(inner.get("altNames"))),
+                    language=inner.get("tranLang")
+                    if isinstance(inner.get("tranLang"), str)
+                    else None,
+                    url=exchange.base + str(inner.get("urlPath") or f"/title/{integer(raw_id)}"),
+                )
+            )
         return hits

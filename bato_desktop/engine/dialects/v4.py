@@ -59,8 +59,9 @@ SERIES_QUERY = f"""query get_comic_series($id: ID!, $comicId: ID!, $start: Int) 
   {CHAPTERS_FIELD}(comicId: $comicId, start: $start) {{ data {{ {CHAPTER_FIELDS} }} }}
 }}
 """
-DETAILS_QUERY = (f"query get_comicNode($id: ID!) {{ {COMIC_FIELD}(id: $id) "
-                 f"{{ data {{ {COMIC_FIELDS} }} }} }}\n")
+DETAILS_QUERY = (
+    f"query get_comicNode($id: ID!) {{ {COMIC_FIELD}(id: $id) {{ data {{ {COMIC_FIELDS} }} }} }}\n"
+)
 PROBE_QUERY = f"query probe($id: ID!) {{ {COMIC_FIELD}(id: $id) {{ data {{ id }} }} }}\n"
 SEARCH_QUERY = f"""query get_comic_browse($select: Comic_Browse_Select) {{
   {BROWSE_FIELD}(select: $select) {{
@@ -71,30 +72,38 @@ SEARCH_QUERY = f"""query get_comic_browse($select: Comic_Browse_Select) {{
 """
 
 
-def parse_details(data: Mapping[str, Any], key: SeriesKey, base: str, status: int
-                  ) -> SeriesDetails:
+def parse_details(data: Mapping[str, Any], key: SeriesKey, base: str, status: int) -> SeriesDetails:
     comic = node_data(data, COMIC_FIELD, key.series_id, status)
     name = comic.get("name")
     if not isinstance(name, str) or not name.strip():
         raise MalformedResponse(f"series {key.series_id} has no name", status)
-    views = {str(v.get("field")): integer(v.get("count")) for v in comic.get("views") or []
-             if isinstance(v, Mapping) and v.get("field") is not None}
+    views = {
+        str(v.get("field")): integer(v.get("count"))
+        for v in comic.get("views") or []
+        if isinstance(v, Mapping) and v.get("field") is not None
+    }
     score = comic.get("score_avg")
     return SeriesDetails(
-        bato_id=key.storage_id, name=name,
-        alt_names=str_list(comic.get("altNames")), authors=str_list(comic.get("authors")),
-        artists=str_list(comic.get("artists")), genres=str_list(comic.get("genres")),
+        bato_id=key.storage_id,
+        name=name,
+        alt_names=str_list(comic.get("altNames")),
+        authors=str_list(comic.get("authors")),
+        artists=str_list(comic.get("artists")),
+        genres=str_list(comic.get("genres")),
         orig_lang=text(comic.get("origLang")),
         original_status=normalize_status(comic.get("originalStatus")),
         upload_status=normalize_status(comic.get("uploadStatus")),
         summary=text(comic.get("summary")),
-        score=float(score) if isinstance(score, int | float) and not isinstance(score, bool)
+        score=float(score)
+        if isinstance(score, int | float) and not isinstance(score, bool)
         else None,
-        views_total=views.get("d000", 0), views=views,
+        views_total=views.get("d000", 0),
+        views=views,
         cover_url=absolute(base, comic.get("urlCoverOri") or comic.get("urlCover600")),
         language=text(comic.get("tranLang")),
         generation=Generation.V4.value,
-        chapter_count=integer(comic["chaps_normal"]) if comic.get("chaps_normal") is not None
+        chapter_count=integer(comic["chaps_normal"])
+        if comic.get("chaps_normal") is not None
         else None,
     )
 
@@ -125,11 +134,16 @@ def parse_chapter(item: object, position: int, base: str) -> ChapterRecord:
     created = parse_date(inner.get("dateCreate"))
     return ChapterRecord(
         bato_chapter_id=storage_chapter_id(Catalogue.BATO, str(raw_id).strip()),
-        canonical_chapter_id=token, chapter_number=value if value is not None else float(position),
-        dname=dname, title=title if isinstance(title, str) and title.strip() else None,
-        url_path=url_path, full_url=absolute(base, url_path) or base + url_path,
-        date_create=created, date_public=created or parse_date(inner.get("dateModify")),
-        numbered=numbered, group=group_name(inner),
+        canonical_chapter_id=token,
+        chapter_number=value if value is not None else float(position),
+        dname=dname,
+        title=title if isinstance(title, str) and title.strip() else None,
+        url_path=url_path,
+        full_url=absolute(base, url_path) or base + url_path,
+        date_create=created,
+        date_public=created or parse_date(inner.get("dateModify")),
+        numbered=numbered,
+        group=group_name(inner),
     )
 
 
@@ -140,11 +154,15 @@ class V4Dialect:
         return PROBE_QUERY, {"id": "0"}, COMIC_FIELD
 
     def fetch_series(
-        self, exchange: Exchange, key: SeriesKey, known: KnownChapters | None,
+        self,
+        exchange: Exchange,
+        key: SeriesKey,
+        known: KnownChapters | None,
     ) -> SeriesSnapshot:
         del known  # start: -1 answers the whole list at once
-        data, status = exchange.query(SERIES_QUERY, {"id": key.series_id,
-                                                     "comicId": key.series_id, "start": -1})
+        data, status = exchange.query(
+            SERIES_QUERY, {"id": key.series_id, "comicId": key.series_id, "start": -1}
+        )
         details = parse_details(data, key, exchange.base, status)
         items = required_list(data, CHAPTERS_FIELD, status, exchange.base)
         chapters: list[ChapterRecord] = []
@@ -178,10 +196,13 @@ class V4Dialect:
             raw_id = str(inner.get("id") or "")
             if not raw_id.isdigit():
                 continue
-            hits.append(SearchHit(
-                key=SeriesKey.bato(raw_id), name=str(inner["name"]),
-                alt_names=tuple(str_list(inner.get("altNames"))),
-                language=text(inner.get("tranLang")),
-                url=absolute(exchange.base, inner.get("urlPath")),
-            ))
+            hits.append(
+                SearchHit(
+                    key=SeriesKey.bato(raw_id),
+                    name=str(inner["name"]),
+                    alt_names=tuple(str_list(inner.get("altNames"))),
+                    language=text(inner.get("tranLang")),
+                    url=absolute(exchange.base, inner.get("urlPath")),
+                )
+            )
         return hits

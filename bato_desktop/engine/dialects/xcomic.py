@@ -56,8 +56,10 @@ log = logging.getLogger(__name__)
 COMIC_FIELD = "get_comicNode"
 UNIQ_FIELD = "get_comic_chapterList_uniqList"
 FULL_FIELD = "get_comic_chapterList_fullList"
-LIST_TYPES = {UNIQ_FIELD: "Select_Comic_ChapterList_UniqList",
-              FULL_FIELD: "Select_Comic_ChapterList"}
+LIST_TYPES = {
+    UNIQ_FIELD: "Select_Comic_ChapterList_UniqList",
+    FULL_FIELD: "Select_Comic_ChapterList",
+}
 PAGE_SIZES = {UNIQ_FIELD: 1000, FULL_FIELD: 100}
 BROWSE_FIELD = "get_comic_browse_items"
 TITLE_FIELD = "get_title_titleNode"
@@ -78,18 +80,20 @@ def _list_selection(field: str) -> str:
 
 
 def series_query(field: str) -> str:
-    return (f"query get_comic_series($id: ID!, $select: {LIST_TYPES[field]}!) {{\n"
-            f"  {COMIC_FIELD}(id: $id) {{ data {{ {COMIC_FIELDS} }} }}\n"
-            f"  {_list_selection(field)}\n}}\n")
+    return (
+        f"query get_comic_series($id: ID!, $select: {LIST_TYPES[field]}!) {{\n"
+        f"  {COMIC_FIELD}(id: $id) {{ data {{ {COMIC_FIELDS} }} }}\n"
+        f"  {_list_selection(field)}\n}}\n"
+    )
 
 
 def chapters_query(field: str) -> str:
-    return (f"query {field}($select: {LIST_TYPES[field]}!) {{\n"
-            f"  {_list_selection(field)}\n}}\n")
+    return f"query {field}($select: {LIST_TYPES[field]}!) {{\n  {_list_selection(field)}\n}}\n"
 
 
-COMIC_QUERY = (f"query get_comicNode($id: ID!) {{ {COMIC_FIELD}(id: $id) "
-               f"{{ data {{ {COMIC_FIELDS} }} }} }}\n")
+COMIC_QUERY = (
+    f"query get_comicNode($id: ID!) {{ {COMIC_FIELD}(id: $id) {{ data {{ {COMIC_FIELDS} }} }} }}\n"
+)
 PROBE_QUERY = f"query probe($id: ID!) {{ {COMIC_FIELD}(id: $id) {{ data {{ id }} }} }}\n"
 SEARCH_QUERY = f"""query {BROWSE_FIELD}($select: Comic_Browse_Select!) {{
   {BROWSE_FIELD}(select: $select) {{
@@ -101,8 +105,10 @@ TITLE_QUERY = f"""query {TITLE_FIELD}($id: ID!) {{
   {TITLE_FIELD}(id: $id) {{ data {{ title alt_titles comic_ids translated_languages }} }}
 }}
 """
-CHAPTER_NODE_QUERY = (f"query {CHAPTER_NODE_FIELD}($id: ID!) {{ {CHAPTER_NODE_FIELD}(id: $id) "
-                      "{ data { id comicId } } }\n")
+CHAPTER_NODE_QUERY = (
+    f"query {CHAPTER_NODE_FIELD}($id: ID!) {{ {CHAPTER_NODE_FIELD}(id: $id) "
+    "{ data { id comicId } } }\n"
+)
 
 
 def anilist_of(comic: Mapping[str, Any]) -> int | None:
@@ -112,25 +118,29 @@ def anilist_of(comic: Mapping[str, Any]) -> int | None:
     return found if found is not None and found > 0 else None
 
 
-def parse_details(data: Mapping[str, Any], key: SeriesKey, base: str, status: int
-                  ) -> SeriesDetails:
+def parse_details(data: Mapping[str, Any], key: SeriesKey, base: str, status: int) -> SeriesDetails:
     comic = node_data(data, COMIC_FIELD, key.series_id, status)
     name = comic.get("name")
     if not isinstance(name, str) or not name.strip():
         raise MalformedResponse(f"series {key.series_id} has no name", status)
     score = comic.get("score_val")
     return SeriesDetails(
-        bato_id=key.storage_id, name=name,
-        alt_names=str_list(comic.get("altNames")), authors=str_list(comic.get("authors")),
-        artists=str_list(comic.get("artists")), genres=str_list(comic.get("genres")),
+        bato_id=key.storage_id,
+        name=name,
+        alt_names=str_list(comic.get("altNames")),
+        authors=str_list(comic.get("authors")),
+        artists=str_list(comic.get("artists")),
+        genres=str_list(comic.get("genres")),
         orig_lang=text(comic.get("originalLanguage")),
         original_status=normalize_status(comic.get("originalStatus")),
         upload_status=normalize_status(comic.get("uploadStatus")),
         read_direction=text(comic.get("readDirection")),
         summary=text(comic.get("summary")),
-        score=float(score) if isinstance(score, int | float) and not isinstance(score, bool)
+        score=float(score)
+        if isinstance(score, int | float) and not isinstance(score, bool)
         else None,
-        follows=integer(comic.get("follows")), reviews=integer(comic.get("reviews")),
+        follows=integer(comic.get("follows")),
+        reviews=integer(comic.get("reviews")),
         cover_url=absolute(base, comic.get("urlCover")),
         language=text(comic.get("translatedLanguage")),
         anilist_id=anilist_of(comic),
@@ -166,11 +176,14 @@ def parse_chapter(item: object, base: str) -> ChapterRecord:
         bato_chapter_id=storage_chapter_id(Catalogue.XCOMIC, str(raw_id).strip()),
         canonical_chapter_id=token_of(value) if value is not None else None,
         chapter_number=value if value is not None else -1.0,
-        dname=dname, title=title if isinstance(title, str) and title.strip() else None,
-        url_path=url_path, full_url=absolute(base, url_path) or base + url_path,
-        date_create=created, date_public=published or created or parse_date(
-            inner.get("dateModify")),
-        numbered=value is not None, group=group_name(inner),
+        dname=dname,
+        title=title if isinstance(title, str) and title.strip() else None,
+        url_path=url_path,
+        full_url=absolute(base, url_path) or base + url_path,
+        date_create=created,
+        date_public=published or created or parse_date(inner.get("dateModify")),
+        numbered=value is not None,
+        group=group_name(inner),
     )
 
 
@@ -183,7 +196,7 @@ def _place_specials(chapters: list[ChapterRecord]) -> list[ChapterRecord]:
         if chapter.numbered:
             placed.append(chapter)
             continue
-        older = next((c.chapter_number for c in chapters[index + 1:] if c.numbered), 0.0)
+        older = next((c.chapter_number for c in chapters[index + 1 :] if c.numbered), 0.0)
         placed.append(replace(chapter, chapter_number=older))
     return placed
 
@@ -201,23 +214,35 @@ class XcomicDialect:
         return FULL_FIELD if base in self._full_list_on else UNIQ_FIELD
 
     def _select(self, key: SeriesKey, field: str, page: int) -> dict[str, Any]:
-        return {"comic_id": key.series_id, "page": page, "size": PAGE_SIZES[field],
-                "sortby": "chapter_desc"}
+        return {
+            "comic_id": key.series_id,
+            "page": page,
+            "size": PAGE_SIZES[field],
+            "sortby": "chapter_desc",
+        }
 
     def fetch_series(
-        self, exchange: Exchange, key: SeriesKey, known: KnownChapters | None,
+        self,
+        exchange: Exchange,
+        key: SeriesKey,
+        known: KnownChapters | None,
     ) -> SeriesSnapshot:
         field = self._list_field(exchange.base)
         try:
-            data, status = exchange.query(series_query(field),
-                                          {"id": key.series_id,
-                                           "select": self._select(key, field, 1)})
+            data, status = exchange.query(
+                series_query(field), {"id": key.series_id, "select": self._select(key, field, 1)}
+            )
             listing = self._listing(data, field, status, exchange.base)
         except QueryRetired as exc:
             if field != UNIQ_FIELD or exc.field not in (UNIQ_FIELD, LIST_TYPES[UNIQ_FIELD]):
                 raise
-            log.warning("%s no longer answers %s (%s); reading %s there instead",
-                        exchange.base, UNIQ_FIELD, exc, FULL_FIELD)
+            log.warning(
+                "%s no longer answers %s (%s); reading %s there instead",
+                exchange.base,
+                UNIQ_FIELD,
+                exc,
+                FULL_FIELD,
+            )
             self._full_list_on.add(exchange.base)
             return self.fetch_series(exchange, key, known)
         details = parse_details(data, key, exchange.base, status)
@@ -228,11 +253,13 @@ class XcomicDialect:
         pages = 1
         while next_page and self._may_miss(known, chapters, total):
             if pages >= MAX_PAGES:
-                warnings.append(f"stopped after {pages} pages of {field}; the rest are read "
-                                "on the next check")
+                warnings.append(
+                    f"stopped after {pages} pages of {field}; the rest are read on the next check"
+                )
                 break
-            data, status = exchange.query(chapters_query(field),
-                                          {"select": self._select(key, field, next_page)})
+            data, status = exchange.query(
+                chapters_query(field), {"select": self._select(key, field, next_page)}
+            )
             listing = self._listing(data, field, status, exchange.base)
             chapters += self._page_chapters(listing, exchange.link_base, warnings)
             following = optional_int(_paging(listing).get("next")) or 0
@@ -240,14 +267,15 @@ class XcomicDialect:
             pages += 1
         complete = not next_page
         return SeriesSnapshot(
-            details, list(reversed(_place_specials(chapters))), warnings,
+            details,
+            list(reversed(_place_specials(chapters))),
+            warnings,
             total_chapters=None if complete else max(total or 0, len(chapters)),
             domain=exchange.base,
         )
 
     @staticmethod
-    def _listing(data: Mapping[str, Any], field: str, status: int, base: str
-                 ) -> Mapping[str, Any]:
+    def _listing(data: Mapping[str, Any], field: str, status: int, base: str) -> Mapping[str, Any]:
         value = data.get(field)
         if value is None:
             raise QueryRetired(f"{base} answered null for {field}", status, field=field)
@@ -256,8 +284,9 @@ class XcomicDialect:
         return value
 
     @staticmethod
-    def _page_chapters(listing: Mapping[str, Any], base: str, warnings: list[str]
-                       ) -> list[ChapterRecord]:
+    def _page_chapters(
+        listing: Mapping[str, Any], base: str, warnings: list[str]
+    ) -> list[ChapterRecord]:
         found: list[ChapterRecord] = []
         for position, item in enumerate(listing["items"], start=1):
             try:
@@ -277,8 +306,9 @@ class XcomicDialect:
         return details.chapter_count
 
     @staticmethod
-    def _may_miss(known: KnownChapters | None, chapters: Sequence[ChapterRecord],
-                  total: int | None) -> bool:
+    def _may_miss(
+        known: KnownChapters | None, chapters: Sequence[ChapterRecord], total: int | None
+    ) -> bool:
         """Whether an older page may still hold a chapter that is not stored."""
         if known is None or not len(known) or total is None:
             return True  # a first load, or no count to reason with: read every page
@@ -303,8 +333,9 @@ class XcomicDialect:
         data, status = exchange.query(SEARCH_QUERY, {"select": select})
         items = data.get(BROWSE_FIELD)
         if items is None:
-            raise QueryRetired(f"{exchange.base} answered null for {BROWSE_FIELD}", status,
-                               field=BROWSE_FIELD)
+            raise QueryRetired(
+                f"{exchange.base} answered null for {BROWSE_FIELD}", status, field=BROWSE_FIELD
+            )
         hits: list[SearchHit] = []
         for item in items if isinstance(items, list) else []:
             inner = item.get("data") if isinstance(item, Mapping) else None
@@ -315,16 +346,21 @@ class XcomicDialect:
                 key = SeriesKey.xcomic(raw_id)
             except ValueError:
                 continue
-            hits.append(SearchHit(
-                key=key, name=str(inner["name"]),
-                alt_names=tuple(str_list(inner.get("altNames"))),
-                language=text(inner.get("translatedLanguage")),
-                anilist_id=anilist_of(inner), url=absolute(exchange.base, inner.get("urlPath")),
-            ))
+            hits.append(
+                SearchHit(
+                    key=key,
+                    name=str(inner["name"]),
+                    alt_names=tuple(str_list(inner.get("altNames"))),
+                    language=text(inner.get("translatedLanguage")),
+                    anilist_id=anilist_of(inner),
+                    url=absolute(exchange.base, inner.get("urlPath")),
+                )
+            )
         return hits
 
-    def resolve_title(self, exchange: Exchange, title_id: str, languages: Sequence[str]
-                      ) -> SeriesKey:
+    def resolve_title(
+        self, exchange: Exchange, title_id: str, languages: Sequence[str]
+    ) -> SeriesKey:
         """The comic of a work in the first of the user's languages that has one."""
         data, status = exchange.query(TITLE_QUERY, {"id": title_id})
         title = node_data(data, TITLE_FIELD, f"title {title_id}", status)
@@ -345,7 +381,9 @@ class XcomicDialect:
         offered = ", ".join(sorted(by_language)) or "none"
         raise SeriesNotFound(
             f"{name} has no edition in {', '.join(languages)} on {exchange.base} (editions: "
-            f"{offered}); add a language under Settings or paste the edition's link", status)
+            f"{offered}); add a language under Settings or paste the edition's link",
+            status,
+        )
 
     def resolve_chapter(self, exchange: Exchange, chapter_id: str) -> SeriesKey:
         """The comic of a ``/comic/_/<chapterId>`` link. The spec documents no chapter query,
@@ -358,7 +396,8 @@ class XcomicDialect:
             raise InvalidBatoLink(
                 f"{exchange.base}/comic/_/{chapter_id}",
                 f"{exchange.base} cannot say which comic this chapter belongs to; open it "
-                "and paste the comic's link (/comic/<id>-<lang>-<title>)") from exc
+                "and paste the comic's link (/comic/<id>-<lang>-<title>)",
+            ) from exc
         node = node_data(data, CHAPTER_NODE_FIELD, f"chapter {chapter_id}", status)
         try:
             return SeriesKey.xcomic(str(node.get("comicId") or ""))

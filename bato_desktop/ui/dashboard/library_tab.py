@@ -96,7 +96,8 @@ class LibraryTab(DashboardTab):
         add_bar = QHBoxLayout()
         self.link_input = QLineEdit()
         self.link_input.setPlaceholderText(
-            "Paste a Bato or XCOMIC link, e.g. https://xcomic.me/comic/vg7ypp-en-…")
+            "Paste a Bato or XCOMIC link, e.g. https://xcomic.me/comic/vg7ypp-en-…"
+        )
         self.link_input.setAccessibleName("Bato link to add")
         self.link_input.returnPressed.connect(self._add_series)
         self.anilist_input = QSpinBox()
@@ -130,7 +131,8 @@ class LibraryTab(DashboardTab):
         self.library_view.setIconSize(QSize(14, 20))
         self.filter_input.textChanged.connect(self.library_model.set_filter)
         self.library_view.selectionModel().currentRowChanged.connect(
-            lambda current, _previous: self._on_series_selected(current.row()))
+            lambda current, _previous: self._on_series_selected(current.row())
+        )
         splitter.addWidget(self.library_view)
         splitter.addWidget(self._build_detail())
         splitter.setStretchFactor(0, 5)
@@ -159,8 +161,7 @@ class LibraryTab(DashboardTab):
         left.addWidget(scroll, 1)
         buttons = QGridLayout()
         self.check_button = QPushButton("&Check now")
-        self.check_button.clicked.connect(
-            lambda: self._with_series(self.check_now_requested.emit))
+        self.check_button.clicked.connect(lambda: self._with_series(self.check_now_requested.emit))
         self.mute_button = QPushButton("M&ute")
         self.mute_button.setCheckable(True)
         self.mute_button.clicked.connect(self._toggle_mute)
@@ -173,21 +174,28 @@ class LibraryTab(DashboardTab):
         self.hide_toasts_button.setCheckable(True)
         self.hide_toasts_button.setToolTip(
             "Its toasts say only how many chapters are new (no name, title or cover); the "
-            "dashboard still lists them. Adult-rated series are hidden unless you show them.")
+            "dashboard still lists them. Adult-rated series are hidden unless you show them."
+        )
         self.hide_toasts_button.clicked.connect(self._toggle_hide_from_toasts)
         form = QFormLayout()
         self.priority_box = QComboBox()
         self.priority_box.setAccessibleName("Priority")
         for label, value in (("Normal", 1), ("High", 2), ("Urgent", 3)):
             self.priority_box.addItem(label, value)
-        self.priority_box.activated.connect(lambda _i: self._with_series(
-            lambda link: self.request_priority.emit(link, int(self.priority_box.currentData()))))
+        self.priority_box.activated.connect(
+            lambda _i: self._with_series(
+                lambda link: self.request_priority.emit(link, int(self.priority_box.currentData()))
+            )
+        )
         self.notify_after = QSpinBox()
         self.notify_after.setRange(1, 100)
         self.notify_after.setSuffix(" chapter(s)")
         self.notify_after.setAccessibleName("Notify after this many chapters")
-        self.notify_after.editingFinished.connect(lambda: self._with_series(
-            lambda link: self.request_notify_after.emit(link, self.notify_after.value())))
+        self.notify_after.editingFinished.connect(
+            lambda: self._with_series(
+                lambda link: self.request_notify_after.emit(link, self.notify_after.value())
+            )
+        )
         self.hiatus_date = QDateEdit()
         self.hiatus_date.setCalendarPopup(True)
         self.hiatus_date.setDisplayFormat("yyyy-MM-dd")
@@ -201,8 +209,15 @@ class LibraryTab(DashboardTab):
         hiatus.addWidget(self.hiatus_date)
         hiatus.addWidget(self.hiatus_button)
         form.addRow("Hiatus:", hiatus)
-        for i, button in enumerate((self.check_button, self.mute_button, self.active_button,
-                                    self.hide_toasts_button, self.remove_button)):
+        for i, button in enumerate(
+            (
+                self.check_button,
+                self.mute_button,
+                self.active_button,
+                self.hide_toasts_button,
+                self.remove_button,
+            )
+        ):
             buttons.addWidget(button, 0, i)
         left.addLayout(buttons)
         left.addLayout(form)
@@ -229,8 +244,9 @@ class LibraryTab(DashboardTab):
     def set_notify_only(self, notify_only: bool) -> None:
         self._notify_only = notify_only
         self.check_button.setEnabled(not notify_only)
-        self.check_button.setToolTip("Notify-only mode: another device checks Bato"
-                                     if notify_only else "")
+        self.check_button.setToolTip(
+            "Notify-only mode: another device checks Bato" if notify_only else ""
+        )
 
     # -- the add box ------------------------------------------------------------------------
 
@@ -246,8 +262,10 @@ class LibraryTab(DashboardTab):
             return
         anilist = self.anilist_input.value() or None
         self.add_button.setEnabled(False)
-        self._set_add_status(f"Adding {link}…" if self._notify_only
-                             else f"Adding {link}: loading its chapters…", error=False)
+        self._set_add_status(
+            f"Adding {link}…" if self._notify_only else f"Adding {link}: loading its chapters…",
+            error=False,
+        )
         self.add_series_requested.emit(link, anilist)
 
     @Slot(str, str)
@@ -270,8 +288,9 @@ class LibraryTab(DashboardTab):
         self.add_button.setEnabled(True)
         self.link_input.clear()
         self.anilist_input.setValue(0)
-        self._set_add_status(f"Tracking {result.name}: {result.chapters_found} chapters loaded.",
-                             error=False)
+        self._set_add_status(
+            f"Tracking {result.name}: {result.chapters_found} chapters loaded.", error=False
+        )
         self.refresh_requested.emit()
 
     def on_series_add_failed(self, link: str, message: str) -> None:
@@ -296,9 +315,17 @@ class LibraryTab(DashboardTab):
                     break
 
     def _set_detail_enabled(self, enabled: bool) -> None:
-        for widget in (self.check_button, self.mute_button, self.active_button,
-                       self.hide_toasts_button, self.remove_button, self.priority_box,
-                       self.notify_after, self.hiatus_date, self.hiatus_button):
+        for widget in (
+            self.check_button,
+            self.mute_button,
+            self.active_button,
+            self.hide_toasts_button,
+            self.remove_button,
+            self.priority_box,
+            self.notify_after,
+            self.hiatus_date,
+            self.hiatus_button,
+        ):
             widget.setEnabled(enabled)
         self.check_button.setEnabled(enabled and not self._notify_only)
 
@@ -319,8 +346,9 @@ class LibraryTab(DashboardTab):
         self.priority_box.setCurrentIndex(max(0, self.priority_box.findData(row.priority)))
         self.notify_after.setValue(row.notify_after)
         self.hide_toasts_button.setChecked(row.hidden_in_toasts)
-        self.hide_toasts_button.setText("S&how in toasts" if row.hidden_in_toasts
-                                        else "&Hide in toasts")
+        self.hide_toasts_button.setText(
+            "S&how in toasts" if row.hidden_in_toasts else "&Hide in toasts"
+        )
         self._show_detail_cover()
         self.request_series_detail.emit(row.bato_link)
 
@@ -328,16 +356,20 @@ class LibraryTab(DashboardTab):
     def show_series_detail(self, detail: SeriesDetail) -> None:
         if detail.bato_link != self._selected_link:
             return
-        lines = "".join(f"<tr><td><b>{label}</b>&nbsp;</td><td>{_escape(text)}</td></tr>"
-                        for label, text in detail.explanation.lines)
-        self.detail_text.setText(f"<h3>{_escape(detail.explanation.name)}</h3>"
-                                 f"<table>{lines}</table>")
+        lines = "".join(
+            f"<tr><td><b>{label}</b>&nbsp;</td><td>{_escape(text)}</td></tr>"
+            for label, text in detail.explanation.lines
+        )
+        self.detail_text.setText(
+            f"<h3>{_escape(detail.explanation.name)}</h3><table>{lines}</table>"
+        )
         self.history_chart.set_times(detail.release_times)
 
     def show_covers(self, _fresh: dict[str, QPixmap]) -> None:
         self.library_model.set_covers(
             {link: QIcon(pixmap) for link, pixmap in self._covers.pixmaps.items()},
-            QIcon(self._covers.missing))
+            QIcon(self._covers.missing),
+        )
         self._show_detail_cover()
 
     def _show_detail_cover(self) -> None:
@@ -373,7 +405,8 @@ class LibraryTab(DashboardTab):
             return
         name = self._names.get(link, link)
         answer = QMessageBox.question(
-            self, "Remove series",
+            self,
+            "Remove series",
             f"Stop tracking {name}? Its chapters and notifications are removed too.",
         )
         if answer == QMessageBox.StandardButton.Yes:
@@ -394,4 +427,3 @@ class LibraryTab(DashboardTab):
     def show_relinks(self, data: RelinkData) -> None:
         self.stranded_banner.set_count(len(data.stranded))
         self.relink_dialog.show_data(data)
-

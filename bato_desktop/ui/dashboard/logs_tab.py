@@ -21,8 +21,12 @@ from bato_desktop.ui.dashboard.common import PERIODS, DashboardTab, fit_columns,
 from bato_desktop.ui.data_worker import DataWorker, LogsData
 from bato_desktop.ui.models import ErrorModel, LogModel
 
-STATUSES = (("All results", ""), ("Successful", "success"), ("Failed", "failed"),
-            ("Rate limited", "rate_limited"))
+STATUSES = (
+    ("All results", ""),
+    ("Successful", "success"),
+    ("Failed", "failed"),
+    ("Rate limited", "rate_limited"),
+)
 
 
 class LogsTab(DashboardTab):
@@ -93,8 +97,9 @@ class LogsTab(DashboardTab):
 
     def refresh(self) -> None:
         self.request_library.emit()
-        self.request_logs.emit(int(self.log_period.currentData()),
-                               str(self.log_status.currentData()))
+        self.request_logs.emit(
+            int(self.log_period.currentData()), str(self.log_status.currentData())
+        )
         self.request_app_log.emit()
 
     @Slot(object)

@@ -27,11 +27,14 @@ from bato_desktop.ui.dashboard.common import Covers, DashboardTab
 from bato_desktop.ui.data_worker import DataWorker, NotificationFilter, NotificationsData
 from bato_desktop.ui.models import local_time
 
-NOTIFICATION_TYPES = (("All types", ""), ("New chapter", "new_chapter"),
-                      ("Several chapters", "batch_update"), ("Status change", "status_change"),
-                      ("Warnings", "system_warning"))
-TYPE_ICONS = {"new_chapter": "●", "batch_update": "◆", "status_change": "▲",
-              "system_warning": "⚠"}
+NOTIFICATION_TYPES = (
+    ("All types", ""),
+    ("New chapter", "new_chapter"),
+    ("Several chapters", "batch_update"),
+    ("Status change", "status_change"),
+    ("Warnings", "system_warning"),
+)
+TYPE_ICONS = {"new_chapter": "●", "batch_update": "◆", "status_change": "▲", "system_warning": "⚠"}
 IMPORTANCE_NAMES = {1: "normal", 2: "high", 3: "urgent"}
 NOTIFICATION_PAGE = 500  # notifications listed at first; "Show older" adds as many again
 
@@ -151,23 +154,32 @@ class NotificationsTab(DashboardTab):
         self.older_button.setVisible(len(data.rows) >= data.filter.limit)
         if not data.rows:
             filtered = replace(data.filter, limit=NOTIFICATION_PAGE) != NotificationFilter()
-            empty = QTreeWidgetItem(["No notifications" + (
-                " match the filter" if filtered else " yet")])
+            empty = QTreeWidgetItem(
+                ["No notifications" + (" match the filter" if filtered else " yet")]
+            )
             self.notifications.addTopLevelItem(empty)
             empty.setFirstColumnSpanned(True)
 
     def _notification_item(self, note: NotificationRow) -> QTreeWidgetItem:
-        item = QTreeWidgetItem([TYPE_ICONS.get(note.notification_type, "●"),
-                                local_time(note.created_at, "%H:%M"), note.manga_name,
-                                note.message])
+        item = QTreeWidgetItem(
+            [
+                TYPE_ICONS.get(note.notification_type, "●"),
+                local_time(note.created_at, "%H:%M"),
+                note.manga_name,
+                note.message,
+            ]
+        )
         item.setData(0, Qt.ItemDataRole.UserRole, note)
         colour = theme.importance_colour(note.importance)
         item.setForeground(0, colour)
         importance = IMPORTANCE_NAMES.get(note.importance, "normal")
         kind = note.notification_type.replace("_", " ")
         item.setToolTip(0, f"{importance.capitalize()} importance: {kind}")
-        item.setData(0, Qt.ItemDataRole.AccessibleTextRole,
-                     f"{'unread' if not note.is_read else 'read'}, {importance} importance, {kind}")
+        item.setData(
+            0,
+            Qt.ItemDataRole.AccessibleTextRole,
+            f"{'unread' if not note.is_read else 'read'}, {importance} importance, {kind}",
+        )
         item.setToolTip(3, note.chapter_full_url or note.message)
         if note.notification_type != "system_warning":
             item.setIcon(2, self._covers.icon(note.bato_link))
@@ -185,15 +197,20 @@ class NotificationsTab(DashboardTab):
             for j in range(day.childCount() if day is not None else 0):
                 item = day.child(j) if day is not None else None
                 note = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
-                if item is not None and isinstance(note, NotificationRow) \
-                        and note.bato_link in fresh:
+                if (
+                    item is not None
+                    and isinstance(note, NotificationRow)
+                    and note.bato_link in fresh
+                ):
                     item.setIcon(2, self._covers.icon(note.bato_link))
 
     def _fill_series_filter(self, series: list[tuple[str, str]]) -> None:
         current = self.series_filter.currentData()
         wanted = [("All series", ""), *((name, link) for link, name in series)]
-        existing = [(self.series_filter.itemText(i), self.series_filter.itemData(i))
-                    for i in range(self.series_filter.count())]
+        existing = [
+            (self.series_filter.itemText(i), self.series_filter.itemData(i))
+            for i in range(self.series_filter.count())
+        ]
         if existing == wanted:
             return
         blocked = self.series_filter.blockSignals(True)

@@ -102,12 +102,19 @@ class OverviewTab(DashboardTab):
         bar.addWidget(self.pause_button)
         layout.addLayout(bar)
         grid = QGridLayout()
-        self.cards = {key: Card(caption) for key, caption in (
-            ("jobs", "Checks"), ("success", "Success rate"), ("errors", "Error rate"),
-            ("duration", "Average duration"), ("found", "Chapters found"),
-            ("new", "New chapters: 24 h · 48 h · 7 d"), ("tracked", "Series tracked"),
-            ("next", "Next check"),
-        )}
+        self.cards = {
+            key: Card(caption)
+            for key, caption in (
+                ("jobs", "Checks"),
+                ("success", "Success rate"),
+                ("errors", "Error rate"),
+                ("duration", "Average duration"),
+                ("found", "Chapters found"),
+                ("new", "New chapters: 24 h · 48 h · 7 d"),
+                ("tracked", "Series tracked"),
+                ("next", "Next check"),
+            )
+        }
         for i, card in enumerate(self.cards.values()):
             grid.addWidget(card, i // 4, i % 4)
         layout.addLayout(grid)
@@ -142,8 +149,10 @@ class OverviewTab(DashboardTab):
             self.warning.hide()
         self.activity.set_buckets(data.buckets)
         if data.feeds:
-            self._feeds = {catalogue: (bool(feed["healthy"]), str(feed["summary"]))
-                           for catalogue, feed in data.feeds.items()}
+            self._feeds = {
+                catalogue: (bool(feed["healthy"]), str(feed["summary"]))
+                for catalogue, feed in data.feeds.items()
+            }
         self.show_feeds()
         self._db_error = None
         self.update_banner()
@@ -167,13 +176,17 @@ class OverviewTab(DashboardTab):
             lines = ["Site feed: not read yet"]
         else:
             named = len(self._feeds) > 1
-            lines = [f"Site feed{f' ({catalogue})' if named else ''}: "
-                     f"{summary.removeprefix('feed ')}"
-                     for catalogue, (_ok, summary) in sorted(self._feeds.items())]
+            lines = [
+                f"Site feed{f' ({catalogue})' if named else ''}: {summary.removeprefix('feed ')}"
+                for catalogue, (_ok, summary) in sorted(self._feeds.items())
+            ]
             healthy = all(ok for ok, _summary in self._feeds.values())
         self.feed_status.setText("\n".join(lines))
-        self.feed_status.setStyleSheet("" if healthy is None else theme.style_colour(
-            theme.success_colour() if healthy else theme.warning_colour()))
+        self.feed_status.setStyleSheet(
+            ""
+            if healthy is None
+            else theme.style_colour(theme.success_colour() if healthy else theme.warning_colour())
+        )
 
     # -- the banner and the engine's state --------------------------------------------------
 
@@ -182,8 +195,10 @@ class OverviewTab(DashboardTab):
         if self._db_error:
             text, colour = f"Database unreachable: {self._db_error}", theme.error_colour()
         elif self._rate_limited_until and self._rate_limited_until > now:
-            text = ("Rate limited by Bato: checking resumes at "
-                    f"{local_time(self._rate_limited_until, '%H:%M')}")
+            text = (
+                "Rate limited by Bato: checking resumes at "
+                f"{local_time(self._rate_limited_until, '%H:%M')}"
+            )
             colour = theme.warning_colour()
         elif self._domain_notices:
             text, colour = "\n".join(self._domain_notices.values()), theme.warning_colour()
@@ -203,8 +218,7 @@ class OverviewTab(DashboardTab):
         self._notify_only = notify_only
         for button in (self.check_all_button, self.pause_button):
             button.setEnabled(not notify_only)
-            button.setToolTip("Notify-only mode: another device checks Bato" if notify_only
-                              else "")
+            button.setToolTip("Notify-only mode: another device checks Bato" if notify_only else "")
         self.update_banner()
 
     def set_db_error(self, message: str) -> None:

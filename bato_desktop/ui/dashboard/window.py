@@ -64,11 +64,16 @@ class DashboardWindow(QMainWindow):
         self.library_tab = LibraryTab(data, self.covers, self.relink_dialog)
         self.logs_tab = LogsTab(data)
         self._pages: tuple[DashboardTab, ...] = (
-            self.overview_tab, self.notifications_tab, self.library_tab, self.logs_tab)
+            self.overview_tab,
+            self.notifications_tab,
+            self.library_tab,
+            self.logs_tab,
+        )
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Dashboard sections")
-        for page, title in zip(self._pages, ("&Overview", "&Notifications", "&Library", "Lo&gs"),
-                               strict=True):
+        for page, title in zip(
+            self._pages, ("&Overview", "&Notifications", "&Library", "Lo&gs"), strict=True
+        ):
             self.tabs.addTab(page, title)
             page.refresh_requested.connect(self.refresh)
         self.tabs.currentChanged.connect(lambda _i: self.refresh())
@@ -170,15 +175,21 @@ class DashboardWindow(QMainWindow):
 
     def _import_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Import a reading list", str(Path.home()),
-            "Reading lists (*.txt *.csv *.json *.xml);;All files (*)")
+            self,
+            "Import a reading list",
+            str(Path.home()),
+            "Reading lists (*.txt *.csv *.json *.xml);;All files (*)",
+        )
         if path:
             self.request_import.emit(path)
 
     def _export_calendar(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
-            self, "Export predicted releases", str(Path.home() / "bato-releases.ics"),
-            "iCalendar (*.ics)")
+            self,
+            "Export predicted releases",
+            str(Path.home() / "bato-releases.ics"),
+            "iCalendar (*.ics)",
+        )
         if path:
             self.request_export_calendar.emit(path)
 
@@ -210,8 +221,15 @@ class DashboardWindow(QMainWindow):
         self.overview_tab.set_feed_enabled(enabled)
 
     @Slot(str, int, int, int, bool, str)
-    def on_feed_polled(self, catalogue: str, _pages: int, _new_uploads: int, _queued: int,
-                       healthy: bool, summary: str) -> None:
+    def on_feed_polled(
+        self,
+        catalogue: str,
+        _pages: int,
+        _new_uploads: int,
+        _queued: int,
+        healthy: bool,
+        summary: str,
+    ) -> None:
         """The engine read the site feed (its FeedPolled event)."""
         self.overview_tab.on_feed_polled(catalogue, healthy, summary)
 
@@ -270,8 +288,13 @@ class DashboardWindow(QMainWindow):
         self.library_tab.open_relink_dialog()
 
     @Slot(object, object, object, str)
-    def on_relink_finished(self, plans: Sequence[RelinkPlan], moved: Sequence[RelinkRow],
-                           kept: Sequence[tuple[str, str]], message: str) -> None:
+    def on_relink_finished(
+        self,
+        plans: Sequence[RelinkPlan],
+        moved: Sequence[RelinkRow],
+        kept: Sequence[tuple[str, str]],
+        message: str,
+    ) -> None:
         """The engine served a relink: the dialog shows it; moves change the library."""
         self.relink_dialog.on_relink_finished(plans, moved, kept, message)
         self.show_message(message)
