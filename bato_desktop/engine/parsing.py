@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bato_desktop.core.errors import MalformedResponse, SeriesNotFound
+from bato_desktop.core.numbers import as_int as _int
 from bato_desktop.core.numbers import number_from_dname as number_from_dname
 from bato_desktop.core.records import ChapterRecord, SeriesDetails, SeriesSnapshot
 
@@ -109,18 +110,6 @@ def normalize_status(value: object) -> str | None:
         return None
     text = value.strip().lower().replace("_", " ")
     return STATUS_ALIASES.get(text, text.replace(" ", "_"))
-
-
-def _int(value: object) -> int:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and math.isfinite(value):
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return 0
 
 
 def _str_or_none(value: object) -> str | None:

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bato_desktop.core.clock import utcnow as utcnow
 from bato_desktop.core.errors import (
@@ -48,24 +47,13 @@ from bato_desktop.engine.events import (
     RelinkFinished,
     SeriesResult,
 )
-from bato_desktop.engine.schedule_policy import (
-    CheckOutcome,
-)
 from bato_desktop.engine.service_base import ServiceBase, engine_owner
 from bato_desktop.engine.service_checks import SeriesChecks
-from bato_desktop.engine.service_feed import FeedDuties
+from bato_desktop.engine.service_feed import BACKSTOP_OUTCOMES, FEED_LOG_LINK, FeedDuties
 from bato_desktop.engine.service_outcomes import CheckOutcomes
 from bato_desktop.engine.service_relink import RelinkDuty
-from bato_desktop.logging_setup import PERFORMANCE_LOGGER
 
 log = logging.getLogger(__name__)
-perf = logging.getLogger(PERFORMANCE_LOGGER)
-
-Clock = Callable[[], datetime]
-NO_DOMAIN_RETRY = timedelta(hours=6)
-FEED_LOOK = 30.0  # seconds between looks at whether the feed is due, inside a cycle
-FEED_LOG_LINK = "(site feed)"  # the scrape log's row for a feed poll (it is of no series)
-BACKSTOP_OUTCOMES = {CheckOutcome.NO_CHANGE, CheckOutcome.NEW_CHAPTERS, CheckOutcome.INITIAL}
 
 
 __all__ = ["BACKSTOP_OUTCOMES", "FEED_LOG_LINK", "ScrapingService", "engine_owner", "utcnow"]

@@ -47,17 +47,11 @@ from bato_desktop.engine.schedule_policy import (
     CheckOutcome,
     ScheduleDecision,
 )
-from bato_desktop.logging_setup import PERFORMANCE_LOGGER
 from bato_desktop.settings import Settings
 
 log = logging.getLogger(__name__)
-perf = logging.getLogger(PERFORMANCE_LOGGER)
 
 Clock = Callable[[], datetime]
-NO_DOMAIN_RETRY = timedelta(hours=6)
-FEED_LOOK = 30.0  # seconds between looks at whether the feed is due, inside a cycle
-FEED_LOG_LINK = "(site feed)"  # the scrape log's row for a feed poll (it is of no series)
-BACKSTOP_OUTCOMES = {CheckOutcome.NO_CHANGE, CheckOutcome.NEW_CHAPTERS, CheckOutcome.INITIAL}
 
 
 def origin_of(link: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from peewee import IntegrityError
@@ -50,16 +49,11 @@ from bato_desktop.engine.schedule_policy import (
     plan_next_check,
 )
 from bato_desktop.engine.service_base import ServiceBase, origin_of
+from bato_desktop.engine.service_feed import BACKSTOP_OUTCOMES
 from bato_desktop.logging_setup import PERFORMANCE_LOGGER
 
 log = logging.getLogger(__name__)
 perf = logging.getLogger(PERFORMANCE_LOGGER)
-
-Clock = Callable[[], datetime]
-NO_DOMAIN_RETRY = timedelta(hours=6)
-FEED_LOOK = 30.0  # seconds between looks at whether the feed is due, inside a cycle
-FEED_LOG_LINK = "(site feed)"  # the scrape log's row for a feed poll (it is of no series)
-BACKSTOP_OUTCOMES = {CheckOutcome.NO_CHANGE, CheckOutcome.NEW_CHAPTERS, CheckOutcome.INITIAL}
 
 
 class SeriesChecks(ServiceBase):

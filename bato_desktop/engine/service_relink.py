@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime, timedelta
 
 from bato_desktop.core.clock import utcnow as utcnow
 from bato_desktop.core.errors import (
@@ -18,20 +16,9 @@ from bato_desktop.engine.events import (
     CycleProgress,
     RelinkFinished,
 )
-from bato_desktop.engine.schedule_policy import (
-    CheckOutcome,
-)
 from bato_desktop.engine.service_base import ServiceBase
-from bato_desktop.logging_setup import PERFORMANCE_LOGGER
 
 log = logging.getLogger(__name__)
-perf = logging.getLogger(PERFORMANCE_LOGGER)
-
-Clock = Callable[[], datetime]
-NO_DOMAIN_RETRY = timedelta(hours=6)
-FEED_LOOK = 30.0  # seconds between looks at whether the feed is due, inside a cycle
-FEED_LOG_LINK = "(site feed)"  # the scrape log's row for a feed poll (it is of no series)
-BACKSTOP_OUTCOMES = {CheckOutcome.NO_CHANGE, CheckOutcome.NEW_CHAPTERS, CheckOutcome.INITIAL}
 
 
 class RelinkDuty(ServiceBase):

@@ -16,6 +16,7 @@ from urllib.parse import urljoin
 
 from bato_desktop.core.errors import MalformedResponse, QueryRetired, SeriesNotFound
 from bato_desktop.core.generations import Generation, SeriesKey
+from bato_desktop.core.numbers import as_int
 from bato_desktop.core.records import KnownChapters, SeriesDetails, SeriesSnapshot
 
 
@@ -88,16 +89,7 @@ def text(value: object) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
-def integer(value: object) -> int:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and math.isfinite(value):
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return 0
+integer = as_int  # a count from an answer (the dialects' name for it)
 
 
 def optional_int(value: object) -> int | None:
