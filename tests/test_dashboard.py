@@ -778,6 +778,7 @@ def test_the_library_explains_what_the_site_feed_does_for_a_series(
         .order_by(chapter.first_seen_at.desc(), chapter.id.desc())
         .get()
     )
+    assert newest.first_seen_at is not None
     chapter.update(found_by="feed", date_public=newest.first_seen_at - timedelta(minutes=4)).where(
         chapter.id == newest.id
     ).execute()

@@ -290,6 +290,7 @@ def test_killed_engine_lease_is_taken_over(
     # as if it had run on another computer (one of this host that is gone is taken over at
     # once: tests/test_crash_recovery.py): its lease can only expire
     owner = schedule.get(schedule.bato_link == "160100").lease_owner
+    assert owner is not None
     device, _host, pid = owner.rsplit(":", 2)
     schedule.update(lease_owner=f"{device}:another-host:{pid}").where(
         schedule.bato_link == "160100"
@@ -302,6 +303,7 @@ def test_killed_engine_lease_is_taken_over(
     assert "Cycle done: 0/1 checked" in out and "1 skipped: another engine" in out, out
     assert repo.list_notifications() == []  # nothing half-written by the killed engine
     expires = schedule.get(schedule.bato_link == "160100").lease_expires_at
+    assert expires is not None
     wait_for(
         "the dead engine's lease to expire",
         lambda: datetime.now(UTC).replace(tzinfo=None) > expires,

@@ -12,6 +12,7 @@ import peewee
 from bato_desktop.core.records import ChapterRecord, KnownChapters, SeriesDetails, name_key
 from bato_desktop.db.base import RepositoryBase, from_db, to_db, utcnow
 from bato_desktop.db.migrations import chapter_key_of
+from bato_desktop.db.models import BaseModel, Chapter, tuple_rows
 from bato_desktop.db.rows import ChapterRow, DetailsRow
 
 INSERT_BATCH = 500
@@ -107,7 +108,7 @@ class ChaptersMixin(RepositoryBase):
             c.dname,
             c.title,
         ).where(c.bato_link == bato_link)
-        for key, chapter_id, canonical, number, dname, title in query.tuples():
+        for key, chapter_id, canonical, number, dname, title in tuple_rows(query):
             keys.update((key, chapter_id))
             stated = number if canonical else number_from_dname(dname or "")
             if stated is not None and (canonical or number == stated):
@@ -118,7 +119,9 @@ class ChaptersMixin(RepositoryBase):
 
     def existing_chapter_keys(self, bato_link: str) -> set[str]:
         c = self.m.chapter
-        return {key for (key,) in c.select(c.chapter_key).where(c.bato_link == bato_link).tuples()}
+        return {
+            key for (key,) in tuple_rows(c.select(c.chapter_key).where(c.bato_link == bato_link))
+        }
 
     def insert_chapters(
         self,
@@ -139,9 +142,11 @@ class ChaptersMixin(RepositoryBase):
         for start in range(0, len(ids), 500):
             taken |= {
                 value
-                for (value,) in c.select(c.bato_chapter_id)
-                .where(c.bato_chapter_id.in_(ids[start : start + 500]))
-                .tuples()
+                for (value,) in tuple_rows(
+                    c.select(c.bato_chapter_id).where(
+                        c.bato_chapter_id.in_(ids[start : start + 500])
+                    )
+                )
             }
         rows = [
             {
@@ -175,10 +180,10 @@ class ChaptersMixin(RepositoryBase):
             query = c.select(c.chapter_key, c.id).where(
                 (c.bato_link == bato_link) & c.chapter_key.in_(keys[start : start + 500])
             )
-            found.update(dict(query.tuples()))
+            found.update(dict(tuple_rows(query)))
         return found
 
-    def _insert_rows(self, model: Any, rows: Sequence[dict[str, Any]]) -> None:
+    def _insert_rows(self, model: type[BaseModel], rows: Sequence[dict[str, Any]]) -> None:
         """Insert many rows through the driver's executemany with one prepared statement.
 
         peewee's insert_many renders every value into SQL in Python (~60% of a 1,000-chapter
@@ -195,7 +200,7 @@ class ChaptersMixin(RepositoryBase):
         marks = ", ".join([self.database.param] * len(fields))
         sql = f"INSERT INTO {left}{model._meta.table_name}{right} ({columns}) VALUES ({marks})"
 
-        def value(field: Any, row: dict[str, Any]) -> Any:
+        def value(field: peewee.Field[Any], row: dict[str, Any]) -> Any:
             if field.name in row:
                 raw = row[field.name]
             elif field.default is not None:
@@ -214,14 +219,13 @@ class ChaptersMixin(RepositoryBase):
     ) -> list[tuple[str, str | None, datetime | None, datetime | None]]:
         """The newest chapters with who found them: (dname, found_by, released, first seen)."""
         c = self.m.chapter
-        query = (
+        query = tuple_rows(
             c.select(c.dname, c.found_by, c.date_public, c.date_create, c.first_seen_at)
             .where(
                 (c.bato_link == bato_link) & c.found_by.is_null(False) & (c.found_by != "initial")
             )
             .order_by(c.first_seen_at.desc(), c.id.desc())
             .limit(limit)
-            .tuples()
         )
         return [
             (dname, found, from_db(public) or from_db(created), from_db(seen))
@@ -230,11 +234,11 @@ class ChaptersMixin(RepositoryBase):
 
     def chapter_release_times(self, bato_link: str) -> list[datetime]:
         c = self.m.chapter
-        query = c.select(c.date_public, c.date_create).where(c.bato_link == bato_link).tuples()
+        query = tuple_rows(c.select(c.date_public, c.date_create).where(c.bato_link == bato_link))
         times = [from_db(public) or from_db(created) for public, created in query]
         return sorted(t for t in times if t is not None)
 
-    def _chapter_row(self, row: Any) -> ChapterRow:
+    def _chapter_row(self, row: Chapter) -> ChapterRow:
         return ChapterRow(
             id=row.id,
             bato_link=row.bato_link,

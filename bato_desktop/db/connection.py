@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import peewee
@@ -169,7 +169,25 @@ def _warn_once(message: str) -> None:
         log.debug("%s", message)
 
 
-class BackoffReconnectMixin(ReconnectMixin):  # type: ignore[misc]
+if TYPE_CHECKING:
+
+    class _ReconnectMixin(peewee.Database):
+        """What mypy knows of playhouse's ReconnectMixin (unannotated, outside types-peewee):
+        the part this module uses, on the database it is mixed into."""
+
+        reconnect_errors: tuple[tuple[type[Exception], str], ...]
+        _reconnect_errors: dict[type[Exception], list[str]]
+        _state: peewee._ConnectionState
+
+        def __init__(self, database: str | None, **kwargs: Any) -> None: ...
+        def execute_sql(self, sql: str, params: Any = None) -> Any: ...
+        def _reconnect(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any: ...
+
+else:
+    _ReconnectMixin = ReconnectMixin
+
+
+class BackoffReconnectMixin(_ReconnectMixin):
     """peewee's ReconnectMixin with several tries and exponential backoff (1 s → 30 s)."""
 
     reconnect_errors = (

@@ -19,6 +19,7 @@ from bato_desktop.db.base import (
     to_db,
     utcnow,
 )
+from bato_desktop.db.models import tuple_rows
 from bato_desktop.db.rows import ToastHint, TrackedSeries
 
 
@@ -68,10 +69,10 @@ class LibraryMixin(RepositoryBase):
         if not self.has_manga_list():
             return []
         ml = self.m.manga_list
-        rows = (
-            ml.select(ml.bato_link, ml.id_anilist, ml.title_english, ml.title_romaji)
-            .where(ml.bato_link.is_null(False) & (ml.bato_link != ""))
-            .tuples()
+        rows = tuple_rows(
+            ml.select(ml.bato_link, ml.id_anilist, ml.title_english, ml.title_romaji).where(
+                ml.bato_link.is_null(False) & (ml.bato_link != "")
+            )
         )
         return [
             (link.strip(), anilist, english or romaji) for link, anilist, english, romaji in rows
@@ -79,7 +80,7 @@ class LibraryMixin(RepositoryBase):
 
     def _names(self) -> dict[str, str]:
         d = self.m.details
-        return dict(d.select(d.bato_link, d.name).tuples())
+        return dict(tuple_rows(d.select(d.bato_link, d.name)))
 
     def get_series(self, bato_link: str) -> TrackedSeries | None:
         return next((s for s in self.tracked_series() if s.bato_link == bato_link), None)
@@ -222,11 +223,11 @@ class LibraryMixin(RepositoryBase):
         d, lib = self.m.details, self.m.library
         details = {
             link: (url, rating, name)
-            for link, url, rating, name in d.select(
-                d.bato_link, d.cover_url, d.content_rating, d.name
-            ).tuples()
+            for link, url, rating, name in tuple_rows(
+                d.select(d.bato_link, d.cover_url, d.content_rating, d.name)
+            )
         }
-        flags = dict(lib.select(lib.bato_link, lib.hide_from_toasts).tuples())
+        flags = dict(tuple_rows(lib.select(lib.bato_link, lib.hide_from_toasts)))
         hints: dict[str, ToastHint] = {}
         for link in {*details, *flags}:
             url, rating, name = details.get(link, (None, None, None))
@@ -236,7 +237,9 @@ class LibraryMixin(RepositoryBase):
     def cover_urls(self) -> dict[str, str]:
         """bato_link -> cover URL of every tracked series whose generation names one."""
         d = self.m.details
-        urls = dict(d.select(d.bato_link, d.cover_url).where(d.cover_url.is_null(False)).tuples())
+        urls = dict(
+            tuple_rows(d.select(d.bato_link, d.cover_url).where(d.cover_url.is_null(False)))
+        )
         return {
             s.bato_link: urls[s.bato_link] for s in self.tracked_series() if urls.get(s.bato_link)
         }

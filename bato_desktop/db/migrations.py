@@ -13,13 +13,12 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 import peewee
 from playhouse.migrate import SchemaMigrator
 from playhouse.migrate import migrate as run_operations
 
-from bato_desktop.db.models import ModelSet, bind_models
+from bato_desktop.db.models import BaseModel, ModelSet, bind_models, tuple_rows
 
 log = logging.getLogger(__name__)
 
@@ -150,19 +149,22 @@ def _backfill_chapter_keys(models: ModelSet) -> list[str]:
     """Give old chapter rows their identity; duplicates (old re-uploads) keep a unique suffix."""
     chapter = models.chapter
     missing = list(
-        chapter.select(
-            chapter.id, chapter.bato_link, chapter.canonical_chapter_id, chapter.bato_chapter_id
+        tuple_rows(
+            chapter.select(
+                chapter.id, chapter.bato_link, chapter.canonical_chapter_id, chapter.bato_chapter_id
+            )
+            .where(chapter.chapter_key.is_null() | (chapter.chapter_key == ""))
+            .order_by(chapter.id)
         )
-        .where(chapter.chapter_key.is_null() | (chapter.chapter_key == ""))
-        .order_by(chapter.id)
-        .tuples()
     )
     if not missing:
         return []
     taken: set[tuple[str, str]] = set(
-        chapter.select(chapter.bato_link, chapter.chapter_key)
-        .where(chapter.chapter_key.is_null(False) & (chapter.chapter_key != ""))
-        .tuples()
+        tuple_rows(
+            chapter.select(chapter.bato_link, chapter.chapter_key).where(
+                chapter.chapter_key.is_null(False) & (chapter.chapter_key != "")
+            )
+        )
     )
     duplicates = 0
     with models.database.atomic():
@@ -232,7 +234,7 @@ def _rebuild_sqlite_chapters(models: ModelSet) -> None:
             for index in database.get_indexes(old_table):
                 if not index.name.startswith("sqlite_autoindex"):  # dropped with the table
                     database.execute_sql(f'DROP INDEX IF EXISTS "{index.name}"')
-            chapter._schema.create_table(safe=False)
+            peewee.SchemaManager(chapter).create_table(safe=False)  # chapter._schema
             database.execute_sql(
                 f'INSERT INTO "{table}" ({column_list}) SELECT {column_list} FROM "{old_table}"'
             )
@@ -241,7 +243,7 @@ def _rebuild_sqlite_chapters(models: ModelSet) -> None:
         database.execute_sql("PRAGMA foreign_keys = ON")
 
 
-def _expected_indexes(model: Any) -> list[tuple[str, tuple[str, ...], bool]]:
+def _expected_indexes(model: type[BaseModel]) -> list[tuple[str, tuple[str, ...], bool]]:
     found = []
     for index in model._meta.fields_to_index():
         columns = tuple(

@@ -7,10 +7,25 @@ explanations) are added by :mod:`bato_desktop.db.migrations`. Timestamps are sto
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import peewee
+
+
+def tuple_rows(query: peewee.BaseQuery) -> Iterable[tuple[Any, ...]]:
+    """``query.tuples()``, typed as what it yields: one plain tuple per row.
+
+    types-peewee gives ``.tuples()`` the query's own type (rows of model instances), so the
+    queries that unpack tuples read their rows through this one cast.
+    """
+    return cast("Iterable[tuple[Any, ...]]", query.tuples())
+
+
+def tuple_row(query: peewee.SelectBase) -> tuple[Any, ...]:
+    """``query.tuples().get()``: the first row as a plain tuple (see :func:`tuple_rows`)."""
+    return cast("tuple[Any, ...]", query.tuples().get())
 
 
 class JSONField(peewee.TextField):
@@ -280,6 +295,8 @@ class SchemaVersion(BaseModel):
         table_name = "bato_desktop_schema"
 
 
+M = TypeVar("M", bound=BaseModel)
+
 BATO_TABLES: tuple[type[BaseModel], ...] = (
     Library,
     MangaDetails,
@@ -305,21 +322,21 @@ class ModelSet:
     """
 
     database: peewee.Database
-    library: Any
-    details: Any
-    chapter: Any
-    notification: Any
-    log: Any
-    schedule: Any
-    schema_version: Any
-    manga_list: Any
-    device: Any
-    delivery: Any
-    engine_state: Any
-    relink: Any
+    library: type[Library]
+    details: type[MangaDetails]
+    chapter: type[Chapter]
+    notification: type[Notification]
+    log: type[ScraperLog]
+    schedule: type[Schedule]
+    schema_version: type[SchemaVersion]
+    manga_list: type[MangaList]
+    device: type[Device]
+    delivery: type[Delivery]
+    engine_state: type[EngineState]
+    relink: type[Relink]
 
     @property
-    def owned(self) -> tuple[Any, ...]:
+    def owned(self) -> tuple[type[BaseModel], ...]:
         """The tables Bato Desktop creates and migrates (not the web app's manga_list)."""
         return (
             self.library,
@@ -337,7 +354,7 @@ class ModelSet:
 
 
 def bind_models(database: peewee.Database) -> ModelSet:
-    def bound(model: type[BaseModel]) -> Any:
+    def bound(model: type[M]) -> type[M]:
         meta = type("Meta", (), {"database": database, "table_name": model._meta.table_name})
         return type(model.__name__, (model,), {"Meta": meta, "__module__": __name__})
 

@@ -12,6 +12,7 @@ from typing import Any
 import peewee
 
 from bato_desktop.db.base import RepositoryBase, from_db, required, to_db, utcnow
+from bato_desktop.db.models import tuple_rows
 from bato_desktop.db.rows import (
     ErrorEntry,
     HourBucket,
@@ -99,7 +100,7 @@ class MonitoringMixin(RepositoryBase):
             lg.error_message.startswith(OFFLINE_PREFIX)
             | lg.error_message.startswith(BLOCKED_PREFIX)
         )
-        query = (
+        query = tuple_rows(
             lg.select(
                 lg.status,
                 peewee.fn.COUNT(lg.id),
@@ -109,7 +110,6 @@ class MonitoringMixin(RepositoryBase):
             )
             .where((lg.scraped_at >= since) & reached)
             .group_by(lg.status)
-            .tuples()
         )
         counts: dict[str, int] = {}
         duration = 0.0
@@ -150,10 +150,10 @@ class MonitoringMixin(RepositoryBase):
         end = now.replace(minute=0, second=0, microsecond=0)
         start = end - timedelta(hours=hours - 1)
         lg = self.m.log
-        query = (
-            lg.select(lg.scraped_at, lg.status, lg.new_chapters)
-            .where(lg.scraped_at >= to_db(start))
-            .tuples()
+        query = tuple_rows(
+            lg.select(lg.scraped_at, lg.status, lg.new_chapters).where(
+                lg.scraped_at >= to_db(start)
+            )
         )
         buckets: dict[datetime, list[int]] = {
             start + timedelta(hours=i): [0, 0, 0, 0] for i in range(hours)
@@ -212,21 +212,20 @@ class MonitoringMixin(RepositoryBase):
         tracked = {series.bato_link: series for series in self.tracked_series()}
         failing = [
             link
-            for (link,) in s.select(s.bato_link)
-            .where(s.last_status.in_(["failed", "rate_limited"]))
-            .tuples()
+            for (link,) in tuple_rows(
+                s.select(s.bato_link).where(s.last_status.in_(["failed", "rate_limited"]))
+            )
             if link in tracked
         ]
         if not failing:
             return []
         lg = self.m.log
-        rows = (
+        rows = tuple_rows(
             lg.select(lg.bato_link, lg.status, lg.error_message, lg.scraped_at)
             .where(
                 lg.bato_link.in_(failing) & (lg.scraped_at >= to_db(now - timedelta(hours=hours)))
             )
             .order_by(lg.scraped_at.asc(), lg.id.asc())
-            .tuples()
         )
         runs: dict[str, list[tuple[str | None, datetime]]] = {}
         for link, status, error, at in rows:
@@ -255,12 +254,14 @@ class MonitoringMixin(RepositoryBase):
         details = {row.bato_link: row for row in m.details.select()}
         schedules = {row.bato_link: row for row in m.schedule.select()}
         c = m.chapter
-        counts = dict(c.select(c.bato_link, peewee.fn.COUNT(c.id)).group_by(c.bato_link).tuples())
+        counts: dict[str, int] = dict(
+            tuple_rows(c.select(c.bato_link, peewee.fn.COUNT(c.id)).group_by(c.bato_link))
+        )
         latest_ids = [
             latest
-            for (_link, latest) in c.select(c.bato_link, peewee.fn.MAX(c.id))
-            .group_by(c.bato_link)
-            .tuples()
+            for (_link, latest) in tuple_rows(
+                c.select(c.bato_link, peewee.fn.MAX(c.id)).group_by(c.bato_link)
+            )
         ]
         last_by_link: dict[str, Any] = {}
         hints = self.toast_hints()

@@ -15,6 +15,7 @@ import peewee
 
 from bato_desktop.core.states import NotificationType
 from bato_desktop.db.base import RepositoryBase, from_db, required, to_db, utcnow
+from bato_desktop.db.models import Device, Notification, tuple_row, tuple_rows
 from bato_desktop.db.rows import NewNotification, NotificationBacklog, NotificationRow
 
 SYSTEM_WARNING = NotificationType.SYSTEM_WARNING
@@ -54,7 +55,7 @@ class NotificationsMixin(RepositoryBase):
                 ids.append(int(row.id))
         return ids
 
-    def _notification_row(self, row: Any) -> NotificationRow:
+    def _notification_row(self, row: Notification) -> NotificationRow:
         return NotificationRow(
             id=row.id,
             anilist_id=row.anilist_id,
@@ -98,24 +99,21 @@ class NotificationsMixin(RepositoryBase):
         n = self.m.notification
         with self.atomic():
             pending = self._undelivered()
-            ids = tuple(i for (i,) in self._pending(pending, n.id).order_by(n.id).tuples())
+            ids = tuple(i for (i,) in tuple_rows(self._pending(pending, n.id).order_by(n.id)))
             if not ids:
                 return NotificationBacklog(ids=())
-            series, importance = (
+            series, importance = tuple_row(
                 self._pending(
                     pending,
                     peewee.fn.COUNT(peewee.fn.DISTINCT(n.bato_link)),
                     peewee.fn.MAX(n.importance),
                 )
-                .tuples()
-                .get()
             )
-            busiest = (
+            busiest = tuple_rows(
                 self._pending(pending, peewee.fn.MAX(n.manga_name))
                 .group_by(n.bato_link)
                 .order_by(peewee.fn.COUNT(n.id).desc(), peewee.fn.MAX(n.manga_name))
                 .limit(BACKLOG_NAMES)
-                .tuples()
             )
             names = tuple(name for (name,) in busiest if name)
         return NotificationBacklog(
@@ -140,7 +138,9 @@ class NotificationsMixin(RepositoryBase):
                     self._record_deliveries(batch, now or utcnow())
         return count
 
-    def _pending(self, condition: Any, *fields: Any) -> Any:
+    def _pending(
+        self, condition: peewee.Expression, *fields: Any
+    ) -> peewee.ModelSelect[Notification]:
         """SELECT ``fields`` of the notifications matching :meth:`_undelivered`.
 
         Per device the primary key is forced: the range above the mark is small by design,
@@ -153,7 +153,7 @@ class NotificationsMixin(RepositoryBase):
             query = query.from_(peewee.NodeList((n, peewee.SQL("FORCE INDEX (PRIMARY)"))))
         return query.where(condition)
 
-    def _undelivered(self) -> Any:
+    def _undelivered(self) -> peewee.Expression:
         """The condition of "still to show here", cheap whatever the table's size.
 
         Per device it only looks above the device's mark (an index range on the primary key)
@@ -180,7 +180,7 @@ class NotificationsMixin(RepositoryBase):
     # depends on commit order. The observation is timed with this process's monotonic clock,
     # so no two machines' clocks are ever compared.
 
-    def register_device(self, now: datetime | None = None) -> Any:
+    def register_device(self, now: datetime | None = None) -> Device:
         """This device's row, created on first use with what it should not replay."""
         dev = self.m.device
         if self.device_id is None:
@@ -195,7 +195,7 @@ class NotificationsMixin(RepositoryBase):
         self._device_registered = True
         return row
 
-    def _create_device(self, now: datetime) -> Any:
+    def _create_device(self, now: datetime) -> Device:
         """A new device starts with what nobody has been shown yet, not the whole history.
 
         The baseline is an id every lower one of which has surely committed: that of a
@@ -239,7 +239,7 @@ class NotificationsMixin(RepositoryBase):
         value = self.database.execute_sql("SELECT UTC_TIMESTAMP()").fetchone()[0]
         return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
-    def _settle_delivery_mark(self, device: Any) -> int:
+    def _settle_delivery_mark(self, device: Device) -> int:
         """Move the device's mark up to what is settled and done here; return the mark.
 
         Costs one ``MAX(id)`` per ``settle_seconds`` and, when an observation has settled, one

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import peewee
 
 from bato_desktop.core.states import NotificationType
+from bato_desktop.db.models import Relink
 from bato_desktop.db.rows import NewNotification, RelinkRow
 
 if TYPE_CHECKING:
@@ -202,7 +203,7 @@ class RelinkStore:
         return self._row(row) if row is not None else None
 
     @staticmethod
-    def _row(row: Any) -> RelinkRow:
+    def _row(row: Relink) -> RelinkRow:
         from bato_desktop.db.repository import from_db
 
         moved = from_db(row.moved_at)

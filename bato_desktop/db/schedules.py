@@ -25,6 +25,7 @@ from bato_desktop.db.base import (
     utcnow,
 )
 from bato_desktop.db.lease_owners import lease_owner_gone
+from bato_desktop.db.models import Schedule, tuple_rows
 from bato_desktop.db.rows import DueSeries, ScheduleRow
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ class SchedulesMixin(RepositoryBase):
         """Give every tracked series a schedule row (manga_list series arrive without one)."""
         now = now or utcnow()
         s = self.m.schedule
-        have = {link for (link,) in s.select(s.bato_link).tuples()}
+        have = {link for (link,) in tuple_rows(s.select(s.bato_link))}
         missing = [series for series in self.tracked_series() if series.bato_link not in have]
         made = 0
         with self.atomic():
@@ -121,7 +122,7 @@ class SchedulesMixin(RepositoryBase):
         )
         due = [
             DueSeries(link, anilist_id, priority or 1, required(next_at))
-            for link, anilist_id, priority, next_at in query.tuples()
+            for link, anilist_id, priority, next_at in tuple_rows(query)
             if link in tracked
         ]
         return due[:limit] if limit else due
@@ -131,7 +132,7 @@ class SchedulesMixin(RepositoryBase):
         row = s.get_or_none(s.bato_link == bato_link)
         return self._schedule_row(row) if row else None
 
-    def _schedule_row(self, row: Any) -> ScheduleRow:
+    def _schedule_row(self, row: Schedule) -> ScheduleRow:
         return ScheduleRow(
             bato_link=row.bato_link,
             anilist_id=row.anilist_id,
@@ -335,7 +336,7 @@ class SchedulesMixin(RepositoryBase):
             .distinct()
             .where(s.lease_owner.is_null(False) & (s.lease_expires_at >= to_db(now or utcnow())))
         )
-        gone = tuple(sorted(o for (o,) in owners.tuples() if lease_owner_gone(o)))
+        gone = tuple(sorted(o for (o,) in tuple_rows(owners) if lease_owner_gone(o)))
         for owner in gone:
             log.debug("Engine %s of this host is gone: its claims are free", owner)
         return gone
@@ -360,13 +361,13 @@ class SchedulesMixin(RepositoryBase):
             held &= s.lease_owner.not_in(gone)
         links = [
             link
-            for (link,) in s.select(s.bato_link)
-            .where(
-                (s.is_active == True)  # noqa: E712
-                & (s.next_scrape_at <= to_db(due_before or now))
-                & held
+            for (link,) in tuple_rows(
+                s.select(s.bato_link).where(
+                    (s.is_active == True)  # noqa: E712
+                    & (s.next_scrape_at <= to_db(due_before or now))
+                    & held
+                )
             )
-            .tuples()
         ]
         if not links:
             return 0
@@ -384,7 +385,7 @@ class SchedulesMixin(RepositoryBase):
         now: datetime,
         due_before: datetime,
         gone: Sequence[str] = (),
-    ) -> Any:
+    ) -> peewee.Expression:
         s = self.m.schedule
         free = (
             s.lease_owner.is_null() | (s.lease_expires_at < to_db(now)) | (s.lease_owner == owner)
@@ -409,7 +410,7 @@ class SchedulesMixin(RepositoryBase):
         )
         if limit is not None:
             query = query.limit(limit)
-        return list(query.tuples())
+        return list(tuple_rows(query))
 
     def _claim(
         self,
@@ -512,10 +513,10 @@ class SchedulesMixin(RepositoryBase):
         """Bring checks stretched while the site feed watched (their reason holds ``mark``)
         back to their own interval from the last check: ``last + (next - last) / stretch``."""
         s = self.m.schedule
-        rows = (
-            s.select(s.id, s.last_scraped_at, s.next_scrape_at, s.schedule_reason)
-            .where(s.schedule_reason.contains(mark) & (s.next_scrape_at > to_db(now)))
-            .tuples()
+        rows = tuple_rows(
+            s.select(s.id, s.last_scraped_at, s.next_scrape_at, s.schedule_reason).where(
+                s.schedule_reason.contains(mark) & (s.next_scrape_at > to_db(now))
+            )
         )
         moved = 0
         with self.atomic():
