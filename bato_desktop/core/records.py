@@ -134,11 +134,21 @@ class KnownChapters:
         return cls(frozenset(keys), frozenset(numbers))
 
     def knows(self, chapter: ChapterRecord) -> bool:
-        if chapter.identity in self.keys or chapter.bato_chapter_id in self.keys:
+        if chapter.identity in self.keys:
             return True
-        if chapter.numbered:
-            return chapter.chapter_number in self.numbers
-        return name_key(chapter.dname, chapter.title) in self.names
+        number = chapter.chapter_number if chapter.numbered else None
+        return self.knows_parts(
+            chapter.bato_chapter_id, number, name_key(chapter.dname, chapter.title)
+        )
+
+    def knows_parts(self, chapter_id: str | None, number: float | None, name: str) -> bool:
+        """The rule on what is known of a chapter (all a feed upload says of one): its id, else
+        its number, else, for a special, its name (see :func:`name_key`)."""
+        if chapter_id and chapter_id in self.keys:
+            return True
+        if number is not None:
+            return number in self.numbers
+        return name in self.names
 
     def __len__(self) -> int:
         return len(self.keys)

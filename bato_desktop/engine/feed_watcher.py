@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -79,10 +79,9 @@ class FeedState:
         value = getattr(self, name)
         return datetime.fromisoformat(value) if isinstance(value, str) else None
 
-    def view(self, base_interval: float) -> feed_policy.FeedHealthView:
-        return feed_policy.FeedHealthView(
-            self.healthy, self.when("last_poll_at"), self.interval_s or base_interval
-        )
+    def view(self) -> feed_policy.FeedHealthView:
+        """A healthy state always carries the interval its last poll set."""
+        return feed_policy.FeedHealthView(self.healthy, self.when("last_poll_at"), self.interval_s)
 
     def summary(self, now: datetime) -> str:
         """One line for ``stats``, the dashboard and the tray."""
@@ -293,12 +292,9 @@ class FeedWatcher:
         self._repo.shared.put(TOP_KEY.format(catalogue=catalogue), text, self._clock())
 
     def _is_known(self, bato_link: str, upload: FeedUpload) -> bool:
-        known = self._repo.known_chapters(bato_link)
-        if upload.chapter_id and upload.chapter_id in known.keys:
-            return True
-        if upload.chapter_number is not None:
-            return upload.chapter_number in known.numbers
-        return name_key(upload.dname, None) in known.names
+        return self._repo.known_chapters(bato_link).knows_parts(
+            upload.chapter_id, upload.chapter_number, name_key(upload.dname, None)
+        )
 
     def _succeeded(
         self,
@@ -396,10 +392,10 @@ def _iso(when: datetime | None) -> str | None:
     return when.isoformat() if when is not None else None
 
 
-def feed_catalogues(repo: Repository, live: Sequence[Catalogue]) -> list[Catalogue]:
+def feed_catalogues(tracked: Iterable[TrackedSeries], live: Sequence[Catalogue]) -> list[Catalogue]:
     """The live catalogues some tracked series is checked on (their feeds are worth reading)."""
     used: set[Catalogue] = set()
-    for series in repo.tracked_series():
+    for series in tracked:
         try:
             used.add(SeriesKey.from_storage_id(series.check_id).catalogue)
         except ValueError:

@@ -53,7 +53,7 @@ class FeedDuties(ServiceBase):
             catalogue = self._key_of(bato_link).catalogue
         except (InvalidBatoLink, ValueError):
             return False
-        return self.feed.state(catalogue).view(self.feed_interval).watching(now)
+        return self.feed.state(catalogue).view().watching(now)
 
     @property
     def feed(self) -> FeedWatcher:
@@ -62,22 +62,32 @@ class FeedDuties(ServiceBase):
     @property
     def feed_interval(self) -> float:
         """The base interval: the setting, else chosen from the budget and the library."""
+        return self._base_interval(self._repo.series_count())
+
+    def _base_interval(self, series_count: int) -> float:
         if self.settings.feed_interval:
             return float(self.settings.feed_interval)
-        return float(feed_policy.default_feed_interval(self._repo.series_count()))
+        return float(feed_policy.default_feed_interval(series_count))
 
     def feed_due(self) -> list[Catalogue]:
         """Catalogues whose feed is due now and that this engine may read (a lease)."""
+        return self._due_feeds()[0]
+
+    def _due_feeds(self) -> tuple[list[Catalogue], float]:
+        """The due catalogues and the base interval, from one read of the library (this is
+        looked at every few seconds)."""
         book = getattr(self._client, "book", None)
         if not self.feed_enabled or book is None or self.settings.feed_interval < 0:
-            return []
-        watcher, base = self.feed, self.feed_interval
+            return [], 0.0
+        tracked = self._repo.tracked_series()
+        watcher, base = self.feed, self._base_interval(len(tracked))
         usable = [c for c in Catalogue if book.usable(c)]  # live, or not probed yet
-        return [
+        due = [
             c
-            for c in feed_catalogues(self._repo, usable)
+            for c in feed_catalogues(tracked, usable)
             if watcher.due(c, base) and watcher.claim(c, self.owner, base)
         ]
+        return due, base
 
     def poll_feed(self) -> list[FeedOutcome]:
         """Read the feed of each live catalogue that is due; its checks are served next.
@@ -90,16 +100,15 @@ class FeedDuties(ServiceBase):
         def pause() -> None:
             self.control.wait(self.politeness_pause())
 
-        for catalogue in self.feed_due():
+        due, base = self._due_feeds()
+        for catalogue in due:
             started = time.monotonic()
 
             def read(cursor: float | None, catalogue: Catalogue = catalogue) -> FeedPage:
                 return self._client.feed_page(catalogue, cursor)
 
             try:
-                outcome = self.feed.poll(
-                    catalogue, read, base_interval=self.feed_interval, pause=pause
-                )
+                outcome = self.feed.poll(catalogue, read, base_interval=base, pause=pause)
             except RateLimited as exc:
                 self.pause_everything(exc)
                 self._repo.add_log(

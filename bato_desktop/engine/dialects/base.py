@@ -9,7 +9,7 @@ the site client (:mod:`bato_desktop.engine.site`) fails over between domains aro
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urljoin
@@ -181,3 +181,48 @@ def group_name(item: Mapping[str, Any]) -> str | None:
     if isinstance(inner, Mapping) and isinstance(inner.get("name"), str):
         return str(inner["name"])
     return None
+
+
+def chapter_item(item: object, *, outer_id: bool) -> tuple[Mapping[str, Any], str, str, str]:
+    """(data, id, urlPath, dname) of one chapter item of the paged generations; ValueError
+    says which is missing. ``outer_id``: the item's own ``id`` stands in for the data's
+    (XCOMIC's ``{id data{...}}`` items; V4's are ``{data{...}}`` only)."""
+    inner = item.get("data") if isinstance(item, Mapping) else None
+    if not isinstance(inner, Mapping):
+        raise ValueError("has no 'data' object")
+    outer = item.get("id") if outer_id and isinstance(item, Mapping) else None
+    raw_id = inner.get("id", outer)
+    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or not str(raw_id).strip():
+        raise ValueError("has no id")
+    url_path = inner.get("urlPath")
+    dname = inner.get("dname")
+    if not isinstance(url_path, str) or not url_path.strip():
+        raise ValueError("has no urlPath")
+    if not isinstance(dname, str):
+        raise ValueError("has no dname")
+    return inner, str(raw_id).strip(), url_path, dname
+
+
+def named_comic(
+    data: Mapping[str, Any], field: str, key: SeriesKey, status: int
+) -> tuple[Mapping[str, Any], str]:
+    """A series node's data and its name (a node without a name is malformed)."""
+    comic = node_data(data, field, key.series_id, status)
+    name = comic.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise MalformedResponse(f"series {key.series_id} has no name", status)
+    return comic, name
+
+
+def optional_float(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def named_items(items: object) -> Iterator[tuple[Mapping[str, Any], Mapping[str, Any]]]:
+    """(item, its data) for each search item whose data has a name; the rest are skipped."""
+    for item in items if isinstance(items, list) else []:
+        inner = item.get("data") if isinstance(item, Mapping) else None
+        if isinstance(inner, Mapping) and isinstance(inner.get("name"), str):
+            yield item, inner

@@ -16,7 +16,7 @@ from bato_desktop.core.errors import SeriesNotFound
 from bato_desktop.core.generations import Generation, SeriesKey
 from bato_desktop.core.records import KnownChapters, SeriesDetails, SeriesSnapshot
 from bato_desktop.engine import parsing, queries
-from bato_desktop.engine.dialects.base import Exchange, SearchHit, integer, str_list
+from bato_desktop.engine.dialects.base import Exchange, SearchHit, integer, named_items, str_list
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +76,7 @@ class V3xDialect:
         found = data.get(SEARCH_FIELD)
         items = found.get("items") if isinstance(found, dict) else None
         hits: list[SearchHit] = []
-        for item in items if isinstance(items, list) else []:
-            inner = item.get("data") if isinstance(item, dict) else None
-            if not isinstance(inner, dict) or not isinstance(inner.get("name"), str):
-                continue
+        for item, inner in named_items(items):
             raw_id = str(inner.get("id") or item.get("id") or "")
             if not raw_id.isdigit():
                 continue

@@ -13,7 +13,6 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bato_desktop.core.errors import MalformedResponse
 from bato_desktop.core.generations import Catalogue, Generation, SeriesKey, storage_chapter_id
 from bato_desktop.core.records import (
     ChapterRecord,
@@ -25,10 +24,13 @@ from bato_desktop.engine.dialects.base import (
     Exchange,
     SearchHit,
     absolute,
+    chapter_item,
     group_name,
     integer,
-    node_data,
+    named_comic,
+    named_items,
     number,
+    optional_float,
     required_list,
     str_list,
     text,
@@ -73,16 +75,12 @@ SEARCH_QUERY = f"""query get_comic_browse($select: Comic_Browse_Select) {{
 
 
 def parse_details(data: Mapping[str, Any], key: SeriesKey, base: str, status: int) -> SeriesDetails:
-    comic = node_data(data, COMIC_FIELD, key.series_id, status)
-    name = comic.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise MalformedResponse(f"series {key.series_id} has no name", status)
+    comic, name = named_comic(data, COMIC_FIELD, key, status)
     views = {
         str(v.get("field")): integer(v.get("count"))
         for v in comic.get("views") or []
         if isinstance(v, Mapping) and v.get("field") is not None
     }
-    score = comic.get("score_avg")
     return SeriesDetails(
         bato_id=key.storage_id,
         name=name,
@@ -94,9 +92,7 @@ def parse_details(data: Mapping[str, Any], key: SeriesKey, base: str, status: in
         original_status=normalize_status(comic.get("originalStatus")),
         upload_status=normalize_status(comic.get("uploadStatus")),
         summary=text(comic.get("summary")),
-        score=float(score)
-        if isinstance(score, int | float) and not isinstance(score, bool)
-        else None,
+        score=optional_float(comic.get("score_avg")),
         views_total=views.get("d000", 0),
         views=views,
         cover_url=absolute(base, comic.get("urlCoverOri") or comic.get("urlCover600")),
@@ -110,18 +106,7 @@ def parse_details(data: Mapping[str, Any], key: SeriesKey, base: str, status: in
 
 def parse_chapter(item: object, position: int, base: str) -> ChapterRecord:
     """One ``{data{...}}`` item; ValueError says why it cannot be used."""
-    inner = item.get("data") if isinstance(item, Mapping) else None
-    if not isinstance(inner, Mapping):
-        raise ValueError("has no 'data' object")
-    raw_id = inner.get("id")
-    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or not str(raw_id).strip():
-        raise ValueError("has no id")
-    url_path = inner.get("urlPath")
-    dname = inner.get("dname")
-    if not isinstance(url_path, str) or not url_path.strip():
-        raise ValueError("has no urlPath")
-    if not isinstance(dname, str):
-        raise ValueError("has no dname")
+    inner, raw_id, url_path, dname = chapter_item(item, outer_id=False)
     token = chapter_token(url_path)
     value = number_from_token(token)
     if value is None:
@@ -133,7 +118,7 @@ def parse_chapter(item: object, position: int, base: str) -> ChapterRecord:
     title = inner.get("title")
     created = parse_date(inner.get("dateCreate"))
     return ChapterRecord(
-        bato_chapter_id=storage_chapter_id(Catalogue.BATO, str(raw_id).strip()),
+        bato_chapter_id=storage_chapter_id(Catalogue.BATO, raw_id),
         canonical_chapter_id=token,
         chapter_number=value if value is not None else float(position),
         dname=dname,
@@ -189,10 +174,7 @@ class V4Dialect:
         found = data.get(BROWSE_FIELD)
         items = found.get("items") if isinstance(found, Mapping) else None
         hits: list[SearchHit] = []
-        for item in items if isinstance(items, list) else []:
-            inner = item.get("data") if isinstance(item, Mapping) else None
-            if not isinstance(inner, Mapping) or not isinstance(inner.get("name"), str):
-                continue
+        for _item, inner in named_items(items):
             raw_id = str(inner.get("id") or "")
             if not raw_id.isdigit():
                 continue

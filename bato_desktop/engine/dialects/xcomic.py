@@ -40,10 +40,14 @@ from bato_desktop.engine.dialects.base import (
     Exchange,
     SearchHit,
     absolute,
+    chapter_item,
     group_name,
     integer,
+    named_comic,
+    named_items,
     node_data,
     number,
+    optional_float,
     optional_int,
     str_list,
     text,
@@ -119,11 +123,7 @@ def anilist_of(comic: Mapping[str, Any]) -> int | None:
 
 
 def parse_details(data: Mapping[str, Any], key: SeriesKey, base: str, status: int) -> SeriesDetails:
-    comic = node_data(data, COMIC_FIELD, key.series_id, status)
-    name = comic.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise MalformedResponse(f"series {key.series_id} has no name", status)
-    score = comic.get("score_val")
+    comic, name = named_comic(data, COMIC_FIELD, key, status)
     return SeriesDetails(
         bato_id=key.storage_id,
         name=name,
@@ -136,9 +136,7 @@ def parse_details(data: Mapping[str, Any], key: SeriesKey, base: str, status: in
         upload_status=normalize_status(comic.get("uploadStatus")),
         read_direction=text(comic.get("readDirection")),
         summary=text(comic.get("summary")),
-        score=float(score)
-        if isinstance(score, int | float) and not isinstance(score, bool)
-        else None,
+        score=optional_float(comic.get("score_val")),
         follows=integer(comic.get("follows")),
         reviews=integer(comic.get("reviews")),
         cover_url=absolute(base, comic.get("urlCover")),
@@ -152,18 +150,7 @@ def parse_details(data: Mapping[str, Any], key: SeriesKey, base: str, status: in
 
 def parse_chapter(item: object, base: str) -> ChapterRecord:
     """One ``{id data{...}}`` item; ValueError says why it cannot be used."""
-    inner = item.get("data") if isinstance(item, Mapping) else None
-    if not isinstance(inner, Mapping):
-        raise ValueError("has no 'data' object")
-    raw_id = inner.get("id", item.get("id") if isinstance(item, Mapping) else None)
-    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or not str(raw_id).strip():
-        raise ValueError("has no id")
-    url_path = inner.get("urlPath")
-    dname = inner.get("dname")
-    if not isinstance(url_path, str) or not url_path.strip():
-        raise ValueError("has no urlPath")
-    if not isinstance(dname, str):
-        raise ValueError("has no dname")
+    inner, raw_id, url_path, dname = chapter_item(item, outer_id=True)
     value = number(inner.get("chaNum"))
     if value is None:
         value = number(inner.get("serial"))
@@ -173,7 +160,7 @@ def parse_chapter(item: object, base: str) -> ChapterRecord:
     published = parse_date(inner.get("datePublic"))
     created = parse_date(inner.get("dateCreate"))
     return ChapterRecord(
-        bato_chapter_id=storage_chapter_id(Catalogue.XCOMIC, str(raw_id).strip()),
+        bato_chapter_id=storage_chapter_id(Catalogue.XCOMIC, raw_id),
         canonical_chapter_id=token_of(value) if value is not None else None,
         chapter_number=value if value is not None else -1.0,
         dname=dname,
@@ -337,10 +324,7 @@ class XcomicDialect:
                 f"{exchange.base} answered null for {BROWSE_FIELD}", status, field=BROWSE_FIELD
             )
         hits: list[SearchHit] = []
-        for item in items if isinstance(items, list) else []:
-            inner = item.get("data") if isinstance(item, Mapping) else None
-            if not isinstance(inner, Mapping) or not isinstance(inner.get("name"), str):
-                continue
+        for _item, inner in named_items(items):
             raw_id = str(inner.get("id") or "")
             try:
                 key = SeriesKey.xcomic(raw_id)
